@@ -1,0 +1,3 @@
+package karpgate.lib.placeholder
+
+placeholder := true

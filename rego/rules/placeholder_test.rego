@@ -1,0 +1,3 @@
+package karpgate.rules.placeholder_test
+
+test_placeholder := true
