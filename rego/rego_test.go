@@ -53,7 +53,7 @@ func TestRego(t *testing.T) {
 	ch, err := tester.NewRunner().
 		SetStore(store).
 		SetModules(modules(t)).
-		SetTimeout(30 * time.Second).
+		SetTimeout(30*time.Second).
 		CapturePrintOutput(true).
 		RunTests(ctx, nil)
 	if err != nil {

@@ -1,0 +1,58 @@
+package cli
+
+import (
+	"errors"
+	"os"
+
+	"github.com/spf13/cobra"
+
+	"github.com/karpgate/karpgate/internal/config"
+	"github.com/karpgate/karpgate/internal/facts"
+	"github.com/karpgate/karpgate/internal/plan"
+	"github.com/karpgate/karpgate/internal/scan"
+)
+
+func newFacts(s *streams) *cobra.Command {
+	var configFile string
+	var maxSize int64
+	cmd := &cobra.Command{
+		Use:   "facts PLAN",
+		Short: "Print input.iam, the IAM model karpgate's rules read, for one plan",
+		Long: `Print input.iam for one plan as JSON: every role, its trust policy, every policy that reaches it with
+its status (known, partial, unknown, external, invalid), normalized statements, Karpenter detection
+and the request parameters. docs/input.md documents the shape.`,
+		Args: func(_ *cobra.Command, args []string) error {
+			if len(args) != 1 {
+				return usageErr(errors.New("facts needs exactly one plan file (or - for stdin)"))
+			}
+			return nil
+		},
+		RunE: func(_ *cobra.Command, args []string) error {
+			cfg, err := config.Load(configFile)
+			if err != nil {
+				return usageErr(err)
+			}
+			k := cfg.Karpenter
+			opt := facts.Options{Roles: k.Roles, Region: k.Region, Account: k.Account, Partition: k.Partition, Cluster: k.Cluster, MatchRole: config.MatchRole}
+			name := args[0]
+			var iam *facts.IAM
+			if name == "-" {
+				iam, err = scan.Facts(name, s.in, maxSize, opt)
+			} else {
+				f, openErr := os.Open(name)
+				if openErr != nil {
+					return &plan.InputError{File: name, Problem: "open: " + unwrapPath(openErr).Error()}
+				}
+				defer f.Close()
+				iam, err = scan.Facts(name, f, maxSize, opt)
+			}
+			if err != nil {
+				return err
+			}
+			return encodeJSON(s, iam)
+		},
+	}
+	cmd.Flags().StringVar(&configFile, "config", "", "configuration file (default: .karpgate.yaml when present)")
+	cmd.Flags().Int64Var(&maxSize, "max-plan-size", plan.DefaultMaxSize, "largest plan file to read, in bytes")
+	return cmd
+}

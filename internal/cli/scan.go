@@ -1,0 +1,240 @@
+package cli
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/karpgate/karpgate/internal/findings"
+	"github.com/karpgate/karpgate/internal/report"
+	"github.com/karpgate/karpgate/internal/scan"
+	"github.com/karpgate/karpgate/internal/source"
+)
+
+const scanLong = `Scan one or more plans (the JSON that 'terraform show -json PLANFILE' prints; '-' reads stdin) and
+report every finding. Several plans are scanned concurrently and reported together.
+
+Formats (--format, repeatable; NAME=PATH writes that format to a file, atomically):
+  %s
+
+Examples:
+  terraform show -json tfplan > plan.json && karpgate scan plan.json
+  karpgate scan --format text --format sarif=results.sarif --format markdown=comment.md plan.json
+  terraform show -json tfplan | karpgate scan -
+
+` + exitCodesHelp
+
+type scanFlags struct {
+	pipelineFlags
+	formats   []string
+	output    string
+	sourceDir string
+	repoRoot  string
+	category  string
+	color     string
+}
+
+// output is one format going to stdout or a file.
+type output struct {
+	format string
+	path   string // "" for stdout
+	writer report.Writer
+}
+
+func newScan(s *streams) *cobra.Command {
+	f := &scanFlags{}
+	cmd := &cobra.Command{
+		Use:   "scan [flags] PLAN...",
+		Short: "Scan Terraform plan JSON and gate on the findings",
+		Long:  fmt.Sprintf(scanLong, strings.Join(report.Formats(), ", ")),
+		Args: func(_ *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return usageErr(errors.New("scan needs at least one plan file (or - for stdin)"))
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error { return f.run(cmd, s, args) },
+	}
+	f.register(cmd)
+	fl := cmd.Flags()
+	fl.StringArrayVarP(&f.formats, "format", "f", nil, "output format, or FORMAT=PATH to write it to a file (repeatable; default text): "+strings.Join(report.Formats(), ", "))
+	fl.StringVarP(&f.output, "output", "o", "", "write the (first stdout) format to this file instead of stdout")
+	fl.StringVar(&f.sourceDir, "source-dir", "", "Terraform root module to map findings to .tf lines (default: the working directory when it holds .tf files)")
+	fl.StringVar(&f.repoRoot, "repo-root", "", "repository root that SARIF paths are relative to (default: the git top level)")
+	fl.StringVar(&f.category, "category", "", "SARIF automationDetails.id (default karpgate/<source dir name>/)")
+	fl.StringVar(&f.color, "color", "auto", "colour in text output: auto, always or never")
+	return cmd
+}
+
+func (f *scanFlags) outputs(s *streams) ([]output, error) {
+	formats := f.formats
+	if len(formats) == 0 {
+		formats = []string{"text"}
+	}
+	color := false
+	switch f.color {
+	case "auto":
+		color = s.isTTY && f.output == "" && os.Getenv("NO_COLOR") == ""
+	case "always":
+		color = true
+	case "never":
+	default:
+		return nil, usageErr(fmt.Errorf("--color: %q is not auto, always or never", f.color))
+	}
+	var outs []output
+	stdoutUsed := false
+	for _, spec := range formats {
+		name, path, toFile := strings.Cut(spec, "=")
+		if toFile && path == "" {
+			return nil, usageErr(fmt.Errorf("--format %s: empty path", spec))
+		}
+		if !toFile && f.output != "" && !stdoutUsed {
+			path, toFile = f.output, true
+		}
+		if !toFile {
+			if stdoutUsed {
+				return nil, usageErr(fmt.Errorf("--format %s: only one format can go to stdout; write the others to files with FORMAT=PATH", spec))
+			}
+			stdoutUsed = true
+		}
+		w, err := report.New(name, report.Options{Color: color && !toFile, Category: f.category})
+		if err != nil {
+			return nil, usageErr(fmt.Errorf("--format: %w", err))
+		}
+		outs = append(outs, output{format: name, path: path, writer: w})
+	}
+	return outs, nil
+}
+
+func (f *scanFlags) run(cmd *cobra.Command, s *streams, args []string) error {
+	outs, err := f.outputs(s)
+	if err != nil {
+		return err
+	}
+	// An unwritable output path is a usage error before any work.
+	for _, o := range outs {
+		if o.path != "" {
+			if err := checkWritable(o.path); err != nil {
+				return usageErr(err)
+			}
+		}
+	}
+	stdinUsed := false
+	var srcs []scan.Source
+	for _, a := range args {
+		if a == "-" {
+			if stdinUsed {
+				return usageErr(errors.New("stdin (-) can be scanned only once"))
+			}
+			stdinUsed = true
+			srcs = append(srcs, scan.Source{Name: "-", Reader: s.in})
+			continue
+		}
+		srcs = append(srcs, scan.Source{Name: a})
+	}
+	srcMap, category, err := f.sources()
+	if err != nil {
+		return err
+	}
+	if f.category == "" {
+		for i := range outs {
+			if sw, ok := outs[i].writer.(report.SARIF); ok {
+				sw.Category = category
+				outs[i].writer = sw
+			}
+		}
+	}
+	p, err := f.build(cmd.Context(), time.Now())
+	if err != nil {
+		return err
+	}
+	res, err := p.scanner.Scan(cmd.Context(), srcs, scan.Run{})
+	if err != nil {
+		return err
+	}
+	locate(srcMap, &res)
+	if srcMap != nil {
+		for _, prob := range srcMap.Problems() {
+			res.Notices = append(res.Notices, "source: "+prob)
+		}
+	}
+	for _, o := range outs {
+		var buf bytes.Buffer
+		if err := o.writer.Write(&buf, res); err != nil {
+			return fmt.Errorf("render %s: %w", o.format, err)
+		}
+		if o.path == "" {
+			if _, err := s.out.Write(buf.Bytes()); err != nil {
+				return fmt.Errorf("write stdout: %w", err)
+			}
+			continue
+		}
+		if err := writeAtomic(o.path, buf.Bytes()); err != nil {
+			return usageErr(err)
+		}
+	}
+	if !res.Summary.Passed {
+		return &exitError{code: ExitPolicy, err: errors.New("the gate did not pass")}
+	}
+	return nil
+}
+
+// sources indexes the Terraform sources for locations, and derives the default SARIF category.
+func (f *scanFlags) sources() (*source.Map, string, error) {
+	dir := f.sourceDir
+	explicit := dir != ""
+	if !explicit {
+		if matches, _ := filepath.Glob("*.tf"); len(matches) > 0 {
+			dir = "."
+		}
+	}
+	category := "karpgate/"
+	if dir == "" {
+		return nil, category, nil
+	}
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, category, usageErr(fmt.Errorf("--source-dir %s: %w", dir, err))
+	}
+	category = "karpgate/" + filepath.Base(abs) + "/"
+	m, err := source.Index(dir, f.repoRoot)
+	if err != nil {
+		if explicit {
+			return nil, category, usageErr(fmt.Errorf("--source-dir %s: %w", dir, err))
+		}
+		return nil, category, nil
+	}
+	if rel, ok := m.Rel(abs); ok && rel != "." && rel != "" {
+		category = "karpgate/" + rel + "/"
+	}
+	return m, category, nil
+}
+
+// locate fills each finding's Location from the sources, when they are at hand.
+func locate(m *source.Map, res *findings.Result) {
+	for i := range res.Findings {
+		f := &res.Findings[i]
+		if m == nil || f.Address == "" {
+			continue
+		}
+		sid, idx := "", source.NoStatement
+		addr := f.Address
+		if f.Statement != nil {
+			sid, idx = f.Statement.Sid, f.Statement.Index
+			if f.Statement.Policy != "" {
+				addr = f.Statement.Policy
+			}
+		}
+		loc, ok := m.Locate(addr, sid, idx)
+		if !ok {
+			continue
+		}
+		f.Location = &findings.Location{File: loc.File, StartLine: loc.StartLine, EndLine: loc.EndLine, Note: loc.Note}
+	}
+}

@@ -1,0 +1,104 @@
+package engine
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/open-policy-agent/opa/v1/ast"
+	"github.com/open-policy-agent/opa/v1/rego"
+
+	"github.com/karpgate/karpgate/internal/findings"
+)
+
+// Eval evaluates every rule against one input and returns the findings (Plan and Location unset).
+func (e *Engine) Eval(ctx context.Context, input ast.Value) ([]findings.Finding, error) {
+	ctx, cancel := context.WithTimeout(ctx, e.timeout)
+	defer cancel()
+	rs, err := e.pq.Eval(ctx, rego.EvalParsedInput(input))
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, &PolicyError{Problem: fmt.Sprintf("evaluation exceeded the time limit of %s (--timeout)", e.timeout)}
+		}
+		return nil, &PolicyError{Problem: "evaluate: " + err.Error()}
+	}
+	if len(rs) == 0 {
+		return nil, &PolicyError{Problem: "evaluate: the query returned no result"}
+	}
+	pairs, ok := rs[0].Bindings["results"].([]any)
+	if !ok {
+		return nil, &PolicyError{Problem: "evaluate: unexpected result shape"}
+	}
+	out := make([]findings.Finding, 0, len(pairs))
+	for _, p := range pairs {
+		pair, ok := p.([]any)
+		if !ok || len(pair) != 2 {
+			continue
+		}
+		ref, _ := pair[0].(string)
+		rule, ok := e.byPkg[ref]
+		if !ok {
+			continue
+		}
+		f, err := toFinding(rule, pair[1])
+		if err != nil {
+			return nil, &PolicyError{Problem: fmt.Sprintf("rule %s (%s): %v", rule.ID, ref, err)}
+		}
+		out = append(out, f)
+	}
+	findings.Sort(out)
+	return out, nil
+}
+
+// toFinding reads one rule result: a string (conftest), or an object with message/msg and the
+// optional fields of docs/writing-rules.md.
+func toFinding(rule findings.Rule, v any) (findings.Finding, error) {
+	f := findings.Finding{RuleID: rule.ID, Severity: rule.Severity}
+	switch x := v.(type) {
+	case string:
+		f.Message = x
+		return f, nil
+	case map[string]any:
+		f.Message = firstString(x, "message", "msg")
+		if f.Message == "" {
+			return f, fmt.Errorf("finding has no message (or msg)")
+		}
+		f.Address = firstString(x, "address", "resource")
+		f.Role = firstString(x, "role")
+		f.Fix = firstString(x, "fix")
+		if s := firstString(x, "severity"); s != "" {
+			sev, err := findings.ParseSeverity(s)
+			if err != nil || sev == findings.None {
+				return f, fmt.Errorf("finding severity %q is not error, warning or note", s)
+			}
+			f.Severity = sev
+		}
+		if rel, ok := x["related"].([]any); ok {
+			for _, r := range rel {
+				if s, ok := r.(string); ok {
+					f.Related = append(f.Related, s)
+				}
+			}
+		}
+		if st, ok := x["statement"].(map[string]any); ok {
+			ref := &findings.StatementRef{Policy: firstString(st, "policy"), Attribute: firstString(st, "attribute"), Sid: firstString(st, "sid")}
+			if n, ok := st["index"].(json.Number); ok {
+				i, _ := n.Int64()
+				ref.Index = int(i)
+			}
+			f.Statement = ref
+		}
+		return f, nil
+	}
+	return f, fmt.Errorf("finding is %T, not a string or an object", v)
+}
+
+func firstString(m map[string]any, keys ...string) string {
+	for _, k := range keys {
+		if s, ok := m[k].(string); ok && strings.TrimSpace(s) != "" {
+			return s
+		}
+	}
+	return ""
+}

@@ -1,0 +1,475 @@
+package facts
+
+import (
+	"fmt"
+	"path"
+	"slices"
+	"strings"
+
+	"github.com/karpgate/karpgate/internal/plan"
+)
+
+// Build returns input.iam for one plan.
+func Build(p *plan.Plan, opt Options) *IAM {
+	b := &builder{p: p, opt: opt, policyCache: map[string]*PolicyEntry{}, dataCache: map[string]*dataDoc{}}
+	return b.build()
+}
+
+type builder struct {
+	p           *plan.Plan
+	opt         Options
+	roles       []*Role
+	byName      map[string][]*Role
+	byAddr      map[string]*Role
+	byARN       map[string][]*Role
+	policyCache map[string]*PolicyEntry // managed policy text by aws_iam_policy address
+	dataCache   map[string]*dataDoc     // policy documents by data source address
+}
+
+// Resource types that carry policies to roles (RULES.md §3).
+const (
+	tRole             = "aws_iam_role"
+	tPolicy           = "aws_iam_policy"
+	tRolePolicy       = "aws_iam_role_policy"
+	tRoleAttachment   = "aws_iam_role_policy_attachment"
+	tPolicyAttachment = "aws_iam_policy_attachment"
+	tExclusive        = "aws_iam_role_policy_attachments_exclusive"
+	tPolicyDocument   = "aws_iam_policy_document"
+	tPodIdentity      = "aws_eks_pod_identity_association"
+	tRegion           = "aws_region"
+	tCallerIdentity   = "aws_caller_identity"
+	tPartition        = "aws_partition"
+	ec2Service        = "ec2.amazonaws.com"
+	modeManaged       = "managed"
+	modeData          = "data"
+)
+
+func (b *builder) build() *IAM {
+	iam := &IAM{Roles: []*Role{}, NodeRoles: []NodeRole{}}
+	b.byName = map[string][]*Role{}
+	b.byAddr = map[string]*Role{}
+	b.byARN = map[string][]*Role{}
+	for _, a := range b.p.Addresses {
+		r := b.p.Resources[a]
+		if r.Mode != modeManaged || r.Type != tRole || r.Deleted() {
+			continue
+		}
+		role := &Role{Address: a, Module: r.Module, Action: actionOf(r), Policies: []*PolicyEntry{}, Karpenter: Detection{By: []string{}}}
+		if s, ok := r.String("name"); ok && s != "" {
+			role.Name = &s
+			b.byName[s] = append(b.byName[s], role)
+		}
+		if s, ok := r.String("name_prefix"); ok && s != "" {
+			role.NamePrefix = &s
+		}
+		if s, ok := r.String("arn"); ok && s != "" {
+			role.ARN = &s
+			b.byARN[s] = append(b.byARN[s], role)
+		}
+		role.Trust = b.textEntry(r, "assume_role_policy", KindTrust, "")
+		b.roles = append(b.roles, role)
+		b.byAddr[a] = role
+	}
+	b.linkInline()
+	for _, a := range b.p.Addresses {
+		r := b.p.Resources[a]
+		if r.Mode != modeManaged || r.Deleted() {
+			continue
+		}
+		switch r.Type {
+		case tRolePolicy:
+			b.linkRolePolicy(r)
+		case tRoleAttachment:
+			b.linkAttachment(r, "role", "policy_arn", false)
+		case tPolicyAttachment:
+			b.linkAttachment(r, "roles", "policy_arn", true)
+		case tExclusive:
+			b.linkExclusive(r)
+		}
+	}
+	for _, role := range b.roles {
+		slices.SortStableFunc(role.Policies, func(x, y *PolicyEntry) int {
+			if c := strings.Compare(x.Address, y.Address); c != 0 {
+				return c
+			}
+			if c := strings.Compare(x.Attribute, y.Attribute); c != 0 {
+				return c
+			}
+			return strings.Compare(x.Via, y.Via)
+		})
+		role.Policies = dedupe(role.Policies)
+		if isNodeRole(role) {
+			iam.NodeRoles = append(iam.NodeRoles, NodeRole{Address: role.Address, Name: role.Name, ARN: role.ARN})
+		}
+	}
+	b.detect()
+	for _, role := range b.roles {
+		role.Context = b.context(role, iam.NodeRoles)
+		if role.Karpenter.Detected {
+			iam.KarpenterRoles++
+		}
+	}
+	iam.Roles = b.roles
+	if iam.Roles == nil {
+		iam.Roles = []*Role{}
+	}
+	return iam
+}
+
+func actionOf(r *plan.Resource) string {
+	if r.Action == "" {
+		return "state"
+	}
+	return r.Action
+}
+
+func dedupe(ps []*PolicyEntry) []*PolicyEntry {
+	out := ps[:0]
+	for i, p := range ps {
+		if i > 0 && p.Address == ps[i-1].Address && p.Attribute == ps[i-1].Attribute && p.Via == ps[i-1].Via {
+			continue
+		}
+		out = append(out, p)
+	}
+	return out
+}
+
+// targets resolves a role-naming attribute (a name, a list of names) of a linking resource to
+// roles: by value when known, else through configuration references. ok is false when the
+// attribute is unknown and no reference resolves.
+func (b *builder) targets(r *plan.Resource, attr string) (roles []*Role, ok bool) {
+	if !r.Unknown(attr) {
+		switch v := r.Values()[attr].(type) {
+		case string:
+			if rs := b.byName[v]; len(rs) > 0 {
+				return rs, true
+			}
+			// An ARN in place of a name (some modules pass role ids or ARNs).
+			if rs := b.byARN[v]; len(rs) > 0 {
+				return rs, true
+			}
+		case []any:
+			var out []*Role
+			for _, e := range v {
+				if s, isStr := e.(string); isStr {
+					out = append(out, b.byName[s]...)
+				}
+			}
+			if len(out) > 0 {
+				return out, true
+			}
+		}
+	}
+	for _, a := range b.p.References(r.Address, attr) {
+		if role := b.byAddr[a]; role != nil {
+			roles = append(roles, role)
+		}
+	}
+	return roles, len(roles) > 0
+}
+
+func (b *builder) linkInline() {
+	for _, role := range b.roles {
+		r := b.p.Resources[role.Address]
+		if r.Unknown("inline_policy") {
+			role.Policies = append(role.Policies, &PolicyEntry{Address: role.Address, Attribute: "inline_policy", Kind: KindInline,
+				Status: StatusUnknown, Source: "none", Unknown: []string{role.Address + ".inline_policy"}, Problems: []Problem{}})
+			continue
+		}
+		blocks, _ := r.Values()["inline_policy"].([]any)
+		unknownBlocks, _ := r.AfterUnknown["inline_policy"].([]any)
+		for i, blk := range blocks {
+			m, ok := blk.(map[string]any)
+			if !ok {
+				continue
+			}
+			attr := fmt.Sprintf("inline_policy[%d].policy", i)
+			e := &PolicyEntry{Address: role.Address, Attribute: attr, Kind: KindInline, Problems: []Problem{}, Unknown: []string{}}
+			unknown := false
+			if i < len(unknownBlocks) {
+				if um, ok := unknownBlocks[i].(map[string]any); ok && um["policy"] == true {
+					unknown = true
+				}
+			}
+			text, isStr := m["policy"].(string)
+			switch {
+			case unknown || (!isStr && m["policy"] == nil):
+				e.Status, e.Source = StatusUnknown, "none"
+				e.Unknown = []string{role.Address + "." + attr}
+			case !isStr:
+				e.Status, e.Source = StatusInvalid, "after"
+				e.Problems = []Problem{{Path: "$", Message: "policy is " + typeName(m["policy"]) + ", not a JSON string"}}
+			case text == "":
+				continue // an empty inline_policy block declares "no inline policies"
+			default:
+				fillFromText(e, text, sourceOf(r))
+			}
+			role.Policies = append(role.Policies, e)
+		}
+	}
+}
+
+func (b *builder) linkRolePolicy(r *plan.Resource) {
+	roles, ok := b.targets(r, "role")
+	if !ok {
+		return
+	}
+	e := b.textEntry(r, "policy", KindRolePolicy, "")
+	for _, role := range roles {
+		role.Policies = append(role.Policies, e)
+	}
+}
+
+func (b *builder) linkAttachment(r *plan.Resource, roleAttr, arnAttr string, _ bool) {
+	roles, ok := b.targets(r, roleAttr)
+	if !ok {
+		return
+	}
+	for _, e := range b.managed(r, arnAttr) {
+		for _, role := range roles {
+			role.Policies = append(role.Policies, e)
+		}
+	}
+}
+
+func (b *builder) linkExclusive(r *plan.Resource) {
+	roles, ok := b.targets(r, "role_name")
+	if !ok {
+		return
+	}
+	for _, e := range b.managed(r, "policy_arns") {
+		for _, role := range roles {
+			role.Policies = append(role.Policies, e)
+		}
+	}
+}
+
+// managed resolves the policy ARN attribute of a linking resource to policy entries.
+func (b *builder) managed(link *plan.Resource, attr string) []*PolicyEntry {
+	var arns []string
+	if !link.Unknown(attr) {
+		switch v := link.Values()[attr].(type) {
+		case string:
+			arns = []string{v}
+		case []any:
+			for _, e := range v {
+				if s, ok := e.(string); ok {
+					arns = append(arns, s)
+				}
+			}
+		}
+	}
+	var out []*PolicyEntry
+	for _, arn := range arns {
+		if pol := b.policyByARN(arn); pol != nil {
+			e := *b.managedText(pol)
+			e.Via = link.Address
+			out = append(out, &e)
+			continue
+		}
+		a := arn
+		out = append(out, &PolicyEntry{Address: arn, Attribute: "policy", Kind: KindExternal, Via: link.Address, ARN: &a,
+			Status: StatusExternal, Source: "none", Unknown: []string{arn}, Problems: []Problem{}})
+	}
+	if len(arns) > 0 {
+		return out
+	}
+	refs := b.p.References(link.Address, attr)
+	for _, a := range refs {
+		pol := b.p.Resources[a]
+		if pol == nil || pol.Type != tPolicy || pol.Mode != modeManaged {
+			continue
+		}
+		e := *b.managedText(pol)
+		e.Via = link.Address
+		out = append(out, &e)
+	}
+	if len(out) == 0 {
+		out = append(out, &PolicyEntry{Address: link.Address, Attribute: attr, Kind: KindExternal, Via: link.Address,
+			Status: StatusUnknown, Source: "none", Unknown: []string{link.Address + "." + attr}, Problems: []Problem{}})
+	}
+	return out
+}
+
+func (b *builder) policyByARN(arn string) *plan.Resource {
+	for _, a := range b.p.Addresses {
+		r := b.p.Resources[a]
+		if r.Type != tPolicy || r.Mode != modeManaged || r.Deleted() {
+			continue
+		}
+		if s, ok := r.String("arn"); ok && s == arn {
+			return r
+		}
+	}
+	return nil
+}
+
+func (b *builder) managedText(pol *plan.Resource) *PolicyEntry {
+	if e, ok := b.policyCache[pol.Address]; ok {
+		return e
+	}
+	e := b.textEntry(pol, "policy", KindManaged, "")
+	if s, ok := pol.String("arn"); ok {
+		e.ARN = &s
+	}
+	b.policyCache[pol.Address] = e
+	return e
+}
+
+func sourceOf(r *plan.Resource) string {
+	switch {
+	case r.After != nil:
+		return "after"
+	case r.Planned != nil:
+		return "planned_values"
+	}
+	return "prior_state"
+}
+
+// textEntry finds the text of a policy attribute (RULES.md §3: after, planned values, prior state
+// for unchanged resources, the referenced policy document, its known statements; else unknown).
+func (b *builder) textEntry(r *plan.Resource, attr, kind, via string) *PolicyEntry {
+	e := &PolicyEntry{Address: r.Address, Attribute: attr, Kind: kind, Via: via, Problems: []Problem{}, Unknown: []string{}}
+	if !r.Unknown(attr) {
+		for _, src := range []struct {
+			name string
+			vals map[string]any
+		}{{"after", r.After}, {"planned_values", r.Planned}, {"prior_state", priorIfUnchanged(r)}} {
+			if src.vals == nil {
+				continue
+			}
+			v, ok := src.vals[attr]
+			if !ok || v == nil {
+				continue
+			}
+			text, isStr := v.(string)
+			if !isStr {
+				e.Status, e.Source = StatusInvalid, src.name
+				e.Problems = []Problem{{Path: "$", Message: attr + " is " + typeName(v) + ", not a JSON string"}}
+				return e
+			}
+			if text == "" {
+				continue
+			}
+			fillFromText(e, text, src.name)
+			return e
+		}
+	}
+	// Unknown here: follow the configuration to a policy document.
+	for _, a := range b.p.References(r.Address, attr) {
+		d := b.p.Resources[a]
+		if d == nil || d.Mode != modeData || d.Type != tPolicyDocument {
+			continue
+		}
+		dd := b.document(d, 0)
+		e.Source = "data:" + d.Address
+		switch {
+		case dd.text != "":
+			fillFromText(e, dd.text, "data:"+d.Address)
+		case len(dd.statements) > 0:
+			e.Status, e.Source = StatusPartial, "statements:"+d.Address
+			e.Document = &Document{Version: "2012-10-17", Statements: dd.statements}
+			e.Unknown = append([]string{r.Address + "." + attr}, dd.unknown...)
+		default:
+			e.Status = StatusUnknown
+			e.Unknown = append([]string{r.Address + "." + attr}, dd.unknown...)
+		}
+		return e
+	}
+	e.Status, e.Source = StatusUnknown, "none"
+	e.Unknown = []string{r.Address + "." + attr}
+	return e
+}
+
+func priorIfUnchanged(r *plan.Resource) map[string]any {
+	if r.Action == "" || r.Action == "no-op" || r.Action == "read" {
+		return r.Prior
+	}
+	return nil
+}
+
+func fillFromText(e *PolicyEntry, text, source string) {
+	doc, probs := ParsePolicy(text)
+	e.Source = source
+	e.Document = doc
+	if len(probs) > 0 {
+		e.Status = StatusInvalid
+		e.Problems = probs
+		return
+	}
+	e.Status = StatusKnown
+}
+
+// isNodeRole reports whether the role's trust allows ec2.amazonaws.com.
+func isNodeRole(role *Role) bool {
+	return role.Trust != nil && role.Trust.Document != nil && trusts(role.Trust.Document, ec2Service)
+}
+
+func trusts(d *Document, service string) bool {
+	for _, st := range d.Statements {
+		if st.Effect != "Allow" {
+			continue
+		}
+		if slices.Contains(st.Principals["Service"], service) {
+			return true
+		}
+	}
+	return false
+}
+
+// trustsOnly reports whether every Allow of the trust names only the given service.
+func trustsOnly(d *Document, service string) bool {
+	found := false
+	for _, st := range d.Statements {
+		if st.Effect != "Allow" {
+			continue
+		}
+		for typ, ids := range st.Principals {
+			if typ != "Service" {
+				return false
+			}
+			for _, id := range ids {
+				if id != service {
+					return false
+				}
+			}
+			found = true
+		}
+	}
+	return found
+}
+
+// globMatch matches a glob with * and ? (path.Match semantics would stop at "/").
+func globMatch(pattern, s string) bool {
+	if !strings.ContainsAny(pattern, "*?") {
+		return pattern == s
+	}
+	return wildcard(pattern, s)
+}
+
+func wildcard(p, s string) bool {
+	// Iterative glob with backtracking on the last star.
+	pi, si, star, mark := 0, 0, -1, 0
+	for si < len(s) {
+		switch {
+		case pi < len(p) && (p[pi] == '?' || p[pi] == s[si]):
+			pi++
+			si++
+		case pi < len(p) && p[pi] == '*':
+			star, mark = pi, si
+			pi++
+		case star >= 0:
+			pi = star + 1
+			mark++
+			si = mark
+		default:
+			return false
+		}
+	}
+	for pi < len(p) && p[pi] == '*' {
+		pi++
+	}
+	return pi == len(p)
+}
+
+var _ = path.Base

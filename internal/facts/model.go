@@ -1,0 +1,102 @@
+package facts
+
+// IAM is input.iam (docs/input.md).
+type IAM struct {
+	Roles          []*Role    `json:"roles"`
+	KarpenterRoles int        `json:"karpenter_roles"`
+	NodeRoles      []NodeRole `json:"node_roles"`
+}
+
+// Role is one aws_iam_role of the plan with everything that reaches it.
+type Role struct {
+	Address    string         `json:"address"`
+	Module     string         `json:"module"`
+	Name       *string        `json:"name"`
+	NamePrefix *string        `json:"name_prefix"`
+	ARN        *string        `json:"arn"`
+	Action     string         `json:"action"`
+	Karpenter  Detection      `json:"karpenter"`
+	Trust      *PolicyEntry   `json:"trust"`
+	Policies   []*PolicyEntry `json:"policies"`
+	Context    Context        `json:"context"`
+}
+
+// Detection says whether and why a role is a Karpenter controller role (RULES.md §2).
+type Detection struct {
+	Detected bool     `json:"detected"`
+	By       []string `json:"by"`
+}
+
+// Ways a role is detected.
+const (
+	ByConfig      = "config"
+	ByPodIdentity = "pod-identity"
+	ByIRSA        = "irsa"
+	ByModule      = "module"
+	ByName        = "name"
+)
+
+// PolicyEntry is one policy that reaches a role, or its trust policy.
+type PolicyEntry struct {
+	Address   string    `json:"address"`
+	Attribute string    `json:"attribute"`
+	Kind      string    `json:"kind"`
+	Via       string    `json:"via"`
+	ARN       *string   `json:"arn"`
+	Status    string    `json:"status"`
+	Source    string    `json:"source"`
+	Unknown   []string  `json:"unknown"`
+	Problems  []Problem `json:"problems"`
+	Document  *Document `json:"document"`
+}
+
+// Policy kinds.
+const (
+	KindManaged    = "managed"
+	KindRolePolicy = "role_policy"
+	KindInline     = "inline"
+	KindTrust      = "trust"
+	KindExternal   = "external"
+)
+
+// Policy statuses.
+const (
+	StatusKnown    = "known"
+	StatusPartial  = "partial"
+	StatusUnknown  = "unknown"
+	StatusExternal = "external"
+	StatusInvalid  = "invalid"
+)
+
+// NodeRole is a role trusted by ec2.amazonaws.com: a candidate target of iam:PassRole.
+type NodeRole struct {
+	Address string  `json:"address"`
+	Name    *string `json:"name"`
+	ARN     *string `json:"arn"`
+}
+
+// Context holds the request parameters for one role (RULES.md §5).
+type Context struct {
+	Region       string            `json:"region"`
+	Account      string            `json:"account"`
+	Partition    string            `json:"partition"`
+	Cluster      string            `json:"cluster"`
+	Regions      []string          `json:"regions"`
+	Accounts     []string          `json:"accounts"`
+	Partitions   []string          `json:"partitions"`
+	R2           string            `json:"r2"`
+	Sources      map[string]string `json:"sources"`
+	NodeRoleARNs []string          `json:"node_role_arns"`
+	QueueARNs    []string          `json:"queue_arns"`
+}
+
+// Options carries what the user's config says about Karpenter (RULES.md §2.1 and §5).
+type Options struct {
+	Roles     []string // address globs, or "name:<glob>"
+	Region    string
+	Account   string
+	Partition string
+	Cluster   string
+	// MatchRole reports whether a role matches one of Roles; nil uses a plain glob matcher.
+	MatchRole func(patterns []string, address, name string) bool
+}

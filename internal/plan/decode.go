@@ -1,0 +1,108 @@
+package plan
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"unicode/utf16"
+	"unicode/utf8"
+)
+
+// DefaultMaxSize is the largest plan karpgate reads unless told otherwise: 1 GiB.
+const DefaultMaxSize int64 = 1 << 30
+
+// ErrInput marks every problem with the input itself (unreadable, not JSON, not a plan or state,
+// unsupported format). Callers map it to exit code 3.
+var ErrInput = errors.New("invalid input")
+
+// InputError describes a problem with one input file.
+type InputError struct {
+	File    string // the file name as given ("-" for stdin)
+	Problem string // one line, no file name
+}
+
+func (e *InputError) Error() string { return e.File + ": " + e.Problem }
+
+// Is makes errors.Is(err, ErrInput) true for every InputError.
+func (e *InputError) Is(target error) bool { return target == ErrInput }
+
+func inputErr(file, format string, args ...any) error {
+	return &InputError{File: file, Problem: fmt.Sprintf(format, args...)}
+}
+
+// ReadAll reads at most max bytes from r (max <= 0 means DefaultMaxSize) and returns them as UTF-8:
+// a UTF-8 BOM is dropped, UTF-16 with a BOM is transcoded, and anything that is not valid UTF-8
+// afterwards is an input error.
+func ReadAll(name string, r io.Reader, max int64) ([]byte, error) {
+	if max <= 0 {
+		max = DefaultMaxSize
+	}
+	raw, err := io.ReadAll(io.LimitReader(r, max+1))
+	if err != nil {
+		return nil, inputErr(name, "read: %v", err)
+	}
+	if int64(len(raw)) > max {
+		return nil, inputErr(name, "larger than the limit of %d bytes (--max-plan-size)", max)
+	}
+	return Transcode(name, raw)
+}
+
+// Transcode turns raw bytes into UTF-8 JSON text, handling BOMs as ReadAll describes.
+func Transcode(name string, raw []byte) ([]byte, error) {
+	switch {
+	case bytes.HasPrefix(raw, []byte{0xEF, 0xBB, 0xBF}):
+		raw = raw[3:]
+	case bytes.HasPrefix(raw, []byte{0xFF, 0xFE}):
+		return fromUTF16(name, raw[2:], false)
+	case bytes.HasPrefix(raw, []byte{0xFE, 0xFF}):
+		return fromUTF16(name, raw[2:], true)
+	}
+	if i := invalidUTF8(raw); i >= 0 {
+		return nil, inputErr(name, "not valid UTF-8 at byte %d (UTF-16 needs a byte order mark)", i)
+	}
+	return raw, nil
+}
+
+func invalidUTF8(b []byte) int {
+	if utf8.Valid(b) {
+		return -1
+	}
+	for i := 0; i < len(b); {
+		r, size := utf8.DecodeRune(b[i:])
+		if r == utf8.RuneError && size <= 1 {
+			return i
+		}
+		i += size
+	}
+	return -1
+}
+
+func fromUTF16(name string, b []byte, bigEndian bool) ([]byte, error) {
+	if len(b)%2 != 0 {
+		return nil, inputErr(name, "UTF-16 text has an odd number of bytes")
+	}
+	u := make([]uint16, len(b)/2)
+	for i := range u {
+		if bigEndian {
+			u[i] = uint16(b[2*i])<<8 | uint16(b[2*i+1])
+		} else {
+			u[i] = uint16(b[2*i+1])<<8 | uint16(b[2*i])
+		}
+	}
+	out := make([]byte, 0, len(u))
+	for i := 0; i < len(u); i++ {
+		c := u[i]
+		switch {
+		case utf16.IsSurrogate(rune(c)):
+			if c >= 0xDC00 || i+1 >= len(u) || u[i+1] < 0xDC00 || u[i+1] > 0xDFFF {
+				return nil, inputErr(name, "invalid UTF-16 surrogate at byte %d", 2+2*i)
+			}
+			out = utf8.AppendRune(out, utf16.DecodeRune(rune(c), rune(u[i+1])))
+			i++
+		default:
+			out = utf8.AppendRune(out, rune(c))
+		}
+	}
+	return out, nil
+}

@@ -1,0 +1,461 @@
+package plan
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strconv"
+	"strings"
+
+	tfjson "github.com/hashicorp/terraform-json"
+)
+
+// Kind tells a plan from a state.
+type Kind string
+
+// Kinds of input.
+const (
+	KindPlan  Kind = "plan"
+	KindState Kind = "state"
+)
+
+// Plan is one decoded and indexed `terraform show -json` document.
+type Plan struct {
+	Name             string // the file name as given ("-" for stdin)
+	Kind             Kind
+	FormatVersion    string
+	TerraformVersion string
+
+	// Resources holds every resource instance by absolute address. Deposed objects are left out.
+	Resources map[string]*Resource
+	// Addresses lists Resources' keys in sorted order.
+	Addresses []string
+
+	// Config is the configuration section (plans only; nil for states and for plans without it).
+	Config *tfjson.Config
+	// Variables are the root module input variables (plans only).
+	Variables map[string]any
+	// Raw is the UTF-8 JSON text the plan was decoded from; rules that read input.plan get it.
+	Raw []byte
+
+	modules map[string]*tfjson.ConfigModule // config module by key-less module path ("" for root)
+	calls   map[string]*tfjson.ModuleCall   // module call by key-less module path
+}
+
+// Resource is one resource instance merged across the sections of the document.
+type Resource struct {
+	Address string // absolute, with instance keys
+	Module  string // absolute module instance path, "" for the root module
+	Mode    string // "managed" or "data"
+	Type    string
+	Name    string
+	Index   any // nil, json.Number-free int, or string
+
+	// Action summarizes resource_changes: create, update, no-op, delete, replace, read, forget,
+	// or "" when the resource appears only in prior_state (a state, or a data source read during
+	// planning).
+	Action       string
+	ActionReason string
+
+	Before       map[string]any // resource_changes before
+	After        map[string]any // resource_changes after (unknown leaves omitted)
+	AfterUnknown map[string]any // resource_changes after_unknown (true leaves)
+	Planned      map[string]any // planned_values values
+	Prior        map[string]any // prior_state values (or state values)
+}
+
+// Deleted reports whether the resource only goes away in this plan.
+func (r *Resource) Deleted() bool { return r.Action == "delete" || r.Action == "forget" }
+
+// Values returns the best-known attribute values: after, else planned values, else prior state.
+func (r *Resource) Values() map[string]any {
+	switch {
+	case r.After != nil:
+		return r.After
+	case r.Planned != nil:
+		return r.Planned
+	}
+	return r.Prior
+}
+
+// Unknown reports whether attribute attr is unknown until apply.
+func (r *Resource) Unknown(attr string) bool {
+	if r.AfterUnknown == nil {
+		return false
+	}
+	v, ok := r.AfterUnknown[attr]
+	if !ok {
+		return false
+	}
+	b, isBool := v.(bool)
+	return !isBool || b
+}
+
+// String returns a known string attribute and whether it is known and a string.
+func (r *Resource) String(attr string) (string, bool) {
+	if r.Unknown(attr) {
+		return "", false
+	}
+	v, ok := r.Values()[attr]
+	if !ok {
+		return "", false
+	}
+	s, ok := v.(string)
+	return s, ok
+}
+
+// Parse reads and validates one document from r. name is used in errors. max limits its size
+// (<= 0: DefaultMaxSize).
+func Parse(name string, r io.Reader, max int64) (*Plan, error) {
+	b, err := ReadAll(name, r, max)
+	if err != nil {
+		return nil, err
+	}
+	return ParseBytes(name, b)
+}
+
+// document is the subset of the plan and state formats karpgate reads. Everything else is skipped
+// by the decoder without being materialized.
+type document struct {
+	FormatVersion    *string                  `json:"format_version"`
+	TerraformVersion string                   `json:"terraform_version"`
+	Values           *tfjson.StateValues      `json:"values"` // states
+	PlannedValues    *tfjson.StateValues      `json:"planned_values"`
+	ResourceChanges  []*tfjson.ResourceChange `json:"resource_changes"`
+	PriorState       *struct {
+		Values *tfjson.StateValues `json:"values"`
+	} `json:"prior_state"`
+	Configuration *tfjson.Config `json:"configuration"`
+	Variables     map[string]*struct {
+		Value any `json:"value"`
+	} `json:"variables"`
+}
+
+// ParseBytes validates and indexes a UTF-8 JSON document (see Transcode).
+func ParseBytes(name string, b []byte) (*Plan, error) {
+	trimmed := bytes.TrimSpace(b)
+	if len(trimmed) == 0 {
+		return nil, inputErr(name, "empty input: expected the output of terraform show -json")
+	}
+	if trimmed[0] != '{' {
+		return nil, inputErr(name, "not a terraform show -json document: the top level is not a JSON object")
+	}
+	if err := checkSyntax(b); err != nil {
+		return nil, inputErr(name, "%v", err)
+	}
+	var doc document
+	dec := json.NewDecoder(bytes.NewReader(b))
+	if err := dec.Decode(&doc); err != nil {
+		return nil, inputErr(name, "%s", describeDecodeError(err))
+	}
+	if doc.FormatVersion == nil {
+		return nil, inputErr(name, "no format_version: not the output of terraform show -json")
+	}
+	if err := checkFormatVersion(*doc.FormatVersion); err != nil {
+		return nil, inputErr(name, "%v", err)
+	}
+	p := &Plan{
+		Name:             name,
+		FormatVersion:    *doc.FormatVersion,
+		TerraformVersion: doc.TerraformVersion,
+		Resources:        map[string]*Resource{},
+		Raw:              b,
+	}
+	isPlan := doc.PlannedValues != nil || doc.ResourceChanges != nil || doc.Configuration != nil || doc.PriorState != nil
+	switch {
+	case isPlan:
+		p.Kind = KindPlan
+	case doc.Values != nil || doc.TerraformVersion != "":
+		p.Kind = KindState
+	default:
+		return nil, inputErr(name, "neither a plan (planned_values, resource_changes) nor a state (values)")
+	}
+	if err := p.index(&doc); err != nil {
+		return nil, inputErr(name, "%v", err)
+	}
+	return p, nil
+}
+
+// checkSyntax validates the whole text as JSON, so a corrupted byte anywhere (even in a part
+// karpgate does not read) is an input error, and reports the line and column of the problem.
+func checkSyntax(b []byte) error {
+	if json.Valid(b) {
+		return nil
+	}
+	var v any
+	err := json.Unmarshal(b, &v)
+	var se *json.SyntaxError
+	if errors.As(err, &se) {
+		line, col := lineCol(b, se.Offset)
+		return fmt.Errorf("not valid JSON at line %d, column %d: %v", line, col, se)
+	}
+	if err == nil {
+		return errors.New("not valid JSON")
+	}
+	return fmt.Errorf("not valid JSON: %v", err)
+}
+
+func lineCol(b []byte, off int64) (int, int) {
+	if off > int64(len(b)) {
+		off = int64(len(b))
+	}
+	line, col := 1, 1
+	for _, c := range b[:off] {
+		if c == '\n' {
+			line++
+			col = 1
+		} else {
+			col++
+		}
+	}
+	return line, col
+}
+
+func describeDecodeError(err error) string {
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) {
+		path := te.Field
+		if path == "" {
+			path = "(top level)"
+		}
+		return fmt.Sprintf("%s: expected %s, found JSON %s", path, te.Type, te.Value)
+	}
+	return err.Error()
+}
+
+func checkFormatVersion(v string) error {
+	major, _, ok := strings.Cut(v, ".")
+	if !ok {
+		return fmt.Errorf("format_version %q is not MAJOR.MINOR", v)
+	}
+	n, err := strconv.Atoi(major)
+	if err != nil {
+		return fmt.Errorf("format_version %q is not MAJOR.MINOR", v)
+	}
+	if n != 0 && n != 1 {
+		return fmt.Errorf("unsupported format_version %q (karpgate reads 0.x and 1.x)", v)
+	}
+	return nil
+}
+
+func (p *Plan) index(doc *document) error {
+	get := func(m *tfjson.StateResource, module string) *Resource {
+		r := p.Resources[m.Address]
+		if r == nil {
+			r = &Resource{Address: m.Address, Module: module, Mode: string(m.Mode), Type: m.Type, Name: m.Name, Index: normIndex(m.Index)}
+			p.Resources[m.Address] = r
+		}
+		return r
+	}
+	if doc.Values != nil {
+		walkModule(doc.Values.RootModule, "", func(m *tfjson.StateResource, module string) {
+			if m.DeposedKey == "" {
+				get(m, module).Prior = m.AttributeValues
+			}
+		})
+	}
+	if doc.PriorState != nil && doc.PriorState.Values != nil {
+		walkModule(doc.PriorState.Values.RootModule, "", func(m *tfjson.StateResource, module string) {
+			if m.DeposedKey == "" {
+				get(m, module).Prior = m.AttributeValues
+			}
+		})
+	}
+	if doc.PlannedValues != nil {
+		walkModule(doc.PlannedValues.RootModule, "", func(m *tfjson.StateResource, module string) {
+			get(m, module).Planned = m.AttributeValues
+		})
+	}
+	for i, rc := range doc.ResourceChanges {
+		if rc == nil {
+			return fmt.Errorf("resource_changes[%d] is null", i)
+		}
+		if rc.Address == "" {
+			return fmt.Errorf("resource_changes[%d] has no address", i)
+		}
+		if rc.Change == nil {
+			return fmt.Errorf("resource_changes[%d] (%s) has no change", i, rc.Address)
+		}
+		if rc.DeposedKey != "" {
+			continue
+		}
+		r := p.Resources[rc.Address]
+		if r == nil {
+			r = &Resource{Address: rc.Address, Module: rc.ModuleAddress, Mode: string(rc.Mode), Type: rc.Type, Name: rc.Name, Index: normIndex(rc.Index)}
+			p.Resources[rc.Address] = r
+		}
+		r.Action = summarize(rc.Change.Actions)
+		r.ActionReason = string(rc.ActionReason)
+		var err error
+		if r.Before, err = object(rc.Change.Before, rc.Address, "change.before"); err != nil {
+			return err
+		}
+		if r.After, err = object(rc.Change.After, rc.Address, "change.after"); err != nil {
+			return err
+		}
+		if r.AfterUnknown, err = object(rc.Change.AfterUnknown, rc.Address, "change.after_unknown"); err != nil {
+			// after_unknown may legitimately be the bare value true for a wholly unknown object.
+			if b, ok := rc.Change.AfterUnknown.(bool); !ok || !b {
+				return err
+			}
+			r.AfterUnknown = nil
+		}
+		if r.Action == "delete" || r.Action == "forget" {
+			r.After = nil
+		}
+	}
+	for a, r := range p.Resources {
+		if r.Module == "" {
+			r.Module = moduleOf(a)
+		}
+		p.Addresses = append(p.Addresses, a)
+	}
+	slices.Sort(p.Addresses)
+	if doc.Configuration != nil {
+		p.Config = doc.Configuration
+		p.modules = map[string]*tfjson.ConfigModule{}
+		p.calls = map[string]*tfjson.ModuleCall{}
+		if doc.Configuration.RootModule != nil {
+			p.indexConfig("", doc.Configuration.RootModule, 0)
+		}
+	}
+	if len(doc.Variables) > 0 {
+		p.Variables = map[string]any{}
+		for k, v := range doc.Variables {
+			if v != nil {
+				p.Variables[k] = v.Value
+			}
+		}
+	}
+	return nil
+}
+
+// maxModuleDepth bounds recursion over hostile configuration documents.
+const maxModuleDepth = 64
+
+func (p *Plan) indexConfig(path string, m *tfjson.ConfigModule, depth int) {
+	if m == nil || depth > maxModuleDepth {
+		return
+	}
+	p.modules[path] = m
+	names := make([]string, 0, len(m.ModuleCalls))
+	for n := range m.ModuleCalls {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	for _, n := range names {
+		call := m.ModuleCalls[n]
+		if call == nil {
+			continue
+		}
+		child := "module." + n
+		if path != "" {
+			child = path + "." + child
+		}
+		p.calls[child] = call
+		p.indexConfig(child, call.Module, depth+1)
+	}
+}
+
+func object(v any, addr, field string) (map[string]any, error) {
+	if v == nil {
+		return nil, nil
+	}
+	m, ok := v.(map[string]any)
+	if !ok {
+		return nil, fmt.Errorf("resource_changes %s: %s is %s, expected an object", addr, field, jsonType(v))
+	}
+	return m, nil
+}
+
+func jsonType(v any) string {
+	switch v.(type) {
+	case nil:
+		return "null"
+	case bool:
+		return "a boolean"
+	case float64, json.Number:
+		return "a number"
+	case string:
+		return "a string"
+	case []any:
+		return "a list"
+	case map[string]any:
+		return "an object"
+	}
+	return fmt.Sprintf("%T", v)
+}
+
+func walkModule(m *tfjson.StateModule, module string, fn func(*tfjson.StateResource, string)) {
+	walkModuleDepth(m, module, fn, 0)
+}
+
+func walkModuleDepth(m *tfjson.StateModule, module string, fn func(*tfjson.StateResource, string), depth int) {
+	if m == nil || depth > maxModuleDepth {
+		return
+	}
+	for _, r := range m.Resources {
+		if r != nil && r.Address != "" {
+			fn(r, module)
+		}
+	}
+	for _, c := range m.ChildModules {
+		if c != nil {
+			walkModuleDepth(c, c.Address, fn, depth+1)
+		}
+	}
+}
+
+func summarize(a tfjson.Actions) string {
+	switch {
+	case a.NoOp():
+		return "no-op"
+	case a.Create():
+		return "create"
+	case a.Read():
+		return "read"
+	case a.Update():
+		return "update"
+	case a.Delete():
+		return "delete"
+	case a.Replace():
+		return "replace"
+	}
+	if len(a) == 1 {
+		return string(a[0])
+	}
+	if slices.Contains(a, tfjson.Action("forget")) {
+		if slices.Contains(a, tfjson.ActionCreate) {
+			return "create"
+		}
+		return "forget"
+	}
+	return ""
+}
+
+func normIndex(v any) any {
+	switch x := v.(type) {
+	case float64:
+		if x == float64(int(x)) {
+			return int(x)
+		}
+		return x
+	case json.Number:
+		if i, err := x.Int64(); err == nil {
+			return int(i)
+		}
+		return x.String()
+	}
+	return v
+}
+
+// moduleOf returns the module instance path of an absolute resource address.
+func moduleOf(addr string) string {
+	mod, _ := SplitAddress(addr)
+	return mod
+}
+
+func sortStrings(s []string) { slices.Sort(s) }

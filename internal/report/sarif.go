@@ -1,0 +1,360 @@
+package report
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+
+	"github.com/karpgate/karpgate/internal/findings"
+)
+
+// GitHub code scanning limits (docs: "SARIF support for code scanning"). karpgate truncates and says
+// so rather than write an upload GitHub rejects.
+const (
+	MaxSARIFResults   = 25000
+	MaxSARIFLocations = 1000
+)
+
+// SARIF renders SARIF 2.1.0 for GitHub code scanning.
+type SARIF struct {
+	Category string // runAutomationDetails.id; "" omits it
+}
+
+type sarifLog struct {
+	Schema  string     `json:"$schema"`
+	Version string     `json:"version"`
+	Runs    []sarifRun `json:"runs"`
+}
+
+type sarifRun struct {
+	Tool              sarifTool              `json:"tool"`
+	AutomationDetails *sarifAutomation       `json:"automationDetails,omitempty"`
+	Invocations       []sarifInvocation      `json:"invocations"`
+	Results           []sarifResult          `json:"results"`
+	OriginalURIBase   map[string]sarifArtLoc `json:"originalUriBaseIds,omitempty"`
+	Properties        map[string]any         `json:"properties,omitempty"`
+}
+
+type sarifAutomation struct {
+	ID string `json:"id"`
+}
+
+type sarifTool struct {
+	Driver sarifDriver `json:"driver"`
+}
+
+type sarifDriver struct {
+	Name            string      `json:"name"`
+	Version         string      `json:"version,omitempty"`
+	SemanticVersion string      `json:"semanticVersion,omitempty"`
+	InformationURI  string      `json:"informationUri,omitempty"`
+	Rules           []sarifRule `json:"rules"`
+}
+
+type sarifRule struct {
+	ID                   string            `json:"id"`
+	Name                 string            `json:"name"`
+	ShortDescription     sarifText         `json:"shortDescription"`
+	FullDescription      sarifText         `json:"fullDescription"`
+	Help                 sarifMultiText    `json:"help"`
+	HelpURI              string            `json:"helpUri,omitempty"`
+	DefaultConfiguration sarifRuleConfig   `json:"defaultConfiguration"`
+	Properties           sarifRuleProperty `json:"properties"`
+}
+
+type sarifText struct {
+	Text string `json:"text"`
+}
+
+type sarifMultiText struct {
+	Text     string `json:"text"`
+	Markdown string `json:"markdown,omitempty"`
+}
+
+type sarifRuleConfig struct {
+	Level string `json:"level"`
+}
+
+type sarifRuleProperty struct {
+	Tags             []string `json:"tags,omitempty"`
+	Precision        string   `json:"precision"`
+	SecuritySeverity string   `json:"security-severity"`
+	ProblemSeverity  string   `json:"problem.severity,omitempty"`
+}
+
+type sarifInvocation struct {
+	ExecutionSuccessful bool                `json:"executionSuccessful"`
+	ExitCode            int                 `json:"exitCode"`
+	Notifications       []sarifNotification `json:"toolExecutionNotifications,omitempty"`
+}
+
+type sarifNotification struct {
+	Level   string    `json:"level"`
+	Message sarifText `json:"message"`
+}
+
+type sarifResult struct {
+	RuleID              string             `json:"ruleId"`
+	RuleIndex           int                `json:"ruleIndex"`
+	Level               string             `json:"level"`
+	Message             sarifText          `json:"message"`
+	Locations           []sarifLocation    `json:"locations"`
+	PartialFingerprints map[string]string  `json:"partialFingerprints"`
+	Suppressions        []sarifSuppression `json:"suppressions,omitempty"`
+	Properties          map[string]any     `json:"properties,omitempty"`
+}
+
+type sarifLocation struct {
+	PhysicalLocation sarifPhysical  `json:"physicalLocation"`
+	LogicalLocations []sarifLogical `json:"logicalLocations,omitempty"`
+	Message          *sarifText     `json:"message,omitempty"`
+}
+
+type sarifPhysical struct {
+	ArtifactLocation sarifArtLoc `json:"artifactLocation"`
+	Region           sarifRegion `json:"region"`
+}
+
+type sarifArtLoc struct {
+	URI       string `json:"uri"`
+	URIBaseID string `json:"uriBaseId,omitempty"`
+}
+
+type sarifRegion struct {
+	StartLine int `json:"startLine"`
+	EndLine   int `json:"endLine,omitempty"`
+}
+
+type sarifLogical struct {
+	FullyQualifiedName string `json:"fullyQualifiedName"`
+	Kind               string `json:"kind,omitempty"`
+}
+
+type sarifSuppression struct {
+	Kind          string `json:"kind"`
+	Status        string `json:"status"`
+	Justification string `json:"justification,omitempty"`
+}
+
+// FingerprintKey is the partialFingerprints key karpgate writes.
+const FingerprintKey = "karpgate/v1"
+
+// Fingerprint identifies a finding across runs and unrelated edits: rule, resource, role and
+// statement (Sid, else index) — never a line number or a message.
+func Fingerprint(f findings.Finding) string {
+	parts := []string{f.RuleID, f.Address, f.Role}
+	if f.Statement != nil {
+		parts = append(parts, f.Statement.Policy, f.Statement.Attribute)
+		if f.Statement.Sid != "" {
+			parts = append(parts, "sid:"+f.Statement.Sid)
+		} else {
+			parts = append(parts, fmt.Sprintf("index:%d", f.Statement.Index))
+		}
+	}
+	if f.Address == "" && f.Role == "" && f.Statement == nil {
+		parts = append(parts, f.Message)
+	}
+	sum := sha256.Sum256([]byte(strings.Join(parts, "\x00")))
+	return hex.EncodeToString(sum[:16])
+}
+
+// Write implements Writer.
+func (s SARIF) Write(w io.Writer, r findings.Result) error {
+	run := sarifRun{
+		Tool: sarifTool{Driver: sarifDriver{
+			Name:            orDefault(r.Tool.Name, "karpgate"),
+			Version:         r.Tool.Version,
+			SemanticVersion: semver(r.Tool.Version),
+			InformationURI:  r.Tool.URI,
+			Rules:           []sarifRule{},
+		}},
+		Results: []sarifResult{},
+	}
+	if s.Category != "" {
+		run.AutomationDetails = &sarifAutomation{ID: s.Category}
+	}
+	ruleIndex := map[string]int{}
+	for _, rule := range r.Rules {
+		ruleIndex[rule.ID] = len(run.Tool.Driver.Rules)
+		run.Tool.Driver.Rules = append(run.Tool.Driver.Rules, sarifRuleOf(rule))
+	}
+	var notes []sarifNotification
+	for _, n := range r.Notices {
+		notes = append(notes, sarifNotification{Level: "warning", Message: sarifText{Text: n}})
+	}
+	for i, f := range r.Findings {
+		if i >= MaxSARIFResults {
+			notes = append(notes, sarifNotification{Level: "warning", Message: sarifText{Text: fmt.Sprintf(
+				"%d results were left out: GitHub code scanning accepts at most %d results per run", len(r.Findings)-MaxSARIFResults, MaxSARIFResults)}})
+			break
+		}
+		idx, ok := ruleIndex[f.RuleID]
+		if !ok {
+			// A finding of a rule missing from the catalog would make GitHub reject the upload.
+			idx = len(run.Tool.Driver.Rules)
+			ruleIndex[f.RuleID] = idx
+			run.Tool.Driver.Rules = append(run.Tool.Driver.Rules, sarifRuleOf(findings.Rule{ID: f.RuleID, Name: f.RuleID, Title: f.RuleID, Description: f.RuleID, Severity: f.Severity}))
+		}
+		run.Results = append(run.Results, sarifResultOf(f, idx))
+	}
+	run.Invocations = []sarifInvocation{{ExecutionSuccessful: true, ExitCode: r.Summary.ExitCode, Notifications: notes}}
+	log := sarifLog{
+		Schema:  "https://json.schemastore.org/sarif-2.1.0.json",
+		Version: "2.1.0",
+		Runs:    []sarifRun{run},
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(log)
+}
+
+func sarifRuleOf(rule findings.Rule) sarifRule {
+	sec := rule.SecuritySeverity
+	if sec == "" {
+		sec = rule.Severity.SecuritySeverity()
+	}
+	tags := append([]string{"security"}, rule.Tags...)
+	tags = uniqueSorted(tags)
+	md := fmt.Sprintf("**%s**\n\n%s\n\n**Fix:** %s", rule.Title, rule.Description, rule.Remediation)
+	if u := rule.HelpURI(); u != "" {
+		md += fmt.Sprintf("\n\nSee %s", u)
+	}
+	name := rule.Name
+	if name == "" {
+		name = rule.ID
+	}
+	return sarifRule{
+		ID:                   rule.ID,
+		Name:                 pascal(name),
+		ShortDescription:     sarifText{Text: orDefault(rule.Title, rule.ID)},
+		FullDescription:      sarifText{Text: orDefault(rule.Description, rule.Title)},
+		Help:                 sarifMultiText{Text: orDefault(rule.Remediation, rule.Description), Markdown: md},
+		HelpURI:              rule.HelpURI(),
+		DefaultConfiguration: sarifRuleConfig{Level: rule.Severity.SARIFLevel()},
+		Properties: sarifRuleProperty{
+			Tags:             tags,
+			Precision:        "very-high",
+			SecuritySeverity: sec,
+			ProblemSeverity:  problemSeverity(rule.Severity),
+		},
+	}
+}
+
+func sarifResultOf(f findings.Finding, idx int) sarifResult {
+	loc := sarifLocation{}
+	if f.Location != nil && f.Location.File != "" {
+		loc.PhysicalLocation = sarifPhysical{
+			ArtifactLocation: sarifArtLoc{URI: f.Location.File},
+			Region:           sarifRegion{StartLine: max(1, f.Location.StartLine), EndLine: f.Location.EndLine},
+		}
+		if f.Location.EndLine < f.Location.StartLine {
+			loc.PhysicalLocation.Region.EndLine = 0
+		}
+		if f.Location.Note != "" {
+			loc.Message = &sarifText{Text: f.Location.Note}
+		}
+	} else {
+		loc.PhysicalLocation = sarifPhysical{ArtifactLocation: sarifArtLoc{URI: uriOf(f.Plan)}, Region: sarifRegion{StartLine: 1}}
+		loc.Message = &sarifText{Text: "the plan file: no Terraform source location was found for " + orDefault(f.Address, "this finding") + " (pass --source-dir)"}
+	}
+	if f.Address != "" {
+		loc.LogicalLocations = []sarifLogical{{FullyQualifiedName: f.Address, Kind: "resource"}}
+	}
+	msg := f.Message
+	if f.Fix != "" {
+		msg += "\n\nFix:\n" + f.Fix
+	}
+	res := sarifResult{
+		RuleID:              f.RuleID,
+		RuleIndex:           idx,
+		Level:               f.Severity.SARIFLevel(),
+		Message:             sarifText{Text: msg},
+		Locations:           []sarifLocation{loc},
+		PartialFingerprints: map[string]string{FingerprintKey: Fingerprint(f)},
+	}
+	if f.Suppression != nil {
+		just := f.Suppression.Reason
+		if f.Suppression.Expires != "" {
+			just += " (until " + f.Suppression.Expires + ")"
+		}
+		res.Suppressions = []sarifSuppression{{Kind: "external", Status: "accepted", Justification: just}}
+	}
+	props := map[string]any{}
+	if f.Role != "" {
+		props["role"] = f.Role
+	}
+	if f.Statement != nil && f.Statement.Sid != "" {
+		props["sid"] = f.Statement.Sid
+	}
+	if len(props) > 0 {
+		res.Properties = props
+	}
+	return res
+}
+
+func problemSeverity(s findings.Severity) string {
+	switch s {
+	case findings.Error:
+		return "error"
+	case findings.Warning:
+		return "warning"
+	}
+	return "recommendation"
+}
+
+func uriOf(p string) string {
+	if p == "" || p == "-" {
+		return "stdin"
+	}
+	return strings.TrimPrefix(strings.ReplaceAll(p, "\\", "/"), "./")
+}
+
+func semver(v string) string {
+	v = strings.TrimPrefix(v, "v")
+	if v == "" || v == "dev" {
+		return "0.0.0-dev"
+	}
+	return v
+}
+
+func pascal(s string) string {
+	var b strings.Builder
+	up := true
+	for _, r := range s {
+		if r == '_' || r == '-' || r == '/' || r == '.' || r == ' ' {
+			up = true
+			continue
+		}
+		if up && r >= 'a' && r <= 'z' {
+			r -= 'a' - 'A'
+		}
+		up = false
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+func orDefault(s, def string) string {
+	if strings.TrimSpace(s) == "" {
+		return def
+	}
+	return s
+}
+
+func uniqueSorted(s []string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, x := range s {
+		if !seen[x] {
+			seen[x] = true
+			out = append(out, x)
+		}
+	}
+	slices.Sort(out)
+	return out
+}

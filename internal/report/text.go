@@ -1,0 +1,134 @@
+package report
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/karpgate/karpgate/internal/findings"
+)
+
+// Text renders findings for a person: grouped by plan and role, each with its reason and fix, and
+// a summary line. A passing run never prints the word "fail" (older Atlantis treats any "fail" in a
+// policy check's output as a failure); a failing run ends with "N failures, ..." (Atlantis's
+// failure pattern).
+type Text struct {
+	Color bool
+}
+
+const (
+	ansiReset  = "\x1b[0m"
+	ansiRed    = "\x1b[31m"
+	ansiYellow = "\x1b[33m"
+	ansiBlue   = "\x1b[34m"
+	ansiBold   = "\x1b[1m"
+	ansiDim    = "\x1b[2m"
+)
+
+func (t Text) paint(code, s string) string {
+	if !t.Color {
+		return s
+	}
+	return code + s + ansiReset
+}
+
+// Write implements Writer.
+func (t Text) Write(w io.Writer, r findings.Result) error {
+	bw := bufio.NewWriter(w)
+	for _, n := range r.Notices {
+		fmt.Fprintf(bw, "%s %s\n", t.paint(ansiYellow, "notice:"), n)
+	}
+	for _, g := range groupByRole(r.Findings) {
+		head := g.Plan
+		if g.Role != "" {
+			head += ": " + g.Role
+		}
+		fmt.Fprintf(bw, "\n%s\n", t.paint(ansiBold, head))
+		for _, f := range g.Findings {
+			t.finding(bw, r, f)
+		}
+	}
+	if len(r.Findings) > 0 {
+		fmt.Fprintln(bw)
+	}
+	fmt.Fprintln(bw, t.summary(r))
+	return bw.Flush()
+}
+
+func (t Text) finding(w io.Writer, r findings.Result, f findings.Finding) {
+	label := strings.ToUpper(f.Severity.String())
+	code := ansiBlue
+	switch f.Severity {
+	case findings.Error:
+		code = ansiRed
+	case findings.Warning:
+		code = ansiYellow
+	}
+	title := ""
+	if rule, ok := r.Rule(f.RuleID); ok {
+		title = rule.Title
+	}
+	if f.Suppressed() {
+		label = "SUPPRESSED"
+		code = ansiDim
+	}
+	fmt.Fprintf(w, "  %s %s %s\n", t.paint(code, fmt.Sprintf("%-7s", label)), t.paint(ansiBold, f.RuleID), title)
+	if f.Address != "" && f.Address != f.Role {
+		fmt.Fprintf(w, "          resource: %s\n", f.Address)
+	}
+	if f.Statement != nil && (f.Statement.Sid != "" || f.Statement.Policy != "") {
+		fmt.Fprintf(w, "          %s\n", statementLabel(f.Statement))
+	}
+	if f.Location != nil {
+		fmt.Fprintf(w, "          at: %s:%d\n", f.Location.File, f.Location.StartLine)
+	}
+	writeIndented(w, "          ", f.Message)
+	if f.Suppression != nil {
+		fmt.Fprintf(w, "          suppressed until %s: %s\n", f.Suppression.Expires, f.Suppression.Reason)
+	}
+	fix := f.Fix
+	if fix == "" {
+		if rule, ok := r.Rule(f.RuleID); ok {
+			fix = rule.Remediation
+		}
+	}
+	if fix != "" {
+		fmt.Fprintf(w, "          %s\n", t.paint(ansiBold, "fix:"))
+		writeIndented(w, "            ", fix)
+	}
+}
+
+func writeIndented(w io.Writer, indent, s string) {
+	for _, line := range strings.Split(strings.TrimRight(s, "\n"), "\n") {
+		fmt.Fprintf(w, "%s%s\n", indent, line)
+	}
+}
+
+func (t Text) summary(r findings.Result) string {
+	s := r.Summary
+	counts := fmt.Sprintf("%s, %s, %s", plural(s.Errors, "error"), plural(s.Warnings, "warning"), plural(s.Notes, "note"))
+	if s.Suppressed > 0 {
+		counts += fmt.Sprintf(", %d suppressed", s.Suppressed)
+	}
+	scope := fmt.Sprintf("%s checked on %s", plural(len(r.Rules), "rule"), plural(len(r.Plans), "plan"))
+	if s.Passed {
+		return fmt.Sprintf("karpgate: %s: %s. %s", scope, counts, t.paint(ansiBold, "PASSED"))
+	}
+	failing := 0
+	g := findings.Gate{FailOn: mustSeverity(s.FailOn), UnknownFail: s.Unknown == "fail"}
+	for _, f := range r.Findings {
+		if g.Fails(f) {
+			failing++
+		}
+	}
+	return fmt.Sprintf("karpgate: %s: %s. %s: %d failures (fail-on %s)", scope, counts, t.paint(ansiRed+ansiBold, "FAILED"), failing, s.FailOn)
+}
+
+func mustSeverity(s string) findings.Severity {
+	v, err := findings.ParseSeverity(s)
+	if err != nil {
+		return findings.Error
+	}
+	return v
+}

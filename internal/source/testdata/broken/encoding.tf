@@ -1,0 +1,3 @@
+resource "aws_iam_role" "not_utf8" {
+  name = "ÿþ"
+}

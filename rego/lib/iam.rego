@@ -1,0 +1,759 @@
+# METADATA
+# title: IAM request evaluator
+# description: |
+#   Decides one request {action, resource, context} against a list of normalized policy statements
+#   (docs/input.md "policy (normalized)") the way AWS evaluates identity-based policies
+#   (RULES.md section 4). Everything here takes arguments and never reads input.
+package karpgate.lib.iam
+
+# decide returns {"decision": D, "statements": [S...]} where D is one of allowed, denied,
+# implicit-deny or indeterminate, and S describes each statement:
+#
+#   {"index", "sid", "effect", "applies": "yes"|"no"|"unknown", "reasons": [string],
+#    "action_matches": bool, "resource_matches": "yes"|"no"|"unknown"|"other-region"|"",
+#    ...every extra field of the statement (policy, attribute, ...) passed through}
+#
+# reasons say why a statement does not apply ("no") or why that is open ("unknown"); they are
+# empty when it applies. A statement's "version" field (as written in its document; "" when
+# absent) switches policy variables on ("2012-10-17") or off (anything else: ${...} is literal);
+# a statement without the field is read as 2012-10-17.
+decide(statements, request) := {"decision": _decision(results), "statements": results} if {
+	ctx := context(request)
+	action := lower(request.action)
+	results := [_statement_result(s, i, action, request.resource, ctx) | some i, s in statements]
+}
+
+# allows is true when decide would answer allowed.
+allows(statements, request) if decide(statements, request).decision == "allowed"
+
+# effective_statements flattens role.policies entries (docs/input.md "policy entry") into one
+# statement list, the union AWS evaluates. Each statement gains "policy" (the entry's address),
+# "attribute", "kind" and "version". Entries with status unknown or external hold no statements;
+# open_parts reports them.
+effective_statements(policies) := [object.union(s, {
+	"policy": p.address,
+	"attribute": object.get(p, "attribute", ""),
+	"kind": object.get(p, "kind", ""),
+	"version": object.get(doc, "version", ""),
+}) |
+	some p in policies
+	object.get(p, "status", "known") in {"known", "partial", "invalid"}
+	doc := object.get(p, "document", null)
+	is_object(doc)
+	some s in object.get(doc, "statements", [])
+]
+
+# open_parts lists the parts of an effective policy the plan does not show: unknown and external
+# entries and the unknown remainder of partial ones, as {address, attribute, status, via, arn, what}
+# where what names each unknown value (address + attribute).
+open_parts(policies) := [{
+	"address": p.address,
+	"attribute": object.get(p, "attribute", ""),
+	"status": p.status,
+	"via": object.get(p, "via", ""),
+	"arn": object.get(p, "arn", null),
+	"what": _what_unknown(p),
+} |
+	some p in policies
+	p.status in {"unknown", "external", "partial"}
+]
+
+_what_unknown(p) := p.unknown if {
+	is_array(object.get(p, "unknown", null))
+	count(p.unknown) > 0
+} else := [object.get(p, "arn", "")] if {
+	p.status == "external"
+	is_string(object.get(p, "arn", null))
+} else := [concat(".", [p.address, object.get(p, "attribute", "policy")])]
+
+# context lower-cases the request's context keys (they compare case-insensitively) and makes every
+# value a list; keys that differ only in case are merged.
+context(request) := {lower(k): _merged(raw, lower(k)) | some k, _ in raw} if {
+	raw := object.get(request, "context", {})
+}
+
+_merged(raw, lk) := [v |
+	some k, vs in raw
+	lower(k) == lk
+	some v in _as_list(vs)
+]
+
+_as_list(x) := x if is_array(x)
+
+_as_list(x) := [x] if not is_array(x)
+
+# ---------------------------------------------------------------------------------------------
+# decision
+
+_decision(results) := "denied" if {
+	_any_applies(results, "deny", "yes")
+} else := "indeterminate" if {
+	_any_applies(results, "deny", "unknown")
+	_could_allow(results)
+} else := "allowed" if {
+	_any_applies(results, "allow", "yes")
+} else := "indeterminate" if {
+	_any_applies(results, "allow", "unknown")
+} else := "implicit-deny"
+
+_any_applies(results, effect, applies) if {
+	some r in results
+	lower(r.effect) == effect
+	r.applies == applies
+}
+
+_could_allow(results) if _any_applies(results, "allow", "yes")
+
+_could_allow(results) if _any_applies(results, "allow", "unknown")
+
+# ---------------------------------------------------------------------------------------------
+# one statement
+
+_normalized_fields := ["actions", "not_actions", "resources", "not_resources", "principals", "not_principals", "conditions", "version"]
+
+_statement_result(s, i, action, resource, ctx) := object.union(object.remove(s, _normalized_fields), object.union(
+	{"index": object.get(s, "index", i), "sid": object.get(s, "sid", ""), "effect": object.get(s, "effect", "")},
+	_verdict(s, action, resource, ctx),
+))
+
+_verdict(s, action, _, _) := {
+	"applies": "no",
+	"reasons": ["action does not match"],
+	"action_matches": false,
+	"resource_matches": "",
+} if {
+	not action_matches(s, action)
+}
+
+_verdict(s, action, resource, ctx) := v if {
+	action_matches(s, action)
+	vars := _variables_enabled(s)
+	res := _resource_verdict(s, resource, ctx, vars)
+	conds := [_condition(c, ctx, vars) | some c in object.get(s, "conditions", [])]
+	v := _combine(res, conds)
+}
+
+_combine(res, conds) := {
+	"applies": "no",
+	"reasons": array.concat(
+		[r | res.state in {"no", "other-region"}; some r in res.reasons],
+		[c.reason | some c in conds; c.state == "false"],
+	),
+	"action_matches": true,
+	"resource_matches": res.state,
+} if {
+	_any_false(res, conds)
+}
+
+_combine(res, conds) := {
+	"applies": "unknown",
+	"reasons": array.concat(
+		[r | res.state == "unknown"; some r in res.reasons],
+		[c.reason | some c in conds; c.state == "unknown"],
+	),
+	"action_matches": true,
+	"resource_matches": res.state,
+} if {
+	not _any_false(res, conds)
+	_any_unknown(res, conds)
+}
+
+_combine(res, conds) := {
+	"applies": "yes",
+	"reasons": [],
+	"action_matches": true,
+	"resource_matches": "yes",
+} if {
+	not _any_false(res, conds)
+	not _any_unknown(res, conds)
+}
+
+_any_false(res, _) if res.state in {"no", "other-region"}
+
+_any_false(_, conds) if {
+	some c in conds
+	c.state == "false"
+}
+
+_any_unknown(res, _) if res.state == "unknown"
+
+_any_unknown(_, conds) if {
+	some c in conds
+	c.state == "unknown"
+}
+
+# Policy variables work only in 2012-10-17 documents; 2008-10-17 (also the default when Version is
+# absent) treats ${...} as literal text.
+_variables_enabled(s) := object.get(s, "version", "2012-10-17") == "2012-10-17"
+
+# ---------------------------------------------------------------------------------------------
+# Action and NotAction: case-insensitive glob, * any run, ? one character.
+
+# action_matches is true when the statement's Action (or NotAction) covers the lower-cased action.
+action_matches(s, action) if {
+	patterns := object.get(s, "actions", [])
+	count(patterns) > 0
+	_any_action(patterns, action)
+}
+
+action_matches(s, action) if {
+	count(object.get(s, "actions", [])) == 0
+	patterns := object.get(s, "not_actions", [])
+	count(patterns) > 0
+	not _any_action(patterns, action)
+}
+
+_any_action(patterns, action) if action in patterns
+
+_any_action(patterns, action) if {
+	some p in patterns
+	_is_glob(p)
+	glob.match(_glob_escape(lower(p)), null, action)
+}
+
+_any_action(patterns, action) if {
+	some p in patterns
+	not _is_glob(p)
+	lower(p) == action
+}
+
+_is_glob(p) if contains(p, "*")
+
+_is_glob(p) if contains(p, "?")
+
+# ---------------------------------------------------------------------------------------------
+# Resource and NotResource: case-sensitive glob over the whole ARN (* crosses : and /).
+
+_resource_verdict(s, resource, ctx, vars) := r if {
+	patterns := object.get(s, "resources", [])
+	count(patterns) > 0
+	states := {_pattern_state(p, resource, ctx, vars) | some p in patterns}
+	r := _positive_resource(states, patterns, resource)
+}
+
+_resource_verdict(s, resource, ctx, vars) := r if {
+	count(object.get(s, "resources", [])) == 0
+	patterns := object.get(s, "not_resources", [])
+	count(patterns) > 0
+	states := {_pattern_state(p, resource, ctx, vars) | some p in patterns}
+	r := _negative_resource(states)
+}
+
+_resource_verdict(s, _, _, _) := {"state": "no", "reasons": ["statement has neither Resource nor NotResource"]} if {
+	count(object.get(s, "resources", [])) == 0
+	count(object.get(s, "not_resources", [])) == 0
+}
+
+_positive_resource(states, _, _) := {"state": "yes", "reasons": []} if "yes" in states
+
+_positive_resource(states, patterns, _) := {"state": "unknown", "reasons": [sprintf(
+	"resource uses a policy variable the request does not define (%s)",
+	[concat(", ", _variables_in(patterns))],
+)]} if {
+	not "yes" in states
+	"unknown" in states
+}
+
+_positive_resource(states, patterns, resource) := {"state": "other-region", "reasons": [sprintf("region %s only", [concat(", ", regions)])]} if {
+	not "yes" in states
+	not "unknown" in states
+	regions := sort(_other_regions(patterns, resource))
+	count(regions) > 0
+}
+
+_positive_resource(states, patterns, resource) := {"state": "no", "reasons": ["resource does not match"]} if {
+	not "yes" in states
+	not "unknown" in states
+	count(_other_regions(patterns, resource)) == 0
+}
+
+_negative_resource(states) := {"state": "no", "reasons": ["resource is excluded by NotResource"]} if "yes" in states
+
+_negative_resource(states) := {"state": "unknown", "reasons": ["NotResource uses a policy variable the request does not define"]} if {
+	not "yes" in states
+	"unknown" in states
+}
+
+_negative_resource(states) := {"state": "yes", "reasons": []} if {
+	not "yes" in states
+	not "unknown" in states
+}
+
+_pattern_state(p, _, ctx, vars) := "unknown" if {
+	_substitute(p, ctx, vars).state == "unknown"
+}
+
+_pattern_state(p, resource, ctx, vars) := "yes" if {
+	sub := _substitute(p, ctx, vars)
+	sub.state == "ok"
+	glob.match(sub.glob, null, resource)
+}
+
+_pattern_state(p, resource, ctx, vars) := "no" if {
+	sub := _substitute(p, ctx, vars)
+	sub.state == "ok"
+	not glob.match(sub.glob, null, resource)
+}
+
+# A variable whose key the request models as absent matches nothing (AWS: "the value is null").
+_pattern_state(p, _, ctx, vars) := "no" if _substitute(p, ctx, vars).state == "absent"
+
+# _other_regions: the concrete region segments of patterns that would match if only the region
+# were different, e.g. arn:aws:ec2:eu-west-1:*:instance/* for a request in us-east-1.
+_other_regions(patterns, resource) := {parts[3] |
+	some p in patterns
+	parts := split(p, ":")
+	count(parts) >= 6
+	parts[3] != ""
+	not _is_glob(parts[3])
+	not contains(parts[3], "${")
+	any_region := concat(":", array.concat(array.concat(array.slice(parts, 0, 3), ["*"]), array.slice(parts, 4, count(parts))))
+	glob.match(_glob_escape(any_region), null, resource)
+}
+
+_variables_in(texts) := sort({v | some t in texts; some v in regex.find_n(`\$\{[^}]*\}`, t, -1)})
+
+# ---------------------------------------------------------------------------------------------
+# Policy variables: ${key} takes the request's single value of key; ${key, 'default'} falls back
+# to default; ${*}, ${?} and ${$} are a literal *, ? and $. _substitute returns
+#   {"state": "ok", "literal": text with values filled in, "glob": the same as a glob pattern in
+#    which substituted text and escapes are literal}
+#   {"state": "absent", ...}  a key the request models is absent and there is no default
+#   {"state": "unknown", "variables": [...]}  a key the request does not model
+# The glob escapes the characters gobwas/glob treats specially besides * and ?.
+
+_substitute(text, _, vars) := {"state": "ok", "literal": text, "glob": _glob_escape(text)} if {
+	not _has_variables(text, vars)
+}
+
+_substitute(text, ctx, vars) := out if {
+	_has_variables(text, vars)
+	tokens := regex.find_n(`\$\{[^}]*\}`, text, -1)
+	parts := regex.split(`\$\{[^}]*\}`, text)
+	values := [_variable_value(t, ctx) | some t in tokens]
+	out := _assemble(parts, tokens, values)
+}
+
+_has_variables(text, vars) if {
+	vars
+	contains(text, "${")
+}
+
+_assemble(_, tokens, values) := {"state": "unknown", "variables": [tokens[j] | some j, v in values; v.state == "unknown"]} if {
+	some v in values
+	v.state == "unknown"
+}
+
+_assemble(_, _, values) := {"state": "absent"} if {
+	not _some_state(values, "unknown")
+	_some_state(values, "absent")
+}
+
+_assemble(parts, _, values) := {
+	"state": "ok",
+	"literal": concat("", [x | some j, p in parts; x := concat("", [p, _value_at(values, j, "literal")])]),
+	"glob": concat("", [x | some j, p in parts; x := concat("", [_glob_escape(p), _value_at(values, j, "glob")])]),
+} if {
+	not _some_state(values, "unknown")
+	not _some_state(values, "absent")
+}
+
+_some_state(values, state) if {
+	some v in values
+	v.state == state
+}
+
+_value_at(values, j, form) := values[j][form] if j < count(values)
+
+_value_at(values, j, _) := "" if j >= count(values)
+
+_literal_escapes := {"*": "*", "?": "?", "$": "$"}
+
+_variable_value(token, _) := {"state": "ok", "literal": ch, "glob": _glob_literal(ch)} if {
+	inner := trim_space(substring(token, 2, count(token) - 3))
+	ch := _literal_escapes[inner]
+}
+
+_variable_value(token, ctx) := v if {
+	inner := trim_space(substring(token, 2, count(token) - 3))
+	not _literal_escapes[inner]
+	[key, fallback] := _key_and_default(inner)
+	v := _resolve(lower(key), fallback, ctx)
+}
+
+_key_and_default(inner) := [trim_space(m[1]), m[2]] if {
+	[m] := regex.find_all_string_submatch_n(`^([^,]+),\s*'((?:[^']|'')*)'$`, inner, 1)
+} else := [inner, null]
+
+_resolve(key, _, ctx) := {"state": "ok", "literal": v, "glob": _glob_literal(v)} if {
+	[v] := _lookup(ctx, key)
+}
+
+_resolve(key, fallback, ctx) := {"state": "ok", "literal": d, "glob": _glob_literal(d)} if {
+	not _single(ctx, key)
+	is_string(fallback)
+	d := replace(fallback, "''", "'")
+}
+
+_resolve(key, null, ctx) := {"state": "absent"} if {
+	not _lookup(ctx, key)
+	_modelled(ctx, key)
+}
+
+_resolve(key, null, ctx) := {"state": "unknown"} if {
+	not _single(ctx, key)
+	not _absent_modelled(ctx, key)
+}
+
+_single(ctx, key) if count(_lookup(ctx, key)) == 1
+
+_absent_modelled(ctx, key) if {
+	not _lookup(ctx, key)
+	_modelled(ctx, key)
+}
+
+_glob_special := {"\\": "\\\\", "[": "\\[", "]": "\\]", "{": "\\{", "}": "\\}"}
+
+_glob_escape(text) := strings.replace_n(_glob_special, text)
+
+_glob_literal(text) := strings.replace_n(object.union(_glob_special, {"*": "\\*", "?": "\\?"}), text)
+
+# ---------------------------------------------------------------------------------------------
+# Context keys. The request models the families of RULES.md section 5 (a key of these families that
+# the request does not set is absent) plus every key it sets. ec2:ResourceTag/<k> has the values of
+# aws:ResourceTag/<k> and the other way round.
+
+_modelled_keys := {"aws:requestedregion", "aws:tagkeys", "ec2:createaction", "iam:passedtoservice"}
+
+_modelled_prefixes := ["aws:requesttag/", "aws:resourcetag/", "ec2:resourcetag/"]
+
+_modelled(_, key) if key in _modelled_keys
+
+_modelled(_, key) if {
+	some prefix in _modelled_prefixes
+	startswith(key, prefix)
+}
+
+_modelled(ctx, key) if _lookup(ctx, key)
+
+_lookup(ctx, key) := ctx[key]
+
+_lookup(ctx, key) := ctx[concat("", ["aws:resourcetag/", substring(key, 16, -1)])] if {
+	startswith(key, "ec2:resourcetag/")
+	not ctx[key]
+}
+
+_lookup(ctx, key) := ctx[concat("", ["ec2:resourcetag/", substring(key, 16, -1)])] if {
+	startswith(key, "aws:resourcetag/")
+	not ctx[key]
+}
+
+# ---------------------------------------------------------------------------------------------
+# Conditions. _condition returns {"state": "true"|"false"|"unknown", "reason": string}.
+
+_negated := {
+	"stringnotequals": "stringequals",
+	"stringnotequalsignorecase": "stringequalsignorecase",
+	"stringnotlike": "stringlike",
+	"arnnotequals": "arnequals",
+	"arnnotlike": "arnlike",
+	"numericnotequals": "numericequals",
+	"datenotequals": "dateequals",
+	"notipaddress": "ipaddress",
+}
+
+_positive := {
+	"stringequals", "stringequalsignorecase", "stringlike",
+	"arnequals", "arnlike", "bool",
+	"numericequals", "numericlessthan", "numericlessthanequals", "numericgreaterthan", "numericgreaterthanequals",
+	"dateequals", "datelessthan", "datelessthanequals", "dategreaterthan", "dategreaterthanequals",
+	"ipaddress",
+}
+
+_supported(base) if base in _positive
+
+_supported(base) if _negated[base]
+
+_supported("null")
+
+_condition(c, _, _) := {"state": "unknown", "reason": sprintf("unsupported condition operator %s", [_operator(c)])} if {
+	not _supported(_base(c))
+}
+
+_condition(c, ctx, _) := {"state": "unknown", "reason": sprintf("condition key %s is not modelled by the request", [key_name(c.key)])} if {
+	_supported(_base(c))
+	not _modelled(ctx, lower(c.key))
+}
+
+_condition(c, ctx, vars) := {"state": "unknown", "reason": sprintf(
+	"%s %s uses a policy variable the request does not define (%s)",
+	[_operator(c), key_name(c.key), concat(", ", _variables_in(c.values))],
+)} if {
+	_supported(_base(c))
+	_modelled(ctx, lower(c.key))
+	some v in c.values
+	_substitute(v, ctx, vars).state == "unknown"
+}
+
+_condition(c, ctx, vars) := {"state": state, "reason": _reason(c, ctx, pvs, state)} if {
+	_supported(_base(c))
+	_modelled(ctx, lower(c.key))
+	subs := [_substitute(v, ctx, vars) | some v in c.values]
+	not _some_state(subs, "unknown")
+	pvs := [s | some s in subs; s.state == "ok"]
+	state := _holds_state(c, ctx, pvs)
+}
+
+_base(c) := lower(object.get(c, "base", ""))
+
+_operator(c) := object.get(c, "operator", _base(c))
+
+_holds_state(c, ctx, pvs) := "true" if _holds(c, ctx, pvs)
+
+_holds_state(c, ctx, pvs) := "false" if not _holds(c, ctx, pvs)
+
+# Null tests presence: "true" matches an absent key, "false" a present one.
+_holds(c, ctx, pvs) if {
+	_base(c) == "null"
+	some pv in pvs
+	_null_matches(lower(pv.literal), ctx, lower(c.key))
+}
+
+_null_matches("true", ctx, key) if not _lookup(ctx, key)
+
+_null_matches("false", ctx, key) if _lookup(ctx, key)
+
+# Key absent: ...IfExists and ForAllValues are true, ForAnyValue false, negated operators true,
+# every other operator false.
+_holds(c, ctx, _) if {
+	_base(c) != "null"
+	not _lookup(ctx, lower(c.key))
+	_absent_holds(c)
+}
+
+_absent_holds(c) if object.get(c, "if_exists", false) == true
+
+_absent_holds(c) if object.get(c, "set", "") == "forallvalues"
+
+_absent_holds(c) if {
+	object.get(c, "set", "") != "foranyvalue"
+	_negated[_base(c)]
+}
+
+# Key present.
+_holds(c, ctx, pvs) if {
+	_base(c) != "null"
+	values := _lookup(ctx, lower(c.key))
+	_set_holds(object.get(c, "set", ""), _base(c), pvs, values)
+}
+
+_set_holds("forallvalues", base, pvs, values) if {
+	every v in values {
+		_value_holds(base, pvs, v)
+	}
+}
+
+_set_holds("foranyvalue", base, pvs, values) if {
+	some v in values
+	_value_holds(base, pvs, v)
+}
+
+# Without a set operator a positive operator holds when a context value matches one of the policy
+# values (OR); a negated one when no context value matches any of them (NOR).
+_set_holds("", base, pvs, values) if {
+	not _negated[base]
+	some v in values
+	_value_holds(base, pvs, v)
+}
+
+_set_holds("", base, pvs, values) if {
+	_negated[base]
+	every v in values {
+		_value_holds(base, pvs, v)
+	}
+}
+
+_value_holds(base, pvs, v) if {
+	not _negated[base]
+	some pv in pvs
+	_compare(base, pv, v)
+}
+
+_value_holds(base, pvs, v) if {
+	positive := _negated[base]
+	not _any_compare(positive, pvs, v)
+}
+
+_any_compare(base, pvs, v) if {
+	some pv in pvs
+	_compare(base, pv, v)
+}
+
+_compare("stringequals", pv, v) if pv.literal == v
+
+_compare("stringequalsignorecase", pv, v) if lower(pv.literal) == lower(v)
+
+_compare("stringlike", pv, v) if glob.match(pv.glob, null, v)
+
+_compare("bool", pv, v) if lower(pv.literal) == lower(v)
+
+# ArnEquals and ArnLike both match each of the six colon-separated parts with * and ?.
+_compare("arnequals", pv, v) if _arn_like(pv.glob, v)
+
+_compare("arnlike", pv, v) if _arn_like(pv.glob, v)
+
+_compare("numericequals", pv, v) if _number(pv.literal) == _number(v)
+
+_compare("numericlessthan", pv, v) if _number(v) < _number(pv.literal)
+
+_compare("numericlessthanequals", pv, v) if _number(v) <= _number(pv.literal)
+
+_compare("numericgreaterthan", pv, v) if _number(v) > _number(pv.literal)
+
+_compare("numericgreaterthanequals", pv, v) if _number(v) >= _number(pv.literal)
+
+_compare("dateequals", pv, v) if _date(pv.literal) == _date(v)
+
+_compare("datelessthan", pv, v) if _date(v) < _date(pv.literal)
+
+_compare("datelessthanequals", pv, v) if _date(v) <= _date(pv.literal)
+
+_compare("dategreaterthan", pv, v) if _date(v) > _date(pv.literal)
+
+_compare("dategreaterthanequals", pv, v) if _date(v) >= _date(pv.literal)
+
+_compare("ipaddress", pv, v) if _ip_in(pv.literal, v)
+
+_arn_like(pattern, arn) if {
+	pp := _arn_parts(pattern)
+	ap := _arn_parts(arn)
+	every j in numbers.range(0, 5) {
+		glob.match(pp[j], null, ap[j])
+	}
+}
+
+_arn_parts(s) := array.concat(array.slice(parts, 0, 5), [concat(":", array.slice(parts, 5, count(parts)))]) if {
+	parts := split(s, ":")
+	count(parts) >= 6
+}
+
+_number(s) := to_number(trim_space(s)) if regex.match(`^\s*[-+]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?\s*$`, s)
+
+# Dates: ISO 8601 date-times (RFC 3339), plain dates, or epoch seconds.
+_date(s) := to_number(trim_space(s)) * 1000000000 if regex.match(`^\s*[0-9]+\s*$`, s)
+
+_date(s) := time.parse_rfc3339_ns(trim_space(s)) if {
+	regex.match(`^\s*[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?([Zz]|[-+][0-9]{2}:[0-9]{2})\s*$`, s)
+}
+
+_date(s) := time.parse_ns("2006-01-02", trim_space(s)) if regex.match(`^\s*[0-9]{4}-[0-9]{2}-[0-9]{2}\s*$`, s)
+
+_ip_in(cidr, ip) if {
+	block := _cidr(trim_space(cidr))
+	net.cidr_is_valid(block)
+	net.cidr_is_valid(_cidr(trim_space(ip)))
+	net.cidr_contains(block, trim_space(ip))
+}
+
+_cidr(s) := s if contains(s, "/")
+
+_cidr(s) := concat("", [s, "/128"]) if {
+	not contains(s, "/")
+	contains(s, ":")
+}
+
+_cidr(s) := concat("", [s, "/32"]) if {
+	not contains(s, "/")
+	not contains(s, ":")
+}
+
+# ---------------------------------------------------------------------------------------------
+# Reasons, in words a user can act on.
+
+# key_name restores the usual spelling of a lower-cased condition key (the tag-key part stays as
+# the policy wrote it after lower-casing).
+key_name(key) := _key_spelling[lower(key)]
+
+key_name(key) := concat("", [_prefix_spelling[prefix], substring(key, count(prefix), -1)]) if {
+	not _key_spelling[lower(key)]
+	some prefix in _modelled_prefixes
+	startswith(lower(key), prefix)
+}
+
+key_name(key) := key if {
+	not _key_spelling[lower(key)]
+	not _has_modelled_prefix(lower(key))
+}
+
+_has_modelled_prefix(key) if {
+	some prefix in _modelled_prefixes
+	startswith(key, prefix)
+}
+
+_key_spelling := {
+	"aws:requestedregion": "aws:RequestedRegion",
+	"aws:tagkeys": "aws:TagKeys",
+	"ec2:createaction": "ec2:CreateAction",
+	"iam:passedtoservice": "iam:PassedToService",
+	"aws:sourceip": "aws:SourceIp",
+	"aws:principaltag": "aws:PrincipalTag",
+}
+
+_prefix_spelling := {
+	"aws:requesttag/": "aws:RequestTag/",
+	"aws:resourcetag/": "aws:ResourceTag/",
+	"ec2:resourcetag/": "ec2:ResourceTag/",
+}
+
+_list(values) := concat("", ["[", concat(", ", values), "]"])
+
+_reason(_, _, _, "true") := ""
+
+_reason(c, ctx, pvs, "false") := sprintf("%s limited to %s by %s (the request also has %s)", [
+	key_name(c.key), _list(c.values), _operator(c),
+	concat(", ", _extra_values(c, ctx, pvs)),
+]) if {
+	_special_reason(c, ctx, pvs) == "set"
+}
+
+_reason(c, ctx, pvs, "false") := sprintf("ec2:CreateAction limits it to creation (%s)", [concat(", ", c.values)]) if {
+	_special_reason(c, ctx, pvs) == "creation"
+}
+
+_reason(c, ctx, pvs, "false") := sprintf("region %s only (%s aws:RequestedRegion)", [concat(", ", c.values), _operator(c)]) if {
+	_special_reason(c, ctx, pvs) == "region"
+}
+
+_reason(c, ctx, pvs, "false") := sprintf("%s %s %s does not hold (the request has %s = %s)", [
+	_operator(c), key_name(c.key), _list(c.values),
+	key_name(c.key), _list(values),
+]) if {
+	not _special_reason(c, ctx, pvs)
+	values := _lookup(ctx, lower(c.key))
+}
+
+_reason(c, ctx, pvs, "false") := sprintf("%s %s %s does not hold (the request has no %s)", [
+	_operator(c), key_name(c.key), _list(c.values), key_name(c.key),
+]) if {
+	not _special_reason(c, ctx, pvs)
+	not _lookup(ctx, lower(c.key))
+}
+
+# _special_reason names the reasons that get their own wording; the order matters only for
+# messages (a ForAllValues failure first, then creation-only, then a region).
+_special_reason(c, ctx, pvs) := "set" if {
+	object.get(c, "set", "") == "forallvalues"
+	count(_extra_values(c, ctx, pvs)) > 0
+} else := "creation" if {
+	lower(c.key) == "ec2:createaction"
+	not _lookup(ctx, "ec2:createaction")
+} else := "region" if {
+	lower(c.key) == "aws:requestedregion"
+	not _negated[_base(c)]
+	_lookup(ctx, "aws:requestedregion")
+}
+
+_extra_values(c, ctx, pvs) := [v |
+	some v in _lookup(ctx, lower(c.key))
+	not _value_holds(_base(c), pvs, v)
+]

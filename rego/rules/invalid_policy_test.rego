@@ -1,0 +1,47 @@
+package karpgate.rules.invalid_policy_test
+
+import data.karpgate.rules.invalid_policy as rule
+
+_role(policy, detected) := {
+	"address": "module.karpenter.aws_iam_role.controller[0]",
+	"karpenter": {"detected": detected},
+	"trust": null,
+	"policies": [policy],
+}
+
+_invalid := {
+	"address": "module.karpenter.aws_iam_policy.controller[0]",
+	"attribute": "policy",
+	"status": "invalid",
+	"problems": [{"path": "$.Statement[2].Effect", "message": "statement has no Effect"}],
+}
+
+test_deny_invalid_policy if {
+	findings := rule.deny with input as {"iam": {"roles": [_role(_invalid, true)]}}
+	count(findings) == 1
+	some f in findings
+	contains(f.message, "$.Statement[2].Effect")
+	f.statement.index == 2
+}
+
+test_deny_invalid_trust if {
+	role := object.union(_role({"address": "x", "attribute": "policy", "status": "known", "problems": []}, true), {"trust": {
+		"address": "module.karpenter.aws_iam_role.controller[0]",
+		"attribute": "assume_role_policy",
+		"status": "invalid",
+		"problems": [{"path": "$", "message": "not valid JSON"}],
+	}})
+	findings := rule.deny with input as {"iam": {"roles": [role]}}
+	count(findings) == 1
+	some f in findings
+	f.statement.index == 0
+	contains(f.message, "assume_role_policy")
+}
+
+test_allow_valid_policy if {
+	count(rule.deny) == 0 with input as {"iam": {"roles": [_role(object.union(_invalid, {"status": "known", "problems": []}), true)]}}
+}
+
+test_allow_not_karpenter if {
+	count(rule.deny) == 0 with input as {"iam": {"roles": [_role(_invalid, false)]}}
+}
