@@ -2,7 +2,6 @@ package facts
 
 import (
 	"fmt"
-	"path"
 	"slices"
 	"strings"
 
@@ -172,6 +171,11 @@ func (b *builder) linkInline() {
 	for _, role := range b.roles {
 		r := b.p.Resources[role.Address]
 		if r.Unknown("inline_policy") {
+			// The provider marks inline_policy computed on every new role; it is an unknown policy only
+			// when the configuration writes inline_policy blocks.
+			if b.p.Expression(role.Address, "inline_policy") == nil {
+				continue
+			}
 			role.Policies = append(role.Policies, &PolicyEntry{Address: role.Address, Attribute: "inline_policy", Kind: KindInline,
 				Status: StatusUnknown, Source: "none", Unknown: []string{role.Address + ".inline_policy"}, Problems: []Problem{}})
 			continue
@@ -472,4 +476,3 @@ func wildcard(p, s string) bool {
 	return pi == len(p)
 }
 
-var _ = path.Base

@@ -93,6 +93,7 @@ func TestApply(t *testing.T) {
 	tests := []struct {
 		name        string
 		overrides   Overrides
+		noCatalog   bool
 		in          []Finding
 		today       string
 		wantRules   []Rule
@@ -103,7 +104,7 @@ func TestApply(t *testing.T) {
 			name:      "no overrides keeps the enabled rules and sorts everything",
 			in:        base,
 			wantRules: enabledRules(nil),
-			wantFinds: []Finding{base[1], base[3], base[2], base[0]},
+			wantFinds: []Finding{base[3], base[1], base[2], base[0]},
 		},
 		{
 			name:      "a disabled rule leaves the catalog and its findings are dropped",
@@ -119,7 +120,7 @@ func TestApply(t *testing.T) {
 			wantRules: enabledRules(func(rs []Rule) []Rule {
 				return append(rs, Rule{ID: "KARP099", Title: "off by default", Severity: Note, Enabled: true})
 			}),
-			wantFinds: []Finding{base[1], base[3], base[2], base[0], finding("KARP099", Note, node)},
+			wantFinds: []Finding{base[3], base[1], base[2], base[0], finding("KARP099", Note, node)},
 		},
 		{
 			name:      "findings of a rule disabled in the catalog are dropped",
@@ -136,14 +137,14 @@ func TestApply(t *testing.T) {
 				rs[1].Severity = Error
 				return rs
 			}),
-			wantFinds: []Finding{withSeverity(base[1], Warning), withSeverity(base[3], Warning), withSeverity(base[2], Error), base[0]},
+			wantFinds: []Finding{withSeverity(base[3], Warning), withSeverity(base[1], Warning), withSeverity(base[2], Error), base[0]},
 		},
 		{
 			name:      "a severity override equal to the rule's keeps its own score",
 			overrides: Overrides{Rules: map[string]RuleOverride{"KARP001": {Severity: ptr(Error)}}},
 			in:        base,
 			wantRules: enabledRules(nil),
-			wantFinds: []Finding{base[1], base[3], base[2], base[0]},
+			wantFinds: []Finding{base[3], base[1], base[2], base[0]},
 		},
 		{
 			name: "an exception suppresses the matching findings only",
@@ -152,7 +153,7 @@ func TestApply(t *testing.T) {
 			}},
 			in:        base,
 			wantRules: enabledRules(nil),
-			wantFinds: []Finding{suppressed(base[1], "OPS-1234", "2027-01-31"), base[3], base[2], base[0]},
+			wantFinds: []Finding{base[3], suppressed(base[1], "OPS-1234", "2027-01-31"), base[2], base[0]},
 		},
 		{
 			name: "an exception that expires today still applies",
@@ -161,7 +162,7 @@ func TestApply(t *testing.T) {
 			}},
 			in:        base,
 			wantRules: enabledRules(nil),
-			wantFinds: []Finding{suppressed(base[1], "OPS-1234", today), base[3], base[2], base[0]},
+			wantFinds: []Finding{base[3], suppressed(base[1], "OPS-1234", today), base[2], base[0]},
 		},
 		{
 			name: "an exception that expired yesterday no longer applies and says so",
@@ -170,7 +171,7 @@ func TestApply(t *testing.T) {
 			}},
 			in:          base,
 			wantRules:   enabledRules(nil),
-			wantFinds:   []Finding{base[1], base[3], base[2], base[0]},
+			wantFinds:   []Finding{base[3], base[1], base[2], base[0]},
 			wantNotices: []string{"exception for KARP001 on module.karpenter.* expired on 2026-03-09; the finding counts again"},
 		},
 		{
@@ -180,7 +181,7 @@ func TestApply(t *testing.T) {
 			}},
 			in:          base,
 			wantRules:   enabledRules(nil),
-			wantFinds:   []Finding{base[1], base[3], base[2], base[0]},
+			wantFinds:   []Finding{base[3], base[1], base[2], base[0]},
 			wantNotices: []string{"exception for KARP001 on * expired on 2026-01-31; its 2 findings count again"},
 		},
 		{
@@ -190,7 +191,7 @@ func TestApply(t *testing.T) {
 			}},
 			in:          base,
 			wantRules:   enabledRules(nil),
-			wantFinds:   []Finding{base[1], base[3], base[2], base[0]},
+			wantFinds:   []Finding{base[3], base[1], base[2], base[0]},
 			wantNotices: []string{"exception for KARP014 on aws_iam_role.gone expired on 2026-01-31 and matches no finding; remove it from the config"},
 		},
 		{
@@ -202,7 +203,7 @@ func TestApply(t *testing.T) {
 			}},
 			in:        base,
 			wantRules: enabledRules(nil),
-			wantFinds: []Finding{suppressed(base[1], "second", "2026-12-01"), suppressed(base[3], "first", "2026-06-01"), base[2], base[0]},
+			wantFinds: []Finding{suppressed(base[3], "first", "2026-06-01"), suppressed(base[1], "second", "2026-12-01"), base[2], base[0]},
 			wantNotices: []string{
 				"exception for KARP001 on aws_iam_role.* expired on 2026-01-01 and matches no finding; remove it from the config",
 			},
@@ -214,7 +215,7 @@ func TestApply(t *testing.T) {
 			}},
 			in:        base,
 			wantRules: enabledRules(nil),
-			wantFinds: []Finding{base[1], base[3], base[2], base[0]},
+			wantFinds: []Finding{base[3], base[1], base[2], base[0]},
 		},
 		{
 			name: "a finding already suppressed keeps its suppression",
@@ -241,7 +242,7 @@ func TestApply(t *testing.T) {
 			},
 			in:        base,
 			wantRules: enabledRules(nil),
-			wantFinds: []Finding{base[1], base[3], base[2], base[0]},
+			wantFinds: []Finding{base[3], base[1], base[2], base[0]},
 			wantNotices: []string{
 				"rules.KARP400 names no known rule; the override has no effect",
 				"rules.KARP404 names no known rule; the override has no effect",
@@ -266,7 +267,7 @@ func TestApply(t *testing.T) {
 			}},
 			in:          base,
 			wantRules:   enabledRules(nil),
-			wantFinds:   []Finding{base[1], base[3], base[2], base[0]},
+			wantFinds:   []Finding{base[3], base[1], base[2], base[0]},
 			wantNotices: []string{`exception for KARP001 on * expires on "2027-1-31", which is not a YYYY-MM-DD date; it does not apply`},
 		},
 		{
@@ -277,12 +278,12 @@ func TestApply(t *testing.T) {
 			in:          base,
 			today:       "March 10",
 			wantRules:   enabledRules(nil),
-			wantFinds:   []Finding{base[1], base[3], base[2], base[0]},
+			wantFinds:   []Finding{base[3], base[1], base[2], base[0]},
 			wantNotices: []string{`today "March 10" is not a YYYY-MM-DD date; no exception was applied`},
 		},
 		{
 			name:      "no findings and no catalog give empty results",
-			overrides: Overrides{},
+			noCatalog: true,
 			wantRules: []Rule{},
 			wantFinds: []Finding{},
 		},
@@ -294,7 +295,7 @@ func TestApply(t *testing.T) {
 				day = today
 			}
 			rules := catalog()
-			if tt.wantRules != nil && len(tt.wantRules) == 0 {
+			if tt.noCatalog {
 				rules = nil
 			}
 			in := append([]Finding(nil), tt.in...)

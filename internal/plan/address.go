@@ -156,7 +156,9 @@ func (p *Plan) resolveRefs(module string, refs []string, out map[string]bool, de
 	for _, ref := range refs {
 		covered := false
 		for _, d := range done {
-			if strings.HasPrefix(d, ref) {
+			// ref covers d when d is ref or extends it by an attribute or an instance key
+			// (aws_iam_role.a does not cover aws_iam_role.ab[0]).
+			if d == ref || strings.HasPrefix(d, ref+".") || strings.HasPrefix(d, ref+"[") {
 				covered = true
 				break
 			}

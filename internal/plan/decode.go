@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"unicode/utf16"
 	"unicode/utf8"
 )
@@ -28,7 +29,9 @@ func (e *InputError) Error() string { return e.File + ": " + e.Problem }
 func (e *InputError) Is(target error) bool { return target == ErrInput }
 
 func inputErr(file, format string, args ...any) error {
-	return &InputError{File: file, Problem: fmt.Sprintf(format, args...)}
+	// One line, whatever the input holds (addresses and keys come from the document).
+	p := strings.NewReplacer("\r", `\r`, "\n", `\n`).Replace(fmt.Sprintf(format, args...))
+	return &InputError{File: file, Problem: p}
 }
 
 // ReadAll reads at most max bytes from r (max <= 0 means DefaultMaxSize) and returns them as UTF-8:

@@ -81,17 +81,34 @@ func (r *Resource) Values() map[string]any {
 	return r.Prior
 }
 
-// Unknown reports whether attribute attr is unknown until apply.
+// Unknown reports whether attribute attr, or any part of it, is unknown until apply. Terraform
+// mirrors known collections in after_unknown with false leaves (`[false]`, `[{}]`): those are known.
 func (r *Resource) Unknown(attr string) bool {
 	if r.AfterUnknown == nil {
 		return false
 	}
 	v, ok := r.AfterUnknown[attr]
-	if !ok {
-		return false
+	return ok && anyTrue(v)
+}
+
+func anyTrue(v any) bool {
+	switch x := v.(type) {
+	case bool:
+		return x
+	case []any:
+		for _, e := range x {
+			if anyTrue(e) {
+				return true
+			}
+		}
+	case map[string]any:
+		for _, e := range x {
+			if anyTrue(e) {
+				return true
+			}
+		}
 	}
-	b, isBool := v.(bool)
-	return !isBool || b
+	return false
 }
 
 // String returns a known string attribute and whether it is known and a string.
@@ -189,7 +206,11 @@ func checkSyntax(b []byte) error {
 	err := json.Unmarshal(b, &v)
 	var se *json.SyntaxError
 	if errors.As(err, &se) {
-		line, col := lineCol(b, se.Offset)
+		off := se.Offset
+		if off > 0 && se.Error() != "unexpected end of JSON input" {
+			off-- // Offset counts the offending byte; name its own column
+		}
+		line, col := lineCol(b, off)
 		return fmt.Errorf("not valid JSON at line %d, column %d: %v", line, col, se)
 	}
 	if err == nil {

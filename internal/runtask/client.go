@@ -239,7 +239,7 @@ func (p *planReader) Read(b []byte) (int, error) {
 		return k, p.err
 	}
 	if err != nil && !errors.Is(err, io.EOF) {
-		p.err = fmt.Errorf("read plan body: %w", redactURLError(err))
+		p.err = fmt.Errorf("read body: %w", redactURLError(err))
 		return k, p.err
 	}
 	return k, err
@@ -274,13 +274,14 @@ func (c *client) fetchPlan(ctx context.Context, raw string, token Secret) (*plan
 			break
 		}
 		if err := sleep(ctx, c.planRetry.delay(attempt)); err != nil {
-			return nil, fmt.Errorf("download plan: %w (last: %w)", err, last)
+			return nil, fmt.Errorf("wait to retry: %w (last: %w)", err, last)
 		}
 	}
-	return nil, fmt.Errorf("download plan after %d attempts: %w", c.planRetry.Attempts, last)
+	return nil, fmt.Errorf("give up after %d attempts: %w", c.planRetry.Attempts, last)
 }
 
-// getPlan makes one download attempt; retry tells whether another may succeed.
+// getPlan makes one download attempt; retry tells whether another may succeed. Errors are bare
+// (fetchPlan's caller says "download the plan").
 func (c *client) getPlan(ctx context.Context, u *url.URL, token Secret) (*planReader, bool, error) {
 	actx, cancel := context.WithCancel(ctx)
 	req, err := http.NewRequestWithContext(actx, http.MethodGet, u.String(), nil)
@@ -294,24 +295,27 @@ func (c *client) getPlan(ctx context.Context, u *url.URL, token Secret) (*planRe
 	// The timer bounds the wait for response headers; the body is bounded by the task's deadline.
 	timer := time.AfterFunc(c.requestTimeout, cancel)
 	resp, err := c.plan.Do(req)
-	timer.Stop()
+	fired := !timer.Stop()
 	if err != nil {
 		cancel()
+		if fired && ctx.Err() == nil {
+			return nil, true, fmt.Errorf("get %s: no response within %s", u.Host, c.requestTimeout)
+		}
 		err = redactURLError(err)
-		return nil, !errors.Is(err, ErrHostNotAllowed), fmt.Errorf("download plan: %w", err)
+		return nil, !errors.Is(err, ErrHostNotAllowed), err
 	}
 	switch {
 	case resp.StatusCode == http.StatusOK:
 		if resp.ContentLength > c.maxPlan {
 			drain(resp.Body)
 			cancel()
-			return nil, false, fmt.Errorf("download plan: %w of %d bytes (it has %d)", ErrPlanTooLarge, c.maxPlan, resp.ContentLength)
+			return nil, false, fmt.Errorf("%w of %d bytes (it has %d)", ErrPlanTooLarge, c.maxPlan, resp.ContentLength)
 		}
 		return &planReader{body: resp.Body, cancel: cancel, max: c.maxPlan}, false, nil
 	case resp.StatusCode == http.StatusNoContent:
-		err = fmt.Errorf("download plan: %w (204)", ErrPlanNotReady)
+		err = fmt.Errorf("%w (204)", ErrPlanNotReady)
 	default:
-		err = fmt.Errorf("download plan: %w", &StatusError{Code: resp.StatusCode})
+		err = &StatusError{Code: resp.StatusCode}
 	}
 	drain(resp.Body)
 	cancel()
@@ -342,7 +346,7 @@ func (c *client) sendResult(ctx context.Context, raw string, token Secret, doc T
 			return attempt, nil
 		}
 		if !retry || ctx.Err() != nil {
-			return attempt, err
+			return attempt, fmt.Errorf("send task result: %w", err)
 		}
 		last = err
 		if attempt == c.callbackRetry.Attempts {
@@ -352,10 +356,10 @@ func (c *client) sendResult(ctx context.Context, raw string, token Secret, doc T
 			wait = c.callbackRetry.delay(attempt)
 		}
 		if err := sleep(ctx, min(wait, c.callbackRetry.Max)); err != nil {
-			return attempt, fmt.Errorf("send task result: %w (last: %w)", err, last)
+			return attempt, fmt.Errorf("send task result: wait to retry: %w (last: %w)", err, last)
 		}
 	}
-	return c.callbackRetry.Attempts, fmt.Errorf("send task result after %d attempts: %w", c.callbackRetry.Attempts, last)
+	return c.callbackRetry.Attempts, fmt.Errorf("send task result: give up after %d attempts: %w", c.callbackRetry.Attempts, last)
 }
 
 // patch makes one callback attempt. wait is the server's Retry-After, when it sent one.
@@ -370,7 +374,7 @@ func (c *client) patch(ctx context.Context, u *url.URL, token Secret, body []byt
 	req.Header.Set("User-Agent", defaultUserAgent)
 	resp, err := c.callback.Do(req)
 	if err != nil {
-		return 0, true, fmt.Errorf("send task result: %w", redactURLError(err))
+		return 0, true, redactURLError(err)
 	}
 	drain(resp.Body)
 	if resp.StatusCode/100 == 2 {
@@ -379,5 +383,5 @@ func (c *client) patch(ctx context.Context, u *url.URL, token Secret, body []byt
 	if s, perr := strconv.Atoi(resp.Header.Get("Retry-After")); perr == nil && s > 0 {
 		wait = time.Duration(s) * time.Second
 	}
-	return wait, retryable(resp.StatusCode), fmt.Errorf("send task result: %w", &StatusError{Code: resp.StatusCode})
+	return wait, retryable(resp.StatusCode), &StatusError{Code: resp.StatusCode}
 }

@@ -19,7 +19,7 @@ func TestLoad(t *testing.T) {
 		tasks       = 200
 		concurrency = 32
 	)
-	e := startEnv(t, func(o *Options, _ *fakeTFC) { o.Workers, o.QueueSize = 8, 24 })
+	e := startEnv(t, func(o *Options, _ *fakeTFC) { o.Workers, o.QueueSize = 8, 32 })
 	type item struct {
 		task, plan string
 		body       []byte
@@ -73,7 +73,7 @@ func TestLoad(t *testing.T) {
 					mu.Lock()
 					refused++
 					mu.Unlock()
-					time.Sleep(2 * time.Millisecond)
+					time.Sleep(5 * time.Millisecond)
 				default:
 					return fmt.Errorf("%s: status %d", it.task, resp.StatusCode)
 				}

@@ -44,6 +44,7 @@ func TestTasks(t *testing.T) {
 		opts        func(*Options, *fakeTFC)
 		cbFailFirst int
 		cbStatus    int
+		wantCode    int      // answer to the POST when it is not 200; then no work may happen
 		wantStatus  string   // status of the accepted callback; "" when none is accepted
 		wantMsg     []string // substrings of its message
 		notMsg      []string // must not appear in it
@@ -54,7 +55,7 @@ func TestTasks(t *testing.T) {
 	}{
 		{
 			name:       "a passing plan downloaded through the archivist redirect passes",
-			plan:       planSpec{body: []byte(`{"fail": false}`)},
+			plan:       planSpec{body: readTestdata(t, "plan_pass.json")},
 			wantStatus: StatusPassed,
 			wantMsg:    []string{"karpgate passed: 0 errors, 0 warnings, 0 notes (fail-on error)."},
 			check: func(t *testing.T, f *fakeTFC, _ callback) {
@@ -65,7 +66,7 @@ func TestTasks(t *testing.T) {
 		},
 		{
 			name:       "a failing plan fails with one outcome per rule",
-			plan:       planSpec{body: readTestdataOnce("plan_fail.json")},
+			plan:       planSpec{body: readTestdata(t, "plan_fail.json")},
 			wantStatus: StatusFailed,
 			wantMsg:    []string{"karpgate failed: 2 errors, 1 warning, 0 notes, 1 suppressed from 2 rules (fail-on error)."},
 			outcomes:   2,
@@ -79,9 +80,11 @@ func TestTasks(t *testing.T) {
 			outcomes:   0,
 		},
 		{
-			name:       "the results URL template is filled in",
-			plan:       planSpec{body: []byte(`{"fail": false}`)},
-			opts:       func(o *Options, _ *fakeTFC) { o.ResultsURL = "https://karpgate.example/runs/{organization}/{workspace}/{run_id}" },
+			name: "the results URL template is filled in",
+			plan: planSpec{body: []byte(`{"fail": false}`)},
+			opts: func(o *Options, _ *fakeTFC) {
+				o.ResultsURL = "https://karpgate.example/runs/{organization}/{workspace}/{run_id}"
+			},
 			wantStatus: StatusPassed,
 			check: func(t *testing.T, _ *fakeTFC, cb callback) {
 				if got, want := cb.doc.Data.Attributes.URL, "https://karpgate.example/runs/acme/eks-prod/run-i3Df5to9ELvibKpQ"; got != want {
@@ -103,7 +106,7 @@ func TestTasks(t *testing.T) {
 			name:       "a plan that stays 204 fails the task",
 			plan:       planSpec{body: []byte(`{}`), notReady: 100},
 			wantStatus: StatusFailed,
-			wantMsg:    []string{"could not download the plan", "after 4 attempts", "not ready"},
+			wantMsg:    []string{"could not download the plan", "after 4 attempts", "plan JSON is not ready (204)"},
 		},
 		{
 			name:       "a plan that cannot be downloaded fails the task",
@@ -143,7 +146,7 @@ func TestTasks(t *testing.T) {
 		},
 		{
 			name:       "a scanner error fails the task",
-			plan:       planSpec{body: readTestdataOnce("plan_error.json")},
+			plan:       planSpec{body: readTestdata(t, "plan_error.json")},
 			wantStatus: StatusFailed,
 			wantMsg:    []string{"could not scan the plan", "plan has no resource_changes"},
 		},
@@ -177,11 +180,10 @@ func TestTasks(t *testing.T) {
 			notMsg:     []string{"meta-data"},
 		},
 		{
-			name:       "a plan URL over plain http is refused without the test option",
-			plan:       planSpec{body: []byte(`{"fail": false}`)},
-			opts:       func(o *Options, _ *fakeTFC) { o.InsecureAllowHTTP = false },
-			cbStatus:   -1, // the callback is plain http too, so the request is refused with 422
-			wantStatus: "",
+			name:     "a plan URL over plain http is refused without the test option",
+			plan:     planSpec{body: []byte(`{"fail": false}`)},
+			opts:     func(o *Options, _ *fakeTFC) { o.InsecureAllowHTTP = false },
+			wantCode: http.StatusUnprocessableEntity, // the callback URL is plain http too
 		},
 		{
 			name:       "a redirect to a host that is not allowed is not followed and fails the task",
@@ -261,12 +263,15 @@ func TestTasks(t *testing.T) {
 				fake.cbStatus[task] = tt.cbStatus
 			}
 			code := e.post(t, body, testKey)
-			if tt.cbStatus == -1 {
-				if code != http.StatusUnprocessableEntity {
-					t.Fatalf("POST = %d, want 422", code)
+			if tt.wantCode != 0 {
+				if code != tt.wantCode {
+					t.Fatalf("POST = %d, want %d", code, tt.wantCode)
 				}
-				if api, _ := fake.gets("plan-1"); api != 0 {
-					t.Errorf("plan fetched over plain http")
+				if err := e.stop(); err != nil {
+					t.Fatal(err)
+				}
+				if api, arch := fake.gets("plan-1"); api+arch+fake.attempts(task) != 0 {
+					t.Errorf("a refused task did work: %d plan requests, %d callbacks", api+arch, fake.attempts(task))
 				}
 				return
 			}
@@ -295,6 +300,7 @@ func TestTasks(t *testing.T) {
 			}
 			cb := acc[0]
 			attrs := cb.doc.Data.Attributes
+			t.Logf("%s: %s", attrs.Status, attrs.Message)
 			if cb.doc.Data.Type != "task-results" || attrs.Status != tt.wantStatus {
 				t.Errorf("callback = %s %q, want task-results %q (message %q)", cb.doc.Data.Type, attrs.Status, tt.wantStatus, attrs.Message)
 			}
@@ -336,14 +342,6 @@ func TestTasks(t *testing.T) {
 			}
 		})
 	}
-}
-
-func readTestdataOnce(name string) []byte {
-	b, err := os.ReadFile(filepath.Join("testdata", name))
-	if err != nil {
-		return []byte(`{"error": "missing fixture ` + name + `"}`)
-	}
-	return b
 }
 
 // TestRequests checks the synchronous answers of POST /runtask: nothing here may fetch a plan or

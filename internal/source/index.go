@@ -38,6 +38,7 @@ type Map struct {
 	root     string // absolute repository root, symlinks resolved; empty for an fs.FS index
 	dir      string // root module directory, slash-separated and relative to root ("." for root)
 	modules  map[string]*module
+	policies map[string]*file // files read by file() or templatefile() calls, by repository path
 	manifest map[string]manifestEntry
 	problems []string
 	missing  map[string]bool // local module directories that do not exist
@@ -69,12 +70,11 @@ type attribute struct {
 	a    *hclsyntax.Attribute
 }
 
-// manifestEntry is one module of .terraform/modules/modules.json.
+// manifestEntry is one module of .terraform/modules/modules.json: Key is the dotted call path
+// ("clusters.karpenter"), Dir where init put its files, relative to the root module.
 type manifestEntry struct {
-	Key     string `json:"Key"`
-	Source  string `json:"Source"`
-	Version string `json:"Version"`
-	Dir     string `json:"Dir"`
+	Key string `json:"Key"`
+	Dir string `json:"Dir"`
 }
 
 // Index parses the .tf files of dir and of every module it calls whose files are inside repoRoot,
@@ -125,7 +125,7 @@ func indexFS(fsys fs.FS, dir string) (*Map, error) {
 	if !info.IsDir() {
 		return nil, fmt.Errorf("read source dir %s: not a directory", dir)
 	}
-	m := &Map{dir: dir, modules: map[string]*module{}, missing: map[string]bool{}}
+	m := &Map{dir: dir, modules: map[string]*module{}, policies: map[string]*file{}, missing: map[string]bool{}}
 	m.loadManifest(fsys)
 	m.walk(fsys, dir, nil, map[string]bool{})
 	m.problems = dedupe(m.problems)
@@ -224,7 +224,7 @@ func (m *Map) resolve(fsys fs.FS, mod *module, call *block, callPath []string) (
 		}
 		dir = filepath.ToSlash(rel)
 	} else {
-		dir = path.Join(m.dir, filepath.ToSlash(e.Dir))
+		dir = path.Join(m.dir, strings.ReplaceAll(e.Dir, `\`, "/")) // `\` when written on Windows
 	}
 	if dir == ".." || strings.HasPrefix(dir, "../") || slices.Contains(strings.Split(dir, "/"), ".terraform") {
 		return "", registry, ""
@@ -241,7 +241,7 @@ func (m *Map) existing(fsys fs.FS, call *block, dir, source string) (string, str
 		if m.missing[dir] {
 			return "", "inside module " + source + ", whose directory " + dir + " is not in the repository", ""
 		}
-		return "", "inside module " + source + ", whose files were not indexed (nested too deep)", ""
+		return "", "inside module " + source + ", whose files were not indexed (beyond the module nesting or call limit)", ""
 	}
 	info, err := fs.Stat(fsys, dir)
 	if err != nil || !info.IsDir() {
@@ -308,13 +308,14 @@ func (m *Map) load(fsys fs.FS, dir string) *module {
 		}
 		stem := strings.TrimSuffix(name, ".tf")
 		f := &file{path: p, src: src, override: stem == "override" || strings.HasSuffix(stem, "_override")}
-		m.addFile(mod, f)
+		m.addFile(fsys, mod, f)
 	}
 	return mod
 }
 
-// addFile parses f and records its resource, data, module and locals blocks.
-func (m *Map) addFile(mod *module, f *file) {
+// addFile parses f and records its resource, data, module and locals blocks, and reads the files
+// it loads with file("${path.module}/...") or templatefile(...), where policies often live.
+func (m *Map) addFile(fsys fs.FS, mod *module, f *file) {
 	body, diags := parse(f)
 	for _, d := range diags {
 		m.problems = append(m.problems, d.Error())
@@ -322,6 +323,23 @@ func (m *Map) addFile(mod *module, f *file) {
 	if body == nil {
 		return
 	}
+	hclsyntax.VisitAll(body, func(n hclsyntax.Node) hcl.Diagnostics {
+		call, ok := n.(*hclsyntax.FunctionCallExpr)
+		if !ok {
+			return nil
+		}
+		p, ok := loadedFile(mod, call)
+		if _, seen := m.policies[p]; !ok || seen {
+			return nil
+		}
+		src, err := readFile(fsys, p)
+		if err != nil {
+			m.problem("%s:%d: %s(%s): %v", f.path, call.NameRange.Start.Line, call.Name, p, err)
+			src = nil
+		}
+		m.policies[p] = &file{path: p, src: src}
+		return nil
+	})
 	for _, b := range body.Blocks {
 		switch {
 		case b.Type == "resource" && len(b.Labels) == 2:
@@ -338,6 +356,31 @@ func (m *Map) addFile(mod *module, f *file) {
 			}
 		}
 	}
+}
+
+// loadedFile returns the repository path of the file a file() or templatefile() call reads when
+// its path is a literal relative to path.module, as in file("${path.module}/policy.json").
+func loadedFile(mod *module, call *hclsyntax.FunctionCallExpr) (string, bool) {
+	if call.Name != "file" && call.Name != "templatefile" || len(call.Args) == 0 {
+		return "", false
+	}
+	tmpl, ok := call.Args[0].(*hclsyntax.TemplateExpr)
+	if !ok || len(tmpl.Parts) < 2 {
+		return "", false
+	}
+	root, ok := tmpl.Parts[0].(*hclsyntax.ScopeTraversalExpr)
+	if !ok || len(root.Traversal) != 2 || root.Traversal.RootName() != "path" || attrName(root.Traversal[1]) != "module" {
+		return "", false
+	}
+	rest, ok := literalString(&hclsyntax.TemplateExpr{Parts: tmpl.Parts[1:]})
+	if !ok || !strings.HasPrefix(rest, "/") {
+		return "", false
+	}
+	p := path.Join(mod.dir, rest[1:])
+	if p == ".." || strings.HasPrefix(p, "../") || p == mod.dir {
+		return "", false
+	}
+	return p, true
 }
 
 // addBlock keeps the primary definition of a block: the first one outside an override file.

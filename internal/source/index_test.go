@@ -116,6 +116,7 @@ func TestIndexFS(t *testing.T) {
 		name         string
 		files        fstest.MapFS
 		address      string
+		sid          string
 		want         Location
 		wantProblems []string
 	}{
@@ -177,14 +178,38 @@ func TestIndexFS(t *testing.T) {
 				".terraform/modules/modules.json: decode module manifest: invalid character 'n' looking for beginning of object key string",
 			},
 		},
+		{
+			name: "a file() outside the repository is never read",
+			files: fstest.MapFS{
+				"live/main.tf": {Data: []byte("resource \"aws_iam_policy\" \"p\" {\n  policy = file(\"${path.module}/../../p.json\")\n}\n")},
+				"p.json":       {Data: []byte(`{"Statement": [{"Sid": "S"}]}`)},
+			},
+			address: "aws_iam_policy.p", sid: "S",
+			want: Location{File: "live/main.tf", StartLine: 1, EndLine: 3,
+				Note: `statement Sid "S" not found in the source of aws_iam_policy.p; location is the whole block`},
+		},
+		{
+			name: "a missing file() target is a problem",
+			files: fstest.MapFS{
+				"live/main.tf": {Data: []byte("resource \"aws_iam_policy\" \"p\" {\n  policy = file(\"${path.module}/p.json\")\n}\n")},
+			},
+			address: "aws_iam_policy.p", sid: "S",
+			want: Location{File: "live/main.tf", StartLine: 1, EndLine: 3,
+				Note: `statement Sid "S" not found in the source of aws_iam_policy.p; location is the whole block`},
+			wantProblems: []string{"live/main.tf:2: file(live/p.json): open live/p.json: file does not exist"},
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			m, err := indexFS(tt.files, ".")
+			dir := "."
+			if _, ok := tt.files["live/main.tf"]; ok {
+				dir = "live"
+			}
+			m, err := indexFS(tt.files, dir)
 			if err != nil {
 				t.Fatal(err)
 			}
-			got, ok := m.Locate(tt.address, "", NoStatement)
+			got, ok := m.Locate(tt.address, tt.sid, NoStatement)
 			if diff := cmp.Diff(tt.want, got); !ok || diff != "" {
 				t.Errorf("Locate(%q) ok=%v (-want +got):\n%s", tt.address, ok, diff)
 			}

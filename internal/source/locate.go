@@ -83,12 +83,12 @@ func (m *Map) statement(mod *module, b *block, a address, sid string, index int)
 		return blockLocation(b, "")
 	}
 	if sid != "" {
-		if loc, ok := newSearch(mod).sidInBlock(b, sid); ok {
+		if loc, ok := newSearch(m, mod).sidInBlock(b, sid); ok {
 			return loc
 		}
 	}
 	if index >= 0 {
-		if loc, ok := newSearch(mod).indexInBlock(b, index); ok {
+		if loc, ok := newSearch(m, mod).indexInBlock(b, index); ok {
 			if sid != "" {
 				loc.Note = fmt.Sprintf("statement Sid %q not found in the source; located statement %d by position", sid, index)
 			}

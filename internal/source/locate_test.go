@@ -133,6 +133,16 @@ func TestLocateRootModule(t *testing.T) {
 			want: Location{File: "policies.tf", StartLine: 58, EndLine: 63}, wantOK: true,
 		},
 		{
+			name: "a Sid finds the statement in a JSON file read with file()", address: "aws_iam_policy.from_file",
+			sid: "AllowScopedDeletion", index: NoStatement,
+			want: Location{File: "policies/controller.json", StartLine: 10, EndLine: 18}, wantOK: true,
+		},
+		{
+			name: "an index finds the statement in a JSON file read with templatefile()", address: "aws_iam_policy.from_template",
+			index: 0,
+			want:  Location{File: "policies/controller.json", StartLine: 4, EndLine: 9}, wantOK: true,
+		},
+		{
 			name: "a resource missing from the root module is not found", address: "aws_iam_role.ghost", index: NoStatement,
 			want: Location{Note: "no aws_iam_role.ghost block in ."}, wantOK: false,
 		},
@@ -269,18 +279,19 @@ func TestLocateBrokenFiles(t *testing.T) {
 // above a block, a location by Sid moves by as many lines and keeps its file, so a fingerprint of
 // rule, file and address (never the line) stays the same.
 func TestLocationSurvivesInsertedLines(t *testing.T) {
+	const hclLines = "# a comment\n\nresource \"aws_s3_bucket\" \"logs\" {\n  bucket = \"logs\"\n}\n\n"
 	tests := []struct {
 		name    string
 		file    string
 		address string
 		sid     string
+		insert  string // text put at the top of file
 	}{
-		{name: "a policy document statement moves with its block", file: "main.tf", address: "aws_iam_policy.controller[0]", sid: "AllowPassingInstanceRole"},
-		{name: "a jsonencode statement moves with its block", file: "policies.tf", address: "aws_iam_policy.jsonencoded", sid: "AllowUnscopedTerminate"},
-		{name: "a heredoc statement moves with its block", file: "policies.tf", address: "aws_iam_role_policy.heredoc", sid: "AllowAPIServerEndpointDiscovery"},
+		{name: "a policy document statement moves with its block", file: "main.tf", address: "aws_iam_policy.controller[0]", sid: "AllowPassingInstanceRole", insert: hclLines},
+		{name: "a jsonencode statement moves with its block", file: "policies.tf", address: "aws_iam_policy.jsonencoded", sid: "AllowUnscopedTerminate", insert: hclLines},
+		{name: "a heredoc statement moves with its block", file: "policies.tf", address: "aws_iam_role_policy.heredoc", sid: "AllowAPIServerEndpointDiscovery", insert: hclLines},
+		{name: "a statement in a file() JSON moves with its file", file: "policies/controller.json", address: "aws_iam_policy.from_file", sid: "AllowScopedDeletion", insert: "\n\n\n"},
 	}
-	const inserted = "# a comment\n\nresource \"aws_s3_bucket\" \"logs\" {\n  bucket = \"logs\"\n}\n\n"
-	insertedLines := strings.Count(inserted, "\n")
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			before := indexTestdata(t, "basic", "basic")
@@ -290,13 +301,15 @@ func TestLocationSurvivesInsertedLines(t *testing.T) {
 			}
 
 			repo := t.TempDir()
-			copyDir(t, filepath.Join("testdata", "basic"), repo)
+			if err := os.CopyFS(repo, os.DirFS(filepath.Join("testdata", "basic"))); err != nil {
+				t.Fatal(err)
+			}
 			path := filepath.Join(repo, tt.file)
 			src, err := os.ReadFile(path)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if err := os.WriteFile(path, append([]byte(inserted), src...), 0o644); err != nil {
+			if err := os.WriteFile(path, append([]byte(tt.insert), src...), 0o644); err != nil {
 				t.Fatal(err)
 			}
 			after, err := Index(repo, repo)
@@ -307,31 +320,12 @@ func TestLocationSurvivesInsertedLines(t *testing.T) {
 			if !ok {
 				t.Fatalf("after: Locate = %+v, not found", got)
 			}
-			want.StartLine += insertedLines
-			want.EndLine += insertedLines
+			inserted := strings.Count(tt.insert, "\n")
+			want.StartLine += inserted
+			want.EndLine += inserted
 			if diff := cmp.Diff(want, got); diff != "" {
-				t.Errorf("after inserting %d lines (-want +got):\n%s", insertedLines, diff)
+				t.Errorf("after inserting %d lines (-want +got):\n%s", inserted, diff)
 			}
 		})
-	}
-}
-
-func copyDir(t *testing.T, from, to string) {
-	t.Helper()
-	entries, err := os.ReadDir(from)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, e := range entries {
-		if e.IsDir() {
-			continue
-		}
-		src, err := os.ReadFile(filepath.Join(from, e.Name()))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(to, e.Name()), src, 0o644); err != nil {
-			t.Fatal(err)
-		}
 	}
 }

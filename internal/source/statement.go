@@ -22,11 +22,12 @@ var policyAttributes = [...]string{"policy", "assume_role_policy"}
 // search looks for one statement, following references within one module. seen stops reference
 // cycles (two locals referring to each other) and repeated work.
 type search struct {
+	m    *Map
 	mod  *module
 	seen map[any]bool
 }
 
-func newSearch(mod *module) *search { return &search{mod: mod, seen: map[any]bool{}} }
+func newSearch(m *Map, mod *module) *search { return &search{m: m, mod: mod, seen: map[any]bool{}} }
 
 // sidInBlock finds the statement with the given Sid in a resource or data block: directly in its
 // body first, then through the policy documents and locals it references.
@@ -47,7 +48,7 @@ func (s *search) sidInBody(f *file, body *hclsyntax.Body, sid string) (Location,
 	for _, n := range bodyItems(body) {
 		switch n := n.(type) {
 		case *hclsyntax.Attribute:
-			if loc, ok := sidInExpr(f, n.Expr, sid); ok {
+			if loc, ok := s.sidInExpr(f, n.Expr, sid); ok {
 				return loc, true
 			}
 		case *hclsyntax.Block:
@@ -86,7 +87,7 @@ func (s *search) sidInRefs(f *file, exprs []hclsyntax.Expression, sid string) (L
 					continue
 				}
 				s.seen[r] = true
-				if loc, ok := sidInExpr(r.file, r.a.Expr, sid); ok {
+				if loc, ok := s.sidInExpr(r.file, r.a.Expr, sid); ok {
 					return loc, true
 				}
 				if loc, ok := s.sidInRefs(r.file, []hclsyntax.Expression{r.a.Expr}, sid); ok {
@@ -138,9 +139,9 @@ func hasSid(body *hclsyntax.Body, sid string) bool {
 }
 
 // sidInExpr finds, anywhere in an expression, an object constructor with `Sid = "<sid>"` (as in
-// jsonencode) or a string or heredoc whose JSON text has `"Sid": "<sid>"`; the first in the source
-// wins.
-func sidInExpr(f *file, expr hclsyntax.Expression, sid string) (Location, bool) {
+// jsonencode), a string or heredoc whose JSON text has `"Sid": "<sid>"`, or a JSON file read with
+// file() or templatefile() that has it; the first in the source wins.
+func (s *search) sidInExpr(f *file, expr hclsyntax.Expression, sid string) (Location, bool) {
 	var best Location
 	bestByte := -1
 	consider := func(loc Location, at int) {
@@ -163,6 +164,12 @@ func sidInExpr(f *file, expr hclsyntax.Expression, sid string) (Location, bool) 
 		case *hclsyntax.TemplateExpr:
 			if loc, at, ok := sidInText(f, n.SrcRange, sid); ok {
 				consider(loc, at)
+			}
+		case *hclsyntax.FunctionCallExpr:
+			if pf, ok := s.loaded(n); ok {
+				if loc, _, ok := sidInText(pf, wholeFile(pf), sid); ok {
+					consider(loc, n.NameRange.Start.Byte)
+				}
 			}
 		}
 		return nil
@@ -371,50 +378,78 @@ func (s *search) indexInBlock(b *block, i int) (Location, bool) {
 	return Location{}, false
 }
 
+// statementInObject finds the statement at position i of the object given to jsonencode: the
+// element of its Statement list, or its Statement object for position 0.
+func statementInObject(f *file, arg hclsyntax.Expression, i int) (Location, bool) {
+	doc, ok := unwrap(arg).(*hclsyntax.ObjectConsExpr)
+	if !ok {
+		return Location{}, false
+	}
+	for _, item := range doc.Items {
+		if key, ok := literalString(item.KeyExpr); !ok || !strings.EqualFold(key, "Statement") {
+			continue
+		}
+		switch v := unwrap(item.ValueExpr).(type) {
+		case *hclsyntax.TupleConsExpr:
+			if i < len(v.Exprs) && !placeholder(v.Exprs[i]) {
+				return rangeLocation(f, v.Exprs[i].Range(), ""), true
+			}
+		case *hclsyntax.ObjectConsExpr:
+			if i == 0 {
+				return rangeLocation(f, v.SrcRange, ""), true
+			}
+		}
+		return Location{}, false
+	}
+	return Location{}, false
+}
+
+// statementInText finds the statement at position i in the JSON text of range r.
+func statementInText(f *file, r hcl.Range, i int) (Location, bool) {
+	text, ok := sourceText(f, r)
+	if !ok {
+		return Location{}, false
+	}
+	off, ok := jsonStart(text)
+	if !ok {
+		return Location{}, false
+	}
+	spans, ok := jsonStatements(text[off:])
+	if !ok || i >= len(spans) {
+		return Location{}, false
+	}
+	return textLocation(f, r, text, off+spans[i].start, off+spans[i].end), true
+}
+
+// loaded returns the file a file() or templatefile() call reads, when Index read it.
+func (s *search) loaded(call *hclsyntax.FunctionCallExpr) (*file, bool) {
+	p, ok := loadedFile(s.mod, call)
+	if !ok {
+		return nil, false
+	}
+	pf, ok := s.m.policies[p]
+	return pf, ok && pf.src != nil
+}
+
+func wholeFile(f *file) hcl.Range {
+	return hcl.Range{Filename: f.path, Start: hcl.InitialPos, End: hcl.Pos{Byte: len(f.src)}}
+}
+
 // indexInExpr finds the statement at position i of the policy an expression produces: the element
-// of `Statement` in jsonencode, of the Statement array in heredoc JSON, or of the one policy
-// document or local the expression refers to.
+// of `Statement` in jsonencode, of the Statement array in heredoc JSON or in a file read with
+// file() or templatefile(), or of the one policy document or local the expression refers to.
 func (s *search) indexInExpr(f *file, expr hclsyntax.Expression, i int) (Location, bool) {
 	switch e := unwrap(expr).(type) {
 	case *hclsyntax.FunctionCallExpr:
-		if e.Name != "jsonencode" || len(e.Args) != 1 {
-			break
+		if e.Name == "jsonencode" && len(e.Args) == 1 {
+			return statementInObject(f, e.Args[0], i)
 		}
-		doc, ok := unwrap(e.Args[0]).(*hclsyntax.ObjectConsExpr)
-		if !ok {
-			return Location{}, false
-		}
-		for _, item := range doc.Items {
-			if key, ok := literalString(item.KeyExpr); !ok || !strings.EqualFold(key, "Statement") {
-				continue
-			}
-			switch v := unwrap(item.ValueExpr).(type) {
-			case *hclsyntax.TupleConsExpr:
-				if i < len(v.Exprs) && !placeholder(v.Exprs[i]) {
-					return rangeLocation(f, v.Exprs[i].Range(), ""), true
-				}
-			case *hclsyntax.ObjectConsExpr:
-				if i == 0 {
-					return rangeLocation(f, v.SrcRange, ""), true
-				}
-			}
-			return Location{}, false
+		if pf, ok := s.loaded(e); ok {
+			return statementInText(pf, wholeFile(pf), i)
 		}
 		return Location{}, false
 	case *hclsyntax.TemplateExpr:
-		text, ok := sourceText(f, e.SrcRange)
-		if !ok {
-			return Location{}, false
-		}
-		off, ok := jsonStart(text)
-		if !ok {
-			return Location{}, false
-		}
-		spans, ok := jsonStatements(text[off:])
-		if !ok || i >= len(spans) {
-			return Location{}, false
-		}
-		return textLocation(f, e.SrcRange, text, off+spans[i].start, off+spans[i].end), true
+		return statementInText(f, e.SrcRange, i)
 	}
 	refs := s.refs(expr)
 	if len(refs) != 1 {

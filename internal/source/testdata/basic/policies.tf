@@ -67,3 +67,15 @@ locals {
 resource "aws_sqs_queue" "interruption" {
   name = "karpenter"
 }
+
+resource "aws_iam_policy" "from_file" {
+  name   = "karpenter-file"
+  policy = file("${path.module}/policies/controller.json")
+}
+
+resource "aws_iam_policy" "from_template" {
+  name = "karpenter-template"
+  policy = templatefile("${path.module}/policies/controller.json", {
+    cluster = "prod"
+  })
+}

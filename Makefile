@@ -1,0 +1,57 @@
+# karpgate: every target a newcomer needs. `make help` lists them.
+GO        ?= go
+BIN       := bin/karpgate
+VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS   := -X github.com/karpgate/karpgate/internal/cli.Version=$(VERSION)
+SAMPLE    := testdata/plans/eks-v20.24-v033/plan.json
+# Pinned tool versions, run through `go run` so a fresh machine needs nothing installed by hand.
+STATICCHECK := honnef.co/go/tools/cmd/staticcheck@2025.1.1
+GOVULNCHECK := golang.org/x/vuln/cmd/govulncheck@v1.1.4
+# Packages with real concurrency run under the race detector in `make test`.
+RACE_PKGS := ./internal/runtask/ ./internal/scan/
+FUZZTIME  ?= 30s
+
+.PHONY: help build run test lint bench fmt golden fuzz clean
+
+help: ## list the targets
+	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-8s %s\n", $$1, $$2}'
+
+build: ## build bin/karpgate
+	$(GO) build -trimpath -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/karpgate
+
+run: build ## build, then scan a shipped sample plan and print the report (exits 0 although the sample has findings)
+	@echo "+ $(BIN) scan $(SAMPLE)"
+	@$(BIN) scan --color never $(SAMPLE); code=$$?; \
+	  if [ $$code -gt 1 ]; then exit $$code; fi; \
+	  echo "(karpgate exited $$code: 1 means the gate did not pass, as expected for this sample)"
+
+test: ## gofmt check, go vet, all Go and Rego tests (what .ci/run calls)
+	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	  if [ -n "$$unformatted" ]; then echo "gofmt would change:"; echo "$$unformatted"; exit 1; fi
+	$(GO) vet ./...
+	$(GO) test -count=1 ./...
+	$(GO) test -count=1 -race $(RACE_PKGS)
+
+lint: ## go vet, staticcheck, Rego format/strict checks; govulncheck when its database is reachable
+	$(GO) vet ./...
+	$(GO) run $(STATICCHECK) ./...
+	$(GO) test -count=1 -run 'TestRegoFormatted|TestRegoStrict' ./rego/
+	@$(GO) run $(GOVULNCHECK) ./... || echo "govulncheck could not run (it needs its vulnerability database online)"
+
+bench: ## benchmarks (ns/op, B/op, allocs/op)
+	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+fmt: ## format Go and Rego sources
+	gofmt -w $$(git ls-files '*.go')
+	$(GO) run ./internal/tools/regofmt $$(git ls-files 'rego/*.rego' 'bundles/*.rego')
+
+golden: ## rewrite golden files after a reviewed output change
+	$(GO) test ./internal/report/ ./internal/cli/ -update
+
+fuzz: ## run every fuzz target for FUZZTIME each (not part of make test)
+	@for spec in $$($(GO) test -list 'Fuzz.*' ./... 2>/dev/null | awk '/^Fuzz/ {print $$1} /^ok/ {print "pkg:" $$2}' | tac); do \
+	  case $$spec in pkg:*) pkg=$${spec#pkg:};; *) echo "== $$pkg $$spec"; $(GO) test -run '^$$' -fuzz "^$$spec$$" -fuzztime $(FUZZTIME) $$pkg || exit 1;; esac; \
+	done
+
+clean: ## remove build outputs
+	rm -rf bin

@@ -1,0 +1,262 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// expectation is testdata/plans/<scenario>/expect.json: the findings RULES.md predicts.
+type expectation struct {
+	Description    string   `json:"description"`
+	KarpenterRoles []string `json:"karpenter_roles"`
+	Findings       []struct {
+		Rule    string `json:"rule"`
+		Address string `json:"address"`
+		Why     string `json:"why"`
+	} `json:"findings"`
+	Absent []string `json:"absent"`
+}
+
+type jsonResult struct {
+	Findings []struct {
+		RuleID      string `json:"rule_id"`
+		Severity    string `json:"severity"`
+		Address     string `json:"address"`
+		Role        string `json:"role"`
+		Message     string `json:"message"`
+		Suppression any    `json:"suppression"`
+	} `json:"findings"`
+	Summary struct {
+		Passed   bool `json:"passed"`
+		ExitCode int  `json:"exit_code"`
+	} `json:"summary"`
+}
+
+func run(t *testing.T, stdin string, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	code := Run(context.Background(), args, strings.NewReader(stdin), &out, &errOut)
+	return code, out.String(), errOut.String()
+}
+
+// TestScanScenarios scans every testdata plan and checks the findings its expect.json predicts
+// from RULES.md: each expected rule fires on the expected address, each absent rule stays silent,
+// and the exit code follows the default gate (fail on error).
+func TestScanScenarios(t *testing.T) {
+	dirs, err := filepath.Glob("../../testdata/plans/*/expect.json")
+	if err != nil || len(dirs) == 0 {
+		t.Fatalf("no scenarios: %v", err)
+	}
+	for _, exp := range dirs {
+		dir := filepath.Dir(exp)
+		t.Run(filepath.Base(dir), func(t *testing.T) {
+			var want expectation
+			b, err := os.ReadFile(exp)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := json.Unmarshal(b, &want); err != nil {
+				t.Fatalf("%s: %v", exp, err)
+			}
+			code, out, stderr := run(t, "", "scan", "--format", "json", filepath.Join(dir, "plan.json"))
+			if code != 0 && code != 1 {
+				t.Fatalf("exit %d, stderr: %s", code, stderr)
+			}
+			var got jsonResult
+			if err := json.Unmarshal([]byte(out), &got); err != nil {
+				t.Fatalf("output is not JSON: %v\n%s", err, out)
+			}
+			for _, w := range want.Findings {
+				found := false
+				for _, f := range got.Findings {
+					if f.RuleID == w.Rule && f.Address == w.Address {
+						found = true
+					}
+				}
+				if !found {
+					t.Errorf("missing %s on %q (%s)", w.Rule, w.Address, w.Why)
+				}
+			}
+			errors := 0
+			for _, f := range got.Findings {
+				if slices.Contains(want.Absent, f.RuleID) {
+					t.Errorf("unexpected %s on %q: %s", f.RuleID, f.Address, f.Message)
+				}
+				if f.Severity == "error" && f.Suppression == nil {
+					errors++
+				}
+			}
+			wantCode := 0
+			if errors > 0 {
+				wantCode = 1
+			}
+			if code != wantCode || got.Summary.ExitCode != wantCode || got.Summary.Passed != (wantCode == 0) {
+				t.Errorf("exit %d, summary exit %d passed %v; want exit %d with %d errors", code, got.Summary.ExitCode, got.Summary.Passed, wantCode, errors)
+			}
+		})
+	}
+}
+
+// TestScanBadInputs: every bad input ends with exit 3 and one line on stderr naming the file,
+// never a pass and never a panic.
+func TestScanBadInputs(t *testing.T) {
+	files, err := filepath.Glob("../../testdata/bad/*")
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, f := range files {
+		if strings.HasSuffix(f, ".md") {
+			continue
+		}
+		n++
+		t.Run(filepath.Base(f), func(t *testing.T) {
+			code, out, stderr := run(t, "", "scan", f)
+			if code != ExitInput {
+				t.Fatalf("exit %d, want %d; stderr %q", code, ExitInput, stderr)
+			}
+			if out != "" {
+				t.Errorf("stdout not empty: %q", out)
+			}
+			lines := strings.Split(strings.TrimRight(stderr, "\n"), "\n")
+			if len(lines) != 1 || !strings.Contains(lines[0], f) {
+				t.Errorf("stderr should be one line naming %s, got %q", f, stderr)
+			}
+		})
+	}
+	if n == 0 {
+		t.Fatal("no bad inputs found")
+	}
+}
+
+func TestScanExitCodes(t *testing.T) {
+	plan := "../../testdata/plans/upstream-v1/plan.json"
+	tests := []struct {
+		name string
+		args []string
+		want int
+		err  string
+	}{
+		{"a missing plan file is an input error", []string{"scan", "does-not-exist.json"}, ExitInput, "does-not-exist.json"},
+		{"no plan at all is a usage error", []string{"scan"}, ExitUsage, "at least one plan"},
+		{"an unknown format is a usage error", []string{"scan", "--format", "xml", plan}, ExitUsage, "unknown format"},
+		{"an unknown flag is a usage error", []string{"scan", "--nope", plan}, ExitUsage, "unknown flag"},
+		{"a bad --fail-on is a usage error", []string{"scan", "--fail-on", "high", plan}, ExitUsage, "--fail-on"},
+		{"an unwritable output is a usage error before any work", []string{"scan", "--format", "sarif=/nonexistent-dir/x.sarif", plan}, ExitUsage, "not writable"},
+		{"two formats on stdout is a usage error", []string{"scan", "--format", "text", "--format", "json", plan}, ExitUsage, "only one format"},
+		{"a missing config file is a configuration error", []string{"scan", "--config", "nope.yaml", plan}, ExitUsage, "nope.yaml"},
+		{"a policy that does not compile is a policy error", []string{"scan", "--policy", "testdata/policies/broken", plan}, ExitBundle, "broken.rego:"},
+		{"a policy calling http.send is a policy error", []string{"scan", "--policy", "testdata/policies/network", plan}, ExitBundle, "http.send"},
+		{"a clean plan passes", []string{"scan", plan}, ExitPass, ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			code, _, stderr := run(t, "", tc.args...)
+			if code != tc.want {
+				t.Fatalf("exit %d, want %d; stderr %q", code, tc.want, stderr)
+			}
+			if tc.err != "" && !strings.Contains(stderr, tc.err) {
+				t.Errorf("stderr %q does not mention %q", stderr, tc.err)
+			}
+			if tc.want != ExitPass && strings.Count(strings.TrimRight(stderr, "\n"), "\n") > 1 {
+				t.Errorf("error should be short, got %q", stderr)
+			}
+		})
+	}
+}
+
+func TestScanStdinAndAtomicOutput(t *testing.T) {
+	b, err := os.ReadFile("../../testdata/plans/invalid-policy/plan.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	sarif := filepath.Join(dir, "out.sarif")
+	code, out, stderr := run(t, string(b), "scan", "--format", "text", "--format", "sarif="+sarif, "-")
+	if code != ExitPolicy {
+		t.Fatalf("exit %d, stderr %s", code, stderr)
+	}
+	if !strings.Contains(out, "KARP022") || !strings.Contains(out, "FAILED") {
+		t.Errorf("text output lacks the finding or the verdict:\n%s", out)
+	}
+	s, err := os.ReadFile(sarif)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !json.Valid(s) || !strings.Contains(string(s), `"ruleId": "KARP022"`) {
+		t.Errorf("SARIF file is not the report:\n%s", s)
+	}
+	entries, _ := os.ReadDir(dir)
+	if len(entries) != 1 {
+		t.Errorf("temporary files left behind: %v", entries)
+	}
+}
+
+// TestTextOutputForAtlantis: a passing run never says "fail" (older Atlantis fails on the
+// substring); a failing one matches Atlantis's `[1-9][0-9]* failure` pattern.
+func TestTextOutputForAtlantis(t *testing.T) {
+	_, pass, _ := run(t, "", "scan", "--color", "never", "../../testdata/plans/upstream-v1/plan.json")
+	if strings.Contains(strings.ToLower(pass), "fail") {
+		t.Errorf("passing output contains \"fail\":\n%s", pass)
+	}
+	_, fail, _ := run(t, "", "scan", "--color", "never", "../../testdata/plans/invalid-policy/plan.json")
+	if !regexpFailures.MatchString(fail) {
+		t.Errorf("failing output does not match %s:\n%s", regexpFailures, fail)
+	}
+}
+
+func TestRulesCommand(t *testing.T) {
+	code, out, _ := run(t, "", "rules")
+	if code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+	for _, id := range []string{"KARP010", "KARP013", "KARP021", "KARP022"} {
+		if !strings.Contains(out, id) {
+			t.Errorf("rules list lacks %s", id)
+		}
+	}
+	code, out, _ = run(t, "", "rules", "KARP013")
+	if code != 0 || !strings.Contains(out, "How to fix") || !strings.Contains(out, "https://") {
+		t.Errorf("rules KARP013 exit %d:\n%s", code, out)
+	}
+	if code, _, _ := run(t, "", "rules", "KARP999"); code != ExitUsage {
+		t.Errorf("unknown rule: exit %d", code)
+	}
+}
+
+func TestFactsCommand(t *testing.T) {
+	code, out, stderr := run(t, "", "facts", "../../testdata/plans/first-apply/plan.json")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	var iam struct {
+		KarpenterRoles int `json:"karpenter_roles"`
+		Roles          []struct {
+			Address  string `json:"address"`
+			Policies []struct {
+				Status string `json:"status"`
+			} `json:"policies"`
+		} `json:"roles"`
+	}
+	if err := json.Unmarshal([]byte(out), &iam); err != nil {
+		t.Fatal(err)
+	}
+	if iam.KarpenterRoles != 1 {
+		t.Errorf("karpenter_roles = %d, want 1", iam.KarpenterRoles)
+	}
+	partial := false
+	for _, r := range iam.Roles {
+		for _, p := range r.Policies {
+			partial = partial || p.Status == "partial"
+		}
+	}
+	if !partial {
+		t.Errorf("the first apply's controller policy should be partial:\n%s", out)
+	}
+}

@@ -1,0 +1,5 @@
+package main
+
+deny contains msg if {
+	msg := sprintf("broken %v", [undefined_thing])
+}

@@ -1,0 +1,149 @@
+package karpgate.rules.instance_tagging
+
+import data.karpgate.lib.karpenter
+import data.karpgate.lib.requests
+
+# METADATA
+# title: Karpenter cannot tag the instances it launches
+# description: |
+#   Karpenter v1 tags every instance it launched with Name, karpenter.sh/nodeclaim and
+#   eks:eks-cluster-name right after launch (ec2:CreateTags on the existing instance). karpgate
+#   simulates that request, T(R), against the role's effective policy; when AWS would refuse it,
+#   nodes fail with "tagging nodeclaim, tagging instance, UnauthorizedOperation ... ec2:CreateTags".
+#   Policies written for Karpenter v0.33-v0.37 (terraform-aws-eks v20 without
+#   enable_v1_permissions) limit aws:TagKeys to [karpenter.sh/nodeclaim, Name] and are the usual
+#   cause; tagging allowed only at creation (ec2:CreateAction) is another.
+# related_resources:
+#   - https://karpenter.sh/v1.0/upgrading/v1-migration/
+#   - https://github.com/aws/karpenter-provider-aws/blob/v1.0.0/website/content/en/v1.0/getting-started/getting-started-with-karpenter/cloudformation.yaml
+#   - https://github.com/terraform-aws-modules/terraform-aws-eks/pull/3126
+#   - https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-single-vs-multi-valued-context-keys.html
+# custom:
+#   id: KARP001
+#   severity: error
+#   remediation: |
+#     Add the upstream Karpenter v1 AllowScopedResourceTagging statement (region, partition and
+#     cluster filled in; the finding's fix carries it for the role). With terraform-aws-eks v20.24+
+#     set enable_v1_permissions = true, or upgrade to v21.
+#
+#     statement {
+#       sid       = "AllowScopedResourceTagging"
+#       effect    = "Allow"
+#       actions   = ["ec2:CreateTags"]
+#       resources = ["arn:${local.partition}:ec2:${local.region}:*:instance/*"]
+#       condition {
+#         test     = "StringEquals"
+#         variable = "aws:ResourceTag/kubernetes.io/cluster/${var.cluster_name}"
+#         values   = ["owned"]
+#       }
+#       condition {
+#         test     = "StringLike"
+#         variable = "aws:ResourceTag/karpenter.sh/nodepool"
+#         values   = ["*"]
+#       }
+#       condition {
+#         test     = "StringEqualsIfExists"
+#         variable = "aws:RequestTag/eks:eks-cluster-name"
+#         values   = [var.cluster_name]
+#       }
+#       condition {
+#         test     = "ForAllValues:StringEquals"
+#         variable = "aws:TagKeys"
+#         values   = ["eks:eks-cluster-name", "karpenter.sh/nodeclaim", "Name"]
+#       }
+#     }
+#
+#     {
+#       "Sid": "AllowScopedResourceTagging",
+#       "Effect": "Allow",
+#       "Action": "ec2:CreateTags",
+#       "Resource": "arn:aws:ec2:<region>:*:instance/*",
+#       "Condition": {
+#         "StringEquals": {"aws:ResourceTag/kubernetes.io/cluster/<cluster>": "owned"},
+#         "StringLike": {"aws:ResourceTag/karpenter.sh/nodepool": "*"},
+#         "StringEqualsIfExists": {"aws:RequestTag/eks:eks-cluster-name": "<cluster>"},
+#         "ForAllValues:StringEquals": {"aws:TagKeys": ["eks:eks-cluster-name", "karpenter.sh/nodeclaim", "Name"]}
+#       }
+#     }
+deny contains finding if {
+	some role in input.iam.roles
+	v := verdicts[role.address]
+	not v.open
+	v.decision != "allowed"
+
+	closest := _blamed(v)
+	finding := karpenter.finding({
+		"rule": rego.metadata.rule().custom.id,
+		"address": _address(role, closest),
+		"role": role.address,
+		"message": _message(role, v),
+		"statement": _ref(closest),
+		"fix": karpenter.render(karpenter.fix_statement(role, "tagging", {})),
+	})
+}
+
+# verdicts holds the T(R) evaluation of every Karpenter role, by role address.
+verdicts[role.address] := karpenter.evaluate(role, requests.tagging(karpenter.role_context(role))) if {
+	some role in input.iam.roles
+	karpenter.is_karpenter_role(role)
+}
+
+# open lists the roles whose verdict the plan cannot settle (reported by KARP020).
+open contains {
+	"rule": "KARP001",
+	"role": address,
+	"check": "ec2:CreateTags on an existing instance (T(R))",
+	"causes": v.causes,
+} if {
+	some address, v in verdicts
+	v.open
+}
+
+# The statement to blame: the applicable Deny when there is one, else the Allow that came
+# closest (lib/karpenter closest), else none.
+_blamed(v) := karpenter.denying(v.result)[0] if {
+	v.decision == "denied"
+} else := karpenter.closest(v.result) if {
+	v.decision != "denied"
+} else := null
+
+_address(role, null) := karpenter.main_policy(role)
+
+_address(_, s) := s.policy if s != null
+
+_ref(null) := null
+
+_ref(s) := karpenter.statement_ref(s) if s != null
+
+_message(role, v) := concat(" ", array.concat(
+	[sprintf("%s cannot tag the instances it launches, which Karpenter v1 does right after launch; AWS would answer %s.", [
+		role.address,
+		karpenter.access_denied(role, v.request, v.decision),
+	])],
+	_details(v),
+))
+
+_details(v) := [sprintf("Denied by %s.", [concat(", ", [karpenter.statement_label(s) | some s in karpenter.denying(v.result)])])] if {
+	v.decision == "denied"
+}
+
+_details(v) := array.concat(
+	[sprintf("The closest statement, %s, does not apply: %s.", [karpenter.statement_label(closest), concat("; ", closest.reasons)])],
+	_others(v, closest),
+) if {
+	v.decision != "denied"
+	closest := karpenter.closest(v.result)
+}
+
+_details(v) := ["No statement grants ec2:CreateTags on instances."] if {
+	v.decision != "denied"
+	not karpenter.closest(v.result)
+}
+
+_others(v, closest) := [sprintf("Other statements that grant ec2:CreateTags on instances: %s.", [concat("; ", [line |
+	some s in others
+	line := sprintf("%s: %s", [karpenter.statement_label(s), concat("; ", karpenter.key_reasons(s.reasons))])
+])])] if {
+	others := [s | some s in karpenter.candidates(v.result); s != closest]
+	count(others) > 0
+} else := []
