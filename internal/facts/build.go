@@ -475,4 +475,3 @@ func wildcard(p, s string) bool {
 	}
 	return pi == len(p)
 }
-

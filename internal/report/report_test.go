@@ -48,7 +48,7 @@ func sample() findings.Result {
 			Statement: &findings.StatementRef{Policy: "module.karpenter.aws_iam_policy.controller[0]", Attribute: "policy", Sid: "AllowScopedResourceTagging", Index: 4},
 			Location:  &findings.Location{File: "infra/main.tf", StartLine: 12, EndLine: 30, Note: "inside registry module terraform-aws-modules/eks/aws//modules/karpenter"}},
 		{RuleID: "KARP014", Severity: findings.Warning, Plan: "plans/prod.json", Address: "aws_iam_policy.fix", Role: "module.karpenter.aws_iam_role.controller[0]", Message: "CreateTags on a foreign instance is allowed by statement \"Fix\"",
-			Statement: &findings.StatementRef{Policy: "aws_iam_policy.fix", Attribute: "policy", Index: 0},
+			Statement:   &findings.StatementRef{Policy: "aws_iam_policy.fix", Attribute: "policy", Index: 0},
 			Suppression: &findings.Suppression{Kind: "exception", Reason: "upgrade scheduled, OPS-1234", Expires: "2027-01-31"}},
 		{RuleID: "KARP021", Severity: findings.Note, Plan: "plans/lambda.json", Message: "the plan has 1 IAM role(s) (aws_iam_role.lambda) but none is a Karpenter controller role"},
 	}
