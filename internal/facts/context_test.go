@@ -1,0 +1,159 @@
+package facts_test
+
+import (
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+
+	"github.com/karpgate/karpgate/internal/facts"
+)
+
+func TestBuildContextParameters(t *testing.T) {
+	// A policy that names region eu-central-1 twice and us-west-2 once, account 444455556666 and
+	// partition aws-cn, and the cluster Blue in a condition key.
+	policyText := jsonText(map[string]any{"Version": "2012-10-17", "Statement": []any{
+		map[string]any{"Sid": "Tag", "Effect": "Allow", "Action": "ec2:CreateTags",
+			"Resource":  []any{"arn:aws-cn:ec2:eu-central-1:444455556666:instance/*", "arn:aws-cn:ec2:eu-central-1:*:volume/*", "arn:aws-cn:ec2:us-west-2:*:instance/*"},
+			"Condition": map[string]any{"StringEquals": map[string]any{"aws:ResourceTag/kubernetes.io/cluster/Blue": "owned"}}},
+		map[string]any{"Sid": "Managed", "Effect": "Allow", "Action": "iam:GetPolicy", "Resource": "arn:aws:iam::aws:policy/*"},
+	}})
+	withPolicy := func(p *tplan) *tplan {
+		return p.create("aws_iam_role_policy.rp", map[string]any{"role": roleName, "policy": policyText})
+	}
+	bare := func() *tplan {
+		return newPlan().noop(roleAddr, map[string]any{"name": roleName, "arn": roleARN, "assume_role_policy": podTrust})
+	}
+	pia := map[string]any{"cluster_name": "green", "service_account": "karpenter", "role_arn": roleARN}
+	tests := []struct {
+		name string
+		plan func() *tplan
+		opt  facts.Options
+		want facts.Context
+	}{
+		{
+			name: "nothing known: the defaults",
+			plan: bare,
+			want: facts.Context{Region: "us-east-1", Account: "123456789012", Partition: "aws", Cluster: "cluster",
+				Regions: []string{"us-east-1"}, Accounts: []string{"123456789012"}, Partitions: []string{"aws"},
+				Sources: map[string]string{"region": "default", "account": "default", "partition": "default", "cluster": "default"}},
+		},
+		{
+			name: "the role's own policies: every named region, account and partition, the cluster from a condition key",
+			plan: func() *tplan { return withPolicy(bare()) },
+			want: facts.Context{Region: "eu-central-1", Account: "444455556666", Partition: "aws-cn", Cluster: "Blue",
+				Regions: []string{"eu-central-1", "us-west-2"}, Accounts: []string{"444455556666"}, Partitions: []string{"aws-cn", "aws"},
+				Sources: map[string]string{"region": "policy", "account": "policy", "partition": "policy", "cluster": "policy"}},
+		},
+		{
+			name: "the plan: provider region, data sources and the pod identity association win over the policies",
+			plan: func() *tplan {
+				return withPolicy(bare()).provider("eu-west-1").
+					state("data.aws_region.current", map[string]any{"name": "ap-south-1"}).
+					state("data.aws_caller_identity.current", map[string]any{"account_id": "111122223333"}).
+					state("data.aws_partition.current", map[string]any{"partition": "aws-us-gov"}).
+					noop("aws_eks_pod_identity_association.k", pia)
+			},
+			want: facts.Context{Region: "eu-west-1", Account: "111122223333", Partition: "aws-us-gov", Cluster: "green",
+				Regions: []string{"eu-west-1"}, Accounts: []string{"111122223333"}, Partitions: []string{"aws-us-gov"},
+				Sources: map[string]string{"region": "provider", "account": "data.aws_caller_identity", "partition": "data.aws_partition", "cluster": "pod-identity"}},
+		},
+		{
+			name: "data.aws_region when the provider region is not a constant (AWS provider 6 writes region)",
+			plan: func() *tplan {
+				return bare().state("data.aws_region.current", map[string]any{"region": "ap-south-1"})
+			},
+			want: facts.Context{Region: "ap-south-1", Account: "123456789012", Partition: "aws", Cluster: "cluster",
+				Regions: []string{"ap-south-1"}, Accounts: []string{"123456789012"}, Partitions: []string{"aws"},
+				Sources: map[string]string{"region": "data.aws_region", "account": "default", "partition": "default", "cluster": "default"}},
+		},
+		{
+			name: "the config wins over everything",
+			plan: func() *tplan {
+				return withPolicy(bare()).provider("eu-west-1").
+					state("data.aws_caller_identity.current", map[string]any{"account_id": "111122223333"}).
+					noop("aws_eks_pod_identity_association.k", pia)
+			},
+			opt: facts.Options{Region: "sa-east-1", Account: "999988887777", Partition: "aws-iso", Cluster: "red"},
+			want: facts.Context{Region: "sa-east-1", Account: "999988887777", Partition: "aws-iso", Cluster: "red",
+				Regions: []string{"sa-east-1"}, Accounts: []string{"999988887777"}, Partitions: []string{"aws-iso"},
+				Sources: map[string]string{"region": "config", "account": "config", "partition": "config", "cluster": "config"}},
+		},
+	}
+	ignore := cmpopts.IgnoreFields(facts.Context{}, "R2", "NodeRoleARNs", "QueueARNs")
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			iam := tt.plan().build(t, tt.opt)
+			got := role(t, iam, roleAddr).Context
+			if diff := cmp.Diff(tt.want, got, ignore); diff != "" {
+				t.Errorf("context (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestBuildContextPrefersTheRolesModule(t *testing.T) {
+	iam := newPlan().
+		noop("module.a.aws_iam_role.x", map[string]any{"name": "x", "arn": "arn:aws:iam::111122223333:role/x", "assume_role_policy": podTrust}).
+		noop("module.b.aws_iam_role.y", map[string]any{"name": "y", "arn": "arn:aws:iam::111122223333:role/y", "assume_role_policy": podTrust}).
+		state("module.a.data.aws_caller_identity.c", map[string]any{"account_id": "111111111111"}).
+		state("data.aws_caller_identity.c", map[string]any{"account_id": "222222222222"}).
+		state("module.z.data.aws_caller_identity.c", map[string]any{"account_id": "333333333333"}).
+		build(t, facts.Options{})
+	if got := role(t, iam, "module.a.aws_iam_role.x").Context.Account; got != "111111111111" {
+		t.Errorf("module.a role account = %s, want its own module's 111111111111", got)
+	}
+	if got := role(t, iam, "module.b.aws_iam_role.y").Context.Account; got != "222222222222" {
+		t.Errorf("module.b role account = %s, want the root module's 222222222222", got)
+	}
+}
+
+func TestBuildContextR2IsNamedNowhere(t *testing.T) {
+	tests := []struct {
+		name   string
+		policy string
+		opt    facts.Options
+		want   string
+	}{
+		{"no policy: the first region of the list", "", facts.Options{}, "ap-southeast-4"},
+		{"a region named in a resource ARN is skipped",
+			allow("A", "ec2:CreateTags", "arn:aws:ec2:ap-southeast-4:*:instance/*"), facts.Options{}, "me-central-1"},
+		{"regions named in resources and condition values and the config are all skipped",
+			jsonText(map[string]any{"Version": "2012-10-17", "Statement": []any{map[string]any{
+				"Effect": "Allow", "Action": "ec2:CreateTags", "Resource": "arn:aws:ec2:ap-southeast-4:*:instance/*",
+				"Condition": map[string]any{"StringEquals": map[string]any{"aws:RequestedRegion": []any{"me-central-1", "il-central-1"}}}}}}),
+			facts.Options{Region: "ca-west-1"}, "ap-south-2"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := withRole()
+			if tt.policy != "" {
+				p.create("aws_iam_role_policy.rp", map[string]any{"role": roleName, "policy": tt.policy})
+			}
+			if got := role(t, p.build(t, tt.opt), roleAddr).Context.R2; got != tt.want {
+				t.Errorf("R2 = %s, want %s", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestBuildContextPassRoleTargetsAndQueues(t *testing.T) {
+	const nodeARN = "arn:aws:iam::111122223333:role/KarpenterNode-prod"
+	const queue = "arn:aws:sqs:eu-west-1:111122223333:Karpenter-prod"
+	text := jsonText(map[string]any{"Version": "2012-10-17", "Statement": []any{
+		map[string]any{"Sid": "PassRole", "Effect": "Allow", "Action": "iam:PassRole", "Resource": nodeARN},
+		map[string]any{"Sid": "Queue", "Effect": "Allow", "Action": []any{"sqs:ReceiveMessage", "sqs:DeleteMessage"}, "Resource": []any{queue, queue, "arn:aws:sqs:*:*:*"}},
+	}})
+	iam := withRole().
+		noop("aws_iam_role.node", map[string]any{"name": "KarpenterNode-prod", "arn": nodeARN, "assume_role_policy": ec2Trust}).
+		noop("aws_iam_role.other_node", map[string]any{"name": "OtherNode", "arn": "arn:aws:iam::111122223333:role/OtherNode", "assume_role_policy": ec2Trust}).
+		create("aws_iam_role_policy.rp", map[string]any{"role": roleName, "policy": text}).
+		build(t, facts.Options{})
+	c := role(t, iam, roleAddr).Context
+	if diff := cmp.Diff([]string{nodeARN}, c.NodeRoleARNs); diff != "" {
+		t.Errorf("node_role_arns (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]string{queue}, c.QueueARNs); diff != "" {
+		t.Errorf("queue_arns (-want +got):\n%s", diff)
+	}
+}
