@@ -216,11 +216,21 @@ func (f *scanFlags) sources() (*source.Map, string, error) {
 	return m, category, nil
 }
 
-// locate fills each finding's Location from the sources, when they are at hand.
+// locate fills each finding's Location from the sources, when they are at hand; otherwise the
+// location is the plan file (relative to the repository root), line 1, with the reason.
 func locate(m *source.Map, res *findings.Result) {
 	for i := range res.Findings {
 		f := &res.Findings[i]
-		if m == nil || f.Address == "" {
+		if m == nil {
+			continue
+		}
+		fallback := func(why string) {
+			if rel, ok := m.Rel(f.Plan); ok && f.Plan != "-" {
+				f.Location = &findings.Location{File: rel, StartLine: 1, Note: why}
+			}
+		}
+		if f.Address == "" {
+			fallback("the plan file: this finding is about the plan as a whole")
 			continue
 		}
 		sid, idx := "", source.NoStatement
@@ -233,6 +243,7 @@ func locate(m *source.Map, res *findings.Result) {
 		}
 		loc, ok := m.Locate(addr, sid, idx)
 		if !ok {
+			fallback("the plan file: no Terraform source found for " + addr + ": " + loc.Note)
 			continue
 		}
 		f.Location = &findings.Location{File: loc.File, StartLine: loc.StartLine, EndLine: loc.EndLine, Note: loc.Note}

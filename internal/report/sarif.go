@@ -140,8 +140,13 @@ type sarifSuppression struct {
 	Justification string `json:"justification,omitempty"`
 }
 
-// FingerprintKey is the partialFingerprints key karpgate writes.
-const FingerprintKey = "karpgate/v1"
+// FingerprintKey is karpgate's own partialFingerprints key. GitHub reads only
+// primaryLocationLineHash, so karpgate writes the same line-independent hash there too (with the
+// ":1" occurrence suffix GitHub's own hashes carry); upload-sarif keeps a value that is present.
+const (
+	FingerprintKey  = "karpgate/v1"
+	GitHubPrimaryFP = "primaryLocationLineHash"
+)
 
 // Fingerprint identifies a finding across runs and unrelated edits: rule, resource, role and
 // statement (Sid, else index) — never a line number or a message.
@@ -275,7 +280,7 @@ func sarifResultOf(f findings.Finding, idx int) sarifResult {
 		Level:               f.Severity.SARIFLevel(),
 		Message:             sarifText{Text: msg},
 		Locations:           []sarifLocation{loc},
-		PartialFingerprints: map[string]string{FingerprintKey: Fingerprint(f)},
+		PartialFingerprints: map[string]string{FingerprintKey: Fingerprint(f), GitHubPrimaryFP: Fingerprint(f) + ":1"},
 	}
 	if f.Suppression != nil {
 		just := f.Suppression.Reason

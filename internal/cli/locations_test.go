@@ -1,0 +1,114 @@
+package cli
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/karpgate/karpgate/internal/plan"
+)
+
+// TestScanLocatesFindingsInSources scans every testdata scenario with its main.tf as the source
+// directory and checks that each finding points at the block its address names: the module call
+// for resources of a module, the resource or data block for root resources, and, for a statement
+// with a Sid written in the root module, the line that holds that Sid.
+func TestScanLocatesFindingsInSources(t *testing.T) {
+	dirs, _ := filepath.Glob("../../testdata/plans/*/main.tf")
+	if len(dirs) == 0 {
+		t.Fatal("no scenarios with sources")
+	}
+	for _, tf := range dirs {
+		dir := filepath.Dir(tf)
+		t.Run(filepath.Base(dir), func(t *testing.T) {
+			planFile := filepath.Join(dir, "plan.json")
+			code, out, stderr := run(t, "", "scan", "--format", "json", "--source-dir", dir, "--repo-root", dir, planFile)
+			if code > 1 {
+				t.Fatalf("exit %d: %s", code, stderr)
+			}
+			var res struct {
+				Findings []struct {
+					RuleID    string `json:"rule_id"`
+					Address   string `json:"address"`
+					Statement *struct {
+						Policy string `json:"policy"`
+						Sid    string `json:"sid"`
+					} `json:"statement"`
+					Location *struct {
+						File      string `json:"file"`
+						StartLine int    `json:"start_line"`
+						Note      string `json:"note"`
+					} `json:"location"`
+				} `json:"findings"`
+			}
+			if err := json.Unmarshal([]byte(out), &res); err != nil {
+				t.Fatal(err)
+			}
+			files := map[string][]string{}
+			lines := func(name string) []string {
+				if l, ok := files[name]; ok {
+					return l
+				}
+				b, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(name)))
+				if err != nil {
+					t.Fatalf("location names a file that does not exist: %v", err)
+				}
+				files[name] = strings.Split(string(b), "\n")
+				return files[name]
+			}
+			for _, f := range res.Findings {
+				if f.Location == nil {
+					t.Errorf("%s on %q has no location", f.RuleID, f.Address)
+					continue
+				}
+				if f.Address == "" {
+					if f.Location.File != "plan.json" || f.Location.StartLine != 1 {
+						t.Errorf("%s (plan-level) points at %s:%d, want plan.json:1", f.RuleID, f.Location.File, f.Location.StartLine)
+					}
+					continue
+				}
+				addr := f.Address
+				if f.Statement != nil && f.Statement.Policy != "" {
+					addr = f.Statement.Policy
+				}
+				if strings.HasPrefix(addr, "arn:") {
+					// A policy outside the plan has no source: the plan file is the location.
+					if f.Location.File != "plan.json" {
+						t.Errorf("%s on external %q points at %s", f.RuleID, addr, f.Location.File)
+					}
+					continue
+				}
+				l := lines(f.Location.File)
+				if f.Location.StartLine < 1 || f.Location.StartLine > len(l) {
+					t.Errorf("%s on %q points past the end of %s", f.RuleID, addr, f.Location.File)
+					continue
+				}
+				got := strings.TrimSpace(l[f.Location.StartLine-1])
+				want := blockPattern(addr)
+				if f.Statement != nil && !strings.HasPrefix(addr, "module.") && f.Location.Note == "" {
+					// a statement block, a Sid line, or the opening brace of a jsonencode/heredoc object
+					want = regexp.MustCompile(`(statement|Sid|"Sid"|sid|^\{|` + want.String() + `)`)
+				}
+				if !want.MatchString(got) {
+					t.Errorf("%s on %q points at %s:%d %q, want a line matching %s (note %q)", f.RuleID, addr, f.Location.File, f.Location.StartLine, got, want, f.Location.Note)
+				}
+			}
+		})
+	}
+}
+
+// blockPattern is the header of the block an address lives in, in the root module's files.
+func blockPattern(addr string) *regexp.Regexp {
+	mod, rel := plan.SplitAddress(addr)
+	if mod != "" {
+		name := strings.TrimPrefix(strings.Split(plan.StripKeys(mod), ".")[1], "")
+		return regexp.MustCompile(`^module\s+"` + regexp.QuoteMeta(name) + `"`)
+	}
+	parts := strings.Split(plan.StripKeys(rel), ".")
+	if parts[0] == "data" {
+		return regexp.MustCompile(`^data\s+"` + regexp.QuoteMeta(parts[1]) + `"\s+"` + regexp.QuoteMeta(parts[2]) + `"`)
+	}
+	return regexp.MustCompile(`^resource\s+"` + regexp.QuoteMeta(parts[0]) + `"\s+"` + regexp.QuoteMeta(parts[1]) + `"`)
+}
