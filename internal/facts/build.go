@@ -94,7 +94,10 @@ func (b *builder) build() *IAM {
 			if c := strings.Compare(x.Attribute, y.Attribute); c != 0 {
 				return c
 			}
-			return strings.Compare(x.Via, y.Via)
+			if c := strings.Compare(x.Via, y.Via); c != 0 {
+				return c
+			}
+			return strings.Compare(arnOf(x), arnOf(y))
 		})
 		role.Policies = dedupe(role.Policies)
 		if isNodeRole(role) {
@@ -122,10 +125,17 @@ func actionOf(r *plan.Resource) string {
 	return r.Action
 }
 
+func arnOf(p *PolicyEntry) string {
+	if p.ARN == nil {
+		return ""
+	}
+	return *p.ARN
+}
+
 func dedupe(ps []*PolicyEntry) []*PolicyEntry {
 	out := ps[:0]
 	for i, p := range ps {
-		if i > 0 && p.Address == ps[i-1].Address && p.Attribute == ps[i-1].Attribute && p.Via == ps[i-1].Via {
+		if i > 0 && p.Address == ps[i-1].Address && p.Attribute == ps[i-1].Attribute && p.Via == ps[i-1].Via && arnOf(p) == arnOf(ps[i-1]) {
 			continue
 		}
 		out = append(out, p)
@@ -272,7 +282,8 @@ func (b *builder) managed(link *plan.Resource, attr string) []*PolicyEntry {
 			continue
 		}
 		a := arn
-		out = append(out, &PolicyEntry{Address: arn, Attribute: "policy", Kind: KindExternal, Via: link.Address, ARN: &a,
+		// A policy outside the plan has no resource here; the attachment is what names it.
+		out = append(out, &PolicyEntry{Address: link.Address, Attribute: attr, Kind: KindExternal, Via: link.Address, ARN: &a,
 			Status: StatusExternal, Source: "none", Unknown: []string{arn}, Problems: []Problem{}})
 	}
 	if len(arns) > 0 {

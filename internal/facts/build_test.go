@@ -131,10 +131,10 @@ func TestBuildFollowsEveryCarrierOfAPolicy(t *testing.T) {
 					afterUnknown(map[string]any{"policy_arns": []any{false, false}})
 			},
 			want: []entry{
-				{Address: "arn:aws:iam::aws:policy/ReadOnlyAccess", Attribute: "policy", Kind: "external", Via: "aws_iam_role_policy_attachments_exclusive.x",
-					ARN: "arn:aws:iam::aws:policy/ReadOnlyAccess", Status: "external", Source: "none", Unknown: []string{"arn:aws:iam::aws:policy/ReadOnlyAccess"}},
 				{Address: "aws_iam_policy.p", Attribute: "policy", Kind: "managed", Via: "aws_iam_role_policy_attachments_exclusive.x",
 					ARN: polARN, Status: "known", Source: "after", Sids: []string{"Tag"}},
+				{Address: "aws_iam_role_policy_attachments_exclusive.x", Attribute: "policy_arns", Kind: "external", Via: "aws_iam_role_policy_attachments_exclusive.x",
+					ARN: "arn:aws:iam::aws:policy/ReadOnlyAccess", Status: "external", Source: "none", Unknown: []string{"arn:aws:iam::aws:policy/ReadOnlyAccess"}},
 			},
 		},
 		{
@@ -142,7 +142,7 @@ func TestBuildFollowsEveryCarrierOfAPolicy(t *testing.T) {
 			plan: func() *tplan {
 				return withRole().noop("aws_iam_role_policy_attachment.ext", map[string]any{"role": roleName, "policy_arn": polARN})
 			},
-			want: []entry{{Address: polARN, Attribute: "policy", Kind: "external", Via: "aws_iam_role_policy_attachment.ext",
+			want: []entry{{Address: "aws_iam_role_policy_attachment.ext", Attribute: "policy_arn", Kind: "external", Via: "aws_iam_role_policy_attachment.ext",
 				ARN: polARN, Status: "external", Source: "none", Unknown: []string{polARN}}},
 		},
 		{
@@ -153,7 +153,7 @@ func TestBuildFollowsEveryCarrierOfAPolicy(t *testing.T) {
 					change("aws_iam_policy.p", []string{"delete"}, map[string]any{"arn": polARN, "policy": tag}, nil).
 					noop("aws_iam_role_policy_attachment.a", map[string]any{"role": roleName, "policy_arn": polARN})
 			},
-			want: []entry{{Address: polARN, Attribute: "policy", Kind: "external", Via: "aws_iam_role_policy_attachment.a",
+			want: []entry{{Address: "aws_iam_role_policy_attachment.a", Attribute: "policy_arn", Kind: "external", Via: "aws_iam_role_policy_attachment.a",
 				ARN: polARN, Status: "external", Source: "none", Unknown: []string{polARN}}},
 		},
 		{

@@ -17,10 +17,11 @@ package karpgate.lib.iam
 # empty when it applies. A statement's "version" field (as written in its document; "" when
 # absent) switches policy variables on ("2012-10-17") or off (anything else: ${...} is literal);
 # a statement without the field is read as 2012-10-17.
-decide(statements, request) := {"decision": _decision(results), "statements": results} if {
+decide(statements, request) := {"decision": _decision(pairs), "statements": results} if {
 	ctx := context(request)
 	action := lower(request.action)
 	results := [_statement_result(s, i, action, request.resource, ctx) | some i, s in statements]
+	pairs := {concat(":", [lower(r.effect), r.applies]) | some r in results}
 }
 
 # allows is true when decide would answer allowed.
@@ -28,20 +29,68 @@ allows(statements, request) if decide(statements, request).decision == "allowed"
 
 # effective_statements flattens role.policies entries (docs/input.md "policy entry") into one
 # statement list, the union AWS evaluates. Each statement gains "policy" (the entry's address),
-# "attribute", "kind" and "version". Entries with status unknown or external hold no statements;
-# open_parts reports them.
-effective_statements(policies) := [object.union(s, {
+# "attribute", "kind", "version" and "partial" (true when it comes from a partly known document),
+# and is compiled (see compile). Entries with status unknown or
+# external hold no statements; open_parts reports them.
+effective_statements(policies) := [compile(object.union(s, {
 	"policy": p.address,
 	"attribute": object.get(p, "attribute", ""),
 	"kind": object.get(p, "kind", ""),
 	"version": object.get(doc, "version", ""),
-}) |
+	"partial": p.status == "partial",
+})) |
 	some p in policies
 	object.get(p, "status", "known") in {"known", "partial", "invalid"}
 	doc := object.get(p, "document", null)
 	is_object(doc)
 	some s in object.get(doc, "statements", [])
 ]
+
+# compile adds to a statement the glob patterns decide would otherwise build for every request
+# (its Action, NotAction and, when they hold no policy variable, Resource lists as one glob each).
+# Callers that decide many requests against the same statements compile them once; decide
+# accepts compiled and plain statements alike and never returns the "compiled" field.
+compile(s) := object.union(s, {"compiled": {
+	"head": _make_head(s, null),
+	"no_action": object.union(_make_head(s, null), _no_action_verdict),
+	"action_glob": _action_glob(s),
+	"condition_values": [_static_values(s, c) | some c in object.get(s, "conditions", [])],
+	"action_negated": _action_negated(s),
+	"actions": _alternatives(object.get(s, "actions", []), true),
+	"not_actions": _alternatives(object.get(s, "not_actions", []), true),
+	"resources": _resource_alternatives(s, object.get(s, "resources", [])),
+	"not_resources": _resource_alternatives(s, object.get(s, "not_resources", [])),
+}})
+
+# An empty glob matches no action name.
+_action_glob(s) := _alternatives(s.actions, true) if {
+	count(object.get(s, "actions", [])) > 0
+} else := _alternatives(s.not_actions, true) if {
+	count(object.get(s, "not_actions", [])) > 0
+} else := ""
+
+_action_negated(s) if {
+	count(object.get(s, "actions", [])) == 0
+	count(object.get(s, "not_actions", [])) > 0
+} else := false
+
+_alternatives(patterns, _) := null if count(patterns) == 0
+
+_alternatives(patterns, fold) := concat("", ["{", concat(",", [_alternative(p, fold) | some p in patterns]), "}"]) if count(patterns) > 0
+
+_alternative(p, true) := replace(_glob_escape(lower(p)), ",", "\\,")
+
+_alternative(p, false) := replace(_glob_escape(p), ",", "\\,")
+
+_resource_alternatives(s, patterns) := _alternatives(patterns, false) if {
+	not _any_variables(s, patterns)
+} else := null
+
+_any_variables(s, patterns) if {
+	_variables_enabled(s)
+	some p in patterns
+	contains(p, "${")
+}
 
 # open_parts lists the parts of an effective policy the plan does not show: unknown and external
 # entries and the unknown remainder of partial ones, as {address, attribute, status, via, arn, what}
@@ -67,8 +116,14 @@ _what_unknown(p) := p.unknown if {
 } else := [concat(".", [p.address, object.get(p, "attribute", "policy")])]
 
 # context lower-cases the request's context keys (they compare case-insensitively) and makes every
-# value a list; keys that differ only in case are merged.
-context(request) := {lower(k): _merged(raw, lower(k)) | some k, _ in raw} if {
+# value a list; keys that differ only in case are merged. A request whose context_normalized is
+# true (lib/requests builds them so) is taken as it is.
+context(request) := request.context if {
+	request.context_normalized == true
+} else := {lower(k): _as_list(v) | some k, v in raw} if {
+	raw := object.get(request, "context", {})
+	count({lower(k) | some k, _ in raw}) == count(raw)
+} else := {lower(k): _merged(raw, lower(k)) | some k, _ in raw} if {
 	raw := object.get(request, "context", {})
 }
 
@@ -85,51 +140,65 @@ _as_list(x) := [x] if not is_array(x)
 # ---------------------------------------------------------------------------------------------
 # decision
 
-_decision(results) := "denied" if {
-	_any_applies(results, "deny", "yes")
+# _decision works on the set of "<effect>:<applies>" pairs of the statement results.
+_decision(pairs) := "denied" if {
+	"deny:yes" in pairs
 } else := "indeterminate" if {
-	_any_applies(results, "deny", "unknown")
-	_could_allow(results)
+	"deny:unknown" in pairs
+	_could_allow(pairs)
 } else := "allowed" if {
-	_any_applies(results, "allow", "yes")
+	"allow:yes" in pairs
 } else := "indeterminate" if {
-	_any_applies(results, "allow", "unknown")
+	"allow:unknown" in pairs
 } else := "implicit-deny"
 
-_any_applies(results, effect, applies) if {
-	some r in results
-	lower(r.effect) == effect
-	r.applies == applies
-}
+_could_allow(pairs) if "allow:yes" in pairs
 
-_could_allow(results) if _any_applies(results, "allow", "yes")
-
-_could_allow(results) if _any_applies(results, "allow", "unknown")
+_could_allow(pairs) if "allow:unknown" in pairs
 
 # ---------------------------------------------------------------------------------------------
 # one statement
 
-_normalized_fields := ["actions", "not_actions", "resources", "not_resources", "principals", "not_principals", "conditions", "version"]
+_normalized_fields := ["actions", "not_actions", "resources", "not_resources", "principals", "not_principals", "conditions", "version", "compiled"]
 
-_statement_result(s, i, action, resource, ctx) := object.union(object.remove(s, _normalized_fields), object.union(
-	{"index": object.get(s, "index", i), "sid": object.get(s, "sid", ""), "effect": object.get(s, "effect", "")},
-	_verdict(s, action, resource, ctx),
-))
+_statement_result(s, i, action, resource, ctx) := _result(s, i, _matches_action(s, action), resource, ctx)
 
-_verdict(s, action, _, _) := {
+_result(s, i, false, _, _) := _no_action(s, i)
+
+_result(s, i, true, resource, ctx) := object.union(_head(s, i), _verdict(s, resource, ctx))
+
+# A compiled statement carries one glob for its Action (or NotAction) list.
+_matches_action(s, action) := action_matches(s, action)
+
+# _head is what a statement result repeats of the statement: index, sid, effect and every field
+# that is not part of the normalized statement (policy, attribute, ...). compile precomputes it.
+_head(s, _) := s.compiled.head if s.compiled.head.index != null
+
+_head(s, i) := object.union(s.compiled.head, {"index": i}) if s.compiled.head.index == null
+
+_head(s, i) := _make_head(s, i) if not s.compiled
+
+_make_head(s, i) := object.union(object.remove(s, _normalized_fields), {
+	"index": object.get(s, "index", i),
+	"sid": object.get(s, "sid", ""),
+	"effect": object.get(s, "effect", ""),
+})
+
+_no_action_verdict := {
 	"applies": "no",
 	"reasons": ["action does not match"],
 	"action_matches": false,
 	"resource_matches": "",
-} if {
-	not action_matches(s, action)
 }
 
-_verdict(s, action, resource, ctx) := v if {
-	action_matches(s, action)
+_no_action(s, _) := s.compiled.no_action if s.compiled.head.index != null
+
+_no_action(s, i) := object.union(_head(s, i), _no_action_verdict) if not s.compiled.head.index
+
+_verdict(s, resource, ctx) := v if {
 	vars := _variables_enabled(s)
 	res := _resource_verdict(s, resource, ctx, vars)
-	conds := [_condition(c, ctx, vars) | some c in object.get(s, "conditions", [])]
+	conds := [_condition(c, _condition_values(s, j, c, ctx, vars), ctx) | some j, c in object.get(s, "conditions", [])]
 	v := _combine(res, conds)
 }
 
@@ -189,33 +258,26 @@ _variables_enabled(s) := object.get(s, "version", "2012-10-17") == "2012-10-17"
 # ---------------------------------------------------------------------------------------------
 # Action and NotAction: case-insensitive glob, * any run, ? one character.
 
-# action_matches is true when the statement's Action (or NotAction) covers the lower-cased action.
-action_matches(s, action) if {
-	patterns := object.get(s, "actions", [])
-	count(patterns) > 0
-	_any_action(patterns, action)
-}
+# action_matches is true when the statement's Action (or NotAction) covers the lower-cased action,
+# false otherwise. A compiled statement carries one glob for its Action (or NotAction) list.
+action_matches(s, action) := glob.match(s.compiled.action_glob, null, action) != s.compiled.action_negated if {
+	s.compiled
+} else := _uncompiled_action_match(s, action)
 
-action_matches(s, action) if {
-	count(object.get(s, "actions", [])) == 0
-	patterns := object.get(s, "not_actions", [])
-	count(patterns) > 0
-	not _any_action(patterns, action)
-}
+_uncompiled_action_match(s, action) if {
+	pattern := _compiled(s, "actions", true)
+	pattern != null
+	glob.match(pattern, null, action)
+} else if {
+	_compiled(s, "actions", true) == null
+	pattern := _compiled(s, "not_actions", true)
+	pattern != null
+	not glob.match(pattern, null, action)
+} else := false
 
-_any_action(patterns, action) if action in patterns
+_compiled(s, field, _) := s.compiled[field]
 
-_any_action(patterns, action) if {
-	some p in patterns
-	_is_glob(p)
-	glob.match(_glob_escape(lower(p)), null, action)
-}
-
-_any_action(patterns, action) if {
-	some p in patterns
-	not _is_glob(p)
-	lower(p) == action
-}
+_compiled(s, field, fold) := _alternatives(object.get(s, field, []), fold) if not s.compiled
 
 _is_glob(p) if contains(p, "*")
 
@@ -224,24 +286,49 @@ _is_glob(p) if contains(p, "?")
 # ---------------------------------------------------------------------------------------------
 # Resource and NotResource: case-sensitive glob over the whole ARN (* crosses : and /).
 
+_resource_verdict(s, resource, _, _) := {"state": "yes", "reasons": []} if {
+	_compiled_match(s, "resources", resource)
+}
+
 _resource_verdict(s, resource, ctx, vars) := r if {
 	patterns := object.get(s, "resources", [])
 	count(patterns) > 0
+	not _compiled_match(s, "resources", resource)
 	states := {_pattern_state(p, resource, ctx, vars) | some p in patterns}
 	r := _positive_resource(states, patterns, resource)
+}
+
+_resource_verdict(s, resource, _, _) := {"state": "no", "reasons": ["resource is excluded by NotResource"]} if {
+	count(object.get(s, "resources", [])) == 0
+	_compiled_match(s, "not_resources", resource)
 }
 
 _resource_verdict(s, resource, ctx, vars) := r if {
 	count(object.get(s, "resources", [])) == 0
 	patterns := object.get(s, "not_resources", [])
 	count(patterns) > 0
+	not _compiled_match(s, "not_resources", resource)
 	states := {_pattern_state(p, resource, ctx, vars) | some p in patterns}
 	r := _negative_resource(states)
+}
+
+_compiled_match(s, field, resource) if {
+	pattern := s.compiled[field]
+	pattern != null
+	glob.match(pattern, null, resource)
 }
 
 _resource_verdict(s, _, _, _) := {"state": "no", "reasons": ["statement has neither Resource nor NotResource"]} if {
 	count(object.get(s, "resources", [])) == 0
 	count(object.get(s, "not_resources", [])) == 0
+	not s.partial
+}
+
+# In a partly known document a statement without resources has them unknown until apply.
+_resource_verdict(s, _, _, _) := {"state": "unknown", "reasons": ["its Resource is unknown until apply"]} if {
+	count(object.get(s, "resources", [])) == 0
+	count(object.get(s, "not_resources", [])) == 0
+	s.partial
 }
 
 _positive_resource(states, _, _) := {"state": "yes", "reasons": []} if "yes" in states
@@ -476,33 +563,47 @@ _supported(base) if _negated[base]
 
 _supported("null")
 
+# subs are the condition's values with policy variables substituted (_substitute results).
 _condition(c, _, _) := {"state": "unknown", "reason": sprintf("unsupported condition operator %s", [_operator(c)])} if {
 	not _supported(_base(c))
 }
 
-_condition(c, ctx, _) := {"state": "unknown", "reason": sprintf("condition key %s is not modelled by the request", [key_name(c.key)])} if {
+_condition(c, _, ctx) := {"state": "unknown", "reason": sprintf("condition key %s is not modelled by the request", [key_name(c.key)])} if {
 	_supported(_base(c))
 	not _modelled(ctx, lower(c.key))
 }
 
-_condition(c, ctx, vars) := {"state": "unknown", "reason": sprintf(
+_condition(c, subs, ctx) := {"state": "unknown", "reason": sprintf(
 	"%s %s uses a policy variable the request does not define (%s)",
 	[_operator(c), key_name(c.key), concat(", ", _variables_in(c.values))],
 )} if {
 	_supported(_base(c))
 	_modelled(ctx, lower(c.key))
-	some v in c.values
-	_substitute(v, ctx, vars).state == "unknown"
+	_some_state(subs, "unknown")
 }
 
-_condition(c, ctx, vars) := {"state": state, "reason": _reason(c, ctx, pvs, state)} if {
+_condition(c, subs, ctx) := {"state": state, "reason": _reason(c, ctx, pvs, state)} if {
 	_supported(_base(c))
 	_modelled(ctx, lower(c.key))
-	subs := [_substitute(v, ctx, vars) | some v in c.values]
 	not _some_state(subs, "unknown")
 	pvs := [s | some s in subs; s.state == "ok"]
 	state := _holds_state(c, ctx, pvs)
 }
+
+# Condition values without policy variables are substituted once, by compile.
+_condition_values(s, j, _, _, _) := s.compiled.condition_values[j] if {
+	s.compiled.condition_values[j] != null
+}
+
+_condition_values(s, j, c, ctx, vars) := [_substitute(v, ctx, vars) | some v in c.values] if {
+	not _static_values_at(s, j)
+}
+
+_static_values_at(s, j) if s.compiled.condition_values[j] != null
+
+_static_values(s, c) := [{"state": "ok", "literal": v, "glob": _glob_escape(v)} | some v in c.values] if {
+	not _any_variables(s, c.values)
+} else := null
 
 _base(c) := lower(object.get(c, "base", ""))
 
@@ -696,7 +797,18 @@ _key_spelling := {
 	"ec2:createaction": "ec2:CreateAction",
 	"iam:passedtoservice": "iam:PassedToService",
 	"aws:sourceip": "aws:SourceIp",
-	"aws:principaltag": "aws:PrincipalTag",
+	"aws:sourcevpc": "aws:SourceVpc",
+	"aws:sourcevpce": "aws:SourceVpce",
+	"aws:sourcearn": "aws:SourceArn",
+	"aws:sourceaccount": "aws:SourceAccount",
+	"aws:securetransport": "aws:SecureTransport",
+	"aws:multifactorauthpresent": "aws:MultiFactorAuthPresent",
+	"aws:currenttime": "aws:CurrentTime",
+	"aws:principalarn": "aws:PrincipalArn",
+	"aws:principalaccount": "aws:PrincipalAccount",
+	"aws:principalorgid": "aws:PrincipalOrgID",
+	"aws:calledvia": "aws:CalledVia",
+	"aws:viaawsservice": "aws:ViaAWSService",
 }
 
 _prefix_spelling := {

@@ -78,17 +78,24 @@ candidates(result) := [s |
 	s.resource_matches in {"yes", "other-region", "unknown"}
 ]
 
-# closest is the candidate that came closest to allowing the request: matching resource first,
-# then the fewest failing conditions, then statement order. Undefined when there is none.
+# closest is the Allow statement that came closest to allowing the request: among those whose
+# action matches, matching resource first, then another region, then any other resource; then
+# the fewest failing conditions; then statement order. Undefined when there is none.
 closest(result) := cs[ranked[0][2]] if {
-	cs := candidates(result)
+	cs := [s |
+		some s in result.statements
+		lower(s.effect) == "allow"
+		s.action_matches
+	]
 	ranked := sort([[_rank(s), count(s.reasons), i] | some i, s in cs])
 	count(ranked) > 0
 }
 
 _rank(s) := 0 if s.resource_matches == "yes"
 
-_rank(s) := 1 if s.resource_matches != "yes"
+_rank(s) := 1 if s.resource_matches in {"other-region", "unknown"}
+
+_rank(s) := 2 if not s.resource_matches in {"yes", "other-region", "unknown"}
 
 # key_reasons keeps the reasons that explain the most (a tag-key limit, creation-only, a region)
 # when a statement has one, else all of them.
@@ -194,7 +201,8 @@ hcl_conditions(condition, indent) := [line |
 	]
 ]
 
-_hcl_string(s) := replace(json.marshal(s), "${", "$${")
+# HCL quoting: backslash and double quote escaped, ${ written $${ so Terraform keeps it literal.
+_hcl_string(s) := concat("", ["\"", replace(replace(replace(s, "\\", "\\\\"), "\"", "\\\""), "${", "$${"), "\""])
 
 _hcl_list(v) := concat("", ["[", concat(", ", [_hcl_string(x) | some x in v]), "]"]) if is_array(v)
 

@@ -83,42 +83,78 @@ _candidates(ctx, one, many) := array.concat([primary], [x |
 }
 
 # expand fills a template's placeholders from params ({"R": ..., "A": ...}).
+# The context comes out as iam.context would make it (keys lower-cased, values lists) and says
+# so, which spares decide that work for every request. The whole template is filled at once.
 expand(t, params) := {
 	"id": t.id,
-	"action": _fill(t.action, params),
-	"resource": _fill(t.resource, params),
-	"context": {_fill(k, params): [_fill(v, params) | some v in vs] | some k, vs in object.get(t, "context", {})},
+	"action": filled.action,
+	"resource": filled.resource,
+	"context": iam.context(filled),
+	"context_normalized": true,
+} if {
+	filled := fill(object.filter(t, ["action", "resource", "context"]), params)
 }
+
+_replacements(params) := {concat("", ["{", k, "}"]): v | some k, v in params}
 
 # fill replaces {NAME} placeholders in every string of x (objects, arrays, strings, keys too),
 # through JSON text because Rego functions cannot recurse.
-fill(x, params) := json.unmarshal(_fill(json.marshal(x), {k: _json_inner(v) | some k, v in params}))
+fill(x, params) := json.unmarshal(strings.replace_n(_replacements({k: _json_inner(v) | some k, v in params}), json.marshal(x)))
 
 _json_inner(v) := substring(text, 1, count(text) - 2) if text := json.marshal(v)
-
-_fill(s, params) := strings.replace_n({concat("", ["{", k, "}"]): v | some k, v in params}, s)
 
 # evaluate decides a check against a role's statements. parts are the role's open parts
 # (iam.open_parts). It returns
 #   {"check", "decision", "request", "result", "open", "causes"}
+# Only the statements whose Action covers the check's action are decided (one glob per statement
+# instead of a result per statement and request), so result.statements lists those only.
 # decision is allowed when one candidate is allowed, else indeterminate when one is, else the
 # primary candidate's decision; request/result belong to the candidate that decided. open is true
 # when the plan cannot settle whether the check is allowed: the decision is indeterminate, or
 # nothing allows it but part of the policy is unknown or external (which could hold an Allow).
-# Unknown parts are assumed to hold no Deny (see the README of rules), so an allowed or denied
-# decision is never open. causes say what is open: {address, attribute, what, statement?}.
-evaluate(statements, parts, check) := {
+# Unknown parts are assumed to hold no Deny (RULES.md leaves it open; see KARP020), so an allowed
+# or denied decision is never open. causes say what is open: {address, attribute, what, statement?}.
+evaluate(statements, parts, check) := _evaluate(
+	[s | some s in statements; iam.action_matches(s, lower(check.requests[0].action))],
+	parts,
+	check,
+)
+
+# evaluate_all evaluates several checks against the same statements, matching each distinct
+# action against the statements once.
+evaluate_all(statements, parts, checks) := [_evaluate(relevant[lower(c.requests[0].action)], parts, c) | some c in checks] if {
+	relevant := {a: [s | some s in statements; iam.action_matches(s, a)] | some a in {lower(c.requests[0].action) | some c in checks}}
+}
+
+_evaluate(relevant, parts, check) := {
 	"check": check,
 	"decision": decision,
 	"request": chosen.request,
 	"result": chosen.result,
 	"open": is_open,
-	"causes": _causes(decision, parts, chosen.result),
+	"causes": _causes(decision, open_parts, chosen.result),
 } if {
-	results := [{"request": r, "result": iam.decide(statements, r)} | some r in check.requests]
+	open_parts := [p | some p in parts; _may_add_allow(p, relevant)]
+	results := [{"request": r, "result": iam.decide(relevant, r)} | some r in check.requests]
 	decision := _aggregate([x.result.decision | some x in results])
 	chosen := [x | some x in results; x.result.decision == decision][0]
-	is_open := _is_open(decision, parts)
+	is_open := _is_open(decision, open_parts)
+}
+
+# An unknown or external policy may hold an Allow for anything. A partly known document whose
+# known statements already cover the check's action is decided from those statements: its unknown
+# part is taken to be values inside them (a statement whose Resource is unknown evaluates as
+# unknown), not further statements for that action.
+_may_add_allow(p, _) if p.status != "partial"
+
+_may_add_allow(p, relevant) if {
+	p.status == "partial"
+	not _covers(p, relevant)
+}
+
+_covers(p, relevant) if {
+	some s in relevant
+	s.policy == p.address
 }
 
 _aggregate(decisions) := "allowed" if {

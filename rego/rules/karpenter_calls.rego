@@ -54,7 +54,7 @@ deny contains finding if {
 }
 
 # verdicts holds, by role address, the evaluation of every call of K (without T(R)).
-verdicts[role.address] := [karpenter.evaluate(role, c) | some c in requests.calls(karpenter.role_context(role))] if {
+verdicts[role.address] := requests.evaluate_all(karpenter.statements(role), karpenter.open_parts(role), requests.calls(karpenter.role_context(role))) if {
 	some role in input.iam.roles
 	karpenter.is_karpenter_role(role)
 }

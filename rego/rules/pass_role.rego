@@ -34,7 +34,7 @@ import data.karpgate.lib.requests
 #       "Sid": "AllowPassingInstanceRole",
 #       "Effect": "Allow",
 #       "Action": "iam:PassRole",
-#       "Resource": "arn:aws:iam::<account>:role/<node role>",
+#       "Resource": "arn:aws:iam::<account>:role/NODE_ROLE_NAME",
 #       "Condition": {"StringEquals": {"iam:PassedToService": "ec2.amazonaws.com"}}
 #     }
 deny contains finding if {
@@ -81,6 +81,6 @@ _fix(role) := object.union(karpenter.fix_statement(role, "pass_role", {"EACH": "
 
 _fix_resources(role) := _node_role_arns(role) if {
 	count(_node_role_arns(role)) > 0
-} else := [sprintf("arn:%s:iam::%s:role/<node role>", [p.P, p.A])] if {
+} else := [sprintf("arn:%s:iam::%s:role/NODE_ROLE_NAME", [p.P, p.A])] if {
 	p := karpenter.primary_params(role)
 }

@@ -54,7 +54,7 @@ deny contains finding if {
 			"%s lets %s tag any instance with Karpenter's ownership tags: ec2:CreateTags on %s, an instance tagged only Name=prod-db, adding %s is allowed, so every statement scoped by those resource tags (TerminateInstances, DeleteLaunchTemplate, ...) can be bypassed by tagging first. Upstream closes it with the conditions %s.",
 			[
 				karpenter.statement_label(s), role.address, v.request.resource,
-				concat(", ", v.request.context["aws:TagKeys"]),
+				concat(", ", v.request.context["aws:tagkeys"]),
 				concat(" and ", [sprintf("%s %s = %s", [op, key, conditions[op][key]]) |
 					some op, keys in conditions
 					some key, _ in keys

@@ -47,7 +47,7 @@ deny contains finding if {
 			"%s lets %s tag instances in every region: ec2:CreateTags on %s (region %s, named nowhere in its policies) is allowed, not only in %s. Scope it to %s through the ARN's region segment (arn:%s:ec2:%s:*:instance/*), as upstream does, or with an aws:RequestedRegion condition.",
 			[
 				karpenter.statement_label(s), role.address, v.there.request.resource,
-				v.there.check.requests[0].context["aws:RequestedRegion"][0],
+				v.there.check.requests[0].context["aws:requestedregion"][0],
 				_region(v), _region(v), _partition(v), _region(v),
 			],
 		),
@@ -87,6 +87,6 @@ _fires(v) if {
 	v.there.decision == "allowed"
 }
 
-_region(v) := v.here.request.context["aws:RequestedRegion"][0]
+_region(v) := v.here.request.context["aws:requestedregion"][0]
 
 _partition(v) := split(v.here.request.resource, ":")[1]

@@ -82,7 +82,7 @@ _findings contains finding if {
 	v := terminations[role.address]
 	v.decision == "allowed"
 	some s in karpenter.granting(v.result)
-	not _unscoped(s)
+	not _flagged[[role.address, karpenter.statement_ref(s)]]
 
 	finding := {
 		"address": s.policy,
@@ -109,6 +109,13 @@ open contains {
 } if {
 	some address, v in terminations
 	v.open
+}
+
+_flagged contains [role.address, karpenter.statement_ref(s)] if {
+	some role in input.iam.roles
+	karpenter.is_karpenter_role(role)
+	some s in karpenter.statements(role)
+	_unscoped(s)
 }
 
 _unscoped(s) if {

@@ -1,3 +1,0 @@
-package karpgate.lib.placeholder
-
-placeholder := true

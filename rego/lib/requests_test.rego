@@ -1,0 +1,64 @@
+package karpgate.lib.requests_test
+
+import data.karpgate.lib.fixtures_test as fx
+import data.karpgate.lib.requests
+
+test_tagging_is_t_of_r if {
+	check := requests.tagging(fx.context)
+	[r] := check.requests
+	r.action == "ec2:CreateTags"
+	r.resource == "arn:aws:ec2:eu-west-1:123456789012:instance/i-0123456789abcdef0"
+	r.context["aws:tagkeys"] == ["Name", "karpenter.sh/nodeclaim", "eks:eks-cluster-name"]
+	r.context["aws:requesttag/eks:eks-cluster-name"] == ["ex"]
+	r.context["aws:resourcetag/kubernetes.io/cluster/ex"] == ["owned"]
+	r.context["aws:requestedregion"] == ["eu-west-1"]
+}
+
+test_tagging_other_region_uses_r2 if {
+	[r] := requests.tagging_other_region(fx.context).requests
+	r.resource == "arn:aws:ec2:ap-southeast-4:123456789012:instance/i-0123456789abcdef0"
+	r.context["aws:requestedregion"] == ["ap-southeast-4"]
+}
+
+test_candidates_cross_product_primary_first if {
+	ctx := object.union(fx.context, {"regions": ["eu-west-1", "eu-central-1"], "accounts": ["123456789012", "210987654321"], "partitions": ["aws"]})
+	ps := requests.params(ctx)
+	count(ps) == 4
+	ps[0] == {"R": "eu-west-1", "A": "123456789012", "P": "aws", "C": "ex", "R2": "ap-southeast-4"}
+}
+
+test_defaults_when_context_is_empty if {
+	requests.params({}) == [{"R": "us-east-1", "A": "123456789012", "P": "aws", "C": "cluster", "R2": "ap-southeast-4"}]
+}
+
+test_each_templates_follow_the_context_lists if {
+	calls := requests.calls(fx.context)
+	pass := [c | some c in calls; c.action == "iam:PassRole"]
+	count(pass) == 1
+	pass[0].requests[0].resource == fx.node_role_arn
+	count([c | some c in calls; startswith(c.action, "sqs:")]) == 3
+	none := requests.calls(object.union(fx.context, {"node_role_arns": [], "queue_arns": []}))
+	count([c | some c in none; c.action == "iam:PassRole"]) == 0
+	count(none) == count(calls) - 4
+}
+
+test_user_calls_are_added if {
+	extra := {"calls": [{"id": "x", "action": "ec2:DescribeAvailabilityZones", "resource": "*", "context": {"aws:RequestedRegion": "{R}"}}]}
+	calls := requests.calls(fx.context) with data.karpgate.user.requests as extra
+	some c in calls
+	c.id == "x"
+	c.requests[0].context["aws:requestedregion"] == ["eu-west-1"]
+}
+
+test_fill_replaces_inside_keys_and_values if {
+	requests.fill({"a/{C}": ["{R}", "x"]}, {"C": "ex", "R": "eu-west-1"}) == {"a/ex": ["eu-west-1", "x"]}
+}
+
+test_evaluate_picks_the_allowed_candidate if {
+	statements := data.karpgate.lib.iam.effective_statements([fx.known("p", fx.upstream_v1)])
+	ctx := object.union(fx.context, {"region": "us-east-1", "regions": ["us-east-1", "eu-west-1"]})
+	v := requests.evaluate(statements, [], requests.tagging(ctx))
+	v.decision == "allowed"
+	v.request.resource == "arn:aws:ec2:eu-west-1:123456789012:instance/i-0123456789abcdef0"
+	not v.open
+}

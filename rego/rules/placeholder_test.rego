@@ -1,3 +1,0 @@
-package karpgate.rules.placeholder_test
-
-test_placeholder := true
