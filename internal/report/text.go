@@ -83,7 +83,7 @@ func (t Text) finding(w io.Writer, r findings.Result, f findings.Finding) {
 	if f.Location != nil {
 		fmt.Fprintf(w, "          at: %s:%d\n", f.Location.File, f.Location.StartLine)
 	}
-	writeIndented(w, "          ", f.Message)
+	writeIndented(w, "          ", wrapText(f.Message, textWidth-10))
 	if f.Suppression != nil {
 		fmt.Fprintf(w, "          suppressed until %s: %s\n", f.Suppression.Expires, f.Suppression.Reason)
 	}
@@ -101,8 +101,45 @@ func (t Text) finding(w io.Writer, r findings.Result, f findings.Finding) {
 
 func writeIndented(w io.Writer, indent, s string) {
 	for _, line := range strings.Split(strings.TrimRight(s, "\n"), "\n") {
-		fmt.Fprintf(w, "%s%s\n", indent, line)
+		if strings.TrimSpace(line) == "" {
+			fmt.Fprintln(w)
+			continue
+		}
+		fmt.Fprintf(w, "%s%s\n", indent, strings.TrimRight(line, " \t"))
 	}
+}
+
+// textWidth is the column text output wraps prose at (code, such as fixes, is never wrapped).
+const textWidth = 100
+
+// wrapText wraps each line of s at width columns on spaces; a word longer than width stays whole.
+func wrapText(s string, width int) string {
+	var out []string
+	for _, para := range strings.Split(s, "\n") {
+		if len(para) <= width {
+			out = append(out, para)
+			continue
+		}
+		lead := para[:len(para)-len(strings.TrimLeft(para, " -"))]
+		line := ""
+		for _, word := range strings.Fields(para) {
+			if line != "" && len(line)+1+len(word) > width {
+				out = append(out, line)
+				line = strings.Repeat(" ", len(lead)) + word
+				continue
+			}
+			if line == "" {
+				line = word
+				if lead != "" && !strings.HasPrefix(word, "-") {
+					line = lead + word
+				}
+				continue
+			}
+			line += " " + word
+		}
+		out = append(out, line)
+	}
+	return strings.Join(out, "\n")
 }
 
 func (t Text) summary(r findings.Result) string {
@@ -122,7 +159,7 @@ func (t Text) summary(r findings.Result) string {
 			failing++
 		}
 	}
-	return fmt.Sprintf("karpgate: %s: %s. %s: %d failures (fail-on %s)", scope, counts, t.paint(ansiRed+ansiBold, "FAILED"), failing, s.FailOn)
+	return fmt.Sprintf("karpgate: %s: %s. %s: %s (fail-on %s)", scope, counts, t.paint(ansiRed+ansiBold, "FAILED"), plural(failing, "failure"), s.FailOn)
 }
 
 func mustSeverity(s string) findings.Severity {
