@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"flag"
 	"os"
 	"path/filepath"
 	"slices"
@@ -258,5 +259,29 @@ func TestFactsCommand(t *testing.T) {
 	}
 	if !partial {
 		t.Errorf("the first apply's controller policy should be partial:\n%s", out)
+	}
+}
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+// TestRulesDocIsCurrent keeps docs/rules.md equal to what the rules' METADATA says.
+func TestRulesDocIsCurrent(t *testing.T) {
+	code, out, stderr := run(t, "", "rules", "--markdown")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	path := "../../docs/rules.md"
+	if *update {
+		if err := os.WriteFile(path, []byte(out), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run make golden)", err)
+	}
+	if string(want) != out {
+		t.Errorf("docs/rules.md is out of date with the rules' METADATA: run make golden")
 	}
 }

@@ -20,6 +20,8 @@ type pipelineFlags struct {
 	configFile     string
 	policies       []string
 	data           []string
+	bundles        []string
+	verify         verifyFlags
 	namespaces     []string
 	noDefaultRules bool
 	allowNet       bool
@@ -34,6 +36,8 @@ func (f *pipelineFlags) register(cmd *cobra.Command) {
 	fl.StringVar(&f.configFile, "config", "", "configuration file (default: .karpgate.yaml in the working directory, when present)")
 	fl.StringArrayVar(&f.policies, "policy", nil, "user Rego policy file or directory, with .json/.yaml data beside it (repeatable)")
 	fl.StringArrayVar(&f.data, "data", nil, "extra data file or directory (repeatable)")
+	fl.StringArrayVar(&f.bundles, "bundle", nil, "OPA bundle directory or .tar.gz with a .manifest; roots under karpgate/rules/<name> and karpgate/user only (repeatable)")
+	f.verify.register(cmd)
 	fl.StringArrayVar(&f.namespaces, "namespace", nil, "conftest namespace to evaluate deny/violation/warn rules in (repeatable; default main)")
 	fl.BoolVar(&f.noDefaultRules, "no-default-rules", false, "do not run the embedded KARP rules (the library stays available to user rules)")
 	fl.BoolVar(&f.allowNet, "allow-net", false, "let user policies call http.send and net.* builtins")
@@ -41,6 +45,35 @@ func (f *pipelineFlags) register(cmd *cobra.Command) {
 	fl.StringVar(&f.failOn, "fail-on", "", "lowest severity that fails the gate: error, warning, note or never (default error, or fail_on from the config)")
 	fl.StringVar(&f.unknown, "unknown", "", "what an indeterminate verdict (KARP020) does: warn or fail (default warn, or unknown from the config)")
 	fl.Int64Var(&f.maxPlanSize, "max-plan-size", plan.DefaultMaxSize, "largest plan file to read, in bytes")
+}
+
+// verifyFlags are the bundle signature verification flags.
+type verifyFlags struct {
+	keyFile string
+	keyID   string
+	alg     string
+}
+
+func (v *verifyFlags) register(cmd *cobra.Command) {
+	fl := cmd.Flags()
+	fl.StringVar(&v.keyFile, "verification-key", "", "PEM public key: every --bundle must carry a valid OPA signature (.signatures.json) made with it")
+	fl.StringVar(&v.keyID, "verification-key-id", engine.DefaultKeyID, "key id of --verification-key")
+	fl.StringVar(&v.alg, "signing-alg", engine.DefaultSigningAlg, "signature algorithm of --verification-key: RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384 or ES512")
+}
+
+// options returns nil when no key was given; --verification-key-id or --signing-alg set without a
+// key is a usage error rather than a silently unverified bundle.
+func (v *verifyFlags) options() (*engine.VerificationOptions, error) {
+	if v.keyFile == "" {
+		if v.keyID != engine.DefaultKeyID || v.alg != engine.DefaultSigningAlg {
+			return nil, usageErr(fmt.Errorf("--verification-key-id and --signing-alg need --verification-key"))
+		}
+		return nil, nil
+	}
+	if v.keyID == "" {
+		return nil, usageErr(fmt.Errorf("--verification-key-id must not be empty"))
+	}
+	return &engine.VerificationOptions{KeyFile: v.keyFile, KeyID: v.keyID, Algorithm: v.alg}, nil
 }
 
 // pipeline is a ready scan pipeline.
@@ -79,9 +112,15 @@ func (f *pipelineFlags) build(ctx context.Context, now time.Time) (*pipeline, er
 	if f.timeout <= 0 {
 		return nil, usageErr(fmt.Errorf("--timeout must be positive"))
 	}
+	verification, err := f.verify.options()
+	if err != nil {
+		return nil, err
+	}
 	eng, err := engine.New(ctx, engine.Options{
 		Policies:       f.policies,
 		Data:           f.data,
+		Bundles:        f.bundles,
+		Verification:   verification,
 		Namespaces:     f.namespaces,
 		NoDefaultRules: f.noDefaultRules,
 		AllowNet:       f.allowNet,

@@ -43,9 +43,11 @@ func buildCatalog(c *ast.Compiler, namespaces []string) ([]findings.Rule, map[st
 	for _, name := range sortedModuleNames(c) {
 		m := c.Modules[name]
 		pkg := m.Package.Path.String()
-		native := strings.HasPrefix(pkg, rulesRoot) && !strings.Contains(strings.TrimPrefix(pkg, rulesRoot), ".") && !strings.HasSuffix(pkg, "_test")
+		// Embedded rules are karpgate.rules.<stem>; user bundles may nest them below their root
+		// (karpgate.rules.acme.<name>).
+		native := strings.HasPrefix(pkg, rulesRoot) && !strings.HasSuffix(pkg, "_test")
 		ns := strings.TrimPrefix(pkg, "data.")
-		conftest := !strings.HasPrefix(pkg, "data."+regofs.Root) && slices.Contains(namespaces, ns)
+		conftest := pkg != "data."+regofs.Root && !strings.HasPrefix(pkg, "data."+regofs.Root+".") && slices.Contains(namespaces, ns)
 		if !native && !conftest {
 			continue
 		}

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/open-policy-agent/opa/v1/ast"
@@ -47,13 +48,15 @@ const DefaultTimeout = 30 * time.Second
 
 // Options configures an Engine.
 type Options struct {
-	Policies       []string       // user .rego files or directories (with .json/.yaml data beside them)
-	Data           []string       // extra data files or directories
-	Namespaces     []string       // conftest namespaces to evaluate (default: main, when it exists)
-	NoDefaultRules bool           // leave out the embedded rules (the library stays)
-	AllowNet       bool           // keep http.send and net.* in user code
-	Timeout        time.Duration  // per evaluation; 0 means DefaultTimeout
-	ExtraData      map[string]any // merged at data.karpgate.config (the user's config)
+	Policies       []string             // user .rego files or directories (with .json/.yaml data beside them)
+	Data           []string             // extra data files or directories
+	Bundles        []string             // OPA bundle directories or .tar.gz files with a .manifest (see bundle.go)
+	Verification   *VerificationOptions // verify every bundle's signature; nil: signatures are not checked
+	Namespaces     []string             // conftest namespaces to evaluate (default: main, when it exists)
+	NoDefaultRules bool                 // leave out the embedded rules (the library stays)
+	AllowNet       bool                 // keep http.send and net.* in user code
+	Timeout        time.Duration        // per evaluation; 0 means DefaultTimeout
+	ExtraData      map[string]any       // merged at data.karpgate.config (the user's config)
 }
 
 // Engine is a compiled policy set with one prepared query. It is safe for concurrent use.
@@ -63,58 +66,21 @@ type Engine struct {
 	byPkg    map[string]findings.Rule // rule by package path ("karpgate.rules.x") or conftest rule ref
 	usesPlan bool
 	timeout  time.Duration
+
+	mu      sync.Mutex
+	derived map[string]findings.Rule // catalog entries derived from conftest results that carry an id
 }
 
 // New loads, compiles and prepares everything.
 func New(ctx context.Context, opt Options) (*Engine, error) {
-	mods := map[string]*ast.Module{}
-	parseOpts := ast.ParserOptions{ProcessAnnotation: true, RegoVersion: ast.RegoV1}
-	err := fs.WalkDir(regofs.FS(), ".", func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() || !strings.HasSuffix(p, ".rego") || strings.HasSuffix(p, "_test.rego") {
-			return err
-		}
-		if opt.NoDefaultRules && strings.HasPrefix(p, "rules/") {
-			return nil
-		}
-		src, err := fs.ReadFile(regofs.FS(), p)
-		if err != nil {
-			return err
-		}
-		m, err := ast.ParseModuleWithOpts("karpgate:"+p, string(src), parseOpts)
-		if err != nil {
-			return fmt.Errorf("embedded policy %s: %w", p, err)
-		}
-		mods["karpgate:"+p] = m
-		return nil
-	})
-	if err != nil {
-		return nil, &PolicyError{Problem: err.Error()}
-	}
-	data, err := regofs.Data()
-	if err != nil {
-		return nil, &PolicyError{Problem: "embedded data: " + err.Error()}
-	}
-	if opt.ExtraData != nil {
-		data[regofs.Root].(map[string]any)["config"] = opt.ExtraData
-	}
-	userMods, userData, err := loadUser(opt)
-	if err != nil {
-		return nil, err
-	}
-	for name, m := range userMods {
-		if err := checkUserPackage(name, m); err != nil {
-			return nil, err
-		}
-		mods[name] = m
-	}
-	if err := mergeData(data, userData); err != nil {
-		return nil, err
-	}
 	caps := capabilities(opt.AllowNet)
-	c := ast.NewCompiler().WithCapabilities(caps).WithStrict(true).WithEnablePrintStatements(false)
-	c.Compile(mods)
-	if c.Failed() {
-		return nil, compileError(c.Errors)
+	src, err := loadSources(opt, caps)
+	if err != nil {
+		return nil, err
+	}
+	c, err := compileModules(src.mods, caps, false)
+	if err != nil {
+		return nil, err
 	}
 	catalog, byPkg, err := buildCatalog(c, opt.Namespaces)
 	if err != nil {
@@ -127,7 +93,7 @@ func New(ctx context.Context, opt Options) (*Engine, error) {
 	}
 	pq, err := rego.New(
 		rego.Compiler(c),
-		rego.Store(inmem.NewFromObject(data)),
+		rego.Store(inmem.NewFromObject(src.data)),
 		rego.Query(query),
 		rego.Capabilities(caps),
 		rego.StrictBuiltinErrors(false),
@@ -135,11 +101,165 @@ func New(ctx context.Context, opt Options) (*Engine, error) {
 	if err != nil {
 		return nil, &PolicyError{Problem: "prepare query: " + err.Error()}
 	}
-	return &Engine{pq: pq, catalog: catalog, byPkg: byPkg, usesPlan: referencesPlan(userMods), timeout: timeout}, nil
+	return &Engine{pq: pq, catalog: catalog, byPkg: byPkg, usesPlan: referencesPlan(src.user), timeout: timeout}, nil
+}
+
+// sources is everything New compiles: the embedded library and rules, the user's policies and
+// bundles, and the merged data document.
+type sources struct {
+	mods    map[string]*ast.Module // embedded and user modules by file name
+	user    map[string]*ast.Module // the user's modules only (policies and bundles)
+	data    map[string]any
+	bundles []*userBundle
+}
+
+// loadSources reads the embedded bundle, the user's policies and data, and the user's bundles, and
+// checks that user code and data stay out of the embedded library's namespace.
+func loadSources(opt Options, caps *ast.Capabilities) (*sources, error) {
+	mods, stems, err := embeddedModules(opt.NoDefaultRules, false)
+	if err != nil {
+		return nil, err
+	}
+	data, err := regofs.Data()
+	if err != nil {
+		return nil, &PolicyError{Problem: "embedded data: " + err.Error()}
+	}
+	if opt.ExtraData != nil {
+		data[regofs.Root].(map[string]any)["config"] = opt.ExtraData
+	}
+	src := &sources{mods: mods, user: map[string]*ast.Module{}, data: data}
+	userMods, userData, err := loadUser(opt)
+	if err != nil {
+		return nil, err
+	}
+	if err := src.addUser(userMods, userData, stems, "--policy/--data files"); err != nil {
+		return nil, err
+	}
+	vc, err := opt.Verification.config()
+	if err != nil {
+		return nil, err
+	}
+	for _, path := range opt.Bundles {
+		b, err := readBundle(path, caps, vc)
+		if err != nil {
+			return nil, err
+		}
+		if err := checkRoots(b, stems, src.bundles); err != nil {
+			return nil, err
+		}
+		src.bundles = append(src.bundles, b)
+	}
+	// --policy modules may not write into a bundle's roots: the bundle owns them.
+	for _, name := range sortedKeys(userMods) {
+		m := userMods[name]
+		for _, b := range src.bundles {
+			if root, ok := b.owns(m.Package.Path); ok {
+				return nil, &PolicyError{File: name, Line: m.Package.Location.Row, Problem: fmt.Sprintf("package %s is inside root %q of bundle %s", strings.TrimPrefix(m.Package.Path.String(), "data."), root, b.path)}
+			}
+		}
+	}
+	for _, b := range src.bundles {
+		if err := src.addUser(b.modules, b.bundle.Data, stems, "bundle "+b.path); err != nil {
+			return nil, err
+		}
+	}
+	return src, nil
+}
+
+// addUser adds user modules and data after checking their packages and data paths.
+func (s *sources) addUser(mods map[string]*ast.Module, data map[string]any, stems map[string]bool, from string) error {
+	for _, name := range sortedKeys(mods) {
+		m := mods[name]
+		if err := checkUserPackage(name, m, stems); err != nil {
+			return err
+		}
+		if _, dup := s.mods[name]; dup {
+			return &PolicyError{File: name, Problem: "loaded twice"}
+		}
+		s.mods[name] = m
+		s.user[name] = m
+	}
+	return mergeData(s.data, data, from)
+}
+
+// embeddedModules parses the embedded .rego files with annotations. It returns them by file name
+// ("karpgate:lib/iam.rego") with the stems of the embedded rule packages (karpgate.rules.<stem>),
+// which user code may not reuse. Tests are included only when withTests.
+func embeddedModules(noDefaultRules, withTests bool) (map[string]*ast.Module, map[string]bool, error) {
+	mods := map[string]*ast.Module{}
+	stems := map[string]bool{}
+	rulesPkg := "data." + regofs.Root + ".rules."
+	parseOpts := ast.ParserOptions{ProcessAnnotation: true, RegoVersion: ast.RegoV1}
+	err := fs.WalkDir(regofs.FS(), ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.HasSuffix(p, ".rego") {
+			return err
+		}
+		test := strings.HasSuffix(p, "_test.rego")
+		if test && !withTests {
+			return nil
+		}
+		src, err := fs.ReadFile(regofs.FS(), p)
+		if err != nil {
+			return err
+		}
+		m, err := ast.ParseModuleWithOpts("karpgate:"+p, string(src), parseOpts)
+		if err != nil {
+			return fmt.Errorf("embedded policy %s: %w", p, err)
+		}
+		if pkg := m.Package.Path.String(); strings.HasPrefix(pkg, rulesPkg) && !test {
+			stem, _, _ := strings.Cut(strings.TrimPrefix(pkg, rulesPkg), ".")
+			stems[stem] = true
+		}
+		if noDefaultRules && strings.HasPrefix(p, "rules/") {
+			return nil
+		}
+		mods["karpgate:"+p] = m
+		return nil
+	})
+	if err != nil {
+		return nil, nil, &PolicyError{Problem: err.Error()}
+	}
+	return mods, stems, nil
+}
+
+// compileModules compiles with karpgate's capabilities in strict mode.
+func compileModules(mods map[string]*ast.Module, caps *ast.Capabilities, print bool) (*ast.Compiler, error) {
+	c := newCompiler(caps, print)
+	c.Compile(mods)
+	if c.Failed() {
+		return nil, compileError(c.Errors)
+	}
+	return c, nil
+}
+
+func newCompiler(caps *ast.Capabilities, print bool) *ast.Compiler {
+	return ast.NewCompiler().WithCapabilities(caps).WithStrict(true).WithEnablePrintStatements(print)
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
 }
 
 // Rules returns the rule catalog sorted by id.
-func (e *Engine) Rules() []findings.Rule { return slices.Clone(e.catalog) }
+// Conftest results that carry their own id add entries derived from their rule (see derive).
+func (e *Engine) Rules() []findings.Rule {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if len(e.derived) == 0 {
+		return slices.Clone(e.catalog)
+	}
+	out := slices.Clone(e.catalog)
+	for _, id := range sortedKeys(e.derived) {
+		out = append(out, e.derived[id])
+	}
+	slices.SortFunc(out, func(a, b findings.Rule) int { return strings.Compare(a.ID, b.ID) })
+	return out
+}
 
 // UsesPlan reports whether a loaded policy reads input.plan (so the caller must convert the plan).
 func (e *Engine) UsesPlan() bool { return e.usesPlan }
@@ -166,30 +286,71 @@ func loadUser(opt Options) (map[string]*ast.Module, map[string]any, error) {
 }
 
 // checkUserPackage keeps user code out of the embedded library's namespace: user rules live under
-// data.karpgate.rules.<name> or in any package outside data.karpgate.
-func checkUserPackage(file string, m *ast.Module) error {
+// data.karpgate.rules.<name> (a name the embedded rules do not use) or in any package outside
+// data.karpgate.
+func checkUserPackage(file string, m *ast.Module, stems map[string]bool) error {
 	path := strings.TrimPrefix(m.Package.Path.String(), "data.")
-	if path == regofs.Root || (strings.HasPrefix(path, regofs.Root+".") && !strings.HasPrefix(path, regofs.Root+".rules.")) {
+	rules := regofs.Root + ".rules."
+	if path == regofs.Root || (strings.HasPrefix(path, regofs.Root+".") && !strings.HasPrefix(path, rules)) {
 		return &PolicyError{File: file, Line: m.Package.Location.Row, Problem: fmt.Sprintf("package %s overlaps the embedded karpgate library (user rules go under karpgate.rules.<name>)", path)}
+	}
+	if stem, _, _ := strings.Cut(strings.TrimPrefix(path, rules), "."); strings.HasPrefix(path, rules) && stems[strings.TrimSuffix(stem, "_test")] {
+		return &PolicyError{File: file, Line: m.Package.Location.Row, Problem: fmt.Sprintf("package %s overlaps the embedded rule karpgate.rules.%s (pick another name; disable or override embedded rules in .karpgate.yaml)", path, strings.TrimSuffix(stem, "_test"))}
 	}
 	return nil
 }
 
-func mergeData(dst, src map[string]any) error {
-	for k, v := range src {
-		if k == regofs.Root {
-			if m, ok := v.(map[string]any); ok {
-				for k2 := range m {
-					if k2 != "user" {
-						return &PolicyError{Problem: fmt.Sprintf("user data may not set data.%s.%s (use data.%s.user)", regofs.Root, k2, regofs.Root)}
-					}
-				}
-				dst[regofs.Root].(map[string]any)["user"] = m["user"]
-				continue
+// mergeData merges user data into dst. Under data.karpgate only data.karpgate.user is open to
+// users; a key set by two sources is an error naming the second one.
+func mergeData(dst, src map[string]any, from string) error {
+	for _, k := range sortedKeys(src) {
+		v := src[k]
+		if k != regofs.Root {
+			if err := mergeValue(dst, k, v, k, from); err != nil {
+				return err
 			}
-			return &PolicyError{Problem: "user data may not replace data." + regofs.Root}
+			continue
 		}
+		m, ok := v.(map[string]any)
+		if !ok {
+			return &PolicyError{File: from, Problem: "user data may not replace data." + regofs.Root}
+		}
+		for _, k2 := range sortedKeys(m) {
+			if k2 != "user" {
+				return &PolicyError{File: from, Problem: fmt.Sprintf("user data may not set data.%s.%s (use data.%s.user)", regofs.Root, k2, regofs.Root)}
+			}
+		}
+		u, ok := m["user"]
+		if !ok {
+			continue
+		}
+		root, ok := dst[regofs.Root].(map[string]any)
+		if !ok {
+			root = map[string]any{}
+			dst[regofs.Root] = root
+		}
+		if err := mergeValue(root, "user", u, regofs.Root+".user", from); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func mergeValue(dst map[string]any, k string, v any, path, from string) error {
+	old, exists := dst[k]
+	if !exists {
 		dst[k] = v
+		return nil
+	}
+	om, ok1 := old.(map[string]any)
+	vm, ok2 := v.(map[string]any)
+	if !ok1 || !ok2 {
+		return &PolicyError{File: from, Problem: fmt.Sprintf("data.%s is already set by another data file or bundle", path)}
+	}
+	for _, k2 := range sortedKeys(vm) {
+		if err := mergeValue(om, k2, vm[k2], path+"."+k2, from); err != nil {
+			return err
+		}
 	}
 	return nil
 }
@@ -229,7 +390,7 @@ func compileError(errs ast.Errors) error {
 	if e.Location != nil {
 		pe.File, pe.Line = e.Location.File, e.Location.Row
 	}
-	if strings.Contains(e.Message, "undefined function") {
+	if strings.Contains(e.Message, "undefined function") && (strings.Contains(e.Message, "http.send") || strings.Contains(e.Message, "net.") || strings.Contains(e.Message, "opa.runtime")) {
 		pe.Problem += " (not available to karpgate policies: network and runtime builtins are disabled unless --allow-net)"
 	}
 	if len(errs) > 1 {

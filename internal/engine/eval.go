@@ -4,12 +4,14 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/rego"
 
 	"github.com/karpgate/karpgate/internal/findings"
+	regofs "github.com/karpgate/karpgate/rego"
 )
 
 // Eval evaluates every rule against one input and returns the findings (Plan and Location unset).
@@ -41,6 +43,12 @@ func (e *Engine) Eval(ctx context.Context, input ast.Value) ([]findings.Finding,
 		if !ok {
 			continue
 		}
+		var err error
+		if id := resultID(pair[1]); id != "" && !strings.HasPrefix(ref, nativeRoot) {
+			if rule, err = e.derive(rule, ref, id); err != nil {
+				return nil, err
+			}
+		}
 		f, err := toFinding(rule, pair[1])
 		if err != nil {
 			return nil, &PolicyError{Problem: fmt.Sprintf("rule %s (%s): %v", rule.ID, ref, err)}
@@ -49,6 +57,52 @@ func (e *Engine) Eval(ctx context.Context, input ast.Value) ([]findings.Finding,
 	}
 	findings.Sort(out)
 	return out, nil
+}
+
+// nativeRoot prefixes the refs of native rules; every other ref is a conftest rule.
+const nativeRoot = "data." + regofs.Root + ".rules."
+
+// MaxDerivedRules bounds the catalog entries that conftest results with their own id may add over
+// an Engine's lifetime (a long-running serve); beyond it results keep their rule's id.
+const MaxDerivedRules = 1000
+
+// resultID is the id a conftest result object carries ("id" or "rule_id"), or "".
+func resultID(v any) string {
+	if m, ok := v.(map[string]any); ok {
+		return firstString(m, "id", "rule_id")
+	}
+	return ""
+}
+
+// derive returns the catalog entry for a conftest result that names its own rule id: a copy of
+// the conftest rule under that id, added to the catalog on first use. An id that belongs to another
+// rule of the catalog is an error, so a user policy cannot report under an embedded rule's id.
+func (e *Engine) derive(rule findings.Rule, ref, id string) (findings.Rule, error) {
+	if id == rule.ID {
+		return rule, nil
+	}
+	for _, r := range e.catalog {
+		if strings.EqualFold(r.ID, id) {
+			return rule, &PolicyError{Problem: fmt.Sprintf("rule %s (%s): result id %q is the id of %s", rule.ID, ref, id, r.Package)}
+		}
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if d, ok := e.derived[id]; ok {
+		return d, nil
+	}
+	if len(e.derived) >= MaxDerivedRules {
+		return rule, nil
+	}
+	d := rule
+	d.ID = id
+	d.Related = slices.Clone(rule.Related)
+	d.Tags = slices.Clone(rule.Tags)
+	if e.derived == nil {
+		e.derived = map[string]findings.Rule{}
+	}
+	e.derived[id] = d
+	return d, nil
 }
 
 // toFinding reads one rule result: a string (conftest), or an object with message/msg and the

@@ -1,0 +1,124 @@
+package cli
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/karpgate/karpgate/internal/engine"
+)
+
+const testLong = `Run the Rego tests (rules named test_*, in *_test.rego files) of your own rules, with the rules
+and data beside them, against karpgate's embedded library and rules, like 'opa test'. Tests see
+the same capabilities and strict mode as a scan, so a rule that passes here loads in a scan; write
+inputs in the shape of docs/input.md (input.iam, input.plan, input.run).
+
+PATH is a .rego file, a directory (loaded recursively with its .json/.yaml data; hidden directories
+are skipped) or a bundle .tar.gz; the default is the working directory.
+
+Examples:
+  karpgate test bundles/example
+  karpgate test -v --coverage policy/
+  karpgate test --run 'test_deny_.*' policy/
+
+Exit codes:
+  0  every test passed
+  1  a test failed or could not be evaluated
+  2  usage error
+  4  the policies do not compile, or a native rule's # METADATA is incomplete`
+
+type testFlags struct {
+	verbose  bool
+	coverage bool
+	run      string
+	timeout  time.Duration
+	allowNet bool
+}
+
+func newTest(s *streams) *cobra.Command {
+	f := &testFlags{}
+	cmd := &cobra.Command{
+		Use:   "test [flags] [PATH...]",
+		Short: "Run the Rego tests of your own rules against karpgate's library",
+		Long:  testLong,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				args = []string{"."}
+			}
+			if f.timeout <= 0 {
+				return usageErr(fmt.Errorf("--timeout must be positive"))
+			}
+			rep, err := engine.RunTests(cmd.Context(), engine.TestOptions{Paths: args, Run: f.run, Coverage: f.coverage, AllowNet: f.allowNet, Timeout: f.timeout})
+			if err != nil {
+				if codeOf(err) == ExitBundle {
+					return err
+				}
+				return usageErr(err)
+			}
+			return f.print(s, rep)
+		},
+	}
+	fl := cmd.Flags()
+	fl.BoolVarP(&f.verbose, "verbose", "v", false, "list every test with its outcome and duration")
+	fl.BoolVar(&f.coverage, "coverage", false, "print the percentage of each (non-test) policy file's lines the tests evaluate")
+	fl.StringVar(&f.run, "run", "", "run only the tests whose name matches this regular expression")
+	fl.DurationVar(&f.timeout, "timeout", engine.DefaultTestTimeout, "time limit for one test")
+	fl.BoolVar(&f.allowNet, "allow-net", false, "let policies call http.send and net.* builtins")
+	return cmd
+}
+
+func (f *testFlags) print(s *streams, rep *engine.TestReport) error {
+	w := s.out
+	passed, failed, skipped := 0, 0, 0
+	for _, r := range rep.Results {
+		status := "PASS"
+		switch {
+		case r.Skip:
+			status = "SKIP"
+			skipped++
+		case r.Error != "":
+			status = "ERROR"
+			failed++
+		case !r.Pass:
+			status = "FAIL"
+			failed++
+		default:
+			passed++
+		}
+		if !f.verbose && (status == "PASS" || status == "SKIP") {
+			continue
+		}
+		fmt.Fprintf(w, "%s:%d: %s.%s: %s (%s)\n", r.File, r.Line, r.Package, r.Name, status, r.Duration.Round(time.Microsecond))
+		if r.Error != "" {
+			fmt.Fprintf(w, "  %s\n", r.Error)
+		}
+		if r.Output != "" && status != "PASS" {
+			fmt.Fprintln(w, indent(strings.TrimRight(r.Output, "\n"), "  "))
+		}
+	}
+	if f.coverage {
+		fmt.Fprintln(w, "\nCoverage:")
+		for _, file := range slices.Sorted(maps.Keys(rep.Coverage)) {
+			fmt.Fprintf(w, "  %6.2f%%  %s\n", rep.Coverage[file], file)
+		}
+	}
+	total := passed + failed + skipped
+	if total == 0 {
+		fmt.Fprintln(s.err, "karpgate: no tests found (test rules are named test_* and live in *_test.rego files)")
+		return &exitError{code: ExitPolicy, err: fmt.Errorf("no tests found")}
+	}
+	summary := fmt.Sprintf("%d tests, %d passed, %d failed", total, passed, failed)
+	if skipped > 0 {
+		summary += fmt.Sprintf(", %d skipped", skipped)
+	}
+	if failed > 0 {
+		fmt.Fprintf(w, "FAIL: %s\n", summary)
+		return &exitError{code: ExitPolicy, err: fmt.Errorf("%d tests failed", failed)}
+	}
+	_, err := fmt.Fprintf(w, "PASS: %s\n", summary)
+	return err
+}

@@ -1,0 +1,3 @@
+package karpgate.lib.iam_extra
+
+allows_everything(_) := true
