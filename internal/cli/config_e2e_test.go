@@ -1,0 +1,142 @@
+package cli
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func writeConfig(t *testing.T, body string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), ".karpgate.yaml")
+	if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// TestScanWithConfig drives .karpgate.yaml end to end: exceptions with a future expiry suppress
+// (the finding stays in the report with its reason, the gate passes), with a past expiry they do
+// not (and karpgate says so); rule overrides; extra requests; strict parsing.
+func TestScanWithConfig(t *testing.T) {
+	const v033 = "../../testdata/plans/eks-v20.24-v033/plan.json"
+	const upstream = "../../testdata/plans/upstream-v1/plan.json"
+	tests := []struct {
+		name     string
+		config   string
+		plan     string
+		wantCode int
+		check    func(t *testing.T, res jsonResult, raw, stderr string)
+	}{
+		{
+			name: "an unexpired exception suppresses the finding and the gate passes",
+			config: `exceptions:
+  - rule: KARP001
+    address: "module.karpenter.*"
+    reason: "upgrade scheduled, OPS-1234"
+    expires: 2999-01-31
+`,
+			plan: v033, wantCode: 0,
+			check: func(t *testing.T, res jsonResult, raw, _ string) {
+				if len(res.Findings) != 1 || res.Findings[0].Suppression == nil || !strings.Contains(raw, "OPS-1234") {
+					t.Errorf("want one suppressed KARP001 with its reason:\n%s", raw)
+				}
+			},
+		},
+		{
+			name: "an expired exception no longer applies and karpgate says so",
+			config: `exceptions:
+  - rule: KARP001
+    address: "module.karpenter.*"
+    reason: "upgrade scheduled, OPS-1234"
+    expires: 2020-01-31
+`,
+			plan: v033, wantCode: 1,
+			check: func(t *testing.T, res jsonResult, raw, _ string) {
+				if len(res.Findings) != 1 || res.Findings[0].Suppression != nil || !strings.Contains(raw, "expired") {
+					t.Errorf("want an unsuppressed KARP001 and a notice:\n%s", raw)
+				}
+			},
+		},
+		{
+			name:   "a rule's severity can be lowered below fail_on",
+			config: "rules:\n  KARP001: {severity: warning}\n",
+			plan:   v033, wantCode: 0,
+			check: func(t *testing.T, res jsonResult, raw, _ string) {
+				if len(res.Findings) != 1 || res.Findings[0].Severity != "warning" {
+					t.Errorf("want KARP001 as a warning:\n%s", raw)
+				}
+			},
+		},
+		{
+			name:   "a disabled rule reports nothing",
+			config: "rules:\n  KARP001: {enabled: false}\n",
+			plan:   v033, wantCode: 0,
+			check: func(t *testing.T, res jsonResult, raw, _ string) {
+				if len(res.Findings) != 0 {
+					t.Errorf("want no findings:\n%s", raw)
+				}
+			},
+		},
+		{
+			name:   "fail_on warning fails on a warning",
+			config: "fail_on: warning\n",
+			plan:   "../../testdata/plans/common-fix/plan.json", wantCode: 1,
+		},
+		{
+			name: "a must_allow request the policy refuses is a KARP005 error",
+			config: `requests:
+  must_allow:
+    - action: "ec2:CreateTags"
+      resource: "arn:aws:ec2:us-west-2:111122223333:instance/i-0123456789abcdef0"
+      context: {"aws:RequestedRegion": ["us-west-2"]}
+`,
+			plan: upstream, wantCode: 1,
+			check: func(t *testing.T, res jsonResult, raw, _ string) {
+				if len(res.Findings) != 1 || res.Findings[0].RuleID != "KARP005" {
+					t.Errorf("want one KARP005:\n%s", raw)
+				}
+			},
+		},
+		{
+			name: "a must_deny request the policy refuses passes",
+			config: `requests:
+  must_deny:
+    - action: "ec2:TerminateInstances"
+      resource: "arn:aws:ec2:eu-west-1:111122223333:instance/i-0fedcba9876543210"
+      context: {"aws:ResourceTag/Name": "prod-db"}
+`,
+			plan: upstream, wantCode: 0,
+		},
+		{
+			name:   "an unknown key is a configuration error naming file and line",
+			config: "fail_on: error\nkarpenter:\n  regoin: us-west-2\n",
+			plan:   upstream, wantCode: ExitUsage,
+			check: func(t *testing.T, _ jsonResult, _, stderr string) {
+				if !strings.Contains(stderr, ".karpgate.yaml:3") || !strings.Contains(stderr, "regoin") {
+					t.Errorf("stderr %q", stderr)
+				}
+			},
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := writeConfig(t, tc.config)
+			code, out, stderr := run(t, "", "scan", "--config", cfg, "--format", "json", tc.plan)
+			if code != tc.wantCode {
+				t.Fatalf("exit %d, want %d; stderr %s", code, tc.wantCode, stderr)
+			}
+			var res jsonResult
+			if code <= 1 {
+				if err := json.Unmarshal([]byte(out), &res); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if tc.check != nil {
+				tc.check(t, res, out, stderr)
+			}
+		})
+	}
+}
