@@ -23,6 +23,8 @@ type builder struct {
 	byARN       map[string][]*Role
 	policyCache map[string]*PolicyEntry // managed policy text by aws_iam_policy address
 	dataCache   map[string]*dataDoc     // policy documents by data source address
+	byType      map[string][]*plan.Resource
+	policyARNs  map[string]*plan.Resource // aws_iam_policy by known ARN
 }
 
 // Resource types that carry policies to roles (RULES.md §3).
@@ -48,9 +50,24 @@ func (b *builder) build() *IAM {
 	b.byName = map[string][]*Role{}
 	b.byAddr = map[string]*Role{}
 	b.byARN = map[string][]*Role{}
+	// One pass over the plan indexes what the rest looks up, so no later step scans every
+	// resource again (plans reach 100,000 resources).
+	b.byType = map[string][]*plan.Resource{}
+	b.policyARNs = map[string]*plan.Resource{}
 	for _, a := range b.p.Addresses {
 		r := b.p.Resources[a]
-		if r.Mode != modeManaged || r.Type != tRole || r.Deleted() {
+		b.byType[r.Type] = append(b.byType[r.Type], r)
+		if r.Type == tPolicy && r.Mode == modeManaged && !r.Deleted() {
+			if s, ok := r.String("arn"); ok {
+				if _, dup := b.policyARNs[s]; !dup {
+					b.policyARNs[s] = r
+				}
+			}
+		}
+	}
+	for _, r := range b.byType[tRole] {
+		a := r.Address
+		if r.Mode != modeManaged || r.Deleted() {
 			continue
 		}
 		role := &Role{Address: a, Module: r.Module, Action: actionOf(r), Policies: []*PolicyEntry{}, Karpenter: Detection{By: []string{}}}
@@ -70,20 +87,21 @@ func (b *builder) build() *IAM {
 		b.byAddr[a] = role
 	}
 	b.linkInline()
-	for _, a := range b.p.Addresses {
-		r := b.p.Resources[a]
-		if r.Mode != modeManaged || r.Deleted() {
-			continue
-		}
-		switch r.Type {
-		case tRolePolicy:
-			b.linkRolePolicy(r)
-		case tRoleAttachment:
-			b.linkAttachment(r, "role", "policy_arn", false)
-		case tPolicyAttachment:
-			b.linkAttachment(r, "roles", "policy_arn", true)
-		case tExclusive:
-			b.linkExclusive(r)
+	for _, t := range []string{tRolePolicy, tRoleAttachment, tPolicyAttachment, tExclusive} {
+		for _, r := range b.byType[t] {
+			if r.Mode != modeManaged || r.Deleted() {
+				continue
+			}
+			switch r.Type {
+			case tRolePolicy:
+				b.linkRolePolicy(r)
+			case tRoleAttachment:
+				b.linkAttachment(r, "role", "policy_arn", false)
+			case tPolicyAttachment:
+				b.linkAttachment(r, "roles", "policy_arn", true)
+			case tExclusive:
+				b.linkExclusive(r)
+			}
 		}
 	}
 	for _, role := range b.roles {
@@ -106,8 +124,10 @@ func (b *builder) build() *IAM {
 	}
 	b.detect()
 	for _, role := range b.roles {
-		role.Context = b.context(role, iam.NodeRoles)
+		// Request parameters matter only for the roles the rules judge.
 		if role.Karpenter.Detected {
+			c := b.context(role, iam.NodeRoles)
+			role.Context = &c
 			iam.KarpenterRoles++
 		}
 	}
@@ -306,18 +326,7 @@ func (b *builder) managed(link *plan.Resource, attr string) []*PolicyEntry {
 	return out
 }
 
-func (b *builder) policyByARN(arn string) *plan.Resource {
-	for _, a := range b.p.Addresses {
-		r := b.p.Resources[a]
-		if r.Type != tPolicy || r.Mode != modeManaged || r.Deleted() {
-			continue
-		}
-		if s, ok := r.String("arn"); ok && s == arn {
-			return r
-		}
-	}
-	return nil
-}
+func (b *builder) policyByARN(arn string) *plan.Resource { return b.policyARNs[arn] }
 
 func (b *builder) managedText(pol *plan.Resource) *PolicyEntry {
 	if e, ok := b.policyCache[pol.Address]; ok {

@@ -112,9 +112,8 @@ func (b *builder) providerRegion(module string) string {
 // then the root module, then any module.
 func (b *builder) dataAttr(module, typ string, attrs ...string) string {
 	var found [3]string
-	for _, a := range b.p.Addresses {
-		r := b.p.Resources[a]
-		if r.Mode != modeData || r.Type != typ {
+	for _, r := range b.byType[typ] {
+		if r.Mode != modeData {
 			continue
 		}
 		v := ""
@@ -145,9 +144,9 @@ func (b *builder) dataAttr(module, typ string, attrs ...string) string {
 }
 
 func (b *builder) podIdentityCluster(role *Role) string {
-	for _, a := range b.p.Addresses {
-		r := b.p.Resources[a]
-		if r.Type != tPodIdentity || r.Mode != modeManaged || r.Deleted() {
+	for _, r := range b.byType[tPodIdentity] {
+		a := r.Address
+		if r.Mode != modeManaged || r.Deleted() {
 			continue
 		}
 		bound := false

@@ -85,7 +85,10 @@ func TestBuildContextParameters(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			iam := tt.plan().build(t, tt.opt)
 			got := role(t, iam, roleAddr).Context
-			if diff := cmp.Diff(tt.want, got, ignore); diff != "" {
+			if got == nil {
+				t.Fatal("no context: the role is not detected as a Karpenter role")
+			}
+			if diff := cmp.Diff(tt.want, *got, ignore); diff != "" {
 				t.Errorf("context (-want +got):\n%s", diff)
 			}
 		})
@@ -99,7 +102,7 @@ func TestBuildContextPrefersTheRolesModule(t *testing.T) {
 		state("module.a.data.aws_caller_identity.c", map[string]any{"account_id": "111111111111"}).
 		state("data.aws_caller_identity.c", map[string]any{"account_id": "222222222222"}).
 		state("module.z.data.aws_caller_identity.c", map[string]any{"account_id": "333333333333"}).
-		build(t, facts.Options{})
+		build(t, facts.Options{Roles: []string{"*"}})
 	if got := role(t, iam, "module.a.aws_iam_role.x").Context.Account; got != "111111111111" {
 		t.Errorf("module.a role account = %s, want its own module's 111111111111", got)
 	}
@@ -155,5 +158,14 @@ func TestBuildContextPassRoleTargetsAndQueues(t *testing.T) {
 	}
 	if diff := cmp.Diff([]string{queue}, c.QueueARNs); diff != "" {
 		t.Errorf("queue_arns (-want +got):\n%s", diff)
+	}
+}
+
+func TestBuildLeavesContextOutForOtherRoles(t *testing.T) {
+	iam := newPlan().
+		noop("aws_iam_role.lambda", map[string]any{"name": "lambda", "arn": "arn:aws:iam::111122223333:role/lambda", "assume_role_policy": podTrust}).
+		build(t, facts.Options{Roles: []string{"aws_iam_role.other"}})
+	if c := role(t, iam, "aws_iam_role.lambda").Context; c != nil {
+		t.Errorf("a role that is not Karpenter's got request parameters: %+v", c)
 	}
 }

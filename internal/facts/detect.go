@@ -67,9 +67,9 @@ func defaultMatchRole(patterns []string, address, name string) bool {
 // mentions karpenter.
 func (b *builder) podIdentityRoles() map[string]bool {
 	out := map[string]bool{}
-	for _, a := range b.p.Addresses {
-		r := b.p.Resources[a]
-		if r.Type != tPodIdentity || r.Mode != modeManaged || r.Deleted() {
+	for _, r := range b.byType[tPodIdentity] {
+		a := r.Address
+		if r.Mode != modeManaged || r.Deleted() {
 			continue
 		}
 		sa, _ := r.String("service_account")

@@ -18,7 +18,7 @@ type Role struct {
 	Karpenter  Detection      `json:"karpenter"`
 	Trust      *PolicyEntry   `json:"trust"`
 	Policies   []*PolicyEntry `json:"policies"`
-	Context    Context        `json:"context"`
+	Context    *Context       `json:"context"` // nil unless the role is a Karpenter role
 }
 
 // Detection says whether and why a role is a Karpenter controller role (RULES.md §2).

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/karpgate/karpgate/internal/plan"
 )
 
 // Document is a normalized IAM policy document (docs/input.md "policy (normalized)").
@@ -63,14 +65,20 @@ func ParsePolicy(text string) (*Document, []Problem) {
 	if err := dec.Decode(&raw); err != nil {
 		return nil, []Problem{{Path: "$", Message: "not valid JSON: " + err.Error()}}
 	}
-	if dec.More() {
+	// Only JSON whitespace may follow the document. dec.More would miss a stray "}" or "]".
+	if rest := text[dec.InputOffset():]; strings.Trim(rest, " \t\r\n") != "" {
 		return nil, []Problem{{Path: "$", Message: "not valid JSON: text after the policy object"}}
 	}
 	obj, ok := raw.(map[string]any)
 	if !ok {
 		return nil, []Problem{{Path: "$", Message: "the policy is " + typeName(raw) + ", not a JSON object"}}
 	}
-	return parseDocument(obj)
+	doc, probs := parseDocument(obj)
+	// The decoder kept the last of duplicate keys; AWS or another reader may keep the first.
+	if path, key, dup := plan.DuplicateKey([]byte(text)); dup {
+		probs = append(probs, Problem{Path: path, Message: fmt.Sprintf("duplicate key %q (JSON parsers disagree on which value counts)", key)})
+	}
+	return doc, probs
 }
 
 func parseDocument(obj map[string]any) (*Document, []Problem) {

@@ -24,6 +24,7 @@ import data.karpgate.lib.requests
 #     conditions) or add a Deny for that request.
 deny contains finding if {
 	some role in input.iam.roles
+	karpenter.is_karpenter_role(role)
 	some v in verdicts[role.address]
 	not v.open
 	_violates(v)

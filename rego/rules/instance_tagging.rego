@@ -67,6 +67,7 @@ import data.karpgate.lib.requests
 #     }
 deny contains finding if {
 	some role in input.iam.roles
+	karpenter.is_karpenter_role(role)
 	v := verdicts[role.address]
 	not v.open
 	v.decision != "allowed"

@@ -38,6 +38,7 @@ import data.karpgate.lib.requests
 #     }
 deny contains finding if {
 	some role in input.iam.roles
+	karpenter.is_karpenter_role(role)
 	vs := verdicts[role.address]
 	failing := [v | some v in vs; v.decision != "allowed"; not v.open]
 	count(failing) > 0

@@ -40,6 +40,7 @@ import data.karpgate.lib.requests
 #     }
 deny contains finding if {
 	some role in input.iam.roles
+	karpenter.is_karpenter_role(role)
 	v := verdicts[role.address]
 	v.decision == "allowed"
 	some s in karpenter.granting(v.result)

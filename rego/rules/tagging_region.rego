@@ -33,6 +33,7 @@ import data.karpgate.lib.requests
 #     Alternatively add "Condition": {"StringEquals": {"aws:RequestedRegion": "<region>"}} to it.
 deny contains finding if {
 	some role in input.iam.roles
+	karpenter.is_karpenter_role(role)
 	v := verdicts[role.address]
 	v.here.decision == "allowed"
 	v.there.decision == "allowed"

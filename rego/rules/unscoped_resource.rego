@@ -79,6 +79,7 @@ _findings contains finding if {
 # The request part, for statements the statement part does not already report.
 _findings contains finding if {
 	some role in input.iam.roles
+	karpenter.is_karpenter_role(role)
 	v := terminations[role.address]
 	v.decision == "allowed"
 	some s in karpenter.granting(v.result)
