@@ -141,39 +141,56 @@ func (p *Plan) References(addr, attr string) []string {
 	}
 	mod, _ := SplitAddress(addr)
 	seen := map[string]bool{}
-	p.resolveRefs(mod, e.References, seen, 0)
+	p.resolveRefs(mod, e.References, seen, map[refKey]bool{}, 0)
 	return sortedKeys(seen)
 }
 
 // maxRefDepth bounds how many module boundaries a reference is followed across.
 const maxRefDepth = 16
 
-func (p *Plan) resolveRefs(module string, refs []string, out map[string]bool, depth int) {
+// refKey is one resolution step. References memoizes steps: a module output that feeds an input
+// variable that reads the output again, with a few references at each hop, would otherwise cost
+// (references per hop)^maxRefDepth steps on a plan of a few hundred bytes.
+type refKey struct {
+	module, ref string
+	depth       int
+}
+
+func (p *Plan) resolveRefs(module string, refs []string, out map[string]bool, memo map[refKey]bool, depth int) {
 	if depth > maxRefDepth {
 		return
 	}
-	var done []string
+	// covers holds every resolved ref and each of its prefixes that ends before an attribute or an
+	// instance key: ref is covered when a resolved ref is ref or extends it
+	// (aws_iam_role.a does not cover aws_iam_role.ab[0]). A set keeps long lists linear.
+	covers := map[string]bool{}
 	for _, ref := range refs {
-		covered := false
-		for _, d := range done {
-			// ref covers d when d is ref or extends it by an attribute or an instance key
-			// (aws_iam_role.a does not cover aws_iam_role.ab[0]).
-			if d == ref || strings.HasPrefix(d, ref+".") || strings.HasPrefix(d, ref+"[") {
-				covered = true
-				break
-			}
-		}
-		if covered {
+		if covers[ref] {
 			continue
 		}
-		if p.resolveRef(module, ref, out, depth) {
-			done = append(done, ref)
+		if p.resolveRef(module, ref, out, memo, depth) {
+			covers[ref] = true
+			for i := 0; i < len(ref); i++ {
+				if ref[i] == '.' || ref[i] == '[' {
+					covers[ref[:i]] = true
+				}
+			}
 		}
 	}
 }
 
 // resolveRef resolves one reference and reports whether it led anywhere.
-func (p *Plan) resolveRef(module, ref string, out map[string]bool, depth int) bool {
+func (p *Plan) resolveRef(module, ref string, out map[string]bool, memo map[refKey]bool, depth int) bool {
+	k := refKey{module, ref, depth}
+	if led, ok := memo[k]; ok {
+		return led
+	}
+	led := p.resolveRefOnce(module, ref, out, memo, depth)
+	memo[k] = led
+	return led
+}
+
+func (p *Plan) resolveRefOnce(module, ref string, out map[string]bool, memo map[refKey]bool, depth int) bool {
 	segs := splitSegments(ref)
 	if len(segs) == 0 {
 		return false
@@ -193,7 +210,7 @@ func (p *Plan) resolveRef(module, ref string, out map[string]bool, depth int) bo
 		}
 		parent := parentModule(module)
 		before := len(out)
-		p.resolveRefs(parent, e.References, out, depth+1)
+		p.resolveRefs(parent, e.References, out, memo, depth+1)
 		return len(out) > before
 	case "module":
 		if len(segs) < 2 {
@@ -211,7 +228,7 @@ func (p *Plan) resolveRef(module, ref string, out map[string]bool, depth int) bo
 		}
 		before := len(out)
 		for _, inst := range p.moduleInstances(childPrefix, key) {
-			p.resolveRefs(inst, out0.Expression.References, out, depth+1)
+			p.resolveRefs(inst, out0.Expression.References, out, memo, depth+1)
 		}
 		return len(out) > before
 	case "local", "each", "count", "path", "terraform", "self":

@@ -28,9 +28,18 @@ func (e *InputError) Error() string { return e.File + ": " + e.Problem }
 // Is makes errors.Is(err, ErrInput) true for every InputError.
 func (e *InputError) Is(target error) bool { return target == ErrInput }
 
+// maxProblem bounds the length of InputError.Problem: values quoted from a hostile document
+// (a 10 MB format_version) must not flood stderr.
+const maxProblem = 512
+
 func inputErr(file, format string, args ...any) error {
 	// One line, whatever the input holds (addresses and keys come from the document).
 	p := strings.NewReplacer("\r", `\r`, "\n", `\n`).Replace(fmt.Sprintf(format, args...))
+	if len(p) > maxProblem {
+		// Keep both ends: the start says where, the end says what is wrong.
+		head, tail := strings.ToValidUTF8(p[:maxProblem/2], ""), strings.ToValidUTF8(p[len(p)-maxProblem/2:], "")
+		p = fmt.Sprintf("%s ...[%d bytes left out]... %s", head, len(p)-len(head)-len(tail), tail)
+	}
 	return &InputError{File: file, Problem: p}
 }
 

@@ -163,6 +163,9 @@ func ParseBytes(name string, b []byte) (*Plan, error) {
 	if err := checkSyntax(b); err != nil {
 		return nil, inputErr(name, "%v", err)
 	}
+	if path, key, dup := DuplicateKey(b); dup {
+		return nil, inputErr(name, "%s: duplicate key %q (JSON parsers disagree on which value counts)", path, key)
+	}
 	var doc document
 	dec := json.NewDecoder(bytes.NewReader(b))
 	if err := dec.Decode(&doc); err != nil {
@@ -248,12 +251,12 @@ func describeDecodeError(err error) string {
 }
 
 func checkFormatVersion(v string) error {
-	major, _, ok := strings.Cut(v, ".")
+	major, minor, ok := strings.Cut(v, ".")
 	if !ok {
 		return fmt.Errorf("format_version %q is not MAJOR.MINOR", v)
 	}
 	n, err := strconv.Atoi(major)
-	if err != nil {
+	if _, errMinor := strconv.ParseUint(minor, 10, 32); err != nil || errMinor != nil {
 		return fmt.Errorf("format_version %q is not MAJOR.MINOR", v)
 	}
 	if n != 0 && n != 1 {
