@@ -135,7 +135,7 @@ func TestScanFailsClosedOnHostileInput(t *testing.T) {
 		}, nil, []string{"not valid JSON at line", "after top-level value"}, ExitInput},
 		{"100,000-deep nesting at the top level", hostileBytes([]byte(deep)), nil, []string{"top level is not a JSON object"}, ExitInput},
 		{"100,000-deep nesting inside the plan", hostileBytes([]byte(`{"format_version":"1.2","planned_values":` + deep + `}`)), nil,
-			[]string{"not valid JSON at line 1, column ", "exceeded max depth"}, ExitInput},
+			[]string{"$.planned_values: expected an object, found a list"}, ExitInput},
 		{"100,000 unclosed brackets", hostileBytes([]byte(`{"format_version":"1.2","x":` + strings.Repeat("[", 100000))), nil,
 			[]string{"not valid JSON", "exceeded max depth"}, ExitInput},
 		{"a 10 MB unterminated string", hostileBytes([]byte(`{"format_version":"1.2","terraform_version":"` + huge)), nil,
@@ -147,13 +147,13 @@ func TestScanFailsClosedOnHostileInput(t *testing.T) {
 		}), nil, []string{"resource_changes[10] (AAAA", "bytes left out]", "has no change"}, ExitInput},
 		{"the number 1e999999 as an attribute value", hostileEdit(func(doc map[string]any) {
 			hostileChange(doc, hostilePolicy)["after"].(map[string]any)["attachment_count"] = json.Number("1e999999")
-		}), nil, []string{"resource_changes.change.after", "number 1e999999"}, ExitInput},
+		}), nil, []string{"$.resource_changes[1]", "change.after", "number 1e999999"}, ExitInput},
 		{"the number 1e999999 as a resource index", hostileEdit(func(doc map[string]any) {
 			doc["resource_changes"].([]any)[0].(map[string]any)["index"] = json.Number("1e999999")
-		}), nil, []string{"resource_changes.index", "number 1e999999"}, ExitInput},
+		}), nil, []string{"$.resource_changes[0]", "index", "number 1e999999"}, ExitInput},
 		{"the number 1e999999 as a variable", hostileEdit(func(doc map[string]any) {
 			doc["variables"] = map[string]any{"region": map[string]any{"value": json.Number("-1e999999")}}
-		}), nil, []string{"variables.value", "number -1e999999"}, ExitInput},
+		}), nil, []string{"$.variables", "value", "number -1e999999"}, ExitInput},
 		{"invalid UTF-8 in a string value", func(t *testing.T) []byte {
 			// Raw bytes: json.Marshal would have replaced them with U+FFFD.
 			return bytes.Replace(hostileJSON(t, hostileDoc(t)), []byte(`"terraform_version":"`), []byte("\"terraform_version\":\"\xff\xfe\xc3"), 1)
@@ -203,7 +203,7 @@ func TestScanFailsClosedOnHostileInput(t *testing.T) {
 			[]string{hostilePolicy + ".policy", "$.Statement[0].Condition.StringEquals.aws:RequestedRegion", "condition value is an object"}, ExitPolicy},
 		{"after as a list", hostileEdit(func(doc map[string]any) {
 			hostileChange(doc, hostilePolicy)["after"] = []any{"policy"}
-		}), nil, []string{hostilePolicy, "change.after is a list, expected an object"}, ExitInput},
+		}), nil, []string{"$.resource_changes[1].change.after: expected an object or null, found a list"}, ExitInput},
 		{"change missing", hostileEdit(func(doc map[string]any) {
 			for _, rc := range doc["resource_changes"].([]any) {
 				if m := rc.(map[string]any); m["address"] == hostilePolicy {
@@ -213,19 +213,19 @@ func TestScanFailsClosedOnHostileInput(t *testing.T) {
 		}), nil, []string{"resource_changes[1] (" + hostilePolicy + ") has no change"}, ExitInput},
 		{"address as a number", hostileEdit(func(doc map[string]any) {
 			doc["resource_changes"].([]any)[1].(map[string]any)["address"] = json.Number("7")
-		}), nil, []string{"resource_changes.address: expected string, found JSON number"}, ExitInput},
+		}), nil, []string{"$.resource_changes[1].address: expected a string or null, found a number"}, ExitInput},
 		{"resource_changes as an object", hostileEdit(func(doc map[string]any) {
 			doc["resource_changes"] = map[string]any{"address": hostilePolicy}
-		}), nil, []string{"resource_changes: expected", "found JSON object"}, ExitInput},
+		}), nil, []string{"$.resource_changes: expected a list, found an object"}, ExitInput},
 		{"planned_values.root_module.resources as a string", hostileEdit(func(doc map[string]any) {
 			doc["planned_values"].(map[string]any)["root_module"].(map[string]any)["resources"] = "aws_iam_role.r"
-		}), nil, []string{"planned_values.root_module.resources: expected", "found JSON string"}, ExitInput},
+		}), nil, []string{"$.planned_values.root_module.resources: expected a list, found a string"}, ExitInput},
 		{"format_version as a number", hostileEdit(func(doc map[string]any) {
 			doc["format_version"] = json.Number("1.2")
-		}), nil, []string{"format_version: expected string, found JSON number"}, ExitInput},
+		}), nil, []string{"$.format_version: expected a string, found a number"}, ExitInput},
 		{"configuration.root_module.module_calls as a list", hostileEdit(func(doc map[string]any) {
 			doc["configuration"].(map[string]any)["root_module"].(map[string]any)["module_calls"] = []any{map[string]any{"source": "./m"}}
-		}), nil, []string{"configuration.root_module.module_calls: expected", "found JSON array"}, ExitInput},
+		}), nil, []string{"$.configuration.root_module.module_calls: expected an object, found a list"}, ExitInput},
 
 		// Memory bounds.
 		{"a plan over --max-plan-size", func(t *testing.T) []byte {

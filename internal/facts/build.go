@@ -495,3 +495,25 @@ func wildcard(p, s string) bool {
 	}
 	return pi == len(p)
 }
+
+// relevantTypes are the resource types the IAM model reads (RULES.md §2, §3, §5).
+var relevantTypes = map[string]string{
+	tRole:             modeManaged,
+	tPolicy:           modeManaged,
+	tRolePolicy:       modeManaged,
+	tRoleAttachment:   modeManaged,
+	tPolicyAttachment: modeManaged,
+	tExclusive:        modeManaged,
+	tPodIdentity:      modeManaged,
+	tPolicyDocument:   modeData,
+	tRegion:           modeData,
+	tCallerIdentity:   modeData,
+	tPartition:        modeData,
+}
+
+// Relevant reports whether Build reads resources of this mode and type; plan.ParseFast materializes
+// only those.
+func Relevant(mode, typ string) bool {
+	m, ok := relevantTypes[typ]
+	return ok && m == mode
+}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 	"unicode/utf16"
 	"unicode/utf8"
@@ -50,7 +51,7 @@ func ReadAll(name string, r io.Reader, max int64) ([]byte, error) {
 	if max <= 0 {
 		max = DefaultMaxSize
 	}
-	raw, err := io.ReadAll(io.LimitReader(r, max+1))
+	raw, err := readLimited(r, max)
 	if err != nil {
 		return nil, inputErr(name, "read: %v", err)
 	}
@@ -117,4 +118,24 @@ func fromUTF16(name string, b []byte, bigEndian bool) ([]byte, error) {
 		}
 	}
 	return out, nil
+}
+
+// readLimited reads up to max+1 bytes. A file is read into one buffer of its size instead of a
+// buffer that doubles as it grows (which costs up to twice the plan's size in garbage).
+func readLimited(r io.Reader, max int64) ([]byte, error) {
+	if st, ok := r.(interface{ Stat() (os.FileInfo, error) }); ok {
+		if fi, err := st.Stat(); err == nil && fi.Mode().IsRegular() && fi.Size() <= max {
+			buf := make([]byte, fi.Size()+1) // +1 sees a file that grew since Stat
+			n, err := io.ReadFull(r, buf)
+			switch {
+			case err == io.ErrUnexpectedEOF || err == io.EOF:
+				return buf[:n], nil
+			case err != nil:
+				return nil, err
+			}
+			rest, err := io.ReadAll(io.LimitReader(r, max+1-int64(n)))
+			return append(buf[:n], rest...), err
+		}
+	}
+	return io.ReadAll(io.LimitReader(r, max+1))
 }

@@ -202,3 +202,30 @@ func checkFuzzInputError(t *testing.T, name string, p *plan.Plan, err error) {
 		t.Errorf("error has no problem: %q", msg)
 	}
 }
+
+// FuzzParseFast checks the single-pass parser against the full decode: it never accepts what the
+// full decode rejects, and what it accepts decodes to the same resources.
+func FuzzParseFast(f *testing.F) {
+	for _, s := range fuzzSeeds(f) {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		full, errFull := plan.Parse("fuzz.json", bytes.NewReader(data), 0)
+		fast, errFast := plan.ParseFast("fuzz.json", bytes.NewReader(data), 0, nil)
+		if errFast != nil {
+			checkFuzzInputError(t, "fuzz.json", fast, errFast)
+			return
+		}
+		if errFull != nil {
+			t.Fatalf("the fast parser accepted what the full decode rejects: %v", errFull)
+		}
+		if len(full.Resources) != len(fast.Resources) {
+			t.Fatalf("%d resources from the full decode, %d from the fast parser", len(full.Resources), len(fast.Resources))
+		}
+		for a := range full.Resources {
+			if fast.Resources[a] == nil {
+				t.Fatalf("the fast parser lost %s", a)
+			}
+		}
+	})
+}

@@ -293,7 +293,16 @@ func (p *Plan) index(doc *document) error {
 			get(m, module).Planned = m.AttributeValues
 		})
 	}
-	for i, rc := range doc.ResourceChanges {
+	if err := p.indexChanges(doc.ResourceChanges); err != nil {
+		return err
+	}
+	p.finishIndex(doc)
+	return nil
+}
+
+// indexChanges merges resource_changes into the index.
+func (p *Plan) indexChanges(changes []*tfjson.ResourceChange) error {
+	for i, rc := range changes {
 		if rc == nil {
 			return fmt.Errorf("resource_changes[%d] is null", i)
 		}
@@ -331,6 +340,11 @@ func (p *Plan) index(doc *document) error {
 			r.After = nil
 		}
 	}
+	return nil
+}
+
+// finishIndex sorts the addresses, fills module paths and indexes the configuration.
+func (p *Plan) finishIndex(doc *document) {
 	for a, r := range p.Resources {
 		if r.Module == "" {
 			r.Module = moduleOf(a)
@@ -354,7 +368,6 @@ func (p *Plan) index(doc *document) error {
 			}
 		}
 	}
-	return nil
 }
 
 // maxModuleDepth bounds recursion over hostile configuration documents.

@@ -1,9 +1,8 @@
 package scan
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -12,7 +11,6 @@ import (
 	"sync"
 
 	"github.com/open-policy-agent/opa/v1/ast"
-	"github.com/open-policy-agent/opa/v1/util"
 
 	"github.com/karpgate/karpgate/internal/engine"
 	"github.com/karpgate/karpgate/internal/facts"
@@ -29,6 +27,9 @@ type Options struct {
 	Today       string
 	Tool        findings.Tool
 	Workers     int // plans scanned at once; <= 0: GOMAXPROCS
+	// FullDecode decodes every resource of the plan instead of only those the IAM model reads
+	// (plan.ParseFast); findings are identical, only slower. Tests compare the two.
+	FullDecode bool
 }
 
 // Run carries run metadata into input.run.
@@ -132,7 +133,13 @@ func (s *Scanner) scanOne(ctx context.Context, src Source, run Run) ([]findings.
 		defer f.Close()
 		r = f
 	}
-	p, err := plan.Parse(src.Name, r, s.opt.MaxPlanSize)
+	var p *plan.Plan
+	var err error
+	if s.opt.FullDecode {
+		p, err = plan.Parse(src.Name, r, s.opt.MaxPlanSize)
+	} else {
+		p, err = plan.ParseFast(src.Name, r, s.opt.MaxPlanSize, facts.Relevant)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -153,43 +160,52 @@ func (s *Scanner) scanOne(ctx context.Context, src Source, run Run) ([]findings.
 
 // Facts returns input.iam for one plan, as `karpgate facts` prints it.
 func Facts(name string, r io.Reader, max int64, opt facts.Options) (*facts.IAM, error) {
-	p, err := plan.Parse(name, r, max)
+	p, err := plan.ParseFast(name, r, max, facts.Relevant)
 	if err != nil {
 		return nil, err
 	}
 	return facts.Build(p, opt), nil
 }
 
-// input builds the OPA input value: iam always, plan only when a policy reads it.
+// input builds the OPA input value: iam always, plan only when a policy reads it. Both are
+// converted straight to OPA values (input.go, planvalue.go); the value is the one OPA would
+// build from the JSON of iam and from the plan text. p is not referenced once its fields are
+// read, so the parsed plan can be collected while input.plan is decoded from the raw text.
 func (s *Scanner) input(p *plan.Plan, iam *facts.IAM, run Run) (ast.Value, error) {
-	iamJSON, err := json.Marshal(iam)
-	if err != nil {
-		return nil, fmt.Errorf("%s: encode input.iam: %w", p.Name, err)
+	return buildInput(p, iam, run, s.eng.UsesPlan())
+}
+
+func buildInput(p *plan.Plan, iam *facts.IAM, run Run, withPlan bool) (ast.Value, error) {
+	name, raw := p.Name, []byte(nil)
+	if withPlan {
+		raw = p.Raw // the only reference to the plan kept past this point
 	}
-	var iamDoc any
-	if err := util.UnmarshalJSON(iamJSON, &iamDoc); err != nil {
-		return nil, fmt.Errorf("%s: decode input.iam: %w", p.Name, err)
+	runDoc := [][2]*ast.Term{
+		{ast.InternedTerm("plan_file"), ast.InternedTerm(p.Name)},
+		{ast.InternedTerm("kind"), ast.InternedTerm(string(p.Kind))},
 	}
-	runDoc := map[string]any{"plan_file": p.Name, "kind": string(p.Kind)}
-	for k, v := range map[string]string{"workspace": run.Workspace, "stage": run.Stage, "run_id": run.RunID, "organization": run.Organization} {
-		if v != "" {
-			runDoc[k] = v
+	for _, kv := range [...][2]string{{"workspace", run.Workspace}, {"stage", run.Stage}, {"run_id", run.RunID}, {"organization", run.Organization}} {
+		if kv[1] != "" {
+			runDoc = append(runDoc, [2]*ast.Term{ast.InternedTerm(kv[0]), ast.InternedTerm(kv[1])})
 		}
 	}
-	doc := map[string]any{"iam": iamDoc, "run": runDoc}
-	if s.eng.UsesPlan() {
-		var planDoc any
-		dec := util.NewJSONDecoder(bytes.NewReader(p.Raw))
-		if err := dec.Decode(&planDoc); err != nil {
-			return nil, &plan.InputError{File: p.Name, Problem: "decode for input.plan: " + err.Error()}
+	doc := [][2]*ast.Term{
+		{ast.InternedTerm("iam"), ast.NewTerm(iamValue(iam))},
+		{ast.InternedTerm("run"), ast.ObjectTerm(runDoc...)},
+	}
+	if withPlan {
+		v, err := planValue(raw)
+		if err != nil {
+			var ne *numberError
+			if errors.As(err, &ne) {
+				// A number OPA cannot evaluate (1e100000): the error ast.InterfaceToValue gives.
+				return nil, fmt.Errorf("%s: build input: %w", name, ne.err)
+			}
+			return nil, &plan.InputError{File: name, Problem: "decode for input.plan: " + err.Error()}
 		}
-		doc["plan"] = planDoc
+		doc = append(doc, [2]*ast.Term{ast.InternedTerm("plan"), ast.NewTerm(v)})
 	}
-	v, err := ast.InterfaceToValue(doc)
-	if err != nil {
-		return nil, fmt.Errorf("%s: build input: %w", p.Name, err)
-	}
-	return v, nil
+	return ast.NewObject(doc...), nil
 }
 
 func pathErr(err error) string {

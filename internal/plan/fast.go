@@ -1,0 +1,670 @@
+package plan
+
+import (
+	"encoding/json"
+	"errors"
+	"io"
+
+	tfjson "github.com/hashicorp/terraform-json"
+)
+
+// Keep selects the resources a fast parse materializes, by mode ("managed" or "data") and type.
+type Keep func(mode, typ string) bool
+
+// ParseFast reads one document like Parse, but validates it in a single pass and materializes only
+// the resources keep selects (and the configuration of those resources and of the module calls
+// on their way). Everything else is validated as JSON — a corrupted byte anywhere, a duplicate key
+// or a field karpgate reads with the wrong type is still an input error — and skipped without
+// being decoded. The Plan it returns indexes only the kept resources; for them it is identical to
+// what Parse returns.
+func ParseFast(name string, r io.Reader, max int64, keep Keep) (*Plan, error) {
+	b, err := ReadAll(name, r, max)
+	if err != nil {
+		return nil, err
+	}
+	return ParseBytesFast(name, b, keep)
+}
+
+// ParseBytesFast is ParseFast over UTF-8 JSON text (see Transcode).
+func ParseBytesFast(name string, b []byte, keep Keep) (*Plan, error) {
+	if err := checkShape(name, b); err != nil {
+		return nil, err
+	}
+	f := &fastDoc{l: lexer{b: b}, keep: keep}
+	if err := f.document(); err != nil {
+		var le *lexError
+		if errors.As(err, &le) {
+			line, col := lineCol(b, int64(le.off))
+			if le.syntax {
+				return nil, inputErr(name, "not valid JSON at line %d, column %d: %s (in %s)", line, col, le.msg, le.path)
+			}
+			return nil, inputErr(name, "%s: %s (line %d, column %d)", le.path, le.msg, line, col)
+		}
+		return nil, inputErr(name, "%v", err)
+	}
+	if f.l.peek() != 0 {
+		line, col := lineCol(b, int64(f.l.i))
+		return nil, inputErr(name, "not valid JSON at line %d, column %d: invalid character after top-level value", line, col)
+	}
+	return f.plan(name, b)
+}
+
+// fastDoc collects what the single pass keeps.
+type fastDoc struct {
+	l    lexer
+	keep Keep
+
+	formatVersion    *string
+	terraformVersion string
+	hasValues        bool
+	isPlan           bool
+	state            []kept // values (states)
+	prior            []kept // prior_state.values
+	planned          []kept // planned_values
+	changes          []*tfjson.ResourceChange
+	config           *tfjson.Config
+	variables        map[string]any
+}
+
+type kept struct {
+	res    *tfjson.StateResource
+	module string
+}
+
+func (f *fastDoc) document() error {
+	l := &f.l
+	if err := l.expect("an object"); err != nil {
+		return err
+	}
+	return l.object(func(key []byte) error {
+		switch string(key) {
+		case "format_version":
+			if err := l.expect("a string"); err != nil {
+				return err
+			}
+			s, err := l.text()
+			f.formatVersion = &s
+			return err
+		case "terraform_version":
+			if err := l.expect("a string", "null"); err != nil {
+				return err
+			}
+			if l.kind() == "null" {
+				return l.value()
+			}
+			s, err := l.text()
+			f.terraformVersion = s
+			return err
+		case "values":
+			f.hasValues = true
+			return f.stateValues(&f.state)
+		case "planned_values":
+			f.isPlan = true
+			return f.stateValues(&f.planned)
+		case "prior_state":
+			f.isPlan = true
+			return f.nullOr(func() error {
+				return l.object(func(k []byte) error {
+					if string(k) == "values" {
+						return f.stateValues(&f.prior)
+					}
+					return l.value()
+				})
+			})
+		case "resource_changes":
+			f.isPlan = true
+			return f.nullOr(func() error { return l.array(func(int) error { return f.change() }) })
+		case "configuration":
+			f.isPlan = true
+			return f.configuration()
+		case "variables":
+			span, err := l.span()
+			if err != nil {
+				return err
+			}
+			return f.decodeVariables(span)
+		}
+		return l.value()
+	})
+}
+
+func (f *fastDoc) nullOr(fn func() error) error {
+	if f.l.kind() == "null" {
+		return f.l.value()
+	}
+	return fn()
+}
+
+func (f *fastDoc) stateValues(into *[]kept) error {
+	l := &f.l
+	return f.nullOr(func() error {
+		if err := l.expect("an object"); err != nil {
+			return err
+		}
+		return l.object(func(key []byte) error {
+			if string(key) == "root_module" {
+				return f.module(into, "", 0)
+			}
+			return l.value()
+		})
+	})
+}
+
+func (f *fastDoc) module(into *[]kept, module string, depth int) error {
+	l := &f.l
+	return f.nullOr(func() error {
+		if err := l.expect("an object"); err != nil {
+			return err
+		}
+		// A child module's resources may come before its address: collect, then fill in. The
+		// module's own resources go before its children's, as in the full decode (old plans can
+		// hold the same address in two modules; the last one written wins in both).
+		var mine, children []kept
+		address := module
+		err := l.object(func(key []byte) error {
+			switch string(key) {
+			case "resources":
+				return f.nullOr(func() error {
+					if err := l.expect("a list"); err != nil {
+						return err
+					}
+					return l.array(func(int) error {
+						r, err := f.stateResource()
+						if err == nil && r != nil {
+							mine = append(mine, kept{res: r})
+						}
+						return err
+					})
+				})
+			case "child_modules":
+				return f.nullOr(func() error {
+					if err := l.expect("a list"); err != nil {
+						return err
+					}
+					return l.array(func(int) error {
+						if depth >= maxModuleDepth {
+							return l.value()
+						}
+						return f.module(&children, "", depth+1)
+					})
+				})
+			case "address":
+				if err := l.expect("a string"); err != nil {
+					return err
+				}
+				s, err := l.text()
+				address = s
+				return err
+			}
+			return l.value()
+		})
+		for _, k := range mine {
+			k.module = address
+			*into = append(*into, k)
+		}
+		*into = append(*into, children...)
+		return err
+	})
+}
+
+// header is what a resource object's members say, read in one pass: the fields that decide whether
+// it is kept, and the byte spans of the values a kept resource needs.
+type header struct {
+	mode, typ, address string
+	deposed            bool
+	hasChange          bool
+	spans              map[string][]byte // only for the members listed in wantSpans
+	change             map[string][]byte // the change object's members
+}
+
+// wantSpans are the members a kept resource is built from (everything Resource holds).
+var wantSpans = map[string]bool{"name": true, "index": true, "values": true, "module_address": true, "action_reason": true}
+
+func (f *fastDoc) resourceObject(change bool) (header, []byte, error) {
+	l := &f.l
+	var h header
+	if err := l.expect("an object"); err != nil {
+		return h, nil, err
+	}
+	l.ws()
+	start := l.i
+	err := l.object(func(key []byte) error {
+		switch string(key) {
+		case "mode":
+			if err := l.expect("a string"); err != nil {
+				return err
+			}
+			s, err := l.text()
+			h.mode = s
+			return err
+		case "type":
+			if err := l.expect("a string"); err != nil {
+				return err
+			}
+			s, err := l.text()
+			h.typ = s
+			return err
+		case "address", "name", "provider_name", "module_address", "action_reason", "previous_address":
+			if err := l.expect("a string", "null"); err != nil {
+				return err
+			}
+			if string(key) == "address" && l.kind() == "a string" {
+				s, err := l.text()
+				h.address = s
+				return err
+			}
+			return f.record(&h.spans, key)
+		case "index":
+			if l.kind() == "null" {
+				return l.value()
+			}
+			if err := l.expect("a number", "a string"); err != nil {
+				return err
+			}
+			return f.record(&h.spans, key)
+		case "deposed", "deposed_key":
+			if l.kind() == "a string" {
+				raw, _, err := l.str()
+				h.deposed = len(raw) > 0
+				return err
+			}
+			return l.value()
+		case "values":
+			if !change {
+				if err := l.expect("an object", "null"); err != nil {
+					return err
+				}
+			}
+			return f.record(&h.spans, key)
+		case "change":
+			if !change {
+				return l.value()
+			}
+			h.hasChange = true
+			return f.checkChange(&h)
+		}
+		return l.value()
+	})
+	return h, l.b[start:l.i], err
+}
+
+// record consumes a value, keeping its span when the member is one a resource is built from.
+func (f *fastDoc) record(into *map[string][]byte, key []byte) error {
+	l := &f.l
+	l.ws()
+	start := l.i
+	if err := l.value(); err != nil {
+		return err
+	}
+	if wantSpans[string(key)] {
+		if *into == nil {
+			*into = map[string][]byte{}
+		}
+		(*into)[string(key)] = l.b[start:l.i]
+	}
+	return nil
+}
+
+// checkChange validates the shape of a change object's members that karpgate reads and keeps
+// their spans.
+func (f *fastDoc) checkChange(h *header) error {
+	l := &f.l
+	if err := l.expect("an object"); err != nil {
+		return err
+	}
+	h.change = map[string][]byte{}
+	keepSpan := func(key []byte) error {
+		l.ws()
+		start := l.i
+		if err := l.value(); err != nil {
+			return err
+		}
+		h.change[string(key)] = l.b[start:l.i]
+		return nil
+	}
+	return l.object(func(key []byte) error {
+		switch string(key) {
+		case "actions":
+			if err := l.expect("a list"); err != nil {
+				return err
+			}
+			l.ws()
+			start := l.i
+			err := l.array(func(int) error {
+				if err := l.expect("a string"); err != nil {
+					return err
+				}
+				return l.value()
+			})
+			h.change["actions"] = l.b[start:l.i]
+			return err
+		case "before", "after":
+			if err := l.expect("an object", "null"); err != nil {
+				return err
+			}
+			return keepSpan(key)
+		case "after_unknown":
+			if k := l.kind(); k != "a boolean" && k != "null" {
+				if err := l.expect("an object"); err != nil {
+					return err
+				}
+			}
+			return keepSpan(key)
+		}
+		return l.value()
+	})
+}
+
+func (f *fastDoc) wanted(h header) bool { return f.keep == nil || f.keep(h.mode, h.typ) }
+
+// spanValue decodes a recorded span (absent: nil).
+func (f *fastDoc) spanValue(spans map[string][]byte, key, address string) (any, error) {
+	b, ok := spans[key]
+	if !ok {
+		return nil, nil
+	}
+	v, err := decodeAny(b)
+	if err != nil {
+		return nil, f.l.fail("%s.%s: %v", address, key, err)
+	}
+	return v, nil
+}
+
+func (f *fastDoc) spanString(spans map[string][]byte, key, address string) (string, error) {
+	v, err := f.spanValue(spans, key, address)
+	s, _ := v.(string)
+	return s, err
+}
+
+func (f *fastDoc) stateResource() (*tfjson.StateResource, error) {
+	h, _, err := f.resourceObject(false)
+	if err != nil || !f.wanted(h) || h.address == "" {
+		return nil, err
+	}
+	r := &tfjson.StateResource{Address: h.address, Mode: tfjson.ResourceMode(h.mode), Type: h.typ}
+	if h.deposed {
+		r.DeposedKey = "deposed"
+	}
+	if r.Name, err = f.spanString(h.spans, "name", h.address); err != nil {
+		return nil, err
+	}
+	if r.Index, err = f.spanValue(h.spans, "index", h.address); err != nil {
+		return nil, err
+	}
+	v, err := f.spanValue(h.spans, "values", h.address)
+	if err != nil {
+		return nil, err
+	}
+	r.AttributeValues, _ = v.(map[string]any)
+	return r, nil
+}
+
+func (f *fastDoc) change() error {
+	n := len(f.l.path)
+	h, _, err := f.resourceObject(true)
+	if err != nil {
+		return err
+	}
+	if h.address == "" {
+		return f.l.fail("resource_changes%s has no address", f.l.path[n-1])
+	}
+	if !h.hasChange {
+		return f.l.fail("resource_changes%s (%s) has no change", f.l.path[n-1], h.address)
+	}
+	if !f.wanted(h) {
+		return nil
+	}
+	rc := &tfjson.ResourceChange{Address: h.address, Mode: tfjson.ResourceMode(h.mode), Type: h.typ, Change: &tfjson.Change{}}
+	if h.deposed {
+		rc.DeposedKey = "deposed"
+	}
+	if rc.Name, err = f.spanString(h.spans, "name", h.address); err != nil {
+		return err
+	}
+	if rc.ModuleAddress, err = f.spanString(h.spans, "module_address", h.address); err != nil {
+		return err
+	}
+	reason, err := f.spanString(h.spans, "action_reason", h.address)
+	if err != nil {
+		return err
+	}
+	rc.ActionReason = tfjson.ActionReason(reason)
+	if rc.Index, err = f.spanValue(h.spans, "index", h.address); err != nil {
+		return err
+	}
+	actions, err := f.spanValue(h.change, "actions", h.address)
+	if err != nil {
+		return err
+	}
+	list, _ := actions.([]any)
+	for _, a := range list {
+		s, _ := a.(string)
+		rc.Change.Actions = append(rc.Change.Actions, tfjson.Action(s))
+	}
+	for _, m := range []struct {
+		key string
+		dst *any
+	}{{"before", &rc.Change.Before}, {"after", &rc.Change.After}, {"after_unknown", &rc.Change.AfterUnknown}} {
+		if *m.dst, err = f.spanValue(h.change, m.key, h.address+": change"); err != nil {
+			return err
+		}
+	}
+	f.changes = append(f.changes, rc)
+	return nil
+}
+
+// configuration keeps provider_config whole and, of the module tree, the kept resources, every
+// module call (source, expressions) and the outputs.
+func (f *fastDoc) configuration() error {
+	l := &f.l
+	return f.nullOr(func() error {
+		if err := l.expect("an object"); err != nil {
+			return err
+		}
+		cfg := &tfjson.Config{}
+		err := l.object(func(key []byte) error {
+			switch string(key) {
+			case "provider_config":
+				span, err := l.span()
+				if err != nil {
+					return err
+				}
+				if err := json.Unmarshal(span, &cfg.ProviderConfigs); err != nil {
+					return l.fail("%s", describeDecodeError(err))
+				}
+				return nil
+			case "root_module":
+				m, err := f.configModule(0)
+				cfg.RootModule = m
+				return err
+			}
+			return l.value()
+		})
+		f.config = cfg
+		return err
+	})
+}
+
+func (f *fastDoc) configModule(depth int) (*tfjson.ConfigModule, error) {
+	l := &f.l
+	if l.kind() == "null" {
+		return nil, l.value()
+	}
+	if err := l.expect("an object"); err != nil {
+		return nil, err
+	}
+	m := &tfjson.ConfigModule{}
+	err := l.object(func(key []byte) error {
+		switch string(key) {
+		case "resources":
+			return f.nullOr(func() error {
+				if err := l.expect("a list"); err != nil {
+					return err
+				}
+				return l.array(func(int) error {
+					h, span, err := f.resourceObject(false)
+					if err != nil || !f.wanted(h) {
+						return err
+					}
+					var cr tfjson.ConfigResource
+					if err := json.Unmarshal(span, &cr); err != nil {
+						return l.fail("%s", describeDecodeError(err))
+					}
+					m.Resources = append(m.Resources, &cr)
+					return nil
+				})
+			})
+		case "outputs":
+			span, err := l.span()
+			if err != nil {
+				return err
+			}
+			if err := json.Unmarshal(span, &m.Outputs); err != nil {
+				return l.fail("%s", describeDecodeError(err))
+			}
+			return nil
+		case "module_calls":
+			return f.nullOr(func() error {
+				if err := l.expect("an object"); err != nil {
+					return err
+				}
+				m.ModuleCalls = map[string]*tfjson.ModuleCall{}
+				return l.object(func(name []byte) error {
+					call, err := f.moduleCall(depth)
+					if call != nil {
+						m.ModuleCalls[string(name)] = call
+					}
+					return err
+				})
+			})
+		}
+		return l.value()
+	})
+	return m, err
+}
+
+func (f *fastDoc) moduleCall(depth int) (*tfjson.ModuleCall, error) {
+	l := &f.l
+	if err := l.expect("an object"); err != nil {
+		return nil, err
+	}
+	call := &tfjson.ModuleCall{}
+	err := l.object(func(key []byte) error {
+		switch string(key) {
+		case "source":
+			if err := l.expect("a string"); err != nil {
+				return err
+			}
+			s, err := l.text()
+			call.Source = s
+			return err
+		case "expressions":
+			span, err := l.span()
+			if err != nil {
+				return err
+			}
+			if err := json.Unmarshal(span, &call.Expressions); err != nil {
+				return l.fail("%s", describeDecodeError(err))
+			}
+			return nil
+		case "module":
+			if depth >= maxModuleDepth {
+				return l.value()
+			}
+			m, err := f.configModule(depth + 1)
+			call.Module = m
+			return err
+		}
+		return l.value()
+	})
+	return call, err
+}
+
+func (f *fastDoc) decodeVariables(span []byte) error {
+	var vars map[string]*struct {
+		Value any `json:"value"`
+	}
+	if err := json.Unmarshal(span, &vars); err != nil {
+		return f.l.fail("%s", describeDecodeError(err))
+	}
+	if len(vars) > 0 {
+		f.variables = map[string]any{}
+		for k, v := range vars {
+			if v != nil {
+				f.variables[k] = v.Value
+			}
+		}
+	}
+	return nil
+}
+
+// plan assembles the Plan exactly as index does for the full decode.
+func (f *fastDoc) plan(name string, b []byte) (*Plan, error) {
+	if f.formatVersion == nil {
+		return nil, inputErr(name, "no format_version: not the output of terraform show -json")
+	}
+	if err := checkFormatVersion(*f.formatVersion); err != nil {
+		return nil, inputErr(name, "%v", err)
+	}
+	p := &Plan{
+		Name:             name,
+		FormatVersion:    *f.formatVersion,
+		TerraformVersion: f.terraformVersion,
+		Resources:        map[string]*Resource{},
+		Raw:              b,
+		Variables:        f.variables,
+	}
+	switch {
+	case f.isPlan:
+		p.Kind = KindPlan
+	case f.hasValues || f.terraformVersion != "":
+		p.Kind = KindState
+	default:
+		return nil, inputErr(name, "neither a plan (planned_values, resource_changes) nor a state (values)")
+	}
+	doc := &document{FormatVersion: f.formatVersion, TerraformVersion: f.terraformVersion, ResourceChanges: f.changes, Configuration: f.config}
+	if err := p.indexKept(doc, f.state, f.prior, f.planned); err != nil {
+		return nil, inputErr(name, "%v", err)
+	}
+	return p, nil
+}
+
+// indexKept is index for resources already collected with their module paths.
+func (p *Plan) indexKept(doc *document, state, prior, planned []kept) error {
+	get := func(k kept) *Resource {
+		m := k.res
+		r := p.Resources[m.Address]
+		if r == nil {
+			r = &Resource{Address: m.Address, Module: k.module, Mode: string(m.Mode), Type: m.Type, Name: m.Name, Index: normIndex(m.Index)}
+			p.Resources[m.Address] = r
+		}
+		return r
+	}
+	for _, set := range [][]kept{state, prior} {
+		for _, k := range set {
+			if k.res.DeposedKey == "" {
+				get(k).Prior = k.res.AttributeValues
+			}
+		}
+	}
+	for _, k := range planned {
+		get(k).Planned = k.res.AttributeValues
+	}
+	if err := p.indexChanges(doc.ResourceChanges); err != nil {
+		return err
+	}
+	p.finishIndex(doc)
+	return nil
+}
+
+// checkShape rejects what is not a JSON object before any work, with the messages Parse gives.
+func checkShape(name string, b []byte) error {
+	l := lexer{b: b}
+	switch l.peek() {
+	case 0:
+		return inputErr(name, "empty input: expected the output of terraform show -json")
+	case '{':
+		return nil
+	}
+	return inputErr(name, "not a terraform show -json document: the top level is not a JSON object")
+}

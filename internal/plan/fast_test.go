@@ -1,0 +1,166 @@
+package plan_test
+
+import (
+	"bytes"
+	"errors"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+
+	"github.com/karpgate/karpgate/internal/plan"
+)
+
+// iamOnly keeps what karpgate's IAM model reads (the same set as facts.Relevant).
+func iamOnly(mode, typ string) bool {
+	switch typ {
+	case "aws_iam_role", "aws_iam_policy", "aws_iam_role_policy", "aws_iam_role_policy_attachment",
+		"aws_iam_policy_attachment", "aws_iam_role_policy_attachments_exclusive", "aws_eks_pod_identity_association":
+		return mode == "managed"
+	case "aws_iam_policy_document", "aws_region", "aws_caller_identity", "aws_partition":
+		return mode == "data"
+	}
+	return false
+}
+
+// everyPlan lists the testdata plans and, when ../shared is beside the checkout, the real plans of
+// the corpus (this test reads ../shared and skips those files when it is absent).
+func everyPlan(t *testing.T) []string {
+	t.Helper()
+	files, _ := filepath.Glob("../../testdata/plans/*/plan.json")
+	corpus, _ := filepath.Glob("../../../shared/corpus/real-plans/*.json")
+	if len(corpus) == 0 {
+		t.Log("../shared corpus not present: comparing testdata plans only")
+	}
+	return append(files, corpus...)
+}
+
+func readTranscoded(t *testing.T, path string) []byte {
+	t.Helper()
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := plan.Transcode(path, raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// TestParseFastKeepingEverythingEqualsParse: with no filter the single-pass parser builds the same
+// Plan as the plain full decode, for every plan we have.
+func TestParseFastKeepingEverythingEqualsParse(t *testing.T) {
+	for _, path := range everyPlan(t) {
+		t.Run(filepath.Base(filepath.Dir(path))+"/"+filepath.Base(path), func(t *testing.T) {
+			b := readTranscoded(t, path)
+			full, err := plan.ParseBytes(path, b)
+			if err != nil {
+				t.Fatal(err)
+			}
+			fast, err := plan.ParseBytesFast(path, b, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(full.Resources, fast.Resources); diff != "" {
+				t.Errorf("resources differ (-full +fast):\n%s", diff)
+			}
+			if diff := cmp.Diff(full.Addresses, fast.Addresses); diff != "" {
+				t.Errorf("addresses differ:\n%s", diff)
+			}
+			if full.Kind != fast.Kind || full.FormatVersion != fast.FormatVersion || full.TerraformVersion != fast.TerraformVersion {
+				t.Errorf("header differs: %s %s %s vs %s %s %s", full.Kind, full.FormatVersion, full.TerraformVersion, fast.Kind, fast.FormatVersion, fast.TerraformVersion)
+			}
+			if diff := cmp.Diff(full.Variables, fast.Variables); diff != "" {
+				t.Errorf("variables differ:\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestParseFastFilteredKeepsExactlyTheSelectedResources: with a filter, the kept resources are
+// identical to the full decode's, references between them resolve the same way, and nothing else
+// is materialized.
+func TestParseFastFilteredKeepsExactlyTheSelectedResources(t *testing.T) {
+	for _, path := range everyPlan(t) {
+		t.Run(filepath.Base(filepath.Dir(path))+"/"+filepath.Base(path), func(t *testing.T) {
+			b := readTranscoded(t, path)
+			full, err := plan.ParseBytes(path, b)
+			if err != nil {
+				t.Fatal(err)
+			}
+			fast, err := plan.ParseBytesFast(path, b, iamOnly)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := map[string]*plan.Resource{}
+			for a, r := range full.Resources {
+				if iamOnly(r.Mode, r.Type) {
+					want[a] = r
+				}
+			}
+			if diff := cmp.Diff(want, fast.Resources); diff != "" {
+				t.Errorf("kept resources differ (-full +fast):\n%s", diff)
+			}
+			for a := range want {
+				for _, attr := range []string{"role", "policy_arn", "policy", "role_arn", "roles", "source_policy_documents"} {
+					var got []string
+					for _, ref := range full.References(a, attr) {
+						if iamOnly(full.Resources[ref].Mode, full.Resources[ref].Type) {
+							got = append(got, ref)
+						}
+					}
+					if diff := cmp.Diff(got, fast.References(a, attr), cmpopts.EquateEmpty()); diff != "" {
+						t.Errorf("references of %s.%s differ (-full +fast):\n%s", a, attr, diff)
+					}
+				}
+			}
+		})
+	}
+}
+
+// TestParseFastRejectsWhatParseRejects drives the bad inputs through both parsers: each is an
+// input error for both.
+func TestParseFastRejectsWhatParseRejects(t *testing.T) {
+	files, _ := filepath.Glob("../../testdata/bad/*")
+	for _, f := range files {
+		if filepath.Ext(f) == ".md" {
+			continue
+		}
+		raw, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, errFull := plan.Parse(f, bytes.NewReader(raw), 0)
+		_, errFast := plan.ParseFast(f, bytes.NewReader(raw), 0, iamOnly)
+		if !errors.Is(errFull, plan.ErrInput) || !errors.Is(errFast, plan.ErrInput) {
+			t.Errorf("%s: full %v, fast %v; want input errors from both", f, errFull, errFast)
+		}
+	}
+}
+
+// TestParseFileRespectsTheSizeLimit reads from a real file (one buffer of the file's size) and
+// still enforces --max-plan-size exactly.
+func TestParseFileRespectsTheSizeLimit(t *testing.T) {
+	src := "../../testdata/plans/upstream-v1/plan.json"
+	fi, err := os.Stat(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		max    int64
+		wantOK bool
+	}{{fi.Size(), true}, {fi.Size() - 1, false}} {
+		f, err := os.Open(src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = plan.ParseFast(src, f, tc.max, iamOnly)
+		f.Close()
+		if (err == nil) != tc.wantOK {
+			t.Errorf("max %d of a %d-byte file: err %v", tc.max, fi.Size(), err)
+		}
+	}
+}
