@@ -64,6 +64,7 @@ type fastDoc struct {
 	changes          []*tfjson.ResourceChange
 	config           *tfjson.Config
 	variables        map[string]any
+	strs             map[string]string // interned modes and types
 }
 
 type kept struct {
@@ -208,17 +209,22 @@ func (f *fastDoc) module(into *[]kept, module string, depth int) error {
 }
 
 // header is what a resource object's members say, read in one pass: the fields that decide whether
-// it is kept, and the byte spans of the values a kept resource needs.
+// it is kept, and the byte spans of the values a kept resource needs. Nothing is allocated for a
+// resource that is not kept.
 type header struct {
-	mode, typ, address string
-	deposed            bool
-	hasChange          bool
-	spans              map[string][]byte // only for the members listed in wantSpans
-	change             map[string][]byte // the change object's members
+	mode, typ      string // interned
+	address        []byte // raw (unescaped only when kept)
+	addressEscaped bool
+	deposed        bool
+	hasChange      bool
+	name, index    []byte // spans
+	values         []byte
+	moduleAddress  []byte
+	actionReason   []byte
+	actions        []byte // change members
+	before, after  []byte
+	afterUnknown   []byte
 }
-
-// wantSpans are the members a kept resource is built from (everything Resource holds).
-var wantSpans = map[string]bool{"name": true, "index": true, "values": true, "module_address": true, "action_reason": true}
 
 func (f *fastDoc) resourceObject(change bool) (header, []byte, error) {
 	l := &f.l
@@ -234,34 +240,42 @@ func (f *fastDoc) resourceObject(change bool) (header, []byte, error) {
 			if err := l.expect("a string"); err != nil {
 				return err
 			}
-			s, err := l.text()
-			h.mode = s
+			raw, esc, err := l.str()
+			h.mode = f.intern(raw, esc)
 			return err
 		case "type":
 			if err := l.expect("a string"); err != nil {
 				return err
 			}
-			s, err := l.text()
-			h.typ = s
+			raw, esc, err := l.str()
+			h.typ = f.intern(raw, esc)
 			return err
-		case "address", "name", "provider_name", "module_address", "action_reason", "previous_address":
+		case "address":
 			if err := l.expect("a string", "null"); err != nil {
 				return err
 			}
-			if string(key) == "address" && l.kind() == "a string" {
-				s, err := l.text()
-				h.address = s
+			if l.kind() == "a string" {
+				raw, esc, err := l.str()
+				h.address, h.addressEscaped = raw, esc
 				return err
 			}
-			return f.record(&h.spans, key)
+			return l.value()
+		case "name":
+			return f.spanOf(&h.name, "a string", "null")
+		case "module_address":
+			return f.spanOf(&h.moduleAddress, "a string", "null")
+		case "action_reason":
+			return f.spanOf(&h.actionReason, "a string", "null")
+		case "provider_name", "previous_address":
+			if err := l.expect("a string", "null"); err != nil {
+				return err
+			}
+			return l.value()
 		case "index":
 			if l.kind() == "null" {
 				return l.value()
 			}
-			if err := l.expect("a number", "a string"); err != nil {
-				return err
-			}
-			return f.record(&h.spans, key)
+			return f.spanOf(&h.index, "a number", "a string")
 		case "deposed", "deposed_key":
 			if l.kind() == "a string" {
 				raw, _, err := l.str()
@@ -270,12 +284,10 @@ func (f *fastDoc) resourceObject(change bool) (header, []byte, error) {
 			}
 			return l.value()
 		case "values":
-			if !change {
-				if err := l.expect("an object", "null"); err != nil {
-					return err
-				}
+			if change {
+				return l.value()
 			}
-			return f.record(&h.spans, key)
+			return f.spanOf(&h.values, "an object", "null")
 		case "change":
 			if !change {
 				return l.value()
@@ -288,20 +300,39 @@ func (f *fastDoc) resourceObject(change bool) (header, []byte, error) {
 	return h, l.b[start:l.i], err
 }
 
-// record consumes a value, keeping its span when the member is one a resource is built from.
-func (f *fastDoc) record(into *map[string][]byte, key []byte) error {
+// intern returns a string for a short raw string (a mode or a type), allocating once per distinct
+// value in the document.
+func (f *fastDoc) intern(raw []byte, escaped bool) string {
+	if escaped {
+		s, err := unescape(raw)
+		if err != nil {
+			return string(raw)
+		}
+		return s
+	}
+	if s, ok := f.strs[string(raw)]; ok {
+		return s
+	}
+	if f.strs == nil {
+		f.strs = map[string]string{}
+	}
+	s := string(raw)
+	f.strs[s] = s
+	return s
+}
+
+// spanOf checks a member's kind and keeps its bytes.
+func (f *fastDoc) spanOf(dst *[]byte, kinds ...string) error {
 	l := &f.l
+	if err := l.expect(kinds...); err != nil {
+		return err
+	}
 	l.ws()
 	start := l.i
 	if err := l.value(); err != nil {
 		return err
 	}
-	if wantSpans[string(key)] {
-		if *into == nil {
-			*into = map[string][]byte{}
-		}
-		(*into)[string(key)] = l.b[start:l.i]
-	}
+	*dst = l.b[start:l.i]
 	return nil
 }
 
@@ -311,16 +342,6 @@ func (f *fastDoc) checkChange(h *header) error {
 	l := &f.l
 	if err := l.expect("an object"); err != nil {
 		return err
-	}
-	h.change = map[string][]byte{}
-	keepSpan := func(key []byte) error {
-		l.ws()
-		start := l.i
-		if err := l.value(); err != nil {
-			return err
-		}
-		h.change[string(key)] = l.b[start:l.i]
-		return nil
 	}
 	return l.object(func(key []byte) error {
 		switch string(key) {
@@ -336,20 +357,17 @@ func (f *fastDoc) checkChange(h *header) error {
 				}
 				return l.value()
 			})
-			h.change["actions"] = l.b[start:l.i]
+			h.actions = l.b[start:l.i]
 			return err
-		case "before", "after":
-			if err := l.expect("an object", "null"); err != nil {
-				return err
-			}
-			return keepSpan(key)
+		case "before":
+			return f.spanOf(&h.before, "an object", "null")
+		case "after":
+			return f.spanOf(&h.after, "an object", "null")
 		case "after_unknown":
-			if k := l.kind(); k != "a boolean" && k != "null" {
-				if err := l.expect("an object"); err != nil {
-					return err
-				}
+			if k := l.kind(); k == "a boolean" || k == "null" {
+				return f.spanOf(&h.afterUnknown, k)
 			}
-			return keepSpan(key)
+			return f.spanOf(&h.afterUnknown, "an object")
 		}
 		return l.value()
 	})
@@ -358,40 +376,49 @@ func (f *fastDoc) checkChange(h *header) error {
 func (f *fastDoc) wanted(h header) bool { return f.keep == nil || f.keep(h.mode, h.typ) }
 
 // spanValue decodes a recorded span (absent: nil).
-func (f *fastDoc) spanValue(spans map[string][]byte, key, address string) (any, error) {
-	b, ok := spans[key]
-	if !ok {
+func (f *fastDoc) spanValue(span []byte, what string) (any, error) {
+	if span == nil {
 		return nil, nil
 	}
-	v, err := decodeAny(b)
+	v, err := decodeAny(span)
 	if err != nil {
-		return nil, f.l.fail("%s.%s: %v", address, key, err)
+		return nil, f.l.fail("%s: %v", what, err)
 	}
 	return v, nil
 }
 
-func (f *fastDoc) spanString(spans map[string][]byte, key, address string) (string, error) {
-	v, err := f.spanValue(spans, key, address)
+func (f *fastDoc) spanString(span []byte, what string) (string, error) {
+	v, err := f.spanValue(span, what)
 	s, _ := v.(string)
 	return s, err
 }
 
+func (h header) addr() string {
+	if h.addressEscaped {
+		if s, err := unescape(h.address); err == nil {
+			return s
+		}
+	}
+	return string(h.address)
+}
+
 func (f *fastDoc) stateResource() (*tfjson.StateResource, error) {
 	h, _, err := f.resourceObject(false)
-	if err != nil || !f.wanted(h) || h.address == "" {
+	if err != nil || !f.wanted(h) || len(h.address) == 0 {
 		return nil, err
 	}
-	r := &tfjson.StateResource{Address: h.address, Mode: tfjson.ResourceMode(h.mode), Type: h.typ}
+	a := h.addr()
+	r := &tfjson.StateResource{Address: a, Mode: tfjson.ResourceMode(h.mode), Type: h.typ}
 	if h.deposed {
 		r.DeposedKey = "deposed"
 	}
-	if r.Name, err = f.spanString(h.spans, "name", h.address); err != nil {
+	if r.Name, err = f.spanString(h.name, a+".name"); err != nil {
 		return nil, err
 	}
-	if r.Index, err = f.spanValue(h.spans, "index", h.address); err != nil {
+	if r.Index, err = f.spanValue(h.index, a+".index"); err != nil {
 		return nil, err
 	}
-	v, err := f.spanValue(h.spans, "values", h.address)
+	v, err := f.spanValue(h.values, a+".values")
 	if err != nil {
 		return nil, err
 	}
@@ -405,49 +432,51 @@ func (f *fastDoc) change() error {
 	if err != nil {
 		return err
 	}
-	if h.address == "" {
+	if len(h.address) == 0 {
 		return f.l.fail("resource_changes%s has no address", f.l.path[n-1])
 	}
 	if !h.hasChange {
-		return f.l.fail("resource_changes%s (%s) has no change", f.l.path[n-1], h.address)
+		return f.l.fail("resource_changes%s (%s) has no change", f.l.path[n-1], h.addr())
 	}
 	if !f.wanted(h) {
 		return nil
 	}
-	rc := &tfjson.ResourceChange{Address: h.address, Mode: tfjson.ResourceMode(h.mode), Type: h.typ, Change: &tfjson.Change{}}
+	a := h.addr()
+	rc := &tfjson.ResourceChange{Address: a, Mode: tfjson.ResourceMode(h.mode), Type: h.typ, Change: &tfjson.Change{}}
 	if h.deposed {
 		rc.DeposedKey = "deposed"
 	}
-	if rc.Name, err = f.spanString(h.spans, "name", h.address); err != nil {
+	if rc.Name, err = f.spanString(h.name, a+".name"); err != nil {
 		return err
 	}
-	if rc.ModuleAddress, err = f.spanString(h.spans, "module_address", h.address); err != nil {
+	if rc.ModuleAddress, err = f.spanString(h.moduleAddress, a+".module_address"); err != nil {
 		return err
 	}
-	reason, err := f.spanString(h.spans, "action_reason", h.address)
+	reason, err := f.spanString(h.actionReason, a+".action_reason")
 	if err != nil {
 		return err
 	}
 	rc.ActionReason = tfjson.ActionReason(reason)
-	if rc.Index, err = f.spanValue(h.spans, "index", h.address); err != nil {
+	if rc.Index, err = f.spanValue(h.index, a+".index"); err != nil {
 		return err
 	}
-	actions, err := f.spanValue(h.change, "actions", h.address)
+	actions, err := f.spanValue(h.actions, a+".change.actions")
 	if err != nil {
 		return err
 	}
 	list, _ := actions.([]any)
-	for _, a := range list {
-		s, _ := a.(string)
+	for _, x := range list {
+		s, _ := x.(string)
 		rc.Change.Actions = append(rc.Change.Actions, tfjson.Action(s))
 	}
-	for _, m := range []struct {
-		key string
-		dst *any
-	}{{"before", &rc.Change.Before}, {"after", &rc.Change.After}, {"after_unknown", &rc.Change.AfterUnknown}} {
-		if *m.dst, err = f.spanValue(h.change, m.key, h.address+": change"); err != nil {
-			return err
-		}
+	if rc.Change.Before, err = f.spanValue(h.before, a+": change.before"); err != nil {
+		return err
+	}
+	if rc.Change.After, err = f.spanValue(h.after, a+": change.after"); err != nil {
+		return err
+	}
+	if rc.Change.AfterUnknown, err = f.spanValue(h.afterUnknown, a+": change.after_unknown"); err != nil {
+		return err
 	}
 	f.changes = append(f.changes, rc)
 	return nil

@@ -3,6 +3,8 @@ package plan_test
 import (
 	"bytes"
 	"errors"
+	"fmt"
+	"strings"
 	"os"
 	"path/filepath"
 	"testing"
@@ -161,6 +163,38 @@ func TestParseFileRespectsTheSizeLimit(t *testing.T) {
 		f.Close()
 		if (err == nil) != tc.wantOK {
 			t.Errorf("max %d of a %d-byte file: err %v", tc.max, fi.Size(), err)
+		}
+	}
+}
+
+// TestParseFastFindsDuplicateKeysInObjectsOfAnySize covers both duplicate detectors: the scan of a
+// small object's keys and the set a large object switches to, and their reuse across objects.
+func TestParseFastFindsDuplicateKeysInObjectsOfAnySize(t *testing.T) {
+	object := func(n int, dup bool) string {
+		var b bytes.Buffer
+		b.WriteString("{")
+		for i := 0; i < n; i++ {
+			if i > 0 {
+				b.WriteString(",")
+			}
+			fmt.Fprintf(&b, `"k%d":%d`, i, i)
+		}
+		if dup {
+			b.WriteString(`,"k0":1`)
+		}
+		b.WriteString("}")
+		return b.String()
+	}
+	for _, n := range []int{1, 10, 64, 65, 300} {
+		for _, dup := range []bool{false, true} {
+			doc := fmt.Sprintf(`{"format_version":"1.2","planned_values":{"root_module":{}},"variables":{"a":{"value":%s},"b":{"value":%s}}}`, object(n, false), object(n, dup))
+			_, err := plan.ParseBytesFast("dup.json", []byte(doc), iamOnly)
+			if dup != (err != nil) {
+				t.Errorf("%d keys, duplicate %v: err %v", n, dup, err)
+			}
+			if dup && err != nil && !strings.Contains(err.Error(), `duplicate key "k0"`) {
+				t.Errorf("%d keys: %v", n, err)
+			}
 		}
 	}
 }

@@ -17,6 +17,8 @@ type lexer struct {
 	i     int
 	depth int
 	path  []pathSeg // JSON path of the value being read, for errors (no allocation per member)
+	keys  [][][]byte            // per depth: the keys of the object being read
+	sets  []map[string]struct{} // per depth: a reused key set for large objects
 }
 
 // pathSeg is one step of a JSON path: an object key or an array index.
@@ -259,7 +261,7 @@ func unescape(raw []byte) (string, error) {
 }
 
 // smallObject is how many keys an object holds before duplicate detection switches to a map.
-const smallObject = 16
+const smallObject = 64
 
 // object reads an object at l.i, calling member for each key with l.i at the member's value;
 // member must consume the value. Duplicate keys are an error.
@@ -271,8 +273,13 @@ func (l *lexer) object(member func(key []byte) error) error {
 		return l.bad("nested more than %d levels deep (exceeded max depth)", MaxDepth)
 	}
 	l.i++
-	var small [smallObject][]byte
-	n := 0
+	// Keys seen so far, in scratch space reused by every object at this depth: no allocation
+	// per object. Large objects switch to a reused set.
+	for len(l.keys) <= l.depth {
+		l.keys = append(l.keys, nil)
+		l.sets = append(l.sets, nil)
+	}
+	keys := l.keys[l.depth][:0]
 	var seen map[string]struct{}
 	if l.peek() == '}' {
 		l.i++
@@ -299,22 +306,25 @@ func (l *lexer) object(member func(key []byte) error) error {
 			}
 			seen[string(key)] = struct{}{}
 		default:
-			for _, k := range small[:n] {
+			for _, k := range keys {
 				if bytes.Equal(k, key) {
 					return l.fail("duplicate key %q (JSON parsers disagree on which value counts)", key)
 				}
 			}
-			if n < smallObject {
-				small[n] = key
-				n++
-			} else {
-				seen = make(map[string]struct{}, 2*smallObject)
-				for _, k := range small[:n] {
+			keys = append(keys, key)
+			if len(keys) > smallObject {
+				seen = l.sets[l.depth]
+				if seen == nil {
+					seen = make(map[string]struct{}, 4*smallObject)
+					l.sets[l.depth] = seen
+				}
+				clear(seen)
+				for _, k := range keys {
 					seen[string(k)] = struct{}{}
 				}
-				seen[string(key)] = struct{}{}
 			}
 		}
+		l.keys[l.depth] = keys
 		if l.peek() != ':' {
 			return l.bad("expected ':' after object key")
 		}
