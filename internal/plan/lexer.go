@@ -16,7 +16,7 @@ type lexer struct {
 	b     []byte
 	i     int
 	depth int
-	path  []pathSeg // JSON path of the value being read, for errors (no allocation per member)
+	path  []pathSeg             // JSON path of the value being read, for errors (no allocation per member)
 	keys  [][][]byte            // per depth: the keys of the object being read
 	sets  []map[string]struct{} // per depth: a reused key set for large objects
 }
