@@ -5,7 +5,7 @@ VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo de
 LDFLAGS   := -X github.com/karpgate/karpgate/internal/cli.Version=$(VERSION)
 SAMPLE    := testdata/plans/eks-v20.24-v033/plan.json
 # Pinned tool versions, run through `go run` so a fresh machine needs nothing installed by hand.
-STATICCHECK := honnef.co/go/tools/cmd/staticcheck@2025.1.1
+STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.6.1
 GOVULNCHECK := golang.org/x/vuln/cmd/govulncheck@v1.1.4
 # Packages with real concurrency run under the race detector in `make test`.
 RACE_PKGS := ./internal/runtask/ ./internal/scan/
@@ -50,7 +50,7 @@ golden: ## rewrite golden files after a reviewed output change
 
 fuzz: ## run every fuzz target for FUZZTIME each (not part of make test)
 	@for spec in $$($(GO) test -list 'Fuzz.*' ./... 2>/dev/null | awk '/^Fuzz/ {print $$1} /^ok/ {print "pkg:" $$2}' | tac); do \
-	  case $$spec in pkg:*) pkg=$${spec#pkg:};; *) echo "== $$pkg $$spec"; $(GO) test -run '^$$' -fuzz "^$$spec$$" -fuzztime $(FUZZTIME) $$pkg || exit 1;; esac; \
+	  case $$spec in pkg:*) pkg=$${spec#pkg:};; *) echo "== $$pkg $$spec"; $(GO) test -run '^$$' -fuzz "^$$spec$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 5s $$pkg || exit 1;; esac; \
 	done
 
 clean: ## remove build outputs

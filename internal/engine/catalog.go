@@ -15,12 +15,6 @@ import (
 // conftestRule matches conftest's rule names: deny, violation and warn with optional suffixes.
 var conftestRule = regexp.MustCompile(`^(deny|violation|warn)(_[a-zA-Z0-9]+)*$`)
 
-// entry is one rule the query evaluates.
-type entry struct {
-	rule findings.Rule
-	ref  string // e.g. data.karpgate.rules.wildcard_action.deny or data.main.deny_x
-}
-
 // buildCatalog reads # METADATA for every native rule package (data.karpgate.rules.<name>.deny)
 // and every conftest rule of the given namespaces.
 func buildCatalog(c *ast.Compiler, namespaces []string) ([]findings.Rule, map[string]findings.Rule, error) {

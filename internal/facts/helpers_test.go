@@ -164,11 +164,6 @@ func (p *tplan) call(path, source string, args map[string][]string) *tplan {
 	return p
 }
 
-func (p *tplan) output(path, name string, refs ...string) *tplan {
-	p.mod(path).outputs[name] = map[string]any{"expression": map[string]any{"references": refs}}
-	return p
-}
-
 // provider sets the root aws provider's constant region.
 func (p *tplan) provider(region string) *tplan {
 	p.providers["aws"] = map[string]any{"name": "aws", "full_name": "registry.terraform.io/hashicorp/aws",

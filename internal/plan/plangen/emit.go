@@ -39,17 +39,6 @@ func (o obj) with(k string, v any) obj {
 	return append(out, kv{k, v})
 }
 
-// without returns a copy of o without the keys in drop.
-func (o obj) without(drop map[string]bool) obj {
-	out := make(obj, 0, len(o))
-	for _, e := range o {
-		if !drop[e.k] {
-			out = append(out, e)
-		}
-	}
-	return out
-}
-
 // raw is JSON text written as is (it must be compact and valid).
 type raw []byte
 
