@@ -582,12 +582,53 @@ _condition(c, subs, ctx) := {"state": "unknown", "reason": sprintf(
 	_some_state(subs, "unknown")
 }
 
+# A policy value the operator cannot read (a number out of range, a date that does not exist, a
+# malformed address) makes the condition unknown rather than false: false would silently drop a
+# Deny (failing open), and AWS itself refuses such a policy.
+_condition(c, subs, ctx) := {"state": "unknown", "reason": sprintf(
+	"%s %s has a value it cannot read (%s)",
+	[_operator(c), key_name(c.key), concat(", ", _unreadable(c, subs))],
+)} if {
+	_supported(_base(c))
+	_modelled(ctx, lower(c.key))
+	not _some_state(subs, "unknown")
+	count(_unreadable(c, subs)) > 0
+}
+
 _condition(c, subs, ctx) := {"state": state, "reason": _reason(c, ctx, pvs, state)} if {
 	_supported(_base(c))
 	_modelled(ctx, lower(c.key))
 	not _some_state(subs, "unknown")
+	count(_unreadable(c, subs)) == 0
 	pvs := [s | some s in subs; s.state == "ok"]
 	state := _holds_state(c, ctx, pvs)
+}
+
+_unreadable(c, subs) := [s.literal |
+	some s in subs
+	s.state == "ok"
+	not _readable(_base(c), s.literal)
+]
+
+_readable(base, lit) if {
+	startswith(base, "numeric")
+	_number(lit)
+}
+
+_readable(base, lit) if {
+	startswith(base, "date")
+	_date(lit)
+}
+
+_readable(base, lit) if {
+	base in {"ipaddress", "notipaddress"}
+	net.cidr_is_valid(_cidr(trim_space(lit)))
+}
+
+_readable(base, _) if {
+	not startswith(base, "numeric")
+	not startswith(base, "date")
+	not base in {"ipaddress", "notipaddress"}
 }
 
 # Condition values without policy variables are substituted once, by compile.
@@ -738,16 +779,53 @@ _arn_parts(s) := array.concat(array.slice(parts, 0, 5), [concat(":", array.slice
 	count(parts) >= 6
 }
 
-_number(s) := to_number(trim_space(s)) if regex.match(`^\s*[-+]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?\s*$`, s)
+# Numbers are read only when a float64 surely holds them (to_number fails on 1e999); anything
+# else is unreadable (see _unreadable).
+_number(s) := to_number(trim_space(s)) if regex.match(`^\s*[-+]?([0-9]{1,100}\.?[0-9]{0,100}|\.[0-9]{1,100})([eE][-+]?[0-9]{1,2})?\s*$`, s)
 
-# Dates: ISO 8601 date-times (RFC 3339), plain dates, or epoch seconds.
-_date(s) := to_number(trim_space(s)) * 1000000000 if regex.match(`^\s*[0-9]+\s*$`, s)
+# Dates: ISO 8601 date-times (RFC 3339), plain dates, or epoch seconds. Only dates that exist
+# reach the time builtins (they fail on month 13 or February 30).
+_date(s) := to_number(trim_space(s)) * 1000000000 if regex.match(`^\s*[0-9]{1,12}\s*$`, s)
 
-_date(s) := time.parse_rfc3339_ns(trim_space(s)) if {
-	regex.match(`^\s*[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?([Zz]|[-+][0-9]{2}:[0-9]{2})\s*$`, s)
+_date(s) := time.parse_rfc3339_ns(t) if {
+	t := trim_space(s)
+	regex.match(`^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt]([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]{1,9})?([Zz]|[-+]([01][0-9]|2[0-3]):[0-5][0-9])$`, t)
+	_real_day(substring(t, 0, 10))
 }
 
-_date(s) := time.parse_ns("2006-01-02", trim_space(s)) if regex.match(`^\s*[0-9]{4}-[0-9]{2}-[0-9]{2}\s*$`, s)
+_date(s) := time.parse_ns("2006-01-02", t) if {
+	t := trim_space(s)
+	regex.match(`^[0-9]{4}-[0-9]{2}-[0-9]{2}$`, t)
+	_real_day(t)
+}
+
+_real_day(ymd) if {
+	y := to_number(substring(ymd, 0, 4))
+	m := to_number(substring(ymd, 5, 2))
+	d := to_number(substring(ymd, 8, 2))
+	m >= 1
+	m <= 12
+	d >= 1
+	d <= _days_in_month(y, m)
+}
+
+_days_in_month(_, m) := 31 if m in {1, 3, 5, 7, 8, 10, 12}
+
+_days_in_month(_, m) := 30 if m in {4, 6, 9, 11}
+
+_days_in_month(y, 2) := 29 if {
+	y % 4 == 0
+	not _century_not_leap(y)
+}
+
+_days_in_month(y, 2) := 28 if {
+	not y % 4 == 0
+} else := 28 if _century_not_leap(y)
+
+_century_not_leap(y) if {
+	y % 100 == 0
+	not y % 400 == 0
+}
 
 _ip_in(cidr, ip) if {
 	block := _cidr(trim_space(cidr))
