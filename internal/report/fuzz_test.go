@@ -155,7 +155,7 @@ func FuzzWriters(f *testing.F) {
 // role sections to fit MaxMarkdown but writes every notice in full before them, so one long notice
 // (a huge source-index problem, say) overflows the comment. Set it to false once the writer bounds
 // notices too; the fuzz seeds with huge messages then hold the writer to the limit.
-const markdownNoticesUnbounded = true
+const markdownNoticesUnbounded = false
 
 // noticeBytes is an upper bound on what the notices add to the markdown (they grow when escaped).
 func noticeBytes(r findings.Result) int {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/karpgate/karpgate/internal/findings"
 )
@@ -11,6 +12,25 @@ import (
 // MaxMarkdown is the size a GitHub comment may have (65,536 characters); the markdown writer stays
 // below it and says when it truncated.
 const MaxMarkdown = 65000
+
+// Notices are bounded too, so that role sections always fit: at most maxMarkdownNotices of at most
+// maxMarkdownNotice bytes each.
+const (
+	maxMarkdownNotices = 10
+	maxMarkdownNotice  = 500
+)
+
+// clip shortens s to at most n bytes (on a rune boundary) and says so.
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	cut := n
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + " ...(shortened)"
+}
 
 // Markdown renders a pull-request comment: a summary table, one <details> per role, the fixing
 // statement of each finding.
@@ -27,8 +47,12 @@ func (Markdown) Write(w io.Writer, r findings.Result) error {
 	s := r.Summary
 	fmt.Fprintf(&b, "| errors | warnings | notes | suppressed | plans | rules |\n|---:|---:|---:|---:|---:|---:|\n| %d | %d | %d | %d | %d | %d |\n\n",
 		s.Errors, s.Warnings, s.Notes, s.Suppressed, len(r.Plans), len(r.Rules))
-	for _, n := range r.Notices {
-		fmt.Fprintf(&b, "> **Notice:** %s\n\n", escapeMD(n))
+	for i, n := range r.Notices {
+		if i == maxMarkdownNotices {
+			fmt.Fprintf(&b, "> _%d more notices left out; run karpgate with --format text for all._\n\n", len(r.Notices)-i)
+			break
+		}
+		fmt.Fprintf(&b, "> **Notice:** %s\n\n", escapeMD(clip(n, maxMarkdownNotice)))
 	}
 	var sections []string
 	for _, g := range groupByRole(r.Findings) {

@@ -256,3 +256,17 @@ func TestTextPassingOutputNeverSaysFail(t *testing.T) {
 		t.Errorf("passing text mentions fail:\n%s", buf.String())
 	}
 }
+
+func TestMarkdownBoundsNotices(t *testing.T) {
+	r := sample()
+	for i := 0; i < 50; i++ {
+		r.Notices = append(r.Notices, strings.Repeat("a very long notice ", 1000))
+	}
+	var buf bytes.Buffer
+	if err := (Markdown{}).Write(&buf, r); err != nil {
+		t.Fatal(err)
+	}
+	if buf.Len() > MaxMarkdown || !strings.Contains(buf.String(), "40 more notices left out") || !strings.Contains(buf.String(), "KARP001") {
+		t.Errorf("notices are not bounded (%d bytes) or crowd out the findings", buf.Len())
+	}
+}
