@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -268,5 +269,53 @@ func TestMarkdownBoundsNotices(t *testing.T) {
 	}
 	if buf.Len() > MaxMarkdown || !strings.Contains(buf.String(), "40 more notices left out") || !strings.Contains(buf.String(), "KARP001") {
 		t.Errorf("notices are not bounded (%d bytes) or crowd out the findings", buf.Len())
+	}
+}
+
+// TestSARIFStaysUnderGitHubsCompressedSizeLimit writes results whose messages do not compress and
+// checks the upload stays under 10 MB gzipped, keeping the errors and saying what was left out.
+func TestSARIFStaysUnderGitHubsCompressedSizeLimit(t *testing.T) {
+	r := sample()
+	base := r.Findings[0]
+	r.Findings = nil
+	seed := uint64(1)
+	noise := func(n int) string {
+		b := make([]byte, n)
+		for i := range b {
+			seed = seed*6364136223846793005 + 1442695040888963407
+			b[i] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"[seed>>58]
+		}
+		return string(b)
+	}
+	for i := 0; i < 9000; i++ {
+		f := base
+		f.Address = fmt.Sprintf("aws_iam_policy.p%d", i)
+		f.Message = noise(2000)
+		if i%3 == 0 {
+			f.Severity = findings.Warning
+		}
+		r.Findings = append(r.Findings, f)
+	}
+	var buf bytes.Buffer
+	if err := (SARIF{}).Write(&buf, r); err != nil {
+		t.Fatal(err)
+	}
+	if n := gzipSize(buf.Bytes()); n > MaxSARIFGzipBytes {
+		t.Fatalf("compressed SARIF is %d bytes", n)
+	}
+	var log sarifLog
+	if err := json.Unmarshal(buf.Bytes(), &log); err != nil {
+		t.Fatal(err)
+	}
+	res := log.Runs[0].Results
+	if len(res) == 0 || len(res) == len(r.Findings) {
+		t.Fatalf("%d of %d results kept", len(res), len(r.Findings))
+	}
+	if res[len(res)-1].Level != "error" && res[0].Level != "error" {
+		t.Errorf("the most severe results should be kept first")
+	}
+	notes := log.Runs[0].Invocations[0].Notifications
+	if len(notes) == 0 || !strings.Contains(notes[len(notes)-1].Message.Text, "compressed SARIF") {
+		t.Errorf("truncation not reported: %+v", notes)
 	}
 }

@@ -1,6 +1,8 @@
 package report
 
 import (
+	"bytes"
+	"compress/gzip"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -191,12 +193,15 @@ func (s SARIF) Write(w io.Writer, r findings.Result) error {
 	for _, n := range r.Notices {
 		notes = append(notes, sarifNotification{Level: "warning", Message: sarifText{Text: n}})
 	}
-	for i, f := range r.Findings {
-		if i >= MaxSARIFResults {
-			notes = append(notes, sarifNotification{Level: "warning", Message: sarifText{Text: fmt.Sprintf(
-				"%d results were left out: GitHub code scanning accepts at most %d results per run", len(r.Findings)-MaxSARIFResults, MaxSARIFResults)}})
-			break
-		}
+	// Past GitHub's limits, keep the most severe results (GitHub itself ranks by severity) and say
+	// what was left out, rather than write an upload GitHub rejects whole.
+	fs := r.Findings
+	if len(fs) > MaxSARIFResults {
+		fs = bySeverity(fs)[:MaxSARIFResults]
+		notes = append(notes, sarifNotification{Level: "warning", Message: sarifText{Text: fmt.Sprintf(
+			"%d results were left out: GitHub code scanning accepts at most %d results per run", len(r.Findings)-MaxSARIFResults, MaxSARIFResults)}})
+	}
+	for _, f := range fs {
 		idx, ok := ruleIndex[f.RuleID]
 		if !ok {
 			// A finding of a rule missing from the catalog would make GitHub reject the upload.
@@ -206,16 +211,62 @@ func (s SARIF) Write(w io.Writer, r findings.Result) error {
 		}
 		run.Results = append(run.Results, sarifResultOf(f, idx))
 	}
-	run.Invocations = []sarifInvocation{{ExecutionSuccessful: true, ExitCode: r.Summary.ExitCode, Notifications: notes}}
 	log := sarifLog{
 		Schema:  "https://json.schemastore.org/sarif-2.1.0.json",
 		Version: "2.1.0",
 		Runs:    []sarifRun{run},
 	}
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	enc.SetEscapeHTML(false)
-	return enc.Encode(log)
+	all := run.Results
+	for keep := len(all); ; {
+		log.Runs[0].Results = all[:keep]
+		log.Runs[0].Invocations = []sarifInvocation{{ExecutionSuccessful: true, ExitCode: r.Summary.ExitCode, Notifications: notes}}
+		var buf bytes.Buffer
+		enc := json.NewEncoder(&buf)
+		enc.SetIndent("", "  ")
+		enc.SetEscapeHTML(false)
+		if err := enc.Encode(log); err != nil {
+			return err
+		}
+		if keep == 0 || gzipSize(buf.Bytes()) <= MaxSARIFGzipBytes {
+			_, err := w.Write(buf.Bytes())
+			return err
+		}
+		// Too large compressed: keep the most severe results that fit.
+		if keep == len(all) {
+			all = sortResultsBySeverity(all)
+		}
+		keep = keep * 3 / 4
+		notes = append(notes[:len(notes):len(notes)], sarifNotification{Level: "warning", Message: sarifText{Text: fmt.Sprintf(
+			"results were left out to stay under GitHub's %d-byte limit for a compressed SARIF upload; %d of %d kept", MaxSARIFGzipBytes, keep, len(all))}})
+	}
+}
+
+// MaxSARIFGzipBytes is GitHub's limit on a gzip-compressed SARIF upload (10 MB).
+const MaxSARIFGzipBytes = 10 << 20
+
+func gzipSize(b []byte) int {
+	var c countWriter
+	zw := gzip.NewWriter(&c)
+	zw.Write(b)
+	zw.Close()
+	return c.n
+}
+
+type countWriter struct{ n int }
+
+func (c *countWriter) Write(p []byte) (int, error) { c.n += len(p); return len(p), nil }
+
+func bySeverity(fs []findings.Finding) []findings.Finding {
+	out := slices.Clone(fs)
+	slices.SortStableFunc(out, func(a, b findings.Finding) int { return int(b.Severity) - int(a.Severity) })
+	return out
+}
+
+func sortResultsBySeverity(rs []sarifResult) []sarifResult {
+	rank := map[string]int{"error": 0, "warning": 1, "note": 2}
+	out := slices.Clone(rs)
+	slices.SortStableFunc(out, func(a, b sarifResult) int { return rank[a.Level] - rank[b.Level] })
+	return out
 }
 
 func sarifRuleOf(rule findings.Rule) sarifRule {
