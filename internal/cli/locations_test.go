@@ -112,3 +112,78 @@ func blockPattern(addr string) *regexp.Regexp {
 	}
 	return regexp.MustCompile(`^resource\s+"` + regexp.QuoteMeta(parts[0]) + `"\s+"` + regexp.QuoteMeta(parts[1]) + `"`)
 }
+
+// TestFingerprintsSurviveUnrelatedEdits scans a scenario with its sources, inserts lines at the
+// top of main.tf, scans again, and requires the same fingerprints while the lines moved.
+func TestFingerprintsSurviveUnrelatedEdits(t *testing.T) {
+	src := "../../testdata/plans/careless-ec2-star"
+	dir := t.TempDir()
+	for _, f := range []string{"plan.json", "main.tf"} {
+		b, err := os.ReadFile(filepath.Join(src, f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, f), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	scanSARIF := func() (map[string]int, error) {
+		out := filepath.Join(t.TempDir(), "r.sarif")
+		code, _, stderr := run(t, "", "scan", "--source-dir", dir, "--repo-root", dir, "--format", "sarif="+out, filepath.Join(dir, "plan.json"))
+		if code > 1 {
+			t.Fatalf("exit %d: %s", code, stderr)
+		}
+		b, err := os.ReadFile(out)
+		if err != nil {
+			return nil, err
+		}
+		var log struct {
+			Runs []struct {
+				Results []struct {
+					PartialFingerprints map[string]string `json:"partialFingerprints"`
+					Locations           []struct {
+						PhysicalLocation struct {
+							Region struct {
+								StartLine int `json:"startLine"`
+							} `json:"region"`
+						} `json:"physicalLocation"`
+					} `json:"locations"`
+				} `json:"results"`
+			} `json:"runs"`
+		}
+		if err := json.Unmarshal(b, &log); err != nil {
+			return nil, err
+		}
+		fps := map[string]int{}
+		for _, r := range log.Runs[0].Results {
+			fps[r.PartialFingerprints["primaryLocationLineHash"]] = r.Locations[0].PhysicalLocation.Region.StartLine
+		}
+		return fps, nil
+	}
+	before, err := scanSARIF()
+	if err != nil || len(before) == 0 {
+		t.Fatalf("no results: %v", err)
+	}
+	tf := filepath.Join(dir, "main.tf")
+	b, _ := os.ReadFile(tf)
+	if err := os.WriteFile(tf, append([]byte("# a comment\n\nlocals {\n  unrelated = true\n}\n\n"), b...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	after, err := scanSARIF()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for fp, line := range before {
+		newLine, ok := after[fp]
+		if !ok {
+			t.Errorf("fingerprint %s disappeared after an unrelated edit", fp)
+			continue
+		}
+		if newLine != line+6 {
+			t.Errorf("fingerprint %s: line %d became %d, want %d", fp, line, newLine, line+6)
+		}
+	}
+	if len(after) != len(before) {
+		t.Errorf("%d results before, %d after", len(before), len(after))
+	}
+}
