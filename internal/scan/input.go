@@ -9,6 +9,66 @@ import (
 	"github.com/karpgate/karpgate/internal/facts"
 )
 
+// Terms of the keys of input.iam, shared by every conversion (strings are never mutated).
+var (
+	kAccount        = ast.InternedTerm("account")
+	kAccounts       = ast.InternedTerm("accounts")
+	kAction         = ast.InternedTerm("action")
+	kActions        = ast.InternedTerm("actions")
+	kAddress        = ast.InternedTerm("address")
+	kARN            = ast.InternedTerm("arn")
+	kAttribute      = ast.InternedTerm("attribute")
+	kBase           = ast.InternedTerm("base")
+	kBy             = ast.InternedTerm("by")
+	kCluster        = ast.InternedTerm("cluster")
+	kConditions     = ast.InternedTerm("conditions")
+	kContext        = ast.InternedTerm("context")
+	kDetected       = ast.InternedTerm("detected")
+	kDocument       = ast.InternedTerm("document")
+	kEffect         = ast.InternedTerm("effect")
+	kID             = ast.InternedTerm("id")
+	kIfExists       = ast.InternedTerm("if_exists")
+	kIndex          = ast.InternedTerm("index")
+	kKarpenter      = ast.InternedTerm("karpenter")
+	kKarpenterRoles = ast.InternedTerm("karpenter_roles")
+	kKey            = ast.InternedTerm("key")
+	kKind           = ast.InternedTerm("kind")
+	kMessage        = ast.InternedTerm("message")
+	kModule         = ast.InternedTerm("module")
+	kName           = ast.InternedTerm("name")
+	kNamePrefix     = ast.InternedTerm("name_prefix")
+	kNodeRoleARNs   = ast.InternedTerm("node_role_arns")
+	kNodeRoles      = ast.InternedTerm("node_roles")
+	kNotActions     = ast.InternedTerm("not_actions")
+	kNotPrincipals  = ast.InternedTerm("not_principals")
+	kNotResources   = ast.InternedTerm("not_resources")
+	kOperator       = ast.InternedTerm("operator")
+	kPartition      = ast.InternedTerm("partition")
+	kPartitions     = ast.InternedTerm("partitions")
+	kPath           = ast.InternedTerm("path")
+	kPolicies       = ast.InternedTerm("policies")
+	kPrincipals     = ast.InternedTerm("principals")
+	kProblems       = ast.InternedTerm("problems")
+	kQueueARNs      = ast.InternedTerm("queue_arns")
+	kR2             = ast.InternedTerm("r2")
+	kRegion         = ast.InternedTerm("region")
+	kRegions        = ast.InternedTerm("regions")
+	kResources      = ast.InternedTerm("resources")
+	kRoles          = ast.InternedTerm("roles")
+	kSet            = ast.InternedTerm("set")
+	kSid            = ast.InternedTerm("sid")
+	kSource         = ast.InternedTerm("source")
+	kSources        = ast.InternedTerm("sources")
+	kStatements     = ast.InternedTerm("statements")
+	kStatus         = ast.InternedTerm("status")
+	kTrust          = ast.InternedTerm("trust")
+	kUnknown        = ast.InternedTerm("unknown")
+	kValues         = ast.InternedTerm("values")
+	kVersion        = ast.InternedTerm("version")
+	kVia            = ast.InternedTerm("via")
+	kWritten        = ast.InternedTerm("written")
+)
+
 // iamValue converts input.iam to an OPA value field by field. The result is exactly what
 // json.Marshal of iam followed by util.UnmarshalJSON and ast.InterfaceToValue gives (the path
 // this replaces; input_test.go compares the two on every test plan): every field is present,
@@ -18,120 +78,121 @@ func iamValue(iam *facts.IAM) ast.Value {
 	if iam == nil {
 		return ast.NullValue
 	}
+	cv := &iamConv{}
 	roles := make([]*ast.Term, len(iam.Roles))
 	for i, r := range iam.Roles {
-		roles[i] = ast.NewTerm(roleValue(r))
+		roles[i] = ast.NewTerm(cv.roleValue(r))
 	}
 	nodes := make([]*ast.Term, len(iam.NodeRoles))
 	for i := range iam.NodeRoles {
 		n := &iam.NodeRoles[i]
 		nodes[i] = ast.ObjectTerm(
-			item("address", strTerm(n.Address)),
-			item("name", strPtrTerm(n.Name)),
-			item("arn", strPtrTerm(n.ARN)),
+			item(kAddress, cv.strTerm(n.Address)),
+			item(kName, cv.strPtrTerm(n.Name)),
+			item(kARN, cv.strPtrTerm(n.ARN)),
 		)
 	}
 	return ast.NewObject(
-		item("roles", arrayTerm(iam.Roles == nil, roles)),
-		item("karpenter_roles", ast.InternedTerm(iam.KarpenterRoles)),
-		item("node_roles", arrayTerm(iam.NodeRoles == nil, nodes)),
+		item(kRoles, cv.arrayTerm(iam.Roles == nil, roles)),
+		item(kKarpenterRoles, ast.InternedTerm(iam.KarpenterRoles)),
+		item(kNodeRoles, cv.arrayTerm(iam.NodeRoles == nil, nodes)),
 	)
 }
 
-func roleValue(r *facts.Role) ast.Value {
+func (cv *iamConv) roleValue(r *facts.Role) ast.Value {
 	if r == nil {
 		return ast.NullValue
 	}
 	policies := make([]*ast.Term, len(r.Policies))
 	for i, p := range r.Policies {
-		policies[i] = ast.NewTerm(policyEntryValue(p))
+		policies[i] = ast.NewTerm(cv.policyEntryValue(p))
 	}
 	return ast.NewObject(
-		item("address", strTerm(r.Address)),
-		item("module", strTerm(r.Module)),
-		item("name", strPtrTerm(r.Name)),
-		item("name_prefix", strPtrTerm(r.NamePrefix)),
-		item("arn", strPtrTerm(r.ARN)),
-		item("action", strTerm(r.Action)),
-		item("karpenter", ast.ObjectTerm(
-			item("detected", ast.InternedTerm(r.Karpenter.Detected)),
-			item("by", stringsTerm(r.Karpenter.By)),
+		item(kAddress, cv.strTerm(r.Address)),
+		item(kModule, cv.strTerm(r.Module)),
+		item(kName, cv.strPtrTerm(r.Name)),
+		item(kNamePrefix, cv.strPtrTerm(r.NamePrefix)),
+		item(kARN, cv.strPtrTerm(r.ARN)),
+		item(kAction, cv.strTerm(r.Action)),
+		item(kKarpenter, ast.ObjectTerm(
+			item(kDetected, ast.InternedTerm(r.Karpenter.Detected)),
+			item(kBy, cv.stringsTerm(r.Karpenter.By)),
 		)),
-		item("trust", ast.NewTerm(policyEntryValue(r.Trust))),
-		item("policies", arrayTerm(r.Policies == nil, policies)),
-		item("context", ast.NewTerm(contextValue(r.Context))),
+		item(kTrust, ast.NewTerm(cv.policyEntryValue(r.Trust))),
+		item(kPolicies, cv.arrayTerm(r.Policies == nil, policies)),
+		item(kContext, ast.NewTerm(cv.contextValue(r.Context))),
 	)
 }
 
-func policyEntryValue(p *facts.PolicyEntry) ast.Value {
+func (cv *iamConv) policyEntryValue(p *facts.PolicyEntry) ast.Value {
 	if p == nil {
 		return ast.NullValue
 	}
 	problems := make([]*ast.Term, len(p.Problems))
 	for i, pr := range p.Problems {
 		problems[i] = ast.ObjectTerm(
-			item("path", strTerm(pr.Path)),
-			item("message", strTerm(pr.Message)),
+			item(kPath, cv.strTerm(pr.Path)),
+			item(kMessage, cv.strTerm(pr.Message)),
 		)
 	}
 	return ast.NewObject(
-		item("address", strTerm(p.Address)),
-		item("attribute", strTerm(p.Attribute)),
-		item("kind", strTerm(p.Kind)),
-		item("via", strTerm(p.Via)),
-		item("arn", strPtrTerm(p.ARN)),
-		item("status", strTerm(p.Status)),
-		item("source", strTerm(p.Source)),
-		item("unknown", stringsTerm(p.Unknown)),
-		item("problems", arrayTerm(p.Problems == nil, problems)),
-		item("document", ast.NewTerm(documentValue(p.Document))),
+		item(kAddress, cv.strTerm(p.Address)),
+		item(kAttribute, cv.strTerm(p.Attribute)),
+		item(kKind, cv.strTerm(p.Kind)),
+		item(kVia, cv.strTerm(p.Via)),
+		item(kARN, cv.strPtrTerm(p.ARN)),
+		item(kStatus, cv.strTerm(p.Status)),
+		item(kSource, cv.strTerm(p.Source)),
+		item(kUnknown, cv.stringsTerm(p.Unknown)),
+		item(kProblems, cv.arrayTerm(p.Problems == nil, problems)),
+		item(kDocument, ast.NewTerm(cv.documentValue(p.Document))),
 	)
 }
 
-func documentValue(d *facts.Document) ast.Value {
+func (cv *iamConv) documentValue(d *facts.Document) ast.Value {
 	if d == nil {
 		return ast.NullValue
 	}
 	stmts := make([]*ast.Term, len(d.Statements))
 	for i := range d.Statements {
-		stmts[i] = ast.NewTerm(statementValue(&d.Statements[i]))
+		stmts[i] = ast.NewTerm(cv.statementValue(&d.Statements[i]))
 	}
 	return ast.NewObject(
-		item("version", strTerm(d.Version)),
-		item("id", strTerm(d.ID)),
-		item("statements", arrayTerm(d.Statements == nil, stmts)),
+		item(kVersion, cv.strTerm(d.Version)),
+		item(kID, cv.strTerm(d.ID)),
+		item(kStatements, cv.arrayTerm(d.Statements == nil, stmts)),
 	)
 }
 
-func statementValue(s *facts.Statement) ast.Value {
+func (cv *iamConv) statementValue(s *facts.Statement) ast.Value {
 	conds := make([]*ast.Term, len(s.Conditions))
 	for i := range s.Conditions {
 		c := &s.Conditions[i]
 		conds[i] = ast.ObjectTerm(
-			item("operator", strTerm(c.Operator)),
-			item("base", strTerm(c.Base)),
-			item("set", strTerm(c.Set)),
-			item("if_exists", ast.InternedTerm(c.IfExists)),
-			item("key", strTerm(c.Key)),
-			item("written", strTerm(c.Written)),
-			item("values", stringsTerm(c.Values)),
+			item(kOperator, cv.strTerm(c.Operator)),
+			item(kBase, cv.strTerm(c.Base)),
+			item(kSet, cv.strTerm(c.Set)),
+			item(kIfExists, ast.InternedTerm(c.IfExists)),
+			item(kKey, cv.strTerm(c.Key)),
+			item(kWritten, cv.strTerm(c.Written)),
+			item(kValues, cv.stringsTerm(c.Values)),
 		)
 	}
 	return ast.NewObject(
-		item("index", ast.InternedTerm(s.Index)),
-		item("sid", strTerm(s.Sid)),
-		item("effect", strTerm(s.Effect)),
-		item("actions", stringsTerm(s.Actions)),
-		item("not_actions", stringsTerm(s.NotActions)),
-		item("resources", stringsTerm(s.Resources)),
-		item("not_resources", stringsTerm(s.NotResources)),
-		item("principals", principalsTerm(s.Principals)),
-		item("not_principals", principalsTerm(s.NotPrincipals)),
-		item("conditions", arrayTerm(s.Conditions == nil, conds)),
+		item(kIndex, ast.InternedTerm(s.Index)),
+		item(kSid, cv.strTerm(s.Sid)),
+		item(kEffect, cv.strTerm(s.Effect)),
+		item(kActions, cv.stringsTerm(s.Actions)),
+		item(kNotActions, cv.stringsTerm(s.NotActions)),
+		item(kResources, cv.stringsTerm(s.Resources)),
+		item(kNotResources, cv.stringsTerm(s.NotResources)),
+		item(kPrincipals, cv.principalsTerm(s.Principals)),
+		item(kNotPrincipals, cv.principalsTerm(s.NotPrincipals)),
+		item(kConditions, cv.arrayTerm(s.Conditions == nil, conds)),
 	)
 }
 
-func contextValue(c *facts.Context) ast.Value {
+func (cv *iamConv) contextValue(c *facts.Context) ast.Value {
 	if c == nil {
 		return ast.NullValue
 	}
@@ -141,35 +202,35 @@ func contextValue(c *facts.Context) ast.Value {
 	} else {
 		o := ast.NewObjectWithCapacity(len(c.Sources))
 		for _, k := range sortedKeys(c.Sources) {
-			o.Insert(strTerm(k), strTerm(c.Sources[k]))
+			o.Insert(cv.strTerm(k), cv.strTerm(c.Sources[k]))
 		}
 		sources = ast.NewTerm(o)
 	}
 	return ast.NewObject(
-		item("region", strTerm(c.Region)),
-		item("account", strTerm(c.Account)),
-		item("partition", strTerm(c.Partition)),
-		item("cluster", strTerm(c.Cluster)),
-		item("regions", stringsTerm(c.Regions)),
-		item("accounts", stringsTerm(c.Accounts)),
-		item("partitions", stringsTerm(c.Partitions)),
-		item("r2", strTerm(c.R2)),
-		item("sources", sources),
-		item("node_role_arns", stringsTerm(c.NodeRoleARNs)),
-		item("queue_arns", stringsTerm(c.QueueARNs)),
+		item(kRegion, cv.strTerm(c.Region)),
+		item(kAccount, cv.strTerm(c.Account)),
+		item(kPartition, cv.strTerm(c.Partition)),
+		item(kCluster, cv.strTerm(c.Cluster)),
+		item(kRegions, cv.stringsTerm(c.Regions)),
+		item(kAccounts, cv.stringsTerm(c.Accounts)),
+		item(kPartitions, cv.stringsTerm(c.Partitions)),
+		item(kR2, cv.strTerm(c.R2)),
+		item(kSources, sources),
+		item(kNodeRoleARNs, cv.stringsTerm(c.NodeRoleARNs)),
+		item(kQueueARNs, cv.stringsTerm(c.QueueARNs)),
 	)
 }
 
 // principalsTerm converts a principal map. Keys are inserted in the order json.Marshal writes
 // them, so that if two keys become equal once made valid UTF-8 the later one wins, as it does
 // when the JSON is decoded.
-func principalsTerm(m map[string][]string) *ast.Term {
+func (cv *iamConv) principalsTerm(m map[string][]string) *ast.Term {
 	if m == nil {
 		return ast.InternedNullTerm
 	}
 	o := ast.NewObjectWithCapacity(len(m))
 	for _, k := range sortedKeys(m) {
-		o.Insert(strTerm(k), stringsTerm(m[k]))
+		o.Insert(cv.strTerm(k), cv.stringsTerm(m[k]))
 	}
 	return ast.NewTerm(o)
 }
@@ -183,36 +244,42 @@ func sortedKeys[V any](m map[string]V) []string {
 	return keys
 }
 
-func item(key string, v *ast.Term) [2]*ast.Term {
-	return [2]*ast.Term{ast.InternedTerm(key), v}
+// iamConv carves terms from chunks and shares the terms of repeated strings (actions,
+// statuses, addresses) within one conversion.
+type iamConv struct {
+	termAlloc
+}
+
+func item(key, v *ast.Term) [2]*ast.Term {
+	return [2]*ast.Term{key, v}
 }
 
 // strTerm is the term of a string as it reads after a JSON round trip.
-func strTerm(s string) *ast.Term {
-	return ast.InternedTerm(jsonString(s))
+func (cv *iamConv) strTerm(s string) *ast.Term {
+	return cv.sharedString(jsonString(s))
 }
 
-func strPtrTerm(s *string) *ast.Term {
+func (cv *iamConv) strPtrTerm(s *string) *ast.Term {
 	if s == nil {
 		return ast.InternedNullTerm
 	}
-	return strTerm(*s)
+	return cv.strTerm(*s)
 }
 
 // stringsTerm converts a string slice: null when nil.
-func stringsTerm(ss []string) *ast.Term {
+func (cv *iamConv) stringsTerm(ss []string) *ast.Term {
 	if ss == nil {
 		return ast.InternedNullTerm
 	}
 	terms := make([]*ast.Term, len(ss))
 	for i, s := range ss {
-		terms[i] = strTerm(s)
+		terms[i] = cv.strTerm(s)
 	}
 	return ast.ArrayTerm(terms...)
 }
 
 // arrayTerm is null when the Go slice was nil, else the array of terms.
-func arrayTerm(isNil bool, terms []*ast.Term) *ast.Term {
+func (cv *iamConv) arrayTerm(isNil bool, terms []*ast.Term) *ast.Term {
 	if isNil {
 		return ast.InternedNullTerm
 	}

@@ -59,45 +59,50 @@ func sameValue(a, b ast.Value) error {
 	if ast.Compare(a, b) != 0 {
 		return fmt.Errorf("ast.Compare: %.200v != %.200v", a, b)
 	}
-	return strictEqual("$", a, b)
+	if err := strictEqual(a, b); err != nil {
+		return fmt.Errorf("$%w", err)
+	}
+	return nil
 }
 
-func strictEqual(path string, a, b ast.Value) error {
+// strictEqual compares two values node by node. The path in an error is built on the way back
+// up, so deep documents cost nothing when they are equal.
+func strictEqual(a, b ast.Value) error {
 	switch x := a.(type) {
 	case ast.Null, ast.Boolean, ast.String:
 		if a != b {
-			return fmt.Errorf("%s: %v != %v", path, a, b)
+			return fmt.Errorf(": %v != %v", a, b)
 		}
 	case ast.Number:
 		if y, ok := b.(ast.Number); !ok || string(x) != string(y) {
-			return fmt.Errorf("%s: number %v != %v", path, a, b)
+			return fmt.Errorf(": number %v != %v", a, b)
 		}
 	case *ast.Array:
 		y, ok := b.(*ast.Array)
 		if !ok || x.Len() != y.Len() {
-			return fmt.Errorf("%s: array lengths differ", path)
+			return fmt.Errorf(": array lengths differ")
 		}
 		for i := range x.Len() {
-			if err := strictEqual(fmt.Sprintf("%s[%d]", path, i), x.Elem(i).Value, y.Elem(i).Value); err != nil {
-				return err
+			if err := strictEqual(x.Elem(i).Value, y.Elem(i).Value); err != nil {
+				return fmt.Errorf("[%d]%w", i, err)
 			}
 		}
 	case ast.Object:
 		y, ok := b.(ast.Object)
 		if !ok || x.Len() != y.Len() || len(x.Keys()) != len(y.Keys()) {
-			return fmt.Errorf("%s: object sizes differ", path)
+			return fmt.Errorf(": object sizes differ")
 		}
 		for _, k := range x.Keys() {
 			v := y.Get(k)
 			if v == nil {
-				return fmt.Errorf("%s: key %v missing", path, k)
+				return fmt.Errorf(": key %v missing", k)
 			}
-			if err := strictEqual(path+"."+k.String(), x.Get(k).Value, v.Value); err != nil {
-				return err
+			if err := strictEqual(x.Get(k).Value, v.Value); err != nil {
+				return fmt.Errorf(".%v%w", k, err)
 			}
 		}
 	default:
-		return fmt.Errorf("%s: unexpected %T", path, a)
+		return fmt.Errorf(": unexpected %T", a)
 	}
 	return nil
 }
@@ -272,4 +277,21 @@ func errorsAs(err error, target **plan.InputError) bool {
 		*target = ie
 	}
 	return ok
+}
+
+// TestSameValueIsStrict: the comparison the tests rely on sees what ast.Compare does not.
+func TestSameValueIsStrict(t *testing.T) {
+	one, oneDot := ast.Number("1"), ast.Number("1.0")
+	if ast.Compare(one, oneDot) != 0 || sameValue(one, oneDot) == nil {
+		t.Error("1 and 1.0: want Compare equal and sameValue different")
+	}
+	a := ast.NewObject(ast.Item(ast.StringTerm("k"), ast.NewTerm(one)))
+	b := ast.NewObject(ast.Item(ast.StringTerm("k"), ast.NewTerm(oneDot)))
+	if err := sameValue(ast.NewArray(ast.NewTerm(a)), ast.NewArray(ast.NewTerm(b))); err == nil || !strings.Contains(err.Error(), `$[0]."k": number`) {
+		t.Errorf("nested difference: got %v", err)
+	}
+	dup := ast.NewObject(ast.Item(ast.StringTerm("k"), ast.NewTerm(one)), ast.Item(ast.StringTerm("k"), ast.NewTerm(one)))
+	if sameValue(dup, a) == nil {
+		t.Error("an object with a repeated key compared equal to one without")
+	}
 }

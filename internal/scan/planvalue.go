@@ -4,9 +4,12 @@ import (
 	"errors"
 	"fmt"
 	"hash/maphash"
+	"runtime"
+	"sync"
 	"unicode"
 	"unicode/utf16"
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/open-policy-agent/opa/v1/ast"
 )
@@ -24,12 +27,32 @@ import (
 //     text that json.Valid accepts).
 //
 // Terms for strings that repeat (object keys above all: attribute names repeat millions of
-// times in a large plan) are shared within one decode. That is safe because a String term is
-// never mutated; containers are never shared.
+// times in a large plan) are shared within one decode, and every empty object and array is
+// OPA's own interned empty value (a third of the objects of a plan are empty). That is safe
+// because OPA never mutates a value it evaluates: its evaluator hands out the same interned
+// terms. Other containers are never shared.
+//
+// Large documents (a plan of 8 MB and more) are decoded a top-level member per goroutine when
+// there is more than one CPU: the three big sections of a plan then decode side by side.
 func planValue(data []byte) (ast.Value, error) {
-	d := &valueDecoder{data: data, seed: maphash.MakeSeed(), strs: new([internSlots]internSlot)}
+	if len(data) >= parallelMin && runtime.GOMAXPROCS(0) > 1 {
+		if v, ok, err := parallelValue(data, parallelMember); ok {
+			return v, err
+		}
+	}
+	return decodeSpan(data, 0)
+}
+
+// decodeSpan decodes the one value that data holds, nested depth containers deep.
+func decodeSpan(data []byte, depth int) (ast.Value, error) {
+	return new(valueDecoder).decode(data, depth)
+}
+
+// decode decodes the one value that data holds with d, whose tables may have been used before.
+func (d *valueDecoder) decode(data []byte, depth int) (ast.Value, error) {
+	d.data, d.pos = data, 0
 	d.skipSpace()
-	t, err := d.value(0)
+	t, err := d.value(depth)
 	if err != nil {
 		return nil, err
 	}
@@ -40,16 +63,160 @@ func planValue(data []byte) (ast.Value, error) {
 	return t.Value, nil
 }
 
+// parallelMin is the size from which planValue decodes the members of a top-level object
+// concurrently, and parallelMember the size of a member worth a goroutine. A plan's
+// resource_changes, planned_values and prior_state are about 45%, 25% and 30% of it.
+const parallelMin, parallelMember = 8 << 20, 1 << 20
+
+// parallelValue decodes a top-level object whose members of at least minMember bytes are
+// decoded in goroutines, one decoder each. ok is false when data is not an object of members as
+// expected; the caller then decodes it serially (which also reports the syntax error, if any).
+func parallelValue(data []byte, minMember int) (v ast.Value, ok bool, err error) {
+	type member struct {
+		key, val []byte
+		k, v     *ast.Term
+		err      error
+	}
+	var members []member
+	i := skipWS(data, 0)
+	if i >= len(data) || data[i] != '{' {
+		return nil, false, nil
+	}
+	i = skipWS(data, i+1)
+	for i < len(data) && data[i] != '}' {
+		ks := i
+		ke := skipValue(data, ks)
+		if ke < 0 || data[ks] != '"' {
+			return nil, false, nil
+		}
+		i = skipWS(data, ke)
+		if i >= len(data) || data[i] != ':' {
+			return nil, false, nil
+		}
+		vs := skipWS(data, i+1)
+		ve := skipValue(data, vs)
+		if ve < 0 {
+			return nil, false, nil
+		}
+		members = append(members, member{key: data[ks:ke], val: data[vs:ve]})
+		i = skipWS(data, ve)
+		if i < len(data) && data[i] == ',' {
+			i = skipWS(data, i+1)
+			if i >= len(data) || data[i] == '}' {
+				return nil, false, nil
+			}
+		} else if i >= len(data) || data[i] != '}' {
+			return nil, false, nil
+		}
+	}
+	if i >= len(data) || skipWS(data, i+1) != len(data) {
+		return nil, false, nil
+	}
+	small := &valueDecoder{} // keys, and the members too small for a goroutine
+	for j := range members {
+		m := &members[j]
+		small.data, small.pos = m.key, 0
+		if m.k, m.err = small.stringTerm(true); m.err != nil || small.pos != len(m.key) {
+			return nil, false, nil
+		}
+	}
+	var wg sync.WaitGroup
+	for j := range members {
+		m := &members[j]
+		if len(m.val) >= minMember {
+			wg.Go(func() {
+				var val ast.Value
+				if val, m.err = decodeSpan(m.val, 1); m.err == nil {
+					m.v = ast.NewTerm(val)
+				}
+			})
+		}
+	}
+	for j := range members {
+		if m := &members[j]; len(m.val) < minMember {
+			var val ast.Value
+			if val, m.err = small.decode(m.val, 1); m.err != nil {
+				break
+			}
+			m.v = ast.NewTerm(val)
+		}
+	}
+	wg.Wait()
+	pairs := make([][2]*ast.Term, len(members))
+	for j, m := range members {
+		if m.err != nil {
+			return nil, true, m.err
+		}
+		pairs[j] = [2]*ast.Term{m.k, m.v}
+	}
+	return ast.NewObject(dedupeKeys(pairs)...), true, nil
+}
+
+func skipWS(data []byte, i int) int {
+	for i < len(data) && (data[i] == ' ' || data[i] == '\t' || data[i] == '\n' || data[i] == '\r') {
+		i++
+	}
+	return i
+}
+
+// skipValue returns the end of the value that starts at i, matching brackets outside strings,
+// or -1. It does not validate what it skips: the decoder of the span does.
+func skipValue(data []byte, i int) int {
+	if i >= len(data) {
+		return -1
+	}
+	switch data[i] {
+	case '"':
+		for i++; i < len(data); i++ {
+			switch data[i] {
+			case '\\':
+				i++
+			case '"':
+				return i + 1
+			}
+		}
+		return -1
+	case '{', '[':
+		depth := 0
+		for ; i < len(data); i++ {
+			switch data[i] {
+			case '{', '[':
+				depth++
+			case '}', ']':
+				if depth--; depth == 0 {
+					return i + 1
+				}
+			case '"':
+				for i++; i < len(data) && data[i] != '"'; i++ {
+					if data[i] == '\\' {
+						i++
+					}
+				}
+			}
+		}
+		return -1
+	default: // a number or a literal
+		for ; i < len(data); i++ {
+			switch data[i] {
+			case ',', '}', ']', ' ', '\t', '\n', '\r':
+				return i
+			}
+		}
+		return i
+	}
+}
+
 const (
 	// maxValueDepth bounds nesting like encoding/json does (json.Valid rejects deeper text).
 	maxValueDepth = 10000
 	// internSlots is the size of the table of shared string terms (a power of two).
-	internSlots = 1 << 15
+	internSlots = 1 << 14
 	// maxInterned bounds the table of shared number terms.
 	maxInterned = 1 << 12
 	// maxInternedLen is the longest string value that is shared; keys are shared whatever their length.
 	maxInternedLen = 64
 	termChunk      = 1024
+	arenaChunk     = 64 << 10
 	sliceChunk     = 4096
 )
 
@@ -58,18 +225,28 @@ type internSlot struct {
 	term *ast.Term
 }
 
+// termAlloc hands out terms carved from chunks, and shares the terms of repeated strings.
+type termAlloc struct {
+	lastSlot uint32 // the slot of the last string shared
+	seed     maphash.Seed
+	strs     *[internSlots]internSlot // shared string terms (see shared)
+	terms    []ast.Term               // chunk new terms are carved from
+	arena    []byte                   // chunk string bytes are carved from (see str)
+}
+
 type valueDecoder struct {
+	termAlloc
 	data []byte
 	pos  int
 
-	seed  maphash.Seed
-	strs  *[internSlots]internSlot // shared string terms
-	nums  map[string]*ast.Term     // shared number terms
-	terms []ast.Term               // chunk new terms are carved from
-	elems []*ast.Term              // chunk array element slices are carved from
-	stack []*ast.Term              // elements of the arrays being read
-	pairs [][2]*ast.Term           // members of the objects being read
-	buf   []byte                   // scratch for unescaping
+	nums  map[string]*ast.Term // shared number terms
+	elems []*ast.Term          // chunk array element slices are carved from
+	stack []*ast.Term          // elements of the arrays being read
+	pairs [][2]*ast.Term       // members of the objects being read
+	slots []uint32             // the table slots of their keys
+	seen  *[internSlots]uint32 // see mayRepeat
+	stamp uint32
+	buf   []byte // scratch for unescaping
 }
 
 func (d *valueDecoder) syntaxErr(what string) error {
@@ -91,7 +268,7 @@ func (d *valueDecoder) skipSpace() {
 }
 
 // newTerm returns a term for v carved from a chunk: one allocation per termChunk terms.
-func (d *valueDecoder) newTerm(v ast.Value) *ast.Term {
+func (d *termAlloc) newTerm(v ast.Value) *ast.Term {
 	if len(d.terms) == 0 {
 		d.terms = make([]ast.Term, termChunk)
 	}
@@ -161,7 +338,7 @@ func (d *valueDecoder) object(depth int) (*ast.Term, error) {
 	d.skipSpace()
 	if d.pos < len(d.data) && d.data[d.pos] == '}' {
 		d.pos++
-		return d.newTerm(ast.NewObject()), nil
+		return ast.InternedEmptyObject, nil
 	}
 	for {
 		if d.pos >= len(d.data) || d.data[d.pos] != '"' {
@@ -171,6 +348,7 @@ func (d *valueDecoder) object(depth int) (*ast.Term, error) {
 		if err != nil {
 			return nil, err
 		}
+		slot := d.lastSlot // keys are always shared
 		d.skipSpace()
 		if d.pos >= len(d.data) || d.data[d.pos] != ':' {
 			return nil, d.syntaxErr("after object key")
@@ -182,6 +360,7 @@ func (d *valueDecoder) object(depth int) (*ast.Term, error) {
 			return nil, err
 		}
 		d.pairs = append(d.pairs, [2]*ast.Term{k, v})
+		d.slots = append(d.slots, slot)
 		d.skipSpace()
 		if d.pos < len(d.data) {
 			if c := d.data[d.pos]; c == ',' {
@@ -195,16 +374,40 @@ func (d *valueDecoder) object(depth int) (*ast.Term, error) {
 		}
 		return nil, d.syntaxErr("after object key:value pair")
 	}
-	pairs := dedupeKeys(d.pairs[base:])
+	pairs := d.pairs[base:]
+	if d.mayRepeat(d.slots[base:]) {
+		pairs = dedupeKeys(pairs)
+	}
 	obj := ast.NewObject(pairs...) // copies pairs
 	clear(d.pairs[base:])
-	d.pairs = d.pairs[:base]
+	d.pairs, d.slots = d.pairs[:base], d.slots[:base]
 	return d.newTerm(obj), nil
 }
 
+// mayRepeat reports whether two keys of one object went to the same slot of the table of shared
+// strings: only then can a key repeat, and dedupeKeys has a look. The check stamps each slot
+// with a number that is new for every object.
+func (d *valueDecoder) mayRepeat(slots []uint32) bool {
+	if len(slots) < 2 {
+		return false
+	}
+	if d.seen == nil {
+		d.seen = new([internSlots]uint32)
+	}
+	if d.stamp++; d.stamp == 0 {
+		clear(d.seen[:])
+		d.stamp = 1
+	}
+	for _, s := range slots {
+		if d.seen[s] == d.stamp {
+			return true
+		}
+		d.seen[s] = d.stamp
+	}
+	return false
+}
+
 // dedupeKeys drops all but the last member of each key, keeping the order of first appearance.
-// Keys are shared terms (or equal strings when the table is full), so a repeat is rare and cheap
-// to rule out.
 func dedupeKeys(pairs [][2]*ast.Term) [][2]*ast.Term {
 	n := len(pairs)
 	if n < 2 {
@@ -256,7 +459,7 @@ func (d *valueDecoder) array(depth int) (*ast.Term, error) {
 	d.skipSpace()
 	if d.pos < len(d.data) && d.data[d.pos] == ']' {
 		d.pos++
-		return d.newTerm(ast.NewArray()), nil
+		return ast.InternedEmptyArray, nil
 	}
 	for {
 		v, err := d.value(depth)
@@ -348,18 +551,58 @@ func plainUTF8(raw []byte) bool {
 // lookup costs one hash and one comparison, and the table never grows. Keys and short values
 // repeat so much in a plan (attribute names, types, providers, actions) that nearly every
 // lookup hits.
-func (d *valueDecoder) shared(s []byte, key bool) *ast.Term {
+func (d *termAlloc) shared(s []byte, key bool) *ast.Term {
 	if !key && len(s) > maxInternedLen {
-		return d.newTerm(ast.String(string(s)))
+		return d.newTerm(ast.String(d.str(s)))
 	}
-	slot := &d.strs[maphash.Bytes(d.seed, s)&(internSlots-1)]
+	if d.strs == nil {
+		d.seed, d.strs = maphash.MakeSeed(), new([internSlots]internSlot)
+	}
+	d.lastSlot = uint32(maphash.Bytes(d.seed, s) & (internSlots - 1))
+	slot := &d.strs[d.lastSlot]
 	if slot.term != nil && slot.s == string(s) {
 		return slot.term
 	}
-	str := string(s)
+	str := d.str(s)
 	t := d.newTerm(ast.String(str))
 	slot.s, slot.term = str, t
 	return t
+}
+
+// sharedString is shared for a string that is already a Go string: no copy.
+func (d *termAlloc) sharedString(s string) *ast.Term {
+	if len(s) > maxInternedLen {
+		return d.newTerm(ast.String(s))
+	}
+	if d.strs == nil {
+		d.seed, d.strs = maphash.MakeSeed(), new([internSlots]internSlot)
+	}
+	slot := &d.strs[maphash.String(d.seed, s)&(internSlots-1)]
+	if slot.term != nil && slot.s == s {
+		return slot.term
+	}
+	t := d.newTerm(ast.String(s))
+	slot.s, slot.term = s, t
+	return t
+}
+
+// str returns a copy of b as a string. Short strings are carved from a chunk of bytes that is
+// written once and never changed afterwards, which is what makes unsafe.String safe here: one
+// allocation per arenaChunk bytes instead of one per string.
+func (d *termAlloc) str(b []byte) string {
+	n := len(b)
+	if n == 0 {
+		return ""
+	}
+	if n > arenaChunk/8 {
+		return string(b)
+	}
+	if cap(d.arena)-len(d.arena) < n {
+		d.arena = make([]byte, 0, arenaChunk)
+	}
+	start := len(d.arena)
+	d.arena = append(d.arena, b...)
+	return unsafe.String(&d.arena[start], n)
 }
 
 func (d *valueDecoder) number() (*ast.Term, error) {

@@ -1,6 +1,7 @@
 package scan
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"os"
@@ -26,11 +27,22 @@ func utilValue(b []byte) (ast.Value, error) {
 }
 
 // checkPlanValue compares planValue with the reference on JSON text that json.Valid accepts:
-// equal values, or the same error.
+// equal values, or the same error. It checks the serial decoder, and the parallel one with a
+// goroutine for every member of a top-level object.
 func checkPlanValue(t testing.TB, b []byte) {
 	t.Helper()
 	want, werr := utilValue(b)
-	got, err := planValue(b)
+	got, err := decodeSpan(b, 0)
+	compareDecoded(t, got, err, want, werr)
+	if got, ok, err := parallelValue(b, 0); ok {
+		compareDecoded(t, got, err, want, werr)
+	} else if len(bytes.TrimSpace(b)) > 0 && bytes.TrimSpace(b)[0] == '{' {
+		t.Errorf("parallelValue did not take the object %.60q", b)
+	}
+}
+
+func compareDecoded(t testing.TB, got ast.Value, err error, want ast.Value, werr error) {
+	t.Helper()
 	switch {
 	case werr != nil && err != nil:
 		var ne *numberError
@@ -118,18 +130,42 @@ func TestPlanValueTricky(t *testing.T) {
 	}
 }
 
+// TestPlanValueCopies: the value does not alias the text it was decoded from.
+func TestPlanValueCopies(t *testing.T) {
+	b := []byte(`{"k":"short","long":"` + strings.Repeat("x", 9000) + `","esc":"a\"b","arr":["v",1.5,{"k":"v"}]}`)
+	want, err := utilValue(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := planValue(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range b {
+		b[i] = ' '
+	}
+	if err := sameValue(got, want); err != nil {
+		t.Error(err)
+	}
+}
+
 func TestPlanValueRejectsInvalid(t *testing.T) {
 	for _, s := range []string{
 		``, ` `, `{`, `}`, `[`, `[1,]`, `{"a":1,}`, `{"a"}`, `{"a":}`, `{a:1}`, `{"a":1 "b":2}`, `[1 2]`,
 		`01`, `-`, `1.`, `.5`, `1e`, `1e+`, `+1`, `0x1`, `NaN`, `Infinity`, `tru`, `nul`, `falsey`,
 		`"abc`, `"\x"`, `"\u12"`, `"\u12g4"`, "\"a\nb\"", "\"\x00\"", `"\'"`, `{} {}`, `1 2`, `[]]`,
-		nested("[", "]", 10001),
+		`{"a":1}}`, `{"a":[1}`, `{"a":{]}`, `{"a":[}]}`, `{"a":1 }x`, `{"a\":1}`, `{1:2}`, `{"a":"b" "c":1}`,
+		`{"a":tru}`, `{"a":1,"b"}`, `{"a":"\x"}`, `{"a":"` + "\x01" + `"}`,
+		nested("[", "]", 10001), `{"a":` + nested("[", "]", 10000) + `}`,
 	} {
 		if json.Valid([]byte(s)) {
 			t.Fatalf("%q is valid JSON", s)
 		}
 		if v, err := planValue([]byte(s)); err == nil {
 			t.Errorf("%.40q: no error, value %.40v", s, v)
+		}
+		if v, ok, err := parallelValue([]byte(s), 0); ok && err == nil {
+			t.Errorf("%.40q: parallelValue: no error, value %.40v", s, v)
 		}
 	}
 }
@@ -149,6 +185,9 @@ func FuzzPlanValue(f *testing.F) {
 		if !json.Valid(b) {
 			if _, err := planValue(b); err == nil {
 				t.Errorf("json.Valid rejects %q, planValue does not", b)
+			}
+			if _, ok, err := parallelValue(b, 0); ok && err == nil {
+				t.Errorf("json.Valid rejects %q, parallelValue does not", b)
 			}
 			return
 		}
