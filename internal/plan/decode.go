@@ -61,6 +61,30 @@ func ReadAll(name string, r io.Reader, max int64) ([]byte, error) {
 	return Transcode(name, raw)
 }
 
+// readText reads like ReadAll but leaves checking UTF-8 to the caller, whose own pass over the
+// text does it (the fast parser validates every string): a BOM is dropped and UTF-16 transcoded.
+func readText(name string, r io.Reader, max int64) ([]byte, error) {
+	if max <= 0 {
+		max = DefaultMaxSize
+	}
+	raw, err := readLimited(r, max)
+	if err != nil {
+		return nil, inputErr(name, "read: %v", err)
+	}
+	if int64(len(raw)) > max {
+		return nil, inputErr(name, "larger than the limit of %d bytes (--max-plan-size)", max)
+	}
+	switch {
+	case bytes.HasPrefix(raw, []byte{0xEF, 0xBB, 0xBF}):
+		return raw[3:], nil
+	case bytes.HasPrefix(raw, []byte{0xFF, 0xFE}):
+		return fromUTF16(name, raw[2:], false)
+	case bytes.HasPrefix(raw, []byte{0xFE, 0xFF}):
+		return fromUTF16(name, raw[2:], true)
+	}
+	return raw, nil
+}
+
 // Transcode turns raw bytes into UTF-8 JSON text, handling BOMs as ReadAll describes.
 func Transcode(name string, raw []byte) ([]byte, error) {
 	switch {

@@ -97,10 +97,16 @@ func TestParseFastFilteredKeepsExactlyTheSelectedResources(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			// With a filter the fast parser leaves out the planned and prior values of resources
+			// whose change has an "after" (every reader uses "after" first); all else is equal.
 			want := map[string]*plan.Resource{}
 			for a, r := range full.Resources {
 				if iamOnly(r.Mode, r.Type) {
-					want[a] = r
+					c := *r
+					if c.After != nil {
+						c.Planned, c.Prior = nil, nil
+					}
+					want[a] = &c
 				}
 			}
 			if diff := cmp.Diff(want, fast.Resources); diff != "" {

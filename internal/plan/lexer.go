@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
+	"unicode/utf8"
 )
 
 // lexer is a validating, non-allocating JSON reader over a whole document. It checks the full
@@ -43,6 +44,7 @@ type lexError struct {
 	path   string
 	msg    string
 	syntax bool // not JSON at all, as opposed to JSON of the wrong shape
+	utf8   bool // not UTF-8 text
 }
 
 func (e *lexError) Error() string { return e.msg }
@@ -216,6 +218,12 @@ func (l *lexer) str() (raw []byte, escaped bool, err error) {
 			default:
 				return nil, false, l.bad("invalid escape \\%c in string", l.b[l.i+1])
 			}
+		case c >= utf8.RuneSelf:
+			r, size := utf8.DecodeRune(l.b[l.i:])
+			if r == utf8.RuneError && size <= 1 {
+				return nil, false, &lexError{off: l.i, path: l.pathString(), msg: "not valid UTF-8", utf8: true}
+			}
+			l.i += size
 		default:
 			return nil, false, l.bad("invalid control character %#02x in string", c)
 		}
@@ -229,6 +237,9 @@ var strSpecial = func() (t [256]bool) {
 		t[c] = true
 	}
 	t['"'], t['\\'] = true, true
+	for c := utf8.RuneSelf; c < 256; c++ {
+		t[c] = true // validated as UTF-8 one rune at a time
+	}
 	return t
 }()
 
