@@ -48,15 +48,9 @@ func inputErr(file, format string, args ...any) error {
 // a UTF-8 BOM is dropped, UTF-16 with a BOM is transcoded, and anything that is not valid UTF-8
 // afterwards is an input error.
 func ReadAll(name string, r io.Reader, max int64) ([]byte, error) {
-	if max <= 0 {
-		max = DefaultMaxSize
-	}
-	raw, err := readLimited(r, max)
+	raw, err := readBounded(name, r, max)
 	if err != nil {
-		return nil, inputErr(name, "read: %v", err)
-	}
-	if int64(len(raw)) > max {
-		return nil, inputErr(name, "larger than the limit of %d bytes (--max-plan-size)", max)
+		return nil, err
 	}
 	return Transcode(name, raw)
 }
@@ -64,6 +58,16 @@ func ReadAll(name string, r io.Reader, max int64) ([]byte, error) {
 // readText reads like ReadAll but leaves checking UTF-8 to the caller, whose own pass over the
 // text does it (the fast parser validates every string): a BOM is dropped and UTF-16 transcoded.
 func readText(name string, r io.Reader, max int64) ([]byte, error) {
+	raw, err := readBounded(name, r, max)
+	if err != nil {
+		return nil, err
+	}
+	b, _, err := stripBOM(name, raw)
+	return b, err
+}
+
+// readBounded reads at most max bytes (<= 0: DefaultMaxSize); more is an input error.
+func readBounded(name string, r io.Reader, max int64) ([]byte, error) {
 	if max <= 0 {
 		max = DefaultMaxSize
 	}
@@ -74,31 +78,35 @@ func readText(name string, r io.Reader, max int64) ([]byte, error) {
 	if int64(len(raw)) > max {
 		return nil, inputErr(name, "larger than the limit of %d bytes (--max-plan-size)", max)
 	}
+	return raw, nil
+}
+
+// stripBOM drops a UTF-8 byte order mark and transcodes UTF-16 with one; transcoded reports
+// whether the result came from UTF-16 (and so is valid UTF-8 already).
+func stripBOM(name string, raw []byte) (b []byte, transcoded bool, err error) {
 	switch {
 	case bytes.HasPrefix(raw, []byte{0xEF, 0xBB, 0xBF}):
-		return raw[3:], nil
+		return raw[3:], false, nil
 	case bytes.HasPrefix(raw, []byte{0xFF, 0xFE}):
-		return fromUTF16(name, raw[2:], false)
+		b, err := fromUTF16(name, raw[2:], false)
+		return b, true, err
 	case bytes.HasPrefix(raw, []byte{0xFE, 0xFF}):
-		return fromUTF16(name, raw[2:], true)
+		b, err := fromUTF16(name, raw[2:], true)
+		return b, true, err
 	}
-	return raw, nil
+	return raw, false, nil
 }
 
 // Transcode turns raw bytes into UTF-8 JSON text, handling BOMs as ReadAll describes.
 func Transcode(name string, raw []byte) ([]byte, error) {
-	switch {
-	case bytes.HasPrefix(raw, []byte{0xEF, 0xBB, 0xBF}):
-		raw = raw[3:]
-	case bytes.HasPrefix(raw, []byte{0xFF, 0xFE}):
-		return fromUTF16(name, raw[2:], false)
-	case bytes.HasPrefix(raw, []byte{0xFE, 0xFF}):
-		return fromUTF16(name, raw[2:], true)
+	b, transcoded, err := stripBOM(name, raw)
+	if err != nil || transcoded {
+		return b, err
 	}
-	if i := invalidUTF8(raw); i >= 0 {
+	if i := invalidUTF8(b); i >= 0 {
 		return nil, inputErr(name, "not valid UTF-8 at byte %d (UTF-16 needs a byte order mark)", i)
 	}
-	return raw, nil
+	return b, nil
 }
 
 func invalidUTF8(b []byte) int {
