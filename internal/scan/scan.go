@@ -208,18 +208,11 @@ func buildInput(p *plan.Plan, iam *facts.IAM, run Run, withPlan bool) (ast.Value
 	return ast.NewObject(doc...), nil
 }
 
+// pathErr drops the operation and path os.Open puts in its error: the caller names the file.
 func pathErr(err error) string {
 	var pe *os.PathError
-	if ok := asPathError(err, &pe); ok {
+	if errors.As(err, &pe) {
 		return pe.Err.Error()
 	}
 	return err.Error()
-}
-
-func asPathError(err error, target **os.PathError) bool {
-	pe, ok := err.(*os.PathError)
-	if ok {
-		*target = pe
-	}
-	return ok
 }
