@@ -4,11 +4,20 @@
 #   What the request-based rules (KARP001, KARP002, KARP004, KARP011, KARP012, KARP014, KARP020)
 #   share: a role's effective statements and open parts, statement references and labels, the
 #   error AWS would return, and fix statements rendered as HCL and JSON. Functions take the role
-#   (an element of input.iam.roles) as an argument and never read input.
+#   (an element of input.iam.roles) as an argument and never read input; roles, the one rule that
+#   does, selects the Karpenter roles every rule iterates over.
 package karpgate.lib.karpenter
 
 import data.karpgate.lib.iam
 import data.karpgate.lib.requests
+
+# roles are the Karpenter controller roles of input.iam.roles, by address. Rules iterate over
+# them, not over input.iam.roles: a large plan has thousands of roles, and this walks them once per
+# evaluation (OPA keeps a rule's value for the query) instead of once per rule body.
+roles[role.address] := role if {
+	some role in input.iam.roles
+	is_karpenter_role(role)
+}
 
 # is_karpenter_role is true for roles detected as Karpenter controller roles (RULES.md section 2).
 is_karpenter_role(role) if object.get(role, ["karpenter", "detected"], false) == true

@@ -23,8 +23,7 @@ import data.karpgate.lib.requests
 #     it). For a must_deny request, narrow the statement the message names (its Resource or its
 #     conditions) or add a Deny for that request.
 deny contains finding if {
-	some role in input.iam.roles
-	karpenter.is_karpenter_role(role)
+	some role in karpenter.roles
 	some v in verdicts[role.address]
 	not v.open
 	_violates(v)
@@ -42,8 +41,7 @@ verdicts[role.address] := [object.union(v, {"kind": kind}) |
 	some r in _configured(kind)
 	v := requests.evaluate(karpenter.statements(role), karpenter.open_parts(role), {"requests": [_request(r)]})
 ] if {
-	some role in input.iam.roles
-	karpenter.is_karpenter_role(role)
+	some role in karpenter.roles
 }
 
 # Only data.karpgate.config is read: data.karpgate as a whole includes the rules.

@@ -66,8 +66,7 @@ import data.karpgate.lib.requests
 #       }
 #     }
 deny contains finding if {
-	some role in input.iam.roles
-	karpenter.is_karpenter_role(role)
+	some role in karpenter.roles
 	v := verdicts[role.address]
 	not v.open
 	v.decision != "allowed"
@@ -85,8 +84,7 @@ deny contains finding if {
 
 # verdicts holds the T(R) evaluation of every Karpenter role, by role address.
 verdicts[role.address] := karpenter.evaluate(role, requests.tagging(karpenter.role_context(role))) if {
-	some role in input.iam.roles
-	karpenter.is_karpenter_role(role)
+	some role in karpenter.roles
 }
 
 # open lists the roles whose verdict the plan cannot settle (reported by KARP020).

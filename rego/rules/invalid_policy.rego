@@ -1,5 +1,7 @@
 package karpgate.rules.invalid_policy
 
+import data.karpgate.lib.karpenter
+
 # METADATA
 # title: Policy is not a valid IAM policy document
 # description: >-
@@ -17,8 +19,7 @@ package karpgate.rules.invalid_policy
 #     Fix the policy text at the JSON path named in the message. Prefer building policies with
 #     data "aws_iam_policy_document" or jsonencode(), which always produce valid JSON.
 deny contains finding if {
-	some role in input.iam.roles
-	role.karpenter.detected
+	some role in karpenter.roles
 	some policy in _entries(role)
 	policy.status == "invalid"
 	some problem in policy.problems

@@ -37,8 +37,7 @@ import data.karpgate.lib.requests
 #       "Resource": "arn:aws:iam::<account>:instance-profile/*"
 #     }
 deny contains finding if {
-	some role in input.iam.roles
-	karpenter.is_karpenter_role(role)
+	some role in karpenter.roles
 	vs := verdicts[role.address]
 	failing := [v | some v in vs; v.decision != "allowed"; not v.open]
 	count(failing) > 0
@@ -56,8 +55,7 @@ deny contains finding if {
 
 # verdicts holds, by role address, the evaluation of every call of K (without T(R)).
 verdicts[role.address] := requests.evaluate_all(karpenter.statements(role), karpenter.open_parts(role), requests.calls(karpenter.role_context(role))) if {
-	some role in input.iam.roles
-	karpenter.is_karpenter_role(role)
+	some role in karpenter.roles
 }
 
 open contains {

@@ -1,5 +1,7 @@
 package karpgate.rules.no_karpenter_role
 
+import data.karpgate.lib.karpenter
+
 # METADATA
 # title: No Karpenter controller role found
 # description: >-
@@ -29,8 +31,7 @@ deny contains finding if {
 }
 
 _any_karpenter if {
-	some role in input.iam.roles
-	role.karpenter.detected
+	some role in karpenter.roles
 }
 
 _first_roles := [role.address |

@@ -38,8 +38,7 @@ import data.karpgate.lib.requests
 #       "Condition": {"StringEquals": {"iam:PassedToService": "ec2.amazonaws.com"}}
 #     }
 deny contains finding if {
-	some role in input.iam.roles
-	karpenter.is_karpenter_role(role)
+	some role in karpenter.roles
 	v := verdicts[role.address]
 	v.decision == "allowed"
 	some s in karpenter.granting(v.result)
@@ -58,8 +57,7 @@ deny contains finding if {
 }
 
 verdicts[role.address] := karpenter.evaluate(role, requests.over_reach(karpenter.role_context(role), "pass_foreign_role")) if {
-	some role in input.iam.roles
-	karpenter.is_karpenter_role(role)
+	some role in karpenter.roles
 }
 
 open contains {

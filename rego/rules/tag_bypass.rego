@@ -39,8 +39,7 @@ import data.karpgate.lib.requests
 #       "StringLike": {"aws:ResourceTag/karpenter.sh/nodepool": "*"}
 #     }
 deny contains finding if {
-	some role in input.iam.roles
-	karpenter.is_karpenter_role(role)
+	some role in karpenter.roles
 	v := verdicts[role.address]
 	v.decision == "allowed"
 	some s in karpenter.granting(v.result)
@@ -71,8 +70,7 @@ deny contains finding if {
 
 # verdicts holds the foreign-instance tagging request of every Karpenter role, by role address.
 verdicts[role.address] := karpenter.evaluate(role, requests.over_reach(karpenter.role_context(role), "tag_foreign_instance")) if {
-	some role in input.iam.roles
-	karpenter.is_karpenter_role(role)
+	some role in karpenter.roles
 }
 
 open contains {

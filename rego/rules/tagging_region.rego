@@ -32,8 +32,7 @@ import data.karpgate.lib.requests
 #
 #     Alternatively add "Condition": {"StringEquals": {"aws:RequestedRegion": "<region>"}} to it.
 deny contains finding if {
-	some role in input.iam.roles
-	karpenter.is_karpenter_role(role)
+	some role in karpenter.roles
 	v := verdicts[role.address]
 	v.here.decision == "allowed"
 	v.there.decision == "allowed"
@@ -61,8 +60,7 @@ verdicts[role.address] := {
 	"here": karpenter.evaluate(role, requests.tagging(ctx)),
 	"there": karpenter.evaluate(role, requests.tagging_other_region(ctx)),
 } if {
-	some role in input.iam.roles
-	karpenter.is_karpenter_role(role)
+	some role in karpenter.roles
 	ctx := karpenter.role_context(role)
 }
 

@@ -1,5 +1,7 @@
 package karpgate.rules.trust_policy
 
+import data.karpgate.lib.karpenter
+
 # METADATA
 # title: Trust policy lets anyone assume the Karpenter role
 # description: >-
@@ -23,8 +25,7 @@ package karpgate.rules.trust_policy
 #     and `StringEquals` on `<issuer>:sub` = `system:serviceaccount:kube-system:karpenter` (your
 #     namespace and service account) and `<issuer>:aud` = `sts.amazonaws.com`.
 deny contains finding if {
-	some role in input.iam.roles
-	role.karpenter.detected
+	some role in karpenter.roles
 	some statement in object.get(role, ["trust", "document", "statements"], [])
 	statement.effect == "Allow"
 	some problem in _problems(statement)

@@ -60,8 +60,7 @@ deny contains object.union(finding, {"rule": rego.metadata.rule().custom.id}) if
 
 # The statement part.
 _findings contains finding if {
-	some role in input.iam.roles
-	karpenter.is_karpenter_role(role)
+	some role in karpenter.roles
 	some s in karpenter.statements(role)
 	_unscoped(s)
 
@@ -78,8 +77,7 @@ _findings contains finding if {
 
 # The request part, for statements the statement part does not already report.
 _findings contains finding if {
-	some role in input.iam.roles
-	karpenter.is_karpenter_role(role)
+	some role in karpenter.roles
 	v := terminations[role.address]
 	v.decision == "allowed"
 	some s in karpenter.granting(v.result)
@@ -98,8 +96,7 @@ _findings contains finding if {
 
 # terminations holds the foreign-instance TerminateInstances request of every Karpenter role.
 terminations[role.address] := karpenter.evaluate(role, requests.over_reach(karpenter.role_context(role), "terminate_foreign_instance")) if {
-	some role in input.iam.roles
-	karpenter.is_karpenter_role(role)
+	some role in karpenter.roles
 }
 
 open contains {
@@ -113,8 +110,7 @@ open contains {
 }
 
 _flagged contains [role.address, karpenter.statement_ref(s)] if {
-	some role in input.iam.roles
-	karpenter.is_karpenter_role(role)
+	some role in karpenter.roles
 	some s in karpenter.statements(role)
 	_unscoped(s)
 }

@@ -1,5 +1,7 @@
 package karpgate.rules.wildcard_action
 
+import data.karpgate.lib.karpenter
+
 # METADATA
 # title: Wildcard action in an Allow statement
 # description: >-
@@ -20,8 +22,7 @@ package karpgate.rules.wildcard_action
 #     (for example `ec2:CreateTags` on `arn:aws:ec2:<region>:*:instance/*` with tag conditions).
 #     Read-only wildcards such as `ec2:Describe*` are fine; replace `NotAction` with an `Action` list.
 deny contains finding if {
-	some role in input.iam.roles
-	role.karpenter.detected
+	some role in karpenter.roles
 	some policy in role.policies
 	some statement in object.get(policy, ["document", "statements"], [])
 	statement.effect == "Allow"
