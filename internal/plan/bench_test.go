@@ -36,6 +36,8 @@ func BenchmarkParser(b *testing.B) {
 		{"full", func() error { _, err := plan.ParseBytes("p", data); return err }},
 		{"fast-none", func() error { _, err := plan.ParseBytesFast("p", data, none); return err }},
 		{"fast-iam", func() error { _, err := plan.ParseBytesFast("p", data, iamOnly); return err }},
+		{"stream-none", func() error { _, err := plan.ParseStream("p", bytes.NewReader(data), 0, none); return err }},
+		{"stream-iam", func() error { _, err := plan.ParseStream("p", bytes.NewReader(data), 0, iamOnly); return err }},
 	} {
 		b.Run(bc.name, func(b *testing.B) {
 			b.SetBytes(int64(len(data)))

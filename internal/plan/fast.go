@@ -1,6 +1,7 @@
 package plan
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -12,12 +13,51 @@ import (
 // Keep selects the resources a fast parse materializes, by mode ("managed" or "data") and type.
 type Keep func(mode, typ string) bool
 
-// ParseFast reads one document like Parse, but validates it in a single pass and materializes only
-// the resources keep selects (and the configuration of those resources and of the module calls
-// on their way). Everything else is validated as JSON — a corrupted byte anywhere, a duplicate key
-// or a field karpgate reads with the wrong type is still an input error — and skipped without
-// being decoded. The Plan it returns indexes only the kept resources; for them it is identical to
-// what Parse returns.
+// ParseStream reads one document like Parse, but validates it in a single pass over a window
+// that slides along the input, so the document is never held whole, and materializes only the
+// resources keep selects (and the configuration of those resources and of the module calls on
+// their way). Everything else is validated as JSON (a corrupted byte anywhere, a duplicate key or
+// a field karpgate reads with the wrong type is still an input error) and skipped without being
+// decoded. The Plan it returns indexes only the kept resources; for them it is identical to what
+// Parse returns. Its Raw is nil: use ParseFast when the text itself is needed (input.plan).
+func ParseStream(name string, r io.Reader, max int64, keep Keep) (*Plan, error) {
+	return parseStream(name, r, max, keep, windowSize)
+}
+
+func parseStream(name string, r io.Reader, max int64, keep Keep, window int) (*Plan, error) {
+	if max <= 0 {
+		max = DefaultMaxSize
+	}
+	f := &fastDoc{l: *newStreamLexer(r, max, window), keep: keep}
+	l := &f.l
+	l.need(3)
+	switch {
+	case bytes.HasPrefix(l.b, []byte{0xEF, 0xBB, 0xBF}):
+		// Offsets and columns count from the first byte after the mark, as ParseFast's do.
+		l.i, l.off0 = 3, -3
+	case bytes.HasPrefix(l.b, []byte{0xFF, 0xFE}), bytes.HasPrefix(l.b, []byte{0xFE, 0xFF}):
+		// UTF-16 is transcoded whole: rare enough not to stream.
+		p, err := ParseFast(name, io.MultiReader(bytes.NewReader(l.b), r), max, keep)
+		if p != nil {
+			p.Raw = nil
+		}
+		return p, err
+	}
+	c := l.peek()
+	if l.rerr != nil {
+		return nil, f.inputError(name, l.rerr)
+	}
+	switch c {
+	case 0:
+		return nil, inputErr(name, "empty input: expected the output of terraform show -json")
+	case '{':
+	default:
+		return nil, inputErr(name, "not a terraform show -json document: the top level is not a JSON object")
+	}
+	return f.parse(name, nil)
+}
+
+// ParseFast is ParseStream over the whole document read into memory, which the Plan keeps as Raw.
 func ParseFast(name string, r io.Reader, max int64, keep Keep) (*Plan, error) {
 	b, err := readText(name, r, max)
 	if err != nil {
@@ -33,25 +73,47 @@ func ParseBytesFast(name string, b []byte, keep Keep) (*Plan, error) {
 		return nil, err
 	}
 	f := &fastDoc{l: lexer{b: b}, keep: keep}
+	return f.parse(name, b)
+}
+
+// parse reads the document and the end of the input after it; raw is the whole text, if held.
+func (f *fastDoc) parse(name string, raw []byte) (*Plan, error) {
 	if err := f.document(); err != nil {
-		var le *lexError
-		if errors.As(err, &le) {
-			if le.utf8 {
-				return nil, inputErr(name, "not valid UTF-8 at byte %d (UTF-16 needs a byte order mark)", le.off)
-			}
-			line, col := lineCol(b, int64(le.off))
-			if le.syntax {
-				return nil, inputErr(name, "not valid JSON at line %d, column %d: %s (in %s)", line, col, le.msg, le.path)
-			}
-			return nil, inputErr(name, "%s: %s (line %d, column %d)", le.path, le.msg, line, col)
-		}
-		return nil, inputErr(name, "%v", err)
+		return nil, f.inputError(name, err)
 	}
-	if f.l.peek() != 0 {
-		line, col := lineCol(b, int64(f.l.i))
+	c := f.l.peek() // a stream is read to its end: the size limit and trailing bytes count
+	if f.l.rerr != nil {
+		return nil, f.inputError(name, f.l.rerr)
+	}
+	if c != 0 {
+		line, col := f.l.lineCol(f.l.offset())
 		return nil, inputErr(name, "not valid JSON at line %d, column %d: invalid character after top-level value", line, col)
 	}
-	return f.plan(name, b)
+	return f.plan(name, raw)
+}
+
+// inputError turns what stopped the single pass into an InputError. A read error or the size
+// limit explains whatever the lexer made of the text that did not arrive, so it comes first.
+func (f *fastDoc) inputError(name string, err error) error {
+	var tl errTooLarge
+	switch {
+	case errors.As(f.l.rerr, &tl):
+		return inputErr(name, "%v", tl)
+	case f.l.rerr != nil:
+		return inputErr(name, "read: %v", f.l.rerr)
+	}
+	var le *lexError
+	if !errors.As(err, &le) {
+		return inputErr(name, "%v", err)
+	}
+	if le.utf8 {
+		return inputErr(name, "not valid UTF-8 at byte %d (UTF-16 needs a byte order mark)", le.off)
+	}
+	line, col := f.l.lineCol(le.off)
+	if le.syntax {
+		return inputErr(name, "not valid JSON at line %d, column %d: %s (in %s)", line, col, le.msg, le.path)
+	}
+	return inputErr(name, "%s: %s (line %d, column %d)", le.path, le.msg, line, col)
 }
 
 // fastDoc collects what the single pass keeps.
@@ -70,6 +132,7 @@ type fastDoc struct {
 	config           *tfjson.Config
 	variables        map[string]any
 	strs             map[string]string // interned modes and types
+	scratch          []byte            // streaming: the spans of the resource being read
 }
 
 type kept struct {
@@ -178,7 +241,7 @@ func (f *fastDoc) module(into *[]kept, module string, depth int) error {
 					return l.array(func(int) error {
 						r, values, err := f.stateResource()
 						if err == nil && r != nil {
-							mine = append(mine, kept{res: r, values: values})
+							mine = append(mine, kept{res: r, values: f.own(values)})
 						}
 						return err
 					})
@@ -216,9 +279,11 @@ func (f *fastDoc) module(into *[]kept, module string, depth int) error {
 
 // header is what a resource object's members say, read in one pass: the fields that decide whether
 // it is kept, and the byte spans of the values a kept resource needs. Nothing is allocated for a
-// resource that is not kept.
+// resource that is not kept, and once its mode and type say it is not (terraform writes them
+// first), its spans are not even recorded.
 type header struct {
 	mode, typ      string // interned
+	typed          bool   // mode and type have been read
 	address        []byte // raw (unescaped only when kept)
 	addressEscaped bool
 	deposed        bool
@@ -228,33 +293,41 @@ type header struct {
 	moduleAddress  []byte
 	actionReason   []byte
 	actions        []byte // change members
-	before, after  []byte
+	after          []byte
 	afterUnknown   []byte
 }
 
+// resourceObject reads a resource object. The span it returns (the whole object) is valid until
+// the lexer reads on; the header's spans until the next resource object.
 func (f *fastDoc) resourceObject(change bool) (header, []byte, error) {
 	l := &f.l
 	var h header
 	if err := l.expect("an object"); err != nil {
 		return h, nil, err
 	}
+	f.scratch = f.scratch[:0]
 	l.ws()
-	start := l.i
+	start := l.pin()
+	defer l.unpin()
+	var haveMode, haveType bool
 	err := l.object(func(key []byte) error {
+		record := !h.typed || f.wanted(h)
 		switch string(key) {
 		case "mode":
 			if err := l.expect("a string"); err != nil {
 				return err
 			}
 			raw, esc, err := l.str()
-			h.mode = f.intern(raw, esc)
+			h.mode, haveMode = f.intern(raw, esc), true
+			h.typed = haveMode && haveType
 			return err
 		case "type":
 			if err := l.expect("a string"); err != nil {
 				return err
 			}
 			raw, esc, err := l.str()
-			h.typ = f.intern(raw, esc)
+			h.typ, haveType = f.intern(raw, esc), true
+			h.typed = haveMode && haveType
 			return err
 		case "address":
 			if err := l.expect("a string", "null"); err != nil {
@@ -262,16 +335,16 @@ func (f *fastDoc) resourceObject(change bool) (header, []byte, error) {
 			}
 			if l.kind() == "a string" {
 				raw, esc, err := l.str()
-				h.address, h.addressEscaped = raw, esc
+				h.address, h.addressEscaped = f.keepSpan(raw), esc
 				return err
 			}
 			return l.value()
 		case "name":
-			return f.spanOf(&h.name, "a string", "null")
+			return f.spanOf(&h.name, record, "a string", "null")
 		case "module_address":
-			return f.spanOf(&h.moduleAddress, "a string", "null")
+			return f.spanOf(&h.moduleAddress, record, "a string", "null")
 		case "action_reason":
-			return f.spanOf(&h.actionReason, "a string", "null")
+			return f.spanOf(&h.actionReason, record, "a string", "null")
 		case "provider_name", "previous_address":
 			if err := l.expect("a string", "null"); err != nil {
 				return err
@@ -281,7 +354,7 @@ func (f *fastDoc) resourceObject(change bool) (header, []byte, error) {
 			if l.kind() == "null" {
 				return l.value()
 			}
-			return f.spanOf(&h.index, "a number", "a string")
+			return f.spanOf(&h.index, record, "a number", "a string")
 		case "deposed", "deposed_key":
 			if l.kind() == "a string" {
 				raw, _, err := l.str()
@@ -293,17 +366,20 @@ func (f *fastDoc) resourceObject(change bool) (header, []byte, error) {
 			if change {
 				return l.value()
 			}
-			return f.spanOf(&h.values, "an object", "null")
+			return f.spanOf(&h.values, record, "an object", "null")
 		case "change":
 			if !change {
 				return l.value()
 			}
 			h.hasChange = true
-			return f.checkChange(&h)
+			return f.checkChange(&h, record)
 		}
 		return l.value()
 	})
-	return h, l.b[start:l.i], err
+	if err != nil {
+		return h, nil, err
+	}
+	return h, l.from(start), nil
 }
 
 // intern returns a string for a short raw string (a mode or a type), allocating once per distinct
@@ -327,24 +403,46 @@ func (f *fastDoc) intern(raw []byte, escaped bool) string {
 	return s
 }
 
-// spanOf checks a member's kind and keeps its bytes.
-func (f *fastDoc) spanOf(dst *[]byte, kinds ...string) error {
+// spanOf checks a member's kind and, if record, keeps its bytes (keepSpan).
+func (f *fastDoc) spanOf(dst *[]byte, record bool, kinds ...string) error {
 	l := &f.l
 	if err := l.expect(kinds...); err != nil {
 		return err
 	}
-	l.ws()
-	start := l.i
-	if err := l.value(); err != nil {
+	if !record {
+		return l.value()
+	}
+	span, err := l.span()
+	if err != nil {
 		return err
 	}
-	*dst = l.b[start:l.i]
+	*dst = f.keepSpan(span)
 	return nil
 }
 
-// checkChange validates the shape of a change object's members that karpgate reads and keeps
-// their spans.
-func (f *fastDoc) checkChange(h *header) error {
+// keepSpan makes bytes of the window last until the next resource object: a whole document
+// never moves, so its bytes are returned as they are; a stream's are copied to scratch space that
+// every resource reuses.
+func (f *fastDoc) keepSpan(b []byte) []byte {
+	if f.l.src == nil {
+		return b
+	}
+	n := len(f.scratch)
+	f.scratch = append(f.scratch, b...)
+	return f.scratch[n:len(f.scratch):len(f.scratch)]
+}
+
+// own makes a kept span last as long as the Plan: a copy, unless the whole document is held.
+func (f *fastDoc) own(b []byte) []byte {
+	if f.l.src == nil || b == nil {
+		return b
+	}
+	return bytes.Clone(b)
+}
+
+// checkChange validates the shape of a change object's members that karpgate reads and, if
+// record, keeps their spans.
+func (f *fastDoc) checkChange(h *header, record bool) error {
 	l := &f.l
 	if err := l.expect("an object"); err != nil {
 		return err
@@ -356,24 +454,27 @@ func (f *fastDoc) checkChange(h *header) error {
 				return err
 			}
 			l.ws()
-			start := l.i
+			start := l.pin()
+			defer l.unpin()
 			err := l.array(func(int) error {
 				if err := l.expect("a string"); err != nil {
 					return err
 				}
 				return l.value()
 			})
-			h.actions = l.b[start:l.i]
+			if err == nil && record {
+				h.actions = f.keepSpan(l.from(start))
+			}
 			return err
 		case "before":
-			return f.spanOf(&h.before, "an object", "null")
+			return f.spanOf(nil, false, "an object", "null") // checked, never read
 		case "after":
-			return f.spanOf(&h.after, "an object", "null")
+			return f.spanOf(&h.after, record, "an object", "null")
 		case "after_unknown":
 			if k := l.kind(); k == "a boolean" || k == "null" {
-				return f.spanOf(&h.afterUnknown, k)
+				return f.spanOf(&h.afterUnknown, record, k)
 			}
-			return f.spanOf(&h.afterUnknown, "an object")
+			return f.spanOf(&h.afterUnknown, record, "an object")
 		}
 		return l.value()
 	})
@@ -469,9 +570,6 @@ func (f *fastDoc) change() error {
 	for _, x := range list {
 		s, _ := x.(string)
 		rc.Change.Actions = append(rc.Change.Actions, tfjson.Action(s))
-	}
-	if rc.Change.Before, err = f.spanValue(h.before, a+": change.before"); err != nil {
-		return err
 	}
 	if rc.Change.After, err = f.spanValue(h.after, a+": change.after"); err != nil {
 		return err

@@ -2,24 +2,176 @@ package plan
 
 import (
 	"bytes"
-	"encoding/json"
+	"encoding/binary"
+	"errors"
 	"fmt"
+	"io"
+	"math/bits"
 	"strconv"
+	"strings"
+	"unicode/utf16"
 	"unicode/utf8"
 )
 
-// lexer is a validating, non-allocating JSON reader over a whole document. It checks the full
-// JSON grammar (RFC 8259: strings with their escapes and no control characters, numbers, literals,
-// nesting up to MaxDepth) and rejects duplicate object keys, while the caller walks the parts it
-// cares about and skips the rest. The fast path decodes a plan in one pass over the bytes with it,
-// materializing only the resources the caller keeps; a corrupted byte anywhere is still an error.
+// lexer is a validating, non-allocating JSON reader. It checks the full JSON grammar (RFC 8259:
+// strings with their escapes and no control characters, numbers, literals, nesting up to
+// MaxDepth) and rejects duplicate object keys, while the caller walks the parts it cares about and
+// skips the rest. The fast path decodes a plan in one pass with it, materializing only the
+// resources the caller keeps; a corrupted byte anywhere is still an error.
+//
+// It reads either a whole document held in b (src is nil) or a stream: then b is a window of the
+// document that starts at byte off0 and more() slides it forward, so a plan is never held whole.
+// A slice of the window that a method returns is valid only until the next call that reads on;
+// whatever must live longer is copied (object keys, the spans a kept resource needs) or named by
+// an absolute offset under a pin, which keeps the bytes from that offset in the window.
 type lexer struct {
 	b     []byte
 	i     int
 	depth int
 	path  []pathSeg             // JSON path of the value being read, for errors (no allocation per member)
 	keys  [][][]byte            // per depth: the keys of the object being read
+	arena [][]byte              // per depth, streaming only: copies of those keys
 	sets  []map[string]struct{} // per depth: a reused key set for large objects
+
+	src       io.Reader // nil: b is the whole document
+	window    int       // the window's initial size
+	off0      int64     // offset in the document of b[0]
+	read      int64     // bytes read from src
+	max       int64     // more than this many bytes from src is an error
+	eof       bool      // src has nothing more (or failed: rerr)
+	rerr      error     // a read error or the size limit: reported instead of the syntax error it causes
+	pins      []int64   // offsets the window must keep, oldest first
+	lines     int       // newlines before b[0]
+	lineStart int64     // offset of the first byte after the last newline before b[0]
+}
+
+// windowSize is the initial size of a streaming lexer's window; a token or pinned span larger than
+// the window grows it. Reads of this size cost few system calls and the window stays in cache.
+const windowSize = 256 << 10
+
+// newStreamLexer reads JSON text from r, at most max bytes of it, through a window of the given
+// initial size (at least 1; tests slide tiny windows over every plan).
+func newStreamLexer(r io.Reader, limit int64, window int) *lexer {
+	window = max(window, 1)
+	return &lexer{src: r, max: limit, window: window, b: make([]byte, 0, window)}
+}
+
+// errTooLarge is the size limit, reported as InputError by the caller.
+type errTooLarge struct{ max int64 }
+
+func (e errTooLarge) Error() string {
+	return fmt.Sprintf("larger than the limit of %d bytes (--max-plan-size)", e.max)
+}
+
+// more reads more of a stream into the window and reports whether any arrived. Bytes before the
+// oldest pin (or before l.i when nothing is pinned) are dropped, and the rest moves to the front
+// of the buffer: no slice taken from the window before the call is valid after it.
+func (l *lexer) more() bool {
+	if l.src == nil || l.eof {
+		return false
+	}
+	keep := l.i
+	if len(l.pins) > 0 {
+		keep = int(l.pins[0] - l.off0)
+	}
+	if keep > 0 {
+		dropped := l.b[:keep]
+		if n := bytes.Count(dropped, newline); n > 0 {
+			l.lines += n
+			l.lineStart = l.off0 + int64(bytes.LastIndexByte(dropped, '\n')) + 1
+		}
+		n := copy(l.b, l.b[keep:])
+		l.b = l.b[:n]
+		l.i -= keep
+		l.off0 += int64(keep)
+	}
+	if free := cap(l.b) - len(l.b); free < max(l.window/4, 1) {
+		grown := make([]byte, len(l.b), 2*cap(l.b))
+		copy(grown, l.b)
+		l.b = grown
+	}
+	for empty := 0; ; empty++ {
+		n, err := l.src.Read(l.b[len(l.b):cap(l.b)])
+		l.b = l.b[:len(l.b)+n]
+		l.read += int64(n)
+		switch {
+		case l.read > l.max:
+			l.eof, l.rerr = true, errTooLarge{l.max}
+			return false
+		case err == io.EOF:
+			l.eof = true
+			return n > 0
+		case err != nil:
+			l.eof, l.rerr = true, err
+			return false
+		case n > 0:
+			return true
+		case empty == 100:
+			l.eof, l.rerr = true, io.ErrNoProgress
+			return false
+		}
+	}
+}
+
+var newline = []byte{'\n'}
+
+// need makes n bytes from l.i available and reports whether there are that many.
+func (l *lexer) need(n int) bool {
+	for l.i+n > len(l.b) {
+		if !l.more() {
+			return false
+		}
+	}
+	return true
+}
+
+// needFrom is need for a caller holding *start, an index in the window that must stay in it: it
+// is pinned while the window moves and updated after.
+func (l *lexer) needFrom(start *int, n int) bool {
+	if l.i+n <= len(l.b) {
+		return true
+	}
+	off := l.off0 + int64(*start)
+	l.pins = append(l.pins, off)
+	ok := l.need(n)
+	l.pins = l.pins[:len(l.pins)-1]
+	*start = int(off - l.off0)
+	return ok
+}
+
+// pin keeps the window from dropping the bytes from l.i on, until unpin, and returns the offset
+// of l.i in the document for from.
+func (l *lexer) pin() int64 {
+	off := l.off0 + int64(l.i)
+	if l.src != nil {
+		l.pins = append(l.pins, off)
+	}
+	return off
+}
+
+func (l *lexer) unpin() {
+	if l.src != nil {
+		l.pins = l.pins[:len(l.pins)-1]
+	}
+}
+
+// from returns the bytes from the pinned offset off up to l.i.
+func (l *lexer) from(off int64) []byte { return l.b[off-l.off0 : l.i] }
+
+// offset is the position of l.i in the document.
+func (l *lexer) offset() int64 { return l.off0 + int64(l.i) }
+
+// lineCol returns the 1-based line and column of a document offset at or after the window's
+// start.
+func (l *lexer) lineCol(off int64) (int, int) {
+	idx := int(min(max(off-l.off0, 0), int64(len(l.b))))
+	line, start := l.lines+1, l.lineStart
+	seen := l.b[:idx]
+	if n := bytes.Count(seen, newline); n > 0 {
+		line += n
+		start = l.off0 + int64(bytes.LastIndexByte(seen, '\n')) + 1
+	}
+	return line, int(l.off0+int64(idx)-start) + 1
 }
 
 // pathSeg is one step of a JSON path: an object key or an array index.
@@ -38,9 +190,9 @@ func (p pathSeg) String() string {
 // MaxDepth is the deepest nesting of arrays and objects karpgate reads (encoding/json's limit).
 const MaxDepth = 10000
 
-// lexError is a syntax or shape problem at a byte offset.
+// lexError is a syntax or shape problem at an offset in the document.
 type lexError struct {
-	off    int
+	off    int64
 	path   string
 	msg    string
 	syntax bool // not JSON at all, as opposed to JSON of the wrong shape
@@ -51,12 +203,12 @@ func (e *lexError) Error() string { return e.msg }
 
 // fail reports JSON of the wrong shape (a type, a duplicate key, a missing member).
 func (l *lexer) fail(format string, args ...any) error {
-	return &lexError{off: l.i, path: l.pathString(), msg: fmt.Sprintf(format, args...)}
+	return &lexError{off: l.offset(), path: l.pathString(), msg: fmt.Sprintf(format, args...)}
 }
 
 // bad reports text that is not JSON.
 func (l *lexer) bad(format string, args ...any) error {
-	return &lexError{off: l.i, path: l.pathString(), msg: fmt.Sprintf(format, args...), syntax: true}
+	return &lexError{off: l.offset(), path: l.pathString(), msg: fmt.Sprintf(format, args...), syntax: true}
 }
 
 // maxPathSegments bounds the JSON path quoted in an error (a hostile document nests 100,000 deep).
@@ -79,23 +231,47 @@ func (l *lexer) pathString() string {
 }
 
 func (l *lexer) ws() {
-	for l.i < len(l.b) {
-		switch l.b[l.i] {
-		case ' ', '\t', '\n', '\r':
-			l.i++
-		default:
+	for {
+		b, i := l.b, l.i
+		for i < len(b) {
+			switch b[i] {
+			case ' ', '\t', '\n', '\r':
+				i++
+				continue
+			}
+			l.i = i
+			return
+		}
+		l.i = i
+		if !l.more() {
 			return
 		}
 	}
 }
 
-// peek returns the next non-space byte, or 0 at the end.
+// peek returns the next non-space byte, or 0 at the end. terraform writes compact JSON, so the
+// next byte is usually the answer (this part is inlined).
 func (l *lexer) peek() byte {
+	if l.i < len(l.b) && l.b[l.i] > ' ' {
+		return l.b[l.i]
+	}
+	return l.peekSlow()
+}
+
+func (l *lexer) peekSlow() byte {
 	l.ws()
 	if l.i >= len(l.b) {
 		return 0
 	}
 	return l.b[l.i]
+}
+
+// cur returns the byte at l.i, reading on if needed, or -1 at the end.
+func (l *lexer) cur() int {
+	if l.i < len(l.b) || l.more() {
+		return int(l.b[l.i])
+	}
+	return -1
 }
 
 // value validates and skips one value.
@@ -121,6 +297,7 @@ func (l *lexer) value() error {
 }
 
 func (l *lexer) literal(word string) error {
+	l.need(len(word))
 	if !bytes.HasPrefix(l.b[l.i:], []byte(word)) {
 		return l.bad("invalid character %q looking for beginning of value", l.b[l.i])
 	}
@@ -129,51 +306,55 @@ func (l *lexer) literal(word string) error {
 }
 
 func (l *lexer) number() error {
-	start := l.i
-	if l.i < len(l.b) && l.b[l.i] == '-' {
+	start := l.pin()
+	defer l.unpin()
+	if l.cur() == '-' {
 		l.i++
 	}
-	switch {
-	case l.i < len(l.b) && l.b[l.i] == '0':
+	switch c := l.cur(); {
+	case c == '0':
 		l.i++
-	case l.i < len(l.b) && l.b[l.i] >= '1' && l.b[l.i] <= '9':
-		for l.i < len(l.b) && l.b[l.i] >= '0' && l.b[l.i] <= '9' {
-			l.i++
-		}
+	case c >= '1' && c <= '9':
+		l.digits()
+	case c < 0:
+		return l.bad("unexpected end of JSON input")
 	default:
-		if l.i >= len(l.b) {
-			return l.bad("unexpected end of JSON input")
-		}
-		return l.bad("invalid character %q looking for beginning of value", l.b[l.i])
+		return l.bad("invalid character %q looking for beginning of value", byte(c))
 	}
-	if l.i < len(l.b) && l.b[l.i] == '.' {
+	if l.cur() == '.' {
 		l.i++
-		d := l.i
-		for l.i < len(l.b) && l.b[l.i] >= '0' && l.b[l.i] <= '9' {
-			l.i++
-		}
-		if l.i == d {
-			return l.bad("invalid number %q: no digits after the decimal point", l.b[start:l.i])
+		if l.digits() == 0 {
+			return l.bad("invalid number %q: no digits after the decimal point", l.from(start))
 		}
 	}
-	if l.i < len(l.b) && (l.b[l.i] == 'e' || l.b[l.i] == 'E') {
+	if c := l.cur(); c == 'e' || c == 'E' {
 		l.i++
-		if l.i < len(l.b) && (l.b[l.i] == '+' || l.b[l.i] == '-') {
+		if c := l.cur(); c == '+' || c == '-' {
 			l.i++
 		}
-		d := l.i
-		for l.i < len(l.b) && l.b[l.i] >= '0' && l.b[l.i] <= '9' {
-			l.i++
-		}
-		if l.i == d {
-			return l.bad("invalid number %q: no digits in the exponent", l.b[start:l.i])
+		if l.digits() == 0 {
+			return l.bad("invalid number %q: no digits in the exponent", l.from(start))
 		}
 	}
 	return nil
 }
 
-// str validates a string at l.i and returns its raw content (without quotes) and whether it holds
-// escapes. The document is valid UTF-8 already (Transcode checks it).
+// digits skips decimal digits and returns how many there were.
+func (l *lexer) digits() int {
+	n := 0
+	for {
+		for l.i < len(l.b) && l.b[l.i] >= '0' && l.b[l.i] <= '9' {
+			l.i++
+			n++
+		}
+		if l.i < len(l.b) || !l.more() {
+			return n
+		}
+	}
+}
+
+// str validates a string at l.i and returns its raw content (without quotes; valid until the
+// lexer reads on) and whether it holds escapes. It checks that the content is UTF-8.
 func (l *lexer) str() (raw []byte, escaped bool, err error) {
 	if l.peek() != '"' {
 		if l.i >= len(l.b) {
@@ -182,14 +363,16 @@ func (l *lexer) str() (raw []byte, escaped bool, err error) {
 		return nil, false, l.bad("invalid character %q looking for a string", l.b[l.i])
 	}
 	l.i++
+	// start is an index in the window; a string pins it only while the window moves under it,
+	// which most strings never see.
 	start := l.i
-	for l.i < len(l.b) {
-		// Skip the plain bytes fast; stop at a quote, a backslash or a control character.
-		for l.i < len(l.b) && !strSpecial[l.b[l.i]] {
-			l.i++
-		}
+	for {
+		l.i = plainRun(l.b, l.i)
 		if l.i >= len(l.b) {
-			break
+			if l.needFrom(&start, 1) {
+				continue
+			}
+			return nil, false, l.bad("unexpected end of JSON input in a string")
 		}
 		c := l.b[l.i]
 		switch {
@@ -199,14 +382,14 @@ func (l *lexer) str() (raw []byte, escaped bool, err error) {
 			return raw, escaped, nil
 		case c == '\\':
 			escaped = true
-			if l.i+1 >= len(l.b) {
+			if !l.needFrom(&start, 2) {
 				return nil, false, l.bad("unexpected end of JSON input")
 			}
 			switch l.b[l.i+1] {
 			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
 				l.i += 2
 			case 'u':
-				if l.i+6 > len(l.b) {
+				if !l.needFrom(&start, 6) {
 					return nil, false, l.bad("unexpected end of JSON input")
 				}
 				for _, h := range l.b[l.i+2 : l.i+6] {
@@ -219,16 +402,43 @@ func (l *lexer) str() (raw []byte, escaped bool, err error) {
 				return nil, false, l.bad("invalid escape \\%c in string", l.b[l.i+1])
 			}
 		case c >= utf8.RuneSelf:
+			l.needFrom(&start, utf8.UTFMax) // a rune cut by the window's end; at the text's end, too short is invalid
 			r, size := utf8.DecodeRune(l.b[l.i:])
 			if r == utf8.RuneError && size <= 1 {
-				return nil, false, &lexError{off: l.i, path: l.pathString(), msg: "not valid UTF-8", utf8: true}
+				return nil, false, &lexError{off: l.offset(), path: l.pathString(), msg: "not valid UTF-8", utf8: true}
 			}
 			l.i += size
 		default:
 			return nil, false, l.bad("invalid control character %#02x in string", c)
 		}
 	}
-	return nil, false, l.bad("unexpected end of JSON input in a string")
+}
+
+// plainRun returns the index of the first byte at or after i that ends the fast scan of a string
+// (strSpecial), or len(b). It tests eight bytes at a time: a word with no quote, backslash,
+// control character or non-ASCII byte is skipped whole.
+func plainRun(b []byte, i int) int {
+	const (
+		ones  = 0x0101010101010101
+		highs = 0x8080808080808080
+	)
+	for ; i+8 <= len(b); i += 8 {
+		w := binary.LittleEndian.Uint64(b[i:])
+		q := w ^ ('"' * ones)
+		bs := w ^ ('\\' * ones)
+		special := (w | // non-ASCII
+			(w-0x20*ones)&^w | // below 0x20
+			(q-ones)&^q | // a quote
+			(bs-ones)&^bs) & highs // a backslash
+		if special != 0 {
+			// The lowest flagged byte is exact (borrows only run upwards).
+			return i + bits.TrailingZeros64(special)/8
+		}
+	}
+	for i < len(b) && !strSpecial[b[i]] {
+		i++
+	}
+	return i
 }
 
 // strSpecial marks the bytes that end the fast scan of a string.
@@ -259,23 +469,12 @@ func (l *lexer) text() (string, error) {
 	return unescape(raw)
 }
 
-func unescape(raw []byte) (string, error) {
-	q := make([]byte, 0, len(raw)+2)
-	q = append(q, '"')
-	q = append(q, raw...)
-	q = append(q, '"')
-	var s string
-	if err := json.Unmarshal(q, &s); err != nil {
-		return "", err
-	}
-	return s, nil
-}
-
 // smallObject is how many keys an object holds before duplicate detection switches to a map.
 const smallObject = 64
 
 // object reads an object at l.i, calling member for each key with l.i at the member's value;
-// member must consume the value. Duplicate keys are an error.
+// member must consume the value. Duplicate keys are an error. The key member gets stays valid
+// until the object ends.
 func (l *lexer) object(member func(key []byte) error) error {
 	if l.peek() != '{' {
 		return l.expect("an object")
@@ -288,9 +487,11 @@ func (l *lexer) object(member func(key []byte) error) error {
 	// per object. Large objects switch to a reused set.
 	for len(l.keys) <= l.depth {
 		l.keys = append(l.keys, nil)
+		l.arena = append(l.arena, nil)
 		l.sets = append(l.sets, nil)
 	}
 	keys := l.keys[l.depth][:0]
+	l.arena[l.depth] = l.arena[l.depth][:0]
 	var seen map[string]struct{}
 	if l.peek() == '}' {
 		l.i++
@@ -303,12 +504,20 @@ func (l *lexer) object(member func(key []byte) error) error {
 			return err
 		}
 		key := raw
-		if escaped {
+		switch {
+		case escaped:
 			s, err := unescape(raw)
 			if err != nil {
 				return l.bad("invalid key: %v", err)
 			}
 			key = []byte(s)
+		case l.src != nil:
+			// The window moves on while the member is read: keep a copy.
+			a := l.arena[l.depth]
+			n := len(a)
+			a = append(a, raw...)
+			l.arena[l.depth] = a
+			key = a[n:len(a):len(a)]
 		}
 		switch {
 		case seen != nil:
@@ -426,12 +635,102 @@ func (l *lexer) expect(want ...string) error {
 	return l.fail("expected %s or %s, found %s", want[0], want[1], k)
 }
 
-// span consumes a value and returns its bytes.
+// span consumes a value and returns its bytes, valid until the lexer reads on.
 func (l *lexer) span() ([]byte, error) {
 	l.ws()
-	start := l.i
+	start := l.pin()
+	defer l.unpin()
 	if err := l.value(); err != nil {
 		return nil, err
 	}
-	return l.b[start:l.i], nil
+	return l.from(start), nil
+}
+
+var errEscape = errors.New("invalid escape in string")
+
+// unescape decodes the escapes in a JSON string's raw content (without quotes) exactly as
+// encoding/json does: a \u escape of an unpaired surrogate becomes U+FFFD. The content is UTF-8
+// already (the lexer checks it); a malformed escape is an error, never a panic.
+func unescape(raw []byte) (string, error) {
+	var b strings.Builder
+	b.Grow(len(raw))
+	for i := 0; i < len(raw); {
+		j := bytes.IndexByte(raw[i:], '\\')
+		if j < 0 {
+			b.Write(raw[i:])
+			break
+		}
+		b.Write(raw[i : i+j])
+		i += j
+		if i+1 >= len(raw) {
+			return "", errEscape
+		}
+		switch c := raw[i+1]; c {
+		case '"', '\\', '/':
+			b.WriteByte(c)
+		case 'b':
+			b.WriteByte('\b')
+		case 'f':
+			b.WriteByte('\f')
+		case 'n':
+			b.WriteByte('\n')
+		case 'r':
+			b.WriteByte('\r')
+		case 't':
+			b.WriteByte('\t')
+		case 'u':
+			r := hex4(raw[i+2:])
+			if r < 0 {
+				return "", errEscape
+			}
+			i += 6
+			if utf16.IsSurrogate(r) {
+				// A pair decodes to one rune; anything else is U+FFFD and the next escape stays.
+				if r2 := u4(raw[i:]); r2 >= 0 {
+					if d := utf16.DecodeRune(r, r2); d != utf8.RuneError {
+						b.WriteRune(d)
+						i += 6
+						continue
+					}
+				}
+				r = utf8.RuneError
+			}
+			b.WriteRune(r)
+			continue
+		default:
+			return "", errEscape
+		}
+		i += 2
+	}
+	return b.String(), nil
+}
+
+// u4 decodes a \uXXXX escape at the start of s, or returns -1.
+func u4(s []byte) rune {
+	if len(s) < 6 || s[0] != '\\' || s[1] != 'u' {
+		return -1
+	}
+	return hex4(s[2:])
+}
+
+// hex4 decodes four hex digits at the start of s, or returns -1.
+func hex4(s []byte) rune {
+	if len(s) < 4 {
+		return -1
+	}
+	var r rune
+	for _, c := range s[:4] {
+		switch {
+		case c >= '0' && c <= '9':
+			c -= '0'
+		case c >= 'a' && c <= 'f':
+			c = c - 'a' + 10
+		case c >= 'A' && c <= 'F':
+			c = c - 'A' + 10
+		default:
+			return -1
+		}
+		r = r<<4 | rune(c)
+	}
+	return r
 }

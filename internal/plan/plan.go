@@ -60,7 +60,7 @@ type Resource struct {
 	Action       string
 	ActionReason string
 
-	Before       map[string]any // resource_changes before
+	// The change's "before" is checked to be an object or null but not kept: nothing reads it.
 	After        map[string]any // resource_changes after (unknown leaves omitted)
 	AfterUnknown map[string]any // resource_changes after_unknown (true leaves)
 	Planned      map[string]any // planned_values values
@@ -323,7 +323,7 @@ func (p *Plan) indexChanges(changes []*tfjson.ResourceChange) error {
 		r.Action = summarize(rc.Change.Actions)
 		r.ActionReason = string(rc.ActionReason)
 		var err error
-		if r.Before, err = object(rc.Change.Before, rc.Address, "change.before"); err != nil {
+		if _, err = object(rc.Change.Before, rc.Address, "change.before"); err != nil {
 			return err
 		}
 		if r.After, err = object(rc.Change.After, rc.Address, "change.after"); err != nil {

@@ -27,8 +27,9 @@ type Options struct {
 	Today       string
 	Tool        findings.Tool
 	Workers     int // plans scanned at once; <= 0: GOMAXPROCS
-	// FullDecode decodes every resource of the plan instead of only those the IAM model reads
-	// (plan.ParseFast); findings are identical, only slower. Tests compare the two.
+	// FullDecode decodes every resource of the plan instead of streaming it and keeping only those
+	// the IAM model reads (plan.ParseStream); findings are identical, only slower. Tests compare
+	// the two.
 	FullDecode bool
 }
 
@@ -135,10 +136,14 @@ func (s *Scanner) scanOne(ctx context.Context, src Source, run Run) ([]findings.
 	}
 	var p *plan.Plan
 	var err error
-	if s.opt.FullDecode {
+	switch {
+	case s.opt.FullDecode:
 		p, err = plan.Parse(src.Name, r, s.opt.MaxPlanSize)
-	} else {
+	case s.eng.UsesPlan():
+		// input.plan is built from the text, so the text is held whole.
 		p, err = plan.ParseFast(src.Name, r, s.opt.MaxPlanSize, facts.Relevant)
+	default:
+		p, err = plan.ParseStream(src.Name, r, s.opt.MaxPlanSize, facts.Relevant)
 	}
 	if err != nil {
 		return nil, err
@@ -160,7 +165,7 @@ func (s *Scanner) scanOne(ctx context.Context, src Source, run Run) ([]findings.
 
 // Facts returns input.iam for one plan, as `karpgate facts` prints it.
 func Facts(name string, r io.Reader, max int64, opt facts.Options) (*facts.IAM, error) {
-	p, err := plan.ParseFast(name, r, max, facts.Relevant)
+	p, err := plan.ParseStream(name, r, max, facts.Relevant)
 	if err != nil {
 		return nil, err
 	}

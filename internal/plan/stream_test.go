@@ -1,0 +1,348 @@
+package plan
+
+// These tests slide tiny windows over every plan we have, so that every token, key, span and pin
+// crosses a window boundary somewhere, and require ParseStream to agree with ParseFast (the whole
+// text in memory) on everything: the plan it builds and, for bad input, the exact error.
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+	"testing/iotest"
+	"unicode/utf8"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+)
+
+// streamIAM keeps what karpgate's IAM model reads (as facts.Relevant does).
+func streamIAM(mode, typ string) bool {
+	switch typ {
+	case "aws_iam_role", "aws_iam_policy", "aws_iam_role_policy", "aws_iam_role_policy_attachment",
+		"aws_iam_policy_attachment", "aws_iam_role_policy_attachments_exclusive", "aws_eks_pod_identity_association":
+		return mode == "managed"
+	case "aws_iam_policy_document", "aws_region", "aws_caller_identity", "aws_partition":
+		return mode == "data"
+	}
+	return false
+}
+
+// streamPlans lists the testdata plans and, when ../shared is beside the checkout, the real plans
+// of the corpus (read from ../shared; skipped when it is absent).
+func streamPlans(t testing.TB) []string {
+	t.Helper()
+	files, _ := filepath.Glob("../../testdata/plans/*/plan.json")
+	corpus, _ := filepath.Glob("../../../shared/corpus/real-plans/*.json")
+	if len(corpus) == 0 {
+		t.Log("../shared corpus not present: streaming testdata plans only")
+	}
+	if len(files) == 0 {
+		t.Fatal("no testdata plans")
+	}
+	return append(files, corpus...)
+}
+
+// readers wraps the text in readers that hand it over in different pieces.
+var readers = []struct {
+	name string
+	wrap func([]byte) io.Reader
+}{
+	{"whole", func(b []byte) io.Reader { return bytes.NewReader(b) }},
+	{"one-byte", func(b []byte) io.Reader { return iotest.OneByteReader(bytes.NewReader(b)) }},
+	{"half", func(b []byte) io.Reader { return iotest.HalfReader(bytes.NewReader(b)) }},
+}
+
+var planCmp = []cmp.Option{cmpopts.IgnoreFields(Plan{}, "Raw"), cmp.AllowUnexported(Plan{}), cmpopts.EquateEmpty()}
+
+// parseBoth parses raw whole and streamed; it returns the two results.
+func parseBoth(name string, raw []byte, r io.Reader, max int64, keep Keep, window int) (whole, stream *Plan, errWhole, errStream error) {
+	whole, errWhole = ParseFast(name, bytes.NewReader(raw), max, keep)
+	stream, errStream = parseStream(name, r, max, keep, window)
+	return
+}
+
+// samePlan requires equal plans but for Raw. reflect.DeepEqual is the quick check; cmp explains a
+// difference (and forgives nil against empty, which no reader of a Plan tells apart).
+func samePlan(t testing.TB, whole, stream *Plan) {
+	t.Helper()
+	w, s := *whole, *stream
+	w.Raw, s.Raw = nil, nil
+	if reflect.DeepEqual(w, s) {
+		return
+	}
+	if diff := cmp.Diff(&w, &s, planCmp...); diff != "" {
+		t.Errorf("plans differ (-whole +stream):\n%s", diff)
+	}
+}
+
+// windows pairs window sizes with the readers that feed them: every size crosses every kind of
+// token somewhere in a plan, and each reader hands over pieces of another length.
+var windows = []struct {
+	size   int
+	reader int // index in readers
+}{{1, 1}, {2, 2}, {7, 0}, {64, 1}, {4096, 2}, {windowSize, 0}}
+
+func TestStreamBuildsTheSamePlanAsTheWholeText(t *testing.T) {
+	for _, path := range streamPlans(t) {
+		raw, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, keep := range []struct {
+			name string
+			fn   Keep
+		}{{"iam", streamIAM}, {"all", nil}} {
+			whole, err := ParseFast(path, bytes.NewReader(raw), 0, keep.fn)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, w := range windows {
+				rd := readers[w.reader]
+				t.Run(fmt.Sprintf("%s/%s/window-%d/%s", filepath.Base(filepath.Dir(path)), keep.name, w.size, rd.name), func(t *testing.T) {
+					stream, err := parseStream(path, rd.wrap(raw), 0, keep.fn, w.size)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if stream.Raw != nil {
+						t.Error("a streamed plan kept the text")
+					}
+					samePlan(t, whole, stream)
+				})
+			}
+		}
+	}
+}
+
+// badInputs returns broken documents: the files of testdata/bad, and the upstream plan truncated,
+// and with one byte replaced, at offsets spread over the whole text.
+func badInputs(t *testing.T) map[string][]byte {
+	t.Helper()
+	out := map[string][]byte{}
+	files, _ := filepath.Glob("../../testdata/bad/*")
+	for _, f := range files {
+		if filepath.Ext(f) == ".md" {
+			continue
+		}
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out[filepath.Base(f)] = b
+	}
+	base, err := os.ReadFile("../../testdata/plans/upstream-v1/plan.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	const points = 150
+	for k := 0; k < points; k++ {
+		off := 1 + k*(len(base)-2)/points
+		out[fmt.Sprintf("truncated-at-%d", off)] = base[:off]
+		for _, c := range []byte{'"', '}', ',', 0x01, 0xff, '\\', '9', '\n'} {
+			b := bytes.Clone(base)
+			if b[off] == c {
+				continue
+			}
+			b[off] = c
+			out[fmt.Sprintf("byte-%d-is-%#02x", off, c)] = b
+		}
+	}
+	// Whitespace the parser must read past to find what follows, across many windows.
+	out["trailing-garbage-after-whitespace"] = append(append(bytes.Clone(base), bytes.Repeat([]byte(" \n"), 5000)...), 'x')
+	out["bom-then-garbage"] = []byte("\xef\xbb\xbf{\n  \"format_version\": \"1.2\",\n  nope}")
+	return out
+}
+
+func TestStreamFailsExactlyAsTheWholeText(t *testing.T) {
+	rejected := 0
+	for name, raw := range badInputs(t) {
+		_, errWhole := ParseFast(name, bytes.NewReader(raw), 0, streamIAM)
+		for _, w := range []struct {
+			size   int
+			reader int
+		}{{1, 1}, {4096, 0}} {
+			rd := readers[w.reader]
+			_, errStream := parseStream(name, rd.wrap(raw), 0, streamIAM, w.size)
+			if fmt.Sprint(errWhole) != fmt.Sprint(errStream) {
+				t.Errorf("%s, window %d, %s reader:\nwhole:  %v\nstream: %v", name, w.size, rd.name, errWhole, errStream)
+			}
+			if errStream != nil {
+				rejected++
+				if !errors.Is(errStream, ErrInput) {
+					t.Errorf("%s: %T is not an input error", name, errStream)
+				}
+			}
+		}
+	}
+	// Most corruptions break the document; this guards against a table that tests nothing.
+	if rejected < 1000 {
+		t.Errorf("only %d bad inputs were rejected", rejected)
+	}
+}
+
+func TestStreamEnforcesTheSizeLimitWhileReading(t *testing.T) {
+	raw, err := os.ReadFile("../../testdata/plans/upstream-v1/plan.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := int64(len(raw))
+	for _, tc := range []struct {
+		max  int64
+		want string
+	}{
+		{n, ""},
+		{n - 1, fmt.Sprintf("plan.json: larger than the limit of %d bytes (--max-plan-size)", n-1)},
+		{100, "plan.json: larger than the limit of 100 bytes (--max-plan-size)"},
+	} {
+		_, errWhole := ParseFast("plan.json", bytes.NewReader(raw), tc.max, streamIAM)
+		_, errStream := parseStream("plan.json", bytes.NewReader(raw), tc.max, streamIAM, 64)
+		for _, err := range []error{errWhole, errStream} {
+			if got := fmt.Sprint(err); (tc.want == "" && err != nil) || (tc.want != "" && got != tc.want) {
+				t.Errorf("max %d: got %v, want %q", tc.max, err, tc.want)
+			}
+		}
+	}
+	// Whitespace after a complete document still counts: the stream is read to its end.
+	padded := append(bytes.Clone(raw), bytes.Repeat([]byte(" "), 1000)...)
+	if _, err := parseStream("plan.json", bytes.NewReader(padded), n+10, streamIAM, 64); err == nil || !strings.Contains(err.Error(), "larger than the limit") {
+		t.Errorf("trailing whitespace over the limit: %v", err)
+	}
+}
+
+func TestStreamReportsReadErrors(t *testing.T) {
+	raw, err := os.ReadFile("../../testdata/plans/upstream-v1/plan.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	boom := errors.New("connection reset")
+	for _, at := range []int{0, 1, 500, len(raw) / 2, len(raw) - 1} {
+		r := io.MultiReader(bytes.NewReader(raw[:at]), iotest.ErrReader(boom))
+		_, err := parseStream("-", r, 0, streamIAM, 64)
+		if want := "-: read: connection reset"; fmt.Sprint(err) != want {
+			t.Errorf("read error after %d bytes: got %v, want %q", at, err, want)
+		}
+	}
+	// A reader that never makes progress is an error, not a hang.
+	if _, err := parseStream("-", stuckReader{}, 0, streamIAM, 64); err == nil || !strings.Contains(err.Error(), "multiple Read calls return no data or error") {
+		t.Errorf("stuck reader: %v", err)
+	}
+}
+
+type stuckReader struct{}
+
+func (stuckReader) Read([]byte) (int, error) { return 0, nil }
+
+// TestStreamHoldsAWindowNotThePlan reads a plan of many resources through a small window and
+// checks the window never grew to hold the text.
+func TestStreamHoldsAWindowNotThePlan(t *testing.T) {
+	raw, err := os.ReadFile("../../testdata/plans/nested-for-each/plan.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := &fastDoc{l: *newStreamLexer(bytes.NewReader(raw), DefaultMaxSize, 4096), keep: streamIAM}
+	if f.l.peek() != '{' {
+		t.Fatal("not an object")
+	}
+	if _, err := f.parse("plan.json", nil); err != nil {
+		t.Fatal(err)
+	}
+	if c := cap(f.l.b); c > 64<<10 || c*4 > len(raw) {
+		t.Errorf("the window grew to %d bytes for a %d-byte plan", c, len(raw))
+	}
+}
+
+func TestUnescapeAgreesWithEncodingJSON(t *testing.T) {
+	for _, s := range []string{
+		``, `plain`, `\"`, `\\`, `\/`, `\b\f\n\r\t`, `a\u0041b`, `\u00e9\u4e2d`, `\ud83d\ude00`,
+		`\ud83d`, `\ud83dx`, `\ude00`, `\ud83d\u0041`, `\ud83d\ud83d\ude00`, `\u0000`, `é\n中`,
+		`{\"Version\":\"2012-10-17\",\"Statement\":[{\"Action\":\"ec2:CreateTags\"}]}`,
+	} {
+		checkUnescape(t, []byte(s))
+	}
+	for _, bad := range []string{`\`, `\x`, `\u12`, `\u12g4`, `a\`} {
+		if _, err := unescape([]byte(bad)); err == nil {
+			t.Errorf("unescape(%q) accepted a malformed escape", bad)
+		}
+	}
+}
+
+// checkUnescape compares unescape with encoding/json on the content of a JSON string that
+// encoding/json accepts and the lexer would (UTF-8).
+func checkUnescape(t *testing.T, raw []byte) {
+	t.Helper()
+	var want string
+	if err := json.Unmarshal(append(append([]byte{'"'}, raw...), '"'), &want); err != nil || !utf8.Valid(raw) {
+		if _, err := unescape(raw); err != nil {
+			return // rejected by both; never a panic
+		}
+		return
+	}
+	got, err := unescape(raw)
+	if err != nil || got != want {
+		t.Errorf("unescape(%q) = %q, %v; encoding/json gives %q", raw, got, err, want)
+	}
+}
+
+func FuzzUnescape(f *testing.F) {
+	for _, s := range []string{`a\u0041`, `\ud83d\ude00`, `\ud83d`, `\n\t\"`, `x\\y`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, raw []byte) { checkUnescape(t, raw) })
+}
+
+// FuzzParseStream feeds any text one byte at a time through a 3-byte window and requires the
+// streaming parser to reach the same plan, or the same error, as the parser of the whole text.
+func FuzzParseStream(f *testing.F) {
+	files, _ := filepath.Glob("../../testdata/bad/*")
+	files = append(files, "../../testdata/plans/upstream-v1/plan.json", "../../testdata/plans/state-upstream-v1/plan.json")
+	for _, file := range files {
+		if b, err := os.ReadFile(file); err == nil {
+			f.Add(b)
+		}
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		whole, stream, errWhole, errStream := parseBoth("fuzz.json", data, iotest.OneByteReader(bytes.NewReader(data)), 0, nil, 3)
+		if fmt.Sprint(errWhole) != fmt.Sprint(errStream) {
+			t.Fatalf("whole: %v\nstream: %v", errWhole, errStream)
+		}
+		if errWhole == nil {
+			samePlan(t, whole, stream)
+		}
+	})
+}
+
+// TestPlainRunFindsTheFirstSpecialByte puts every byte value at every position of a run of plain
+// bytes (and two special bytes at once) and compares the word-at-a-time scan with the byte loop.
+func TestPlainRunFindsTheFirstSpecialByte(t *testing.T) {
+	slow := func(b []byte, i int) int {
+		for i < len(b) && !strSpecial[b[i]] {
+			i++
+		}
+		return i
+	}
+	for n := 0; n <= 20; n++ {
+		for pos := 0; pos < n; pos++ {
+			for c := 0; c < 256; c++ {
+				b := bytes.Repeat([]byte{'a'}, n)
+				b[pos] = byte(c)
+				for start := 0; start <= min(pos, 3); start++ {
+					if got, want := plainRun(b, start), slow(b, start); got != want {
+						t.Fatalf("plainRun(%q, %d) = %d, want %d", b, start, got, want)
+					}
+				}
+				if pos+1 < n {
+					b[pos+1] = '"'
+					if got, want := plainRun(b, 0), slow(b, 0); got != want {
+						t.Fatalf("plainRun(%q, 0) = %d, want %d", b, got, want)
+					}
+				}
+			}
+		}
+	}
+}
