@@ -327,13 +327,23 @@ func (l *lexer) number() error {
 			return l.bad("invalid number %q: no digits after the decimal point", l.from(start))
 		}
 	}
+	exp := false
 	if c := l.cur(); c == 'e' || c == 'E' {
+		exp = true
 		l.i++
 		if c := l.cur(); c == '+' || c == '-' {
 			l.i++
 		}
 		if l.digits() == 0 {
 			return l.bad("invalid number %q: no digits in the exponent", l.from(start))
+		}
+	}
+	// encoding/json refuses numbers no float64 can hold (1e999999), wherever they are; so does
+	// karpgate, which makes every value it later decodes from checked text decodable. Only an
+	// exponent or more than 300 digits can overflow.
+	if text := l.from(start); exp || len(text) > 300 {
+		if _, err := strconv.ParseFloat(string(text), 64); err != nil {
+			return l.fail("%v", &numberError{text: string(text)})
 		}
 	}
 	return nil

@@ -346,3 +346,35 @@ func TestPlainRunFindsTheFirstSpecialByte(t *testing.T) {
 		}
 	}
 }
+
+// TestNumbersNoFloat64HoldsAreRejectedAnywhere: like encoding/json, the single pass refuses a
+// number no float64 can hold even in a resource it skips, and says where it is; numbers that
+// round to zero or to a float64 are fine.
+func TestNumbersNoFloat64HoldsAreRejectedAnywhere(t *testing.T) {
+	doc := func(n string) []byte {
+		return []byte(`{"format_version":"1.2","resource_changes":[{"address":"aws_s3_bucket.b","mode":"managed","type":"aws_s3_bucket","name":"b","change":{"actions":["create"],"after":{"size":` + n + `}}}]}`)
+	}
+	for _, tc := range []struct {
+		number string
+		ok     bool
+	}{
+		{"1e999999", false}, {"-1E+400", false}, {strings.Repeat("9", 400), false},
+		{"1e-999999", true}, {"1.7976931348623157e308", true}, {strings.Repeat("9", 300), true}, {"12.5", true},
+	} {
+		for _, parse := range []func() error{
+			func() error { _, err := ParseFast("p.json", bytes.NewReader(doc(tc.number)), 0, streamIAM); return err },
+			func() error {
+				_, err := parseStream("p.json", bytes.NewReader(doc(tc.number)), 0, streamIAM, 16)
+				return err
+			},
+		} {
+			err := parse()
+			if tc.ok != (err == nil) {
+				t.Errorf("%.20s: %v", tc.number, err)
+			}
+			if err != nil && !strings.Contains(err.Error(), "$.resource_changes[0].change.after.size: expected float64, found JSON number") {
+				t.Errorf("%.20s: %v", tc.number, err)
+			}
+		}
+	}
+}
