@@ -2,15 +2,18 @@ package facts
 
 import (
 	"fmt"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/karpgate/karpgate/internal/plan"
 )
 
 // Build returns input.iam for one plan.
 func Build(p *plan.Plan, opt Options) *IAM {
-	b := &builder{p: p, opt: opt, policyCache: map[string]*PolicyEntry{}, dataCache: map[string]*dataDoc{}}
+	b := &builder{p: p, opt: opt, policyCache: map[string]*PolicyEntry{}, dataCache: map[string]*dataDoc{}, texts: map[*PolicyEntry]string{}}
 	return b.build()
 }
 
@@ -25,6 +28,7 @@ type builder struct {
 	dataCache   map[string]*dataDoc     // policy documents by data source address
 	byType      map[string][]*plan.Resource
 	policyARNs  map[string]*plan.Resource // aws_iam_policy by known ARN
+	texts       map[*PolicyEntry]string   // entries whose policy text parseTexts has yet to parse
 }
 
 // Resource types that carry policies to roles (RULES.md §3).
@@ -104,6 +108,8 @@ func (b *builder) build() *IAM {
 			}
 		}
 	}
+	// Nothing above reads a parsed document; everything below may.
+	b.parseTexts()
 	for _, role := range b.roles {
 		slices.SortStableFunc(role.Policies, func(x, y *PolicyEntry) int {
 			if c := strings.Compare(x.Address, y.Address); c != 0 {
@@ -236,7 +242,7 @@ func (b *builder) linkInline() {
 			case text == "":
 				continue // an empty inline_policy block declares "no inline policies"
 			default:
-				fillFromText(e, text, sourceOf(r))
+				b.fill(e, text, sourceOf(r))
 			}
 			role.Policies = append(role.Policies, e)
 		}
@@ -296,9 +302,7 @@ func (b *builder) managed(link *plan.Resource, attr string) []*PolicyEntry {
 	var out []*PolicyEntry
 	for _, arn := range arns {
 		if pol := b.policyByARN(arn); pol != nil {
-			e := *b.managedText(pol)
-			e.Via = link.Address
-			out = append(out, &e)
+			out = append(out, b.via(b.managedText(pol), link.Address))
 			continue
 		}
 		a := arn
@@ -315,9 +319,7 @@ func (b *builder) managed(link *plan.Resource, attr string) []*PolicyEntry {
 		if pol == nil || pol.Type != tPolicy || pol.Mode != modeManaged {
 			continue
 		}
-		e := *b.managedText(pol)
-		e.Via = link.Address
-		out = append(out, &e)
+		out = append(out, b.via(b.managedText(pol), link.Address))
 	}
 	if len(out) == 0 {
 		out = append(out, &PolicyEntry{Address: link.Address, Attribute: attr, Kind: KindExternal, Via: link.Address,
@@ -375,7 +377,7 @@ func (b *builder) textEntry(r *plan.Resource, attr, kind, via string) *PolicyEnt
 			if text == "" {
 				continue
 			}
-			fillFromText(e, text, src.name)
+			b.fill(e, text, src.name)
 			return e
 		}
 	}
@@ -389,7 +391,7 @@ func (b *builder) textEntry(r *plan.Resource, attr, kind, via string) *PolicyEnt
 		e.Source = "data:" + d.Address
 		switch {
 		case dd.text != "":
-			fillFromText(e, dd.text, "data:"+d.Address)
+			b.fill(e, dd.text, "data:"+d.Address)
 		case len(dd.statements) > 0:
 			e.Status, e.Source = StatusPartial, "statements:"+d.Address
 			e.Document = &Document{Version: "2012-10-17", Statements: dd.statements}
@@ -412,16 +414,76 @@ func priorIfUnchanged(r *plan.Resource) map[string]any {
 	return nil
 }
 
-func fillFromText(e *PolicyEntry, text, source string) {
-	doc, probs := ParsePolicy(text)
-	e.Source = source
-	e.Document = doc
-	if len(probs) > 0 {
-		e.Status = StatusInvalid
-		e.Problems = probs
-		return
+// via returns a copy of a managed policy's entry for the attachment that links it.
+func (b *builder) via(e *PolicyEntry, link string) *PolicyEntry {
+	c := *e
+	c.Via = link
+	if text, ok := b.texts[e]; ok {
+		b.texts[&c] = text // not parsed yet: fill the copy too
 	}
-	e.Status = StatusKnown
+	return &c
+}
+
+// fill records that e's document is text, read from source. parseTexts parses it, before anything
+// reads a document.
+func (b *builder) fill(e *PolicyEntry, text, source string) {
+	e.Source = source
+	b.texts[e] = text
+}
+
+// parseTexts parses the recorded policy texts and fills their entries. Policy parsing is most of
+// Build on a large plan, so each distinct text is parsed once (roles share trust policies) and the
+// texts are parsed on every core. Entries with the same text share its Document and Problems,
+// which nothing changes afterwards.
+func (b *builder) parseTexts() {
+	index := map[string]int{}
+	var texts []string
+	for _, text := range b.texts {
+		if _, ok := index[text]; !ok {
+			index[text] = len(texts)
+			texts = append(texts, text)
+		}
+	}
+	docs := make([]*Document, len(texts))
+	probs := make([][]Problem, len(texts))
+	parallel(len(texts), func(i int) { docs[i], probs[i] = ParsePolicy(texts[i]) })
+	for e, text := range b.texts {
+		i := index[text]
+		e.Document = docs[i]
+		if len(probs[i]) > 0 {
+			e.Status, e.Problems = StatusInvalid, probs[i]
+			continue
+		}
+		e.Status = StatusKnown
+	}
+	clear(b.texts)
+}
+
+// parallel calls fn(0) ... fn(n-1) on GOMAXPROCS goroutines.
+func parallel(n int, fn func(i int)) {
+	const chunk = 16
+	var next atomic.Int64
+	work := func() {
+		for {
+			end := int(next.Add(chunk))
+			for i := end - chunk; i < min(end, n); i++ {
+				fn(i)
+			}
+			if end >= n {
+				return
+			}
+		}
+	}
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), (n+chunk-1)/chunk) - 1 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			work()
+		}()
+	}
+	work()
+	wg.Wait()
 }
 
 // isNodeRole reports whether the role's trust allows ec2.amazonaws.com.

@@ -145,8 +145,26 @@ func (cv *iamConv) policyEntryValue(p *facts.PolicyEntry) ast.Value {
 		item(kSource, cv.strTerm(p.Source)),
 		item(kUnknown, cv.stringsTerm(p.Unknown)),
 		item(kProblems, cv.arrayTerm(p.Problems == nil, problems)),
-		item(kDocument, ast.NewTerm(cv.documentValue(p.Document))),
+		item(kDocument, cv.documentTerm(p.Document)),
 	)
+}
+
+// documentTerm converts a document once however many entries share it (facts parses each distinct
+// policy text once; thousands of roles share a handful of trust policies). OPA never changes input
+// terms, so sharing them is safe.
+func (cv *iamConv) documentTerm(d *facts.Document) *ast.Term {
+	if d == nil {
+		return ast.InternedNullTerm
+	}
+	if t, ok := cv.docs[d]; ok {
+		return t
+	}
+	if cv.docs == nil {
+		cv.docs = map[*facts.Document]*ast.Term{}
+	}
+	t := ast.NewTerm(cv.documentValue(d))
+	cv.docs[d] = t
+	return t
 }
 
 func (cv *iamConv) documentValue(d *facts.Document) ast.Value {
@@ -248,6 +266,7 @@ func sortedKeys[V any](m map[string]V) []string {
 // statuses, addresses) within one conversion.
 type iamConv struct {
 	termAlloc
+	docs map[*facts.Document]*ast.Term
 }
 
 func item(key, v *ast.Term) [2]*ast.Term {
