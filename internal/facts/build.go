@@ -174,7 +174,7 @@ func dedupe(ps []*PolicyEntry) []*PolicyEntry {
 // attribute is unknown and no reference resolves.
 func (b *builder) targets(r *plan.Resource, attr string) (roles []*Role, ok bool) {
 	if !r.Unknown(attr) {
-		switch v := r.Values()[attr].(type) {
+		switch v := r.Values().Value(attr).(type) {
 		case string:
 			if rs := b.byName[v]; len(rs) > 0 {
 				return rs, true
@@ -216,8 +216,8 @@ func (b *builder) linkInline() {
 				Status: StatusUnknown, Source: "none", Unknown: []string{role.Address + ".inline_policy"}, Problems: []Problem{}})
 			continue
 		}
-		blocks, _ := r.Values()["inline_policy"].([]any)
-		unknownBlocks, _ := r.AfterUnknown["inline_policy"].([]any)
+		blocks, _ := r.Values().Value("inline_policy").([]any)
+		unknownBlocks, _ := r.AfterUnknown.Value("inline_policy").([]any)
 		for i, blk := range blocks {
 			m, ok := blk.(map[string]any)
 			if !ok {
@@ -288,7 +288,7 @@ func (b *builder) linkExclusive(r *plan.Resource) {
 func (b *builder) managed(link *plan.Resource, attr string) []*PolicyEntry {
 	var arns []string
 	if !link.Unknown(attr) {
-		switch v := link.Values()[attr].(type) {
+		switch v := link.Values().Value(attr).(type) {
 		case string:
 			arns = []string{v}
 		case []any:
@@ -359,12 +359,12 @@ func (b *builder) textEntry(r *plan.Resource, attr, kind, via string) *PolicyEnt
 	if !r.Unknown(attr) {
 		for _, src := range []struct {
 			name string
-			vals map[string]any
+			vals *plan.Attrs
 		}{{"after", r.After}, {"planned_values", r.Planned}, {"prior_state", priorIfUnchanged(r)}} {
 			if src.vals == nil {
 				continue
 			}
-			v, ok := src.vals[attr]
+			v, ok := src.vals.Get(attr)
 			if !ok || v == nil {
 				continue
 			}
@@ -407,7 +407,7 @@ func (b *builder) textEntry(r *plan.Resource, attr, kind, via string) *PolicyEnt
 	return e
 }
 
-func priorIfUnchanged(r *plan.Resource) map[string]any {
+func priorIfUnchanged(r *plan.Resource) *plan.Attrs {
 	if r.Action == "" || r.Action == "no-op" || r.Action == "read" {
 		return r.Prior
 	}

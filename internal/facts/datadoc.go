@@ -25,8 +25,8 @@ func (b *builder) document(d *plan.Resource, depth int) *dataDoc {
 	dd := &dataDoc{}
 	b.dataCache[d.Address] = dd // breaks reference cycles
 	if !d.Unknown("json") {
-		for _, vals := range []map[string]any{d.After, d.Planned, d.Prior} {
-			if s, ok := vals["json"].(string); ok && s != "" {
+		for _, vals := range []*plan.Attrs{d.After, d.Planned, d.Prior} {
+			if s, ok := vals.Value("json").(string); ok && s != "" {
 				dd.text = s
 				return dd
 			}
@@ -69,7 +69,7 @@ func (b *builder) document(d *plan.Resource, depth int) *dataDoc {
 func (b *builder) sourceDocs(d *plan.Resource, attr string, depth int, dd *dataDoc) []Statement {
 	var out []Statement
 	if !d.Unknown(attr) {
-		if list, ok := d.Values()[attr].([]any); ok && len(list) > 0 {
+		if list, ok := d.Values().Value(attr).([]any); ok && len(list) > 0 {
 			allKnown := true
 			for i, v := range list {
 				s, ok := v.(string)
@@ -113,13 +113,13 @@ func (b *builder) sourceDocs(d *plan.Resource, attr string, depth int, dd *dataD
 // ownStatements converts the known statement blocks of a deferred policy document.
 func (b *builder) ownStatements(d *plan.Resource, dd *dataDoc) []Statement {
 	if d.Unknown("statement") {
-		if _, isList := d.AfterUnknown["statement"].([]any); !isList {
+		if _, isList := d.AfterUnknown.Value("statement").([]any); !isList {
 			dd.unknown = append(dd.unknown, d.Address+".statement")
 			return nil
 		}
 	}
-	blocks, _ := d.Values()["statement"].([]any)
-	unknownBlocks, _ := d.AfterUnknown["statement"].([]any)
+	blocks, _ := d.Values().Value("statement").([]any)
+	unknownBlocks, _ := d.AfterUnknown.Value("statement").([]any)
 	var out []Statement
 	for i, blk := range blocks {
 		m, ok := blk.(map[string]any)

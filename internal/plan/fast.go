@@ -4,8 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
+	"slices"
 
 	tfjson "github.com/hashicorp/terraform-json"
 )
@@ -133,6 +133,7 @@ type fastDoc struct {
 	variables        map[string]any
 	strs             map[string]string // interned modes and types
 	scratch          []byte            // streaming: the spans of the resource being read
+	block            []byte            // streaming: where own copies the spans the Plan keeps
 }
 
 type kept struct {
@@ -226,10 +227,12 @@ func (f *fastDoc) module(into *[]kept, module string, depth int) error {
 		if err := l.expect("an object"); err != nil {
 			return err
 		}
-		// A child module's resources may come before its address: collect, then fill in. The
-		// module's own resources go before its children's, as in the full decode (old plans can
-		// hold the same address in two modules; the last one written wins in both).
-		var mine, children []kept
+		// A module's resources may come before its address: collect, then fill in. Its own
+		// resources go before its children's, as in the full decode (old plans can hold the same
+		// address in two modules; the last one written wins in both). Children append to into
+		// directly, so nothing is copied once per level of nesting.
+		var mine []kept
+		first := len(*into) // where this module's entries start
 		address := module
 		err := l.object(func(key []byte) error {
 			switch string(key) {
@@ -241,7 +244,7 @@ func (f *fastDoc) module(into *[]kept, module string, depth int) error {
 					return l.array(func(int) error {
 						r, values, err := f.stateResource()
 						if err == nil && r != nil {
-							mine = append(mine, kept{res: r, values: f.own(values)})
+							mine = append(mine, kept{res: r, values: values})
 						}
 						return err
 					})
@@ -255,7 +258,7 @@ func (f *fastDoc) module(into *[]kept, module string, depth int) error {
 						if depth >= maxModuleDepth {
 							return l.value()
 						}
-						return f.module(&children, "", depth+1)
+						return f.module(into, "", depth+1)
 					})
 				})
 			case "address":
@@ -268,11 +271,11 @@ func (f *fastDoc) module(into *[]kept, module string, depth int) error {
 			}
 			return l.value()
 		})
-		for _, k := range mine {
-			k.module = address
-			*into = append(*into, k)
+		for i := range mine {
+			mine[i].module = address
 		}
-		*into = append(*into, children...)
+		// terraform writes resources before child_modules: then this appends.
+		*into = slices.Insert(*into, first, mine...)
 		return err
 	})
 }
@@ -284,6 +287,7 @@ func (f *fastDoc) module(into *[]kept, module string, depth int) error {
 type header struct {
 	mode, typ      string // interned
 	typed          bool   // mode and type have been read
+	want           bool   // typed, and keep selects it
 	address        []byte // raw (unescaped only when kept)
 	addressEscaped bool
 	deposed        bool
@@ -311,7 +315,7 @@ func (f *fastDoc) resourceObject(change bool) (header, []byte, error) {
 	defer l.unpin()
 	var haveMode, haveType bool
 	err := l.object(func(key []byte) error {
-		record := !h.typed || f.wanted(h)
+		record := !h.typed || h.want
 		switch string(key) {
 		case "mode":
 			if err := l.expect("a string"); err != nil {
@@ -320,6 +324,7 @@ func (f *fastDoc) resourceObject(change bool) (header, []byte, error) {
 			raw, esc, err := l.str()
 			h.mode, haveMode = f.intern(raw, esc), true
 			h.typed = haveMode && haveType
+			h.want = h.typed && f.wanted(h)
 			return err
 		case "type":
 			if err := l.expect("a string"); err != nil {
@@ -328,6 +333,7 @@ func (f *fastDoc) resourceObject(change bool) (header, []byte, error) {
 			raw, esc, err := l.str()
 			h.typ, haveType = f.intern(raw, esc), true
 			h.typed = haveMode && haveType
+			h.want = h.typed && f.wanted(h)
 			return err
 		case "address":
 			if err := l.expect("a string", "null"); err != nil {
@@ -366,7 +372,7 @@ func (f *fastDoc) resourceObject(change bool) (header, []byte, error) {
 			if change {
 				return l.value()
 			}
-			return f.spanOf(&h.values, record, "an object", "null")
+			return f.ownedSpanOf(&h.values, record, "an object", "null")
 		case "change":
 			if !change {
 				return l.value()
@@ -403,8 +409,19 @@ func (f *fastDoc) intern(raw []byte, escaped bool) string {
 	return s
 }
 
-// spanOf checks a member's kind and, if record, keeps its bytes (keepSpan).
+// spanOf checks a member's kind and, if record, keeps its bytes until the next resource object
+// (keepSpan).
 func (f *fastDoc) spanOf(dst *[]byte, record bool, kinds ...string) error {
+	return f.span(dst, record, f.keepSpan, kinds...)
+}
+
+// ownedSpanOf is spanOf for the values the Plan keeps as text: their bytes are copied once, into
+// the blocks own carves from.
+func (f *fastDoc) ownedSpanOf(dst *[]byte, record bool, kinds ...string) error {
+	return f.span(dst, record, f.own, kinds...)
+}
+
+func (f *fastDoc) span(dst *[]byte, record bool, keep func([]byte) []byte, kinds ...string) error {
 	l := &f.l
 	if err := l.expect(kinds...); err != nil {
 		return err
@@ -416,7 +433,7 @@ func (f *fastDoc) spanOf(dst *[]byte, record bool, kinds ...string) error {
 	if err != nil {
 		return err
 	}
-	*dst = f.keepSpan(span)
+	*dst = keep(span)
 	return nil
 }
 
@@ -432,12 +449,39 @@ func (f *fastDoc) keepSpan(b []byte) []byte {
 	return f.scratch[n:len(f.scratch):len(f.scratch)]
 }
 
-// own makes a kept span last as long as the Plan: a copy, unless the whole document is held.
+// own makes a kept span last as long as the Plan. A whole document's span is returned as it is;
+// a stream's is copied into blocks shared by every kept span (one allocation a megabyte, and no
+// pointers for the collector to trace).
 func (f *fastDoc) own(b []byte) []byte {
 	if f.l.src == nil || b == nil {
 		return b
 	}
-	return bytes.Clone(b)
+	if len(b) > ownBlock/4 {
+		return bytes.Clone(b)
+	}
+	if len(f.block)+len(b) > cap(f.block) {
+		f.block = make([]byte, 0, ownBlock)
+	}
+	n := len(f.block)
+	f.block = append(f.block, b...)
+	return f.block[n:len(f.block):len(f.block)]
+}
+
+// ownBlock is the size of the blocks own copies spans into.
+const ownBlock = 1 << 20
+
+// attrs is what a change member's span stands for, as the full decode has it: nil for null or
+// absent, an object's attributes kept as text (decoded when read), else the decoded scalar (which
+// indexChanges rejects, or accepts for after_unknown = true, as it does for the full decode).
+func (f *fastDoc) attrs(span []byte) any {
+	switch {
+	case span == nil || span[0] == 'n':
+		return nil
+	case span[0] == '{':
+		return attrsText(span) // owned by ownedSpanOf
+	}
+	v, _ := decodeAny(span)
+	return v
 }
 
 // checkChange validates the shape of a change object's members that karpgate reads and, if
@@ -469,12 +513,12 @@ func (f *fastDoc) checkChange(h *header, record bool) error {
 		case "before":
 			return f.spanOf(nil, false, "an object", "null") // checked, never read
 		case "after":
-			return f.spanOf(&h.after, record, "an object", "null")
+			return f.ownedSpanOf(&h.after, record, "an object", "null")
 		case "after_unknown":
 			if k := l.kind(); k == "a boolean" || k == "null" {
 				return f.spanOf(&h.afterUnknown, record, k)
 			}
-			return f.spanOf(&h.afterUnknown, record, "an object")
+			return f.ownedSpanOf(&h.afterUnknown, record, "an object")
 		}
 		return l.value()
 	})
@@ -482,20 +526,23 @@ func (f *fastDoc) checkChange(h *header, record bool) error {
 
 func (f *fastDoc) wanted(h header) bool { return f.keep == nil || f.keep(h.mode, h.typ) }
 
-// spanValue decodes a recorded span (absent: nil).
-func (f *fastDoc) spanValue(span []byte, what string) (any, error) {
+// spanValue decodes a recorded span (absent: nil); address and field name it in an error.
+func (f *fastDoc) spanValue(span []byte, address, field string) (any, error) {
 	if span == nil {
 		return nil, nil
 	}
 	v, err := decodeAny(span)
 	if err != nil {
-		return nil, f.l.fail("%s: %v", what, err)
+		return nil, f.l.fail("%s%s: %v", address, field, err)
 	}
 	return v, nil
 }
 
-func (f *fastDoc) spanString(span []byte, what string) (string, error) {
-	v, err := f.spanValue(span, what)
+func (f *fastDoc) spanString(span []byte, address, field string) (string, error) {
+	if len(span) > 1 && span[0] == '"' && !bytes.ContainsRune(span, '\\') {
+		return string(span[1 : len(span)-1]), nil // checked text: nothing to decode
+	}
+	v, err := f.spanValue(span, address, field)
 	s, _ := v.(string)
 	return s, err
 }
@@ -519,10 +566,10 @@ func (f *fastDoc) stateResource() (*tfjson.StateResource, []byte, error) {
 	if h.deposed {
 		r.DeposedKey = "deposed"
 	}
-	if r.Name, err = f.spanString(h.name, a+".name"); err != nil {
+	if r.Name, err = f.spanString(h.name, a, ".name"); err != nil {
 		return nil, nil, err
 	}
-	if r.Index, err = f.spanValue(h.index, a+".index"); err != nil {
+	if r.Index, err = f.spanValue(h.index, a, ".index"); err != nil {
 		return nil, nil, err
 	}
 	return r, h.values, nil
@@ -548,21 +595,21 @@ func (f *fastDoc) change() error {
 	if h.deposed {
 		rc.DeposedKey = "deposed"
 	}
-	if rc.Name, err = f.spanString(h.name, a+".name"); err != nil {
+	if rc.Name, err = f.spanString(h.name, a, ".name"); err != nil {
 		return err
 	}
-	if rc.ModuleAddress, err = f.spanString(h.moduleAddress, a+".module_address"); err != nil {
+	if rc.ModuleAddress, err = f.spanString(h.moduleAddress, a, ".module_address"); err != nil {
 		return err
 	}
-	reason, err := f.spanString(h.actionReason, a+".action_reason")
+	reason, err := f.spanString(h.actionReason, a, ".action_reason")
 	if err != nil {
 		return err
 	}
 	rc.ActionReason = tfjson.ActionReason(reason)
-	if rc.Index, err = f.spanValue(h.index, a+".index"); err != nil {
+	if rc.Index, err = f.spanValue(h.index, a, ".index"); err != nil {
 		return err
 	}
-	actions, err := f.spanValue(h.actions, a+".change.actions")
+	actions, err := f.spanValue(h.actions, a, ".change.actions")
 	if err != nil {
 		return err
 	}
@@ -571,12 +618,8 @@ func (f *fastDoc) change() error {
 		s, _ := x.(string)
 		rc.Change.Actions = append(rc.Change.Actions, tfjson.Action(s))
 	}
-	if rc.Change.After, err = f.spanValue(h.after, a+": change.after"); err != nil {
-		return err
-	}
-	if rc.Change.AfterUnknown, err = f.spanValue(h.afterUnknown, a+": change.after_unknown"); err != nil {
-		return err
-	}
+	rc.Change.After = f.attrs(h.after)
+	rc.Change.AfterUnknown = f.attrs(h.afterUnknown)
 	f.changes = append(f.changes, rc)
 	return nil
 }
@@ -794,13 +837,9 @@ func (p *Plan) indexKept(doc *document, state, prior, planned []kept, lazy bool)
 		if lazy && t.r.After != nil {
 			continue
 		}
-		var m map[string]any
-		if t.values != nil {
-			v, err := decodeAny(t.values)
-			if err != nil {
-				return fmt.Errorf("%s.values: %v", t.r.Address, err)
-			}
-			m, _ = v.(map[string]any)
+		var m *Attrs
+		if t.values != nil && t.values[0] == '{' {
+			m = attrsText(t.values)
 		}
 		if t.prior {
 			t.r.Prior = m

@@ -204,3 +204,54 @@ func TestParseFastFindsDuplicateKeysInObjectsOfAnySize(t *testing.T) {
 		}
 	}
 }
+
+// TestAttrsGetAgreesWithTheWholeObject reads every attribute of every kept resource one at a time,
+// as the IAM model does, from the text the single pass keeps, and compares it with the whole
+// object decoded at once; a missing attribute is missing.
+func TestAttrsGetAgreesWithTheWholeObject(t *testing.T) {
+	checked := 0
+	for _, path := range everyPlan(t) {
+		f, err := os.Open(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, err := plan.ParseStream(path, f, 0, iamOnly)
+		f.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, a := range p.Addresses {
+			r := p.Resources[a]
+			for _, attrs := range []*plan.Attrs{r.After, r.AfterUnknown, r.Planned, r.Prior} {
+				whole := attrs.Map()
+				for k, want := range whole {
+					got, ok := attrs.Get(k)
+					if !ok || !cmp.Equal(got, want) {
+						t.Errorf("%s: %s: Get = %v, %v; the whole object has %v", path, a, got, ok, want)
+					}
+					checked++
+				}
+				if v, ok := attrs.Get("no such attribute"); ok || v != nil {
+					t.Errorf("%s: %s: a missing attribute reads as %v", path, a, v)
+				}
+			}
+		}
+	}
+	if checked < 1000 {
+		t.Errorf("only %d attributes checked", checked)
+	}
+}
+
+func TestAttrsOfNilAndEmpty(t *testing.T) {
+	var none *plan.Attrs
+	if v, ok := none.Get("x"); ok || v != nil || none.Map() != nil || !none.Equal(nil) {
+		t.Error("a nil Attrs is not an absent object")
+	}
+	if plan.AttrsOf(nil) != nil {
+		t.Error("AttrsOf(nil) is not nil")
+	}
+	m := plan.AttrsOf(map[string]any{"a": "b"})
+	if m.Value("a") != "b" || m.Equal(nil) || !m.Equal(plan.AttrsOf(map[string]any{"a": "b"})) {
+		t.Error("AttrsOf does not hold its map")
+	}
+}

@@ -61,17 +61,17 @@ type Resource struct {
 	ActionReason string
 
 	// The change's "before" is checked to be an object or null but not kept: nothing reads it.
-	After        map[string]any // resource_changes after (unknown leaves omitted)
-	AfterUnknown map[string]any // resource_changes after_unknown (true leaves)
-	Planned      map[string]any // planned_values values
-	Prior        map[string]any // prior_state values (or state values)
+	After        *Attrs // resource_changes after (unknown leaves omitted)
+	AfterUnknown *Attrs // resource_changes after_unknown (true leaves)
+	Planned      *Attrs // planned_values values
+	Prior        *Attrs // prior_state values (or state values)
 }
 
 // Deleted reports whether the resource only goes away in this plan.
 func (r *Resource) Deleted() bool { return r.Action == "delete" || r.Action == "forget" }
 
 // Values returns the best-known attribute values: after, else planned values, else prior state.
-func (r *Resource) Values() map[string]any {
+func (r *Resource) Values() *Attrs {
 	switch {
 	case r.After != nil:
 		return r.After
@@ -84,10 +84,7 @@ func (r *Resource) Values() map[string]any {
 // Unknown reports whether attribute attr, or any part of it, is unknown until apply. Terraform
 // mirrors known collections in after_unknown with false leaves (`[false]`, `[{}]`): those are known.
 func (r *Resource) Unknown(attr string) bool {
-	if r.AfterUnknown == nil {
-		return false
-	}
-	v, ok := r.AfterUnknown[attr]
+	v, ok := r.AfterUnknown.Get(attr)
 	return ok && anyTrue(v)
 }
 
@@ -116,7 +113,7 @@ func (r *Resource) String(attr string) (string, bool) {
 	if r.Unknown(attr) {
 		return "", false
 	}
-	v, ok := r.Values()[attr]
+	v, ok := r.Values().Get(attr)
 	if !ok {
 		return "", false
 	}
@@ -277,20 +274,20 @@ func (p *Plan) index(doc *document) error {
 	if doc.Values != nil {
 		walkModule(doc.Values.RootModule, "", func(m *tfjson.StateResource, module string) {
 			if m.DeposedKey == "" {
-				get(m, module).Prior = m.AttributeValues
+				get(m, module).Prior = AttrsOf(m.AttributeValues)
 			}
 		})
 	}
 	if doc.PriorState != nil && doc.PriorState.Values != nil {
 		walkModule(doc.PriorState.Values.RootModule, "", func(m *tfjson.StateResource, module string) {
 			if m.DeposedKey == "" {
-				get(m, module).Prior = m.AttributeValues
+				get(m, module).Prior = AttrsOf(m.AttributeValues)
 			}
 		})
 	}
 	if doc.PlannedValues != nil {
 		walkModule(doc.PlannedValues.RootModule, "", func(m *tfjson.StateResource, module string) {
-			get(m, module).Planned = m.AttributeValues
+			get(m, module).Planned = AttrsOf(m.AttributeValues)
 		})
 	}
 	if err := p.indexChanges(doc.ResourceChanges); err != nil {
@@ -397,15 +394,18 @@ func (p *Plan) indexConfig(path string, m *tfjson.ConfigModule, depth int) {
 	}
 }
 
-func object(v any, addr, field string) (map[string]any, error) {
-	if v == nil {
+// object returns a change's value as attributes: a decoded object (the full decode) or the
+// attributes the single pass kept as text.
+func object(v any, addr, field string) (*Attrs, error) {
+	switch x := v.(type) {
+	case nil:
 		return nil, nil
+	case *Attrs:
+		return x, nil
+	case map[string]any:
+		return AttrsOf(x), nil
 	}
-	m, ok := v.(map[string]any)
-	if !ok {
-		return nil, fmt.Errorf("resource_changes %s: %s is %s, expected an object", addr, field, jsonType(v))
-	}
-	return m, nil
+	return nil, fmt.Errorf("resource_changes %s: %s is %s, expected an object", addr, field, jsonType(v))
 }
 
 func jsonType(v any) string {

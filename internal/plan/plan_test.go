@@ -391,7 +391,7 @@ func TestIndexMergesSectionsAndSkipsDeposed(t *testing.T) {
 	if p.Resources["aws_iam_role.gone"].After != nil {
 		t.Errorf("a deleted resource keeps After")
 	}
-	if p.Resources["aws_iam_role.gone"].Values()["name"] != "gone" {
+	if p.Resources["aws_iam_role.gone"].Values().Value("name") != "gone" {
 		t.Errorf("a deleted resource's Values should fall back to prior state")
 	}
 	if r := p.Resources[`aws_iam_role.for["x"]`]; r.AfterUnknown != nil {

@@ -378,3 +378,50 @@ func TestNumbersNoFloat64HoldsAreRejectedAnywhere(t *testing.T) {
 		}
 	}
 }
+
+// TestStringEndAgreesWithTheByteLoop compares the quote-to-quote jump with a byte-at-a-time scan
+// on every string of quotes, backslashes and letters up to length 8.
+func TestStringEndAgreesWithTheByteLoop(t *testing.T) {
+	slow := func(b []byte, i int) int {
+		for ; i < len(b); i++ {
+			switch b[i] {
+			case '\\':
+				i++
+			case '"':
+				return i
+			}
+		}
+		return -1
+	}
+	alphabet := []byte{'"', '\\', 'a'}
+	var walk func(b []byte)
+	walk = func(b []byte) {
+		for start := 0; start <= len(b); start++ {
+			if got, want := stringEnd(b, start), slow(b, start); got != want {
+				t.Fatalf("stringEnd(%q, %d) = %d, want %d", b, start, got, want)
+			}
+		}
+		if len(b) == 8 {
+			return
+		}
+		for _, c := range alphabet {
+			walk(append(b, c))
+		}
+	}
+	walk(nil)
+}
+
+// FuzzAttrs: reading attributes of any text never panics or reads past it (the parser only keeps
+// checked text, but a reader must not depend on that for its safety).
+func FuzzAttrs(f *testing.F) {
+	for _, s := range []string{`{"a":1,"b":"x\"y","c":{"d":[1,2]},"e\u0041":true}`, `{"a"`, `{"a":"\`, `{`, `[]`, `{"a":1,,}`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, text []byte) {
+		a := attrsText(text)
+		for _, k := range []string{"a", "b", "c", "eA", ""} {
+			a.Get(k)
+		}
+		a.Map()
+	})
+}

@@ -1,6 +1,7 @@
 package plan
 
 import (
+	"bytes"
 	"errors"
 	"strconv"
 )
@@ -144,24 +145,16 @@ func (d *valueDecoder) str() (string, error) {
 	if d.i >= len(d.b) || d.b[d.i] != '"' {
 		return "", errTruncated
 	}
-	d.i++
-	start := d.i
-	escaped := false
-	for d.i < len(d.b) {
-		switch d.b[d.i] {
-		case '"':
-			raw := d.b[start:d.i]
-			d.i++
-			if escaped {
-				return unescape(raw)
-			}
-			return string(raw), nil
-		case '\\':
-			escaped = true
-			d.i += 2
-		default:
-			d.i++
-		}
+	start := d.i + 1
+	end := stringEnd(d.b, start)
+	if end < 0 {
+		d.i = len(d.b)
+		return "", errTruncated
 	}
-	return "", errTruncated
+	raw := d.b[start:end]
+	d.i = end + 1
+	if bytes.IndexByte(raw, '\\') >= 0 {
+		return unescape(raw)
+	}
+	return string(raw), nil
 }
