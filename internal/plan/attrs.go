@@ -15,14 +15,16 @@ import (
 // use (it caches what it decodes); a Plan is read by one goroutine at a time.
 type Attrs struct {
 	text    []byte         // the object's JSON text, checked by the lexer; nil when built from m
-	m       map[string]any // decoded attributes: all of them, or those read so far
-	members []member       // text's top-level members, found on the first read
+	m       map[string]any // the decoded object, when built from one
+	members []member       // text's top-level members, found on the first read, and their values once read
 	indexed bool
 }
 
 type member struct {
-	key   []byte // the key's raw text; unescaped when it had escapes
-	value []byte
+	key     []byte // the key's raw text; unescaped when it had escapes
+	value   []byte
+	decoded any // value decoded, once read
+	read    bool
 }
 
 // AttrsOf returns the attributes of a decoded object (nil: nil).
@@ -42,31 +44,29 @@ func (a *Attrs) Get(key string) (any, bool) {
 	if a == nil {
 		return nil, false
 	}
-	if v, ok := a.m[key]; ok {
-		return v, true
-	}
 	if a.text == nil {
-		return nil, false
+		v, ok := a.m[key]
+		return v, ok
 	}
 	if !a.indexed {
 		a.members = members(a.text)
 		a.indexed = true
 	}
-	for _, m := range a.members {
+	for i := range a.members {
+		m := &a.members[i]
 		if string(m.key) != key {
 			continue
 		}
-		v, err := decodeAny(m.value)
-		if err != nil {
-			// Checked text always decodes (the lexer rejects what would not); keep the
-			// contract of a missing attribute rather than invent a value.
-			return nil, false
+		if !m.read {
+			v, err := decodeAny(m.value)
+			if err != nil {
+				// Checked text always decodes (the lexer rejects what would not); keep the
+				// contract of a missing attribute rather than invent a value.
+				return nil, false
+			}
+			m.decoded, m.read = v, true
 		}
-		if a.m == nil {
-			a.m = make(map[string]any, len(a.members))
-		}
-		a.m[key] = v
-		return v, true
+		return m.decoded, true
 	}
 	return nil, false
 }

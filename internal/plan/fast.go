@@ -227,12 +227,13 @@ func (f *fastDoc) module(into *[]kept, module string, depth int) error {
 		if err := l.expect("an object"); err != nil {
 			return err
 		}
-		// A module's resources may come before its address: collect, then fill in. Its own
-		// resources go before its children's, as in the full decode (old plans can hold the same
-		// address in two modules; the last one written wins in both). Children append to into
-		// directly, so nothing is copied once per level of nesting.
-		var mine []kept
+		// Everything is appended to into where it is read, so nothing is copied once per level
+		// of nesting. A module's address may come after its resources: it is filled in at the
+		// end. Its own resources go before its children's, as in the full decode (old plans can
+		// hold the same address in two modules; the last one written wins in both): terraform
+		// writes resources first, and the other order is rotated at the end.
 		first := len(*into) // where this module's entries start
+		own, nOwn := first, 0
 		address := module
 		err := l.object(func(key []byte) error {
 			switch string(key) {
@@ -241,10 +242,12 @@ func (f *fastDoc) module(into *[]kept, module string, depth int) error {
 					if err := l.expect("a list"); err != nil {
 						return err
 					}
+					own = len(*into)
 					return l.array(func(int) error {
 						r, values, err := f.stateResource()
 						if err == nil && r != nil {
-							mine = append(mine, kept{res: r, values: values})
+							*into = append(*into, kept{res: r, values: values})
+							nOwn++
 						}
 						return err
 					})
@@ -271,11 +274,15 @@ func (f *fastDoc) module(into *[]kept, module string, depth int) error {
 			}
 			return l.value()
 		})
+		mine := (*into)[own : own+nOwn]
 		for i := range mine {
 			mine[i].module = address
 		}
-		// terraform writes resources before child_modules: then this appends.
-		*into = slices.Insert(*into, first, mine...)
+		if own > first { // child_modules came first
+			mine = slices.Clone(mine)
+			copy((*into)[first+nOwn:], (*into)[first:own])
+			copy((*into)[first:], mine)
+		}
 		return err
 	})
 }

@@ -255,3 +255,37 @@ func TestAttrsOfNilAndEmpty(t *testing.T) {
 		t.Error("AttrsOf does not hold its map")
 	}
 }
+
+// TestModuleMembersInAnyOrder: a module may list child_modules before resources and its address
+// after them (terraform does neither, but JSON allows it). The single pass fills in module paths
+// and keeps the full decode's order, in which a module's own resources come before its
+// children's, so that of two resources with one address (old plans) the same one wins.
+func TestModuleMembersInAnyOrder(t *testing.T) {
+	role := func(addr, name string) string {
+		return `{"address":"` + addr + `","mode":"managed","type":"aws_iam_role","name":"r","values":{"name":"` + name + `"}}`
+	}
+	doc := `{"format_version":"1.2","planned_values":{"root_module":{` +
+		`"child_modules":[{"resources":[` + role("module.a.aws_iam_role.r", "child") + `,` + role("aws_iam_role.dup", "from-child") + `],"address":"module.a",` +
+		`"child_modules":[{"address":"module.a.module.b","resources":[` + role("module.a.module.b.aws_iam_role.r", "grandchild") + `]}]}],` +
+		`"resources":[` + role("aws_iam_role.root", "root") + `,` + role("aws_iam_role.dup", "from-root") + `]}}}`
+	full, err := plan.ParseBytes("p.json", []byte(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := full.Resources["aws_iam_role.dup"].Values().Value("name"); got != "from-child" {
+		t.Fatalf("the full decode kept %v for the duplicate address; the test assumes the child's", got)
+	}
+	fast, err := plan.ParseBytesFast("p.json", []byte(doc), iamOnly)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stream, err := plan.ParseStream("p.json", strings.NewReader(doc), 0, iamOnly)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, p := range map[string]*plan.Plan{"fast": fast, "stream": stream} {
+		if diff := cmp.Diff(full.Resources, p.Resources); diff != "" {
+			t.Errorf("%s: resources differ (-full +%s):\n%s", name, name, diff)
+		}
+	}
+}
