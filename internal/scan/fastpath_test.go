@@ -3,7 +3,9 @@ package scan
 import (
 	"bytes"
 	"context"
+	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/karpgate/karpgate/internal/engine"
@@ -12,12 +14,26 @@ import (
 )
 
 // TestFastPathFindingsEqualFullDecode scans every testdata plan (and the real plans of the corpus
-// in ../shared when it is beside the checkout) twice, through the single-pass parser that keeps only
-// IAM resources and through a plain full decode, and requires byte-identical JSON reports.
+// in ../shared when it is beside the checkout) through each fast path and through a plain full
+// decode, and requires byte-identical JSON reports. The fast paths: the streaming single pass that
+// keeps only IAM resources (the embedded rules), and the single pass over the whole text that a
+// policy reading input.plan needs (a user policy that reports every resource change).
 func TestFastPathFindingsEqualFullDecode(t *testing.T) {
-	eng, err := engine.New(context.Background(), engine.Options{})
+	dir := t.TempDir()
+	policy := "package main\n\nwarn contains msg if {\n\tsome rc in input.plan.resource_changes\n\tmsg := sprintf(\"%s %v\", [rc.address, rc.change.actions])\n}\n"
+	if err := os.WriteFile(filepath.Join(dir, "plan.rego"), []byte(policy), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	streaming, err := engine.New(context.Background(), engine.Options{})
 	if err != nil {
 		t.Fatal(err)
+	}
+	whole, err := engine.New(context.Background(), engine.Options{Policies: []string{dir}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if streaming.UsesPlan() || !whole.UsesPlan() {
+		t.Fatal("the engines do not take the two fast paths")
 	}
 	files, _ := filepath.Glob("../../testdata/plans/*/plan.json")
 	corpus, _ := filepath.Glob("../../../shared/corpus/real-plans/*.json")
@@ -29,7 +45,7 @@ func TestFastPathFindingsEqualFullDecode(t *testing.T) {
 		t.Fatal("no plans")
 	}
 	gate := findings.Gate{FailOn: findings.Error}
-	render := func(t *testing.T, full bool, file string) []byte {
+	render := func(t *testing.T, eng *engine.Engine, full bool, file string) []byte {
 		t.Helper()
 		s := New(eng, Options{Gate: gate, Today: "2026-01-01", FullDecode: full})
 		res, err := s.Scan(context.Background(), []Source{{Name: file}}, Run{})
@@ -44,9 +60,15 @@ func TestFastPathFindingsEqualFullDecode(t *testing.T) {
 	}
 	for _, f := range files {
 		t.Run(filepath.Base(filepath.Dir(f))+"/"+filepath.Base(f), func(t *testing.T) {
-			fast, full := render(t, false, f), render(t, true, f)
-			if !bytes.Equal(fast, full) {
-				t.Errorf("fast path and full decode disagree:\nfast: %s\nfull: %s", fast, full)
+			for name, eng := range map[string]*engine.Engine{"stream": streaming, "whole text": whole} {
+				fast, full := render(t, eng, false, f), render(t, eng, true, f)
+				if !bytes.Equal(fast, full) {
+					t.Errorf("%s fast path and full decode disagree:\nfast: %s\nfull: %s", name, fast, full)
+				}
+				if eng == whole && strings.Contains(f, "/plans/") && !strings.HasPrefix(filepath.Base(filepath.Dir(f)), "state-") &&
+					!bytes.Contains(fast, []byte(`"rule_id": "main/warn"`)) {
+					t.Errorf("the input.plan policy found no resource change: %s", fast)
+				}
 			}
 		})
 	}
