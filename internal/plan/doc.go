@@ -6,4 +6,10 @@
 // absolute address across planned_values, prior_state, resource_changes and configuration, and the
 // resolution of module-relative configuration references to absolute addresses. It knows nothing
 // about IAM; internal/facts builds on it.
+//
+// Two parsers build the same Plan. Parse decodes everything with encoding/json (the plain
+// reference). ParseStream and ParseFast validate the whole document in one pass with their own
+// lexer and keep only the resources a Keep function selects, their values as checked JSON text
+// (Attrs) decoded when read; ParseStream slides a window along the input so the document is never
+// held whole, ParseFast holds it for input.plan.
 package plan
