@@ -1,7 +1,9 @@
 package scan
 
 import (
+	"runtime"
 	"slices"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/open-policy-agent/opa/v1/ast"
@@ -80,9 +82,31 @@ func iamValue(iam *facts.IAM) ast.Value {
 	}
 	cv := &iamConv{}
 	roles := make([]*ast.Term, len(iam.Roles))
-	for i, r := range iam.Roles {
-		roles[i] = ast.NewTerm(cv.roleValue(r))
+	// Roles are independent: large plans convert them on every core, each part with its own
+	// allocator (terms are never changed once built, so parts may share none or all).
+	parts := 1
+	if len(roles) >= parallelRoles {
+		parts = runtime.GOMAXPROCS(0)
 	}
+	var wg sync.WaitGroup
+	for p := range parts {
+		lo, hi := p*len(roles)/parts, (p+1)*len(roles)/parts
+		conv := func(cv *iamConv) {
+			for i := lo; i < hi; i++ {
+				roles[i] = ast.NewTerm(cv.roleValue(iam.Roles[i]))
+			}
+		}
+		if p == parts-1 {
+			conv(cv)
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			conv(&iamConv{})
+		}()
+	}
+	wg.Wait()
 	nodes := make([]*ast.Term, len(iam.NodeRoles))
 	for i := range iam.NodeRoles {
 		n := &iam.NodeRoles[i]
@@ -98,6 +122,9 @@ func iamValue(iam *facts.IAM) ast.Value {
 		item(kNodeRoles, cv.arrayTerm(iam.NodeRoles == nil, nodes)),
 	)
 }
+
+// parallelRoles is how many roles a plan has before their conversion is split across cores.
+const parallelRoles = 512
 
 func (cv *iamConv) roleValue(r *facts.Role) ast.Value {
 	if r == nil {

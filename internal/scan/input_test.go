@@ -295,3 +295,28 @@ func TestSameValueIsStrict(t *testing.T) {
 		t.Error("an object with a repeated key compared equal to one without")
 	}
 }
+
+// TestIAMValueOfManyRolesEqualsRoundTrip covers the conversion split across cores: a generated
+// plan with more roles than parallelRoles gives exactly the value of the JSON round trip.
+func TestIAMValueOfManyRolesEqualsRoundTrip(t *testing.T) {
+	var buf bytes.Buffer
+	if err := plangen.Write(&buf, 8000, 3); err != nil {
+		t.Fatal(err)
+	}
+	p := parseTestPlan(t, "many-roles.json", buf.Bytes())
+	iam := facts.Build(p, facts.Options{MatchRole: config.MatchRole})
+	if len(iam.Roles) < parallelRoles {
+		t.Fatalf("%d roles: the plan does not exercise the split", len(iam.Roles))
+	}
+	got, err := buildInput(p, iam, Run{}, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := roundTripInput(p, iam, Run{}, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sameValue(got, want); err != nil {
+		t.Error(err)
+	}
+}
