@@ -131,15 +131,20 @@ type fastDoc struct {
 	changes          []*tfjson.ResourceChange
 	config           *tfjson.Config
 	variables        map[string]any
-	strs             map[string]string // interned modes and types
-	scratch          []byte            // streaming: the spans of the resource being read
-	block            []byte            // streaming: where own copies the spans the Plan keeps
+	strs             map[string]string         // interned modes and types
+	texts            map[string]string         // interned addresses, by their JSON text (internText)
+	actions          map[string]tfjson.Actions // distinct change.actions lists, by their text
+	scratch          []byte                    // streaming: the spans of the resource being read
+	block            []byte                    // streaming: where own copies the spans the Plan keeps
 }
 
+// kept is a resource of a state section (values, planned_values, prior_state.values).
 type kept struct {
-	res    *tfjson.StateResource // without AttributeValues: see values
-	values []byte                // the span of "values", decoded only when needed
-	module string
+	address, mode, typ, name string
+	index                    any
+	deposed                  bool
+	values                   []byte // the span of "values", kept as text
+	module                   string
 }
 
 func (f *fastDoc) document() error {
@@ -244,9 +249,9 @@ func (f *fastDoc) module(into *[]kept, module string, depth int) error {
 					}
 					own = len(*into)
 					return l.array(func(int) error {
-						r, values, err := f.stateResource()
-						if err == nil && r != nil {
-							*into = append(*into, kept{res: r, values: values})
+						k, ok, err := f.stateResource()
+						if ok {
+							*into = append(*into, k)
 							nOwn++
 						}
 						return err
@@ -554,32 +559,68 @@ func (f *fastDoc) spanString(span []byte, address, field string) (string, error)
 	return s, err
 }
 
-func (h header) addr() string {
-	if h.addressEscaped {
-		if s, err := unescape(h.address); err == nil {
-			return s
-		}
-	}
-	return string(h.address)
+// addr returns the resource's address. A kept resource appears in up to three sections and for_each
+// addresses are escaped (["key"]), so addresses are interned by their text: one string each.
+func (f *fastDoc) addr(h header) string {
+	return f.internText(h.address, h.addressEscaped)
 }
 
-func (f *fastDoc) stateResource() (*tfjson.StateResource, []byte, error) {
+// internText returns the string a JSON string's raw content stands for, once per distinct text.
+func (f *fastDoc) internText(raw []byte, escaped bool) string {
+	if s, ok := f.texts[string(raw)]; ok {
+		return s
+	}
+	s := string(raw)
+	if escaped {
+		if u, err := unescape(raw); err == nil {
+			s = u
+		}
+	}
+	if f.texts == nil {
+		f.texts = map[string]string{}
+	}
+	f.texts[string(raw)] = s
+	return s
+}
+
+// changeActions decodes a change's actions. A plan has a handful of distinct lists (["no-op"],
+// ["update"], ["delete","create"] ...): each is decoded once and shared, read only.
+func (f *fastDoc) changeActions(span []byte, address string) (tfjson.Actions, error) {
+	if list, ok := f.actions[string(span)]; ok {
+		return list, nil
+	}
+	v, err := f.spanValue(span, address, ".change.actions")
+	if err != nil {
+		return nil, err
+	}
+	var list tfjson.Actions
+	items, _ := v.([]any) // null or absent: no actions
+	for _, x := range items {
+		s, _ := x.(string)
+		list = append(list, tfjson.Action(s))
+	}
+	if f.actions == nil {
+		f.actions = map[string]tfjson.Actions{}
+	}
+	f.actions[string(span)] = list
+	return list, nil
+}
+
+// stateResource reads a resource of a state section; ok says it is kept.
+func (f *fastDoc) stateResource() (k kept, ok bool, err error) {
 	h, _, err := f.resourceObject(false)
 	if err != nil || !f.wanted(h) || len(h.address) == 0 {
-		return nil, nil, err
+		return k, false, err
 	}
-	a := h.addr()
-	r := &tfjson.StateResource{Address: a, Mode: tfjson.ResourceMode(h.mode), Type: h.typ}
-	if h.deposed {
-		r.DeposedKey = "deposed"
+	a := f.addr(h)
+	k = kept{address: a, mode: h.mode, typ: h.typ, deposed: h.deposed, values: h.values}
+	if k.name, err = f.spanString(h.name, a, ".name"); err != nil {
+		return k, false, err
 	}
-	if r.Name, err = f.spanString(h.name, a, ".name"); err != nil {
-		return nil, nil, err
+	if k.index, err = f.spanValue(h.index, a, ".index"); err != nil {
+		return k, false, err
 	}
-	if r.Index, err = f.spanValue(h.index, a, ".index"); err != nil {
-		return nil, nil, err
-	}
-	return r, h.values, nil
+	return k, true, nil
 }
 
 func (f *fastDoc) change() error {
@@ -592,12 +633,12 @@ func (f *fastDoc) change() error {
 		return f.l.fail("resource_changes%s has no address", f.l.path[n-1])
 	}
 	if !h.hasChange {
-		return f.l.fail("resource_changes%s (%s) has no change", f.l.path[n-1], h.addr())
+		return f.l.fail("resource_changes%s (%s) has no change", f.l.path[n-1], f.addr(h))
 	}
 	if !f.wanted(h) {
 		return nil
 	}
-	a := h.addr()
+	a := f.addr(h)
 	rc := &tfjson.ResourceChange{Address: a, Mode: tfjson.ResourceMode(h.mode), Type: h.typ, Change: &tfjson.Change{}}
 	if h.deposed {
 		rc.DeposedKey = "deposed"
@@ -616,14 +657,8 @@ func (f *fastDoc) change() error {
 	if rc.Index, err = f.spanValue(h.index, a, ".index"); err != nil {
 		return err
 	}
-	actions, err := f.spanValue(h.actions, a, ".change.actions")
-	if err != nil {
+	if rc.Change.Actions, err = f.changeActions(h.actions, a); err != nil {
 		return err
-	}
-	list, _ := actions.([]any)
-	for _, x := range list {
-		s, _ := x.(string)
-		rc.Change.Actions = append(rc.Change.Actions, tfjson.Action(s))
 	}
 	rc.Change.After = f.attrs(h.after)
 	rc.Change.AfterUnknown = f.attrs(h.afterUnknown)
@@ -813,11 +848,10 @@ func (f *fastDoc) plan(name string, b []byte) (*Plan, error) {
 // change (profile: decoding them was about 60% of the fast path's decoding).
 func (p *Plan) indexKept(doc *document, state, prior, planned []kept, lazy bool) error {
 	get := func(k kept) *Resource {
-		m := k.res
-		r := p.Resources[m.Address]
+		r := p.Resources[k.address]
 		if r == nil {
-			r = &Resource{Address: m.Address, Module: k.module, Mode: string(m.Mode), Type: m.Type, Name: m.Name, Index: normIndex(m.Index)}
-			p.Resources[m.Address] = r
+			r = &Resource{Address: k.address, Module: k.module, Mode: k.mode, Type: k.typ, Name: k.name, Index: normIndex(k.index)}
+			p.Resources[k.address] = r
 		}
 		return r
 	}
@@ -829,7 +863,7 @@ func (p *Plan) indexKept(doc *document, state, prior, planned []kept, lazy bool)
 	var todo []pending
 	for _, set := range [][]kept{state, prior} {
 		for _, k := range set {
-			if k.res.DeposedKey == "" {
+			if !k.deposed {
 				todo = append(todo, pending{get(k), k.values, true})
 			}
 		}
