@@ -15,29 +15,11 @@ import (
 	"github.com/karpgate/karpgate/internal/plan"
 )
 
-// iamOnly keeps what karpgate's IAM model reads (the same set as facts.Relevant).
-func iamOnly(mode, typ string) bool {
-	switch typ {
-	case "aws_iam_role", "aws_iam_policy", "aws_iam_role_policy", "aws_iam_role_policy_attachment",
-		"aws_iam_policy_attachment", "aws_iam_role_policy_attachments_exclusive", "aws_eks_pod_identity_association":
-		return mode == "managed"
-	case "aws_iam_policy_document", "aws_region", "aws_caller_identity", "aws_partition":
-		return mode == "data"
-	}
-	return false
-}
+// iamOnly keeps what karpgate's IAM model reads (stream_test.go).
+var iamOnly = plan.KeepIAM
 
-// everyPlan lists the testdata plans and, when ../shared is beside the checkout, the real plans of
-// the corpus (this test reads ../shared and skips those files when it is absent).
-func everyPlan(t *testing.T) []string {
-	t.Helper()
-	files, _ := filepath.Glob("../../testdata/plans/*/plan.json")
-	corpus, _ := filepath.Glob("../../../shared/corpus/real-plans/*.json")
-	if len(corpus) == 0 {
-		t.Log("../shared corpus not present: comparing testdata plans only")
-	}
-	return append(files, corpus...)
-}
+// everyPlan lists the testdata and corpus plans (stream_test.go).
+func everyPlan(t *testing.T) []string { return plan.EveryTestPlan(t) }
 
 func readTranscoded(t *testing.T, path string) []byte {
 	t.Helper()
@@ -132,15 +114,7 @@ func TestParseFastFilteredKeepsExactlyTheSelectedResources(t *testing.T) {
 // TestParseFastRejectsWhatParseRejects drives the bad inputs through both parsers: each is an
 // input error for both.
 func TestParseFastRejectsWhatParseRejects(t *testing.T) {
-	files, _ := filepath.Glob("../../testdata/bad/*")
-	for _, f := range files {
-		if filepath.Ext(f) == ".md" {
-			continue
-		}
-		raw, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
+	for f, raw := range plan.BadTestFiles(t) {
 		_, errFull := plan.Parse(f, bytes.NewReader(raw), 0)
 		_, errFast := plan.ParseFast(f, bytes.NewReader(raw), 0, iamOnly)
 		if !errors.Is(errFull, plan.ErrInput) || !errors.Is(errFast, plan.ErrInput) {

@@ -22,8 +22,9 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 )
 
-// streamIAM keeps what karpgate's IAM model reads (as facts.Relevant does).
-func streamIAM(mode, typ string) bool {
+// KeepIAM keeps what karpgate's IAM model reads (the set facts.Relevant names; this package cannot
+// import facts). Exported for this package's external tests too.
+func KeepIAM(mode, typ string) bool {
 	switch typ {
 	case "aws_iam_role", "aws_iam_policy", "aws_iam_role_policy", "aws_iam_role_policy_attachment",
 		"aws_iam_policy_attachment", "aws_iam_role_policy_attachments_exclusive", "aws_eks_pod_identity_association":
@@ -34,19 +35,41 @@ func streamIAM(mode, typ string) bool {
 	return false
 }
 
-// streamPlans lists the testdata plans and, when ../shared is beside the checkout, the real plans
-// of the corpus (read from ../shared; skipped when it is absent).
-func streamPlans(t testing.TB) []string {
+// EveryTestPlan lists the testdata plans and, when ../shared is beside the checkout, the real plans
+// of the corpus (read from ../shared; skipped when it is absent). Exported for the external tests.
+func EveryTestPlan(t testing.TB) []string {
 	t.Helper()
 	files, _ := filepath.Glob("../../testdata/plans/*/plan.json")
 	corpus, _ := filepath.Glob("../../../shared/corpus/real-plans/*.json")
 	if len(corpus) == 0 {
-		t.Log("../shared corpus not present: streaming testdata plans only")
+		t.Log("../shared corpus not present: testdata plans only")
 	}
 	if len(files) == 0 {
 		t.Fatal("no testdata plans")
 	}
 	return append(files, corpus...)
+}
+
+// BadTestFiles returns the documents of testdata/bad by path (its README aside). Exported for the
+// external tests too.
+func BadTestFiles(t testing.TB) map[string][]byte {
+	t.Helper()
+	files, _ := filepath.Glob("../../testdata/bad/*")
+	out := map[string][]byte{}
+	for _, f := range files {
+		if filepath.Ext(f) == ".md" {
+			continue
+		}
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out[f] = b
+	}
+	if len(out) == 0 {
+		t.Fatal("no documents in testdata/bad")
+	}
+	return out
 }
 
 // readers wraps the text in readers that hand it over in different pieces.
@@ -90,7 +113,7 @@ var windows = []struct {
 }{{1, 1}, {2, 2}, {7, 0}, {64, 1}, {4096, 2}, {windowSize, 0}}
 
 func TestStreamBuildsTheSamePlanAsTheWholeText(t *testing.T) {
-	for _, path := range streamPlans(t) {
+	for _, path := range EveryTestPlan(t) {
 		raw, err := os.ReadFile(path)
 		if err != nil {
 			t.Fatal(err)
@@ -98,7 +121,7 @@ func TestStreamBuildsTheSamePlanAsTheWholeText(t *testing.T) {
 		for _, keep := range []struct {
 			name string
 			fn   Keep
-		}{{"iam", streamIAM}, {"all", nil}} {
+		}{{"iam", KeepIAM}, {"all", nil}} {
 			whole, err := ParseFast(path, bytes.NewReader(raw), 0, keep.fn)
 			if err != nil {
 				t.Fatal(err)
@@ -125,15 +148,7 @@ func TestStreamBuildsTheSamePlanAsTheWholeText(t *testing.T) {
 func badInputs(t *testing.T) map[string][]byte {
 	t.Helper()
 	out := map[string][]byte{}
-	files, _ := filepath.Glob("../../testdata/bad/*")
-	for _, f := range files {
-		if filepath.Ext(f) == ".md" {
-			continue
-		}
-		b, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
+	for f, b := range BadTestFiles(t) {
 		out[filepath.Base(f)] = b
 	}
 	base, err := os.ReadFile("../../testdata/plans/upstream-v1/plan.json")
@@ -162,13 +177,13 @@ func badInputs(t *testing.T) map[string][]byte {
 func TestStreamFailsExactlyAsTheWholeText(t *testing.T) {
 	rejected := 0
 	for name, raw := range badInputs(t) {
-		_, errWhole := ParseFast(name, bytes.NewReader(raw), 0, streamIAM)
+		_, errWhole := ParseFast(name, bytes.NewReader(raw), 0, KeepIAM)
 		for _, w := range []struct {
 			size   int
 			reader int
 		}{{1, 1}, {4096, 0}} {
 			rd := readers[w.reader]
-			_, errStream := parseStream(name, rd.wrap(raw), 0, streamIAM, w.size)
+			_, errStream := parseStream(name, rd.wrap(raw), 0, KeepIAM, w.size)
 			if fmt.Sprint(errWhole) != fmt.Sprint(errStream) {
 				t.Errorf("%s, window %d, %s reader:\nwhole:  %v\nstream: %v", name, w.size, rd.name, errWhole, errStream)
 			}
@@ -200,8 +215,8 @@ func TestStreamEnforcesTheSizeLimitWhileReading(t *testing.T) {
 		{n - 1, fmt.Sprintf("plan.json: larger than the limit of %d bytes (--max-plan-size)", n-1)},
 		{100, "plan.json: larger than the limit of 100 bytes (--max-plan-size)"},
 	} {
-		_, errWhole := ParseFast("plan.json", bytes.NewReader(raw), tc.max, streamIAM)
-		_, errStream := parseStream("plan.json", bytes.NewReader(raw), tc.max, streamIAM, 64)
+		_, errWhole := ParseFast("plan.json", bytes.NewReader(raw), tc.max, KeepIAM)
+		_, errStream := parseStream("plan.json", bytes.NewReader(raw), tc.max, KeepIAM, 64)
 		for _, err := range []error{errWhole, errStream} {
 			if got := fmt.Sprint(err); (tc.want == "" && err != nil) || (tc.want != "" && got != tc.want) {
 				t.Errorf("max %d: got %v, want %q", tc.max, err, tc.want)
@@ -210,7 +225,7 @@ func TestStreamEnforcesTheSizeLimitWhileReading(t *testing.T) {
 	}
 	// Whitespace after a complete document still counts: the stream is read to its end.
 	padded := append(bytes.Clone(raw), bytes.Repeat([]byte(" "), 1000)...)
-	if _, err := parseStream("plan.json", bytes.NewReader(padded), n+10, streamIAM, 64); err == nil || !strings.Contains(err.Error(), "larger than the limit") {
+	if _, err := parseStream("plan.json", bytes.NewReader(padded), n+10, KeepIAM, 64); err == nil || !strings.Contains(err.Error(), "larger than the limit") {
 		t.Errorf("trailing whitespace over the limit: %v", err)
 	}
 }
@@ -223,13 +238,13 @@ func TestStreamReportsReadErrors(t *testing.T) {
 	boom := errors.New("connection reset")
 	for _, at := range []int{0, 1, 500, len(raw) / 2, len(raw) - 1} {
 		r := io.MultiReader(bytes.NewReader(raw[:at]), iotest.ErrReader(boom))
-		_, err := parseStream("-", r, 0, streamIAM, 64)
+		_, err := parseStream("-", r, 0, KeepIAM, 64)
 		if want := "-: read: connection reset"; fmt.Sprint(err) != want {
 			t.Errorf("read error after %d bytes: got %v, want %q", at, err, want)
 		}
 	}
 	// A reader that never makes progress is an error, not a hang.
-	if _, err := parseStream("-", stuckReader{}, 0, streamIAM, 64); err == nil || !strings.Contains(err.Error(), "multiple Read calls return no data or error") {
+	if _, err := parseStream("-", stuckReader{}, 0, KeepIAM, 64); err == nil || !strings.Contains(err.Error(), "multiple Read calls return no data or error") {
 		t.Errorf("stuck reader: %v", err)
 	}
 }
@@ -245,7 +260,7 @@ func TestStreamHoldsAWindowNotThePlan(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := &fastDoc{l: *newStreamLexer(bytes.NewReader(raw), DefaultMaxSize, 4096), keep: streamIAM}
+	f := &fastDoc{l: *newStreamLexer(bytes.NewReader(raw), DefaultMaxSize, 4096), keep: KeepIAM}
 	if f.l.peek() != '{' {
 		t.Fatal("not an object")
 	}
@@ -362,9 +377,9 @@ func TestNumbersNoFloat64HoldsAreRejectedAnywhere(t *testing.T) {
 		{"1e-999999", true}, {"1.7976931348623157e308", true}, {strings.Repeat("9", 300), true}, {"12.5", true},
 	} {
 		for _, parse := range []func() error{
-			func() error { _, err := ParseFast("p.json", bytes.NewReader(doc(tc.number)), 0, streamIAM); return err },
+			func() error { _, err := ParseFast("p.json", bytes.NewReader(doc(tc.number)), 0, KeepIAM); return err },
 			func() error {
-				_, err := parseStream("p.json", bytes.NewReader(doc(tc.number)), 0, streamIAM, 16)
+				_, err := parseStream("p.json", bytes.NewReader(doc(tc.number)), 0, KeepIAM, 16)
 				return err
 			},
 		} {
