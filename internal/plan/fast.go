@@ -18,7 +18,8 @@ type Keep func(mode, typ string) bool
 // resources keep selects (and the configuration of those resources and of the module calls on
 // their way). Everything else is validated as JSON (a corrupted byte anywhere, a duplicate key or
 // a field karpgate reads with the wrong type is still an input error) and skipped without being
-// decoded. The Plan it returns indexes only the kept resources; for them it is identical to what
+// decoded. Kept values stay as the checked text and are decoded attribute by attribute when read
+// (Attrs). The Plan it returns indexes only the kept resources; for them it is identical to what
 // Parse returns. Its Raw is nil: use ParseFast when the text itself is needed (input.plan).
 func ParseStream(name string, r io.Reader, max int64, keep Keep) (*Plan, error) {
 	return parseStream(name, r, max, keep, windowSize)
@@ -843,9 +844,9 @@ func (f *fastDoc) plan(name string, b []byte) (*Plan, error) {
 }
 
 // indexKept is index for resources already collected with their module paths. With a filter, the
-// planned and prior values of a resource whose change has an "after" are not decoded: Values and
+// planned and prior values of a resource whose change has an "after" are not kept: Values and
 // every reader of the IAM model use "after" first, and prior state only for resources without a
-// change (profile: decoding them was about 60% of the fast path's decoding).
+// change.
 func (p *Plan) indexKept(doc *document, state, prior, planned []kept, lazy bool) error {
 	get := func(k kept) *Resource {
 		r := p.Resources[k.address]
