@@ -7,7 +7,8 @@ SAMPLE    := testdata/plans/eks-v20.24-v033/plan.json
 # Pinned tool versions, run through `go run` so a fresh machine needs nothing installed by hand.
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.6.1
 GOVULNCHECK := golang.org/x/vuln/cmd/govulncheck@v1.1.4
-# Packages with real concurrency run under the race detector in `make test`.
+# Packages with real concurrency run under the race detector in `make test`; of internal/plan, the
+# tests of its split parse (the rest is single-threaded and slow under the detector).
 RACE_PKGS := ./internal/runtask/ ./internal/scan/
 FUZZTIME  ?= 30s
 
@@ -31,6 +32,7 @@ test: ## gofmt check, go vet, all Go and Rego tests (what .ci/run calls)
 	$(GO) vet ./...
 	$(GO) test -count=1 ./...
 	$(GO) test -count=1 -race $(RACE_PKGS)
+	$(GO) test -count=1 -race -run 'Split' ./internal/plan/
 
 lint: ## go vet, staticcheck, Rego format/strict checks; govulncheck when its database is reachable
 	$(GO) vet ./...

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"runtime"
 	"slices"
 
 	tfjson "github.com/hashicorp/terraform-json"
@@ -21,14 +22,38 @@ type Keep func(mode, typ string) bool
 // decoded. Kept values stay as the checked text and are decoded attribute by attribute when read
 // (Attrs). The Plan it returns indexes only the kept resources; for them it is identical to what
 // Parse returns. Its Raw is nil: use ParseFast when the text itself is needed (input.plan).
+//
+// A large file (an *os.File or a *bytes.Reader that can be read at offsets) is read on all cores,
+// in sections that start at the top-level members holding most of a plan (split.go); the result,
+// and every error, is the single pass's.
 func ParseStream(name string, r io.Reader, max int64, keep Keep) (*Plan, error) {
-	return parseStream(name, r, max, keep, windowSize)
+	cfg := streamConfig{window: windowSize, splitMin: splitMin}
+	if runtime.GOMAXPROCS(0) < 2 {
+		cfg.splitMin = -1
+	}
+	return parseStream(name, r, max, keep, cfg)
 }
 
-func parseStream(name string, r io.Reader, max int64, keep Keep, window int) (*Plan, error) {
+func parseStream(name string, r io.Reader, max int64, keep Keep, cfg streamConfig) (*Plan, error) {
+	p, _, err := parseSections(name, r, max, keep, cfg)
+	return p, err
+}
+
+// parseSections is parseStream, also returning how many sections were read in parallel (1: the
+// single pass).
+func parseSections(name string, r io.Reader, max int64, keep Keep, cfg streamConfig) (*Plan, int, error) {
 	if max <= 0 {
 		max = DefaultMaxSize
 	}
+	if p, n, ok, err := trySplit(name, r, max, keep, cfg); ok || err != nil {
+		return p, n, err
+	}
+	p, err := parseOnePass(name, r, max, keep, cfg.window)
+	return p, 1, err
+}
+
+// parseOnePass is the single pass over a stream.
+func parseOnePass(name string, r io.Reader, max int64, keep Keep, window int) (*Plan, error) {
 	f := &fastDoc{l: *newStreamLexer(r, max, window), keep: keep}
 	l := &f.l
 	l.need(3)
@@ -137,6 +162,8 @@ type fastDoc struct {
 	actions          map[string]tfjson.Actions // distinct change.actions lists, by their text
 	scratch          []byte                    // streaming: the spans of the resource being read
 	block            []byte                    // streaming: where own copies the spans the Plan keeps
+	section          bool                      // a section of a split parse (split.go)
+	top              []string                  // a section's top-level keys
 }
 
 // kept is a resource of a state section (values, planned_values, prior_state.values).
@@ -153,56 +180,63 @@ func (f *fastDoc) document() error {
 	if err := l.expect("an object"); err != nil {
 		return err
 	}
-	return l.object(func(key []byte) error {
-		switch string(key) {
-		case "format_version":
-			if err := l.expect("a string"); err != nil {
-				return err
-			}
-			s, err := l.text()
-			f.formatVersion = &s
+	return l.object(f.member)
+}
+
+// member reads a top-level member of the document.
+func (f *fastDoc) member(key []byte) error {
+	l := &f.l
+	if f.section {
+		f.top = append(f.top, string(key))
+	}
+	switch string(key) {
+	case "format_version":
+		if err := l.expect("a string"); err != nil {
 			return err
-		case "terraform_version":
-			if err := l.expect("a string", "null"); err != nil {
-				return err
-			}
-			if l.kind() == "null" {
-				return l.value()
-			}
-			s, err := l.text()
-			f.terraformVersion = s
-			return err
-		case "values":
-			f.hasValues = true
-			return f.stateValues(&f.state)
-		case "planned_values":
-			f.isPlan = true
-			return f.stateValues(&f.planned)
-		case "prior_state":
-			f.isPlan = true
-			return f.nullOr(func() error {
-				return l.object(func(k []byte) error {
-					if string(k) == "values" {
-						return f.stateValues(&f.prior)
-					}
-					return l.value()
-				})
-			})
-		case "resource_changes":
-			f.isPlan = true
-			return f.nullOr(func() error { return l.array(func(int) error { return f.change() }) })
-		case "configuration":
-			f.isPlan = true
-			return f.configuration()
-		case "variables":
-			span, err := l.span()
-			if err != nil {
-				return err
-			}
-			return f.decodeVariables(span)
 		}
-		return l.value()
-	})
+		s, err := l.text()
+		f.formatVersion = &s
+		return err
+	case "terraform_version":
+		if err := l.expect("a string", "null"); err != nil {
+			return err
+		}
+		if l.kind() == "null" {
+			return l.value()
+		}
+		s, err := l.text()
+		f.terraformVersion = s
+		return err
+	case "values":
+		f.hasValues = true
+		return f.stateValues(&f.state)
+	case "planned_values":
+		f.isPlan = true
+		return f.stateValues(&f.planned)
+	case "prior_state":
+		f.isPlan = true
+		return f.nullOr(func() error {
+			return l.object(func(k []byte) error {
+				if string(k) == "values" {
+					return f.stateValues(&f.prior)
+				}
+				return l.value()
+			})
+		})
+	case "resource_changes":
+		f.isPlan = true
+		return f.nullOr(func() error { return l.array(func(int) error { return f.change() }) })
+	case "configuration":
+		f.isPlan = true
+		return f.configuration()
+	case "variables":
+		span, err := l.span()
+		if err != nil {
+			return err
+		}
+		return f.decodeVariables(span)
+	}
+	return l.value()
 }
 
 func (f *fastDoc) nullOr(fn func() error) error {

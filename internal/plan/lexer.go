@@ -9,6 +9,7 @@ import (
 	"math/bits"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"unicode/utf16"
 	"unicode/utf8"
 )
@@ -43,7 +44,18 @@ type lexer struct {
 	pins      []int64   // offsets the window must keep, oldest first
 	lines     int       // newlines before b[0]
 	lineStart int64     // offset of the first byte after the last newline before b[0]
+
+	// A section of a split parse (split.go): stop reports whether the top-level member starting
+	// at an offset begins the next section, and abort, once set, ends the reading.
+	stop  func(off int64) bool
+	abort *atomic.Bool
 }
+
+// errStop ends a section of a split parse at the start of the next one: it is not an error.
+var errStop = errors.New("end of section")
+
+// errAborted ends a section of a split parse whose result is no longer wanted.
+var errAborted = errors.New("split parse aborted")
 
 // windowSize is the initial size of a streaming lexer's window; a token or pinned span larger than
 // the window grows it. Reads of this size cost few system calls and the window stays in cache.
@@ -68,6 +80,10 @@ func (e errTooLarge) Error() string {
 // of the buffer: no slice taken from the window before the call is valid after it.
 func (l *lexer) more() bool {
 	if l.src == nil || l.eof {
+		return false
+	}
+	if l.abort != nil && l.abort.Load() {
+		l.eof, l.rerr = true, errAborted
 		return false
 	}
 	keep := l.i
@@ -493,6 +509,17 @@ func (l *lexer) object(member func(key []byte) error) error {
 		return l.bad("nested more than %d levels deep (exceeded max depth)", MaxDepth)
 	}
 	l.i++
+	if l.peek() == '}' {
+		l.i++
+		l.depth--
+		return nil
+	}
+	return l.members(member)
+}
+
+// members reads the members of the object at l.depth from the key at l.i to the closing brace,
+// as object does. A split parse starts a section of the document here, at depth 1 (split.go).
+func (l *lexer) members(member func(key []byte) error) error {
 	// Keys seen so far, in scratch space reused by every object at this depth: no allocation
 	// per object. Large objects switch to a reused set.
 	for len(l.keys) <= l.depth {
@@ -503,11 +530,6 @@ func (l *lexer) object(member func(key []byte) error) error {
 	keys := l.keys[l.depth][:0]
 	l.arena[l.depth] = l.arena[l.depth][:0]
 	var seen map[string]struct{}
-	if l.peek() == '}' {
-		l.i++
-		l.depth--
-		return nil
-	}
 	for {
 		raw, escaped, err := l.str()
 		if err != nil {
@@ -567,6 +589,9 @@ func (l *lexer) object(member func(key []byte) error) error {
 		switch l.peek() {
 		case ',':
 			l.i++
+			if l.stop != nil && l.depth == 1 && l.peek() != 0 && l.stop(l.offset()) {
+				return errStop
+			}
 		case '}':
 			l.i++
 			l.depth--

@@ -72,6 +72,10 @@ func BadTestFiles(t testing.TB) map[string][]byte {
 	return out
 }
 
+// splitting is the configuration of a streaming parse with the given window that splits any document it
+// can read at offsets (a *bytes.Reader), however small.
+func splitting(window int) streamConfig { return streamConfig{window: window, splitMin: 0} }
+
 // readers wraps the text in readers that hand it over in different pieces.
 var readers = []struct {
 	name string
@@ -87,7 +91,7 @@ var planCmp = []cmp.Option{cmpopts.IgnoreFields(Plan{}, "Raw"), cmp.AllowUnexpor
 // parseBoth parses raw whole and streamed; it returns the two results.
 func parseBoth(name string, raw []byte, r io.Reader, max int64, keep Keep, window int) (whole, stream *Plan, errWhole, errStream error) {
 	whole, errWhole = ParseFast(name, bytes.NewReader(raw), max, keep)
-	stream, errStream = parseStream(name, r, max, keep, window)
+	stream, errStream = parseStream(name, r, max, keep, splitting(window))
 	return
 }
 
@@ -129,7 +133,7 @@ func TestStreamBuildsTheSamePlanAsTheWholeText(t *testing.T) {
 			for _, w := range windows {
 				rd := readers[w.reader]
 				t.Run(fmt.Sprintf("%s/%s/window-%d/%s", filepath.Base(filepath.Dir(path)), keep.name, w.size, rd.name), func(t *testing.T) {
-					stream, err := parseStream(path, rd.wrap(raw), 0, keep.fn, w.size)
+					stream, err := parseStream(path, rd.wrap(raw), 0, keep.fn, splitting(w.size))
 					if err != nil {
 						t.Fatal(err)
 					}
@@ -183,7 +187,7 @@ func TestStreamFailsExactlyAsTheWholeText(t *testing.T) {
 			reader int
 		}{{1, 1}, {4096, 0}} {
 			rd := readers[w.reader]
-			_, errStream := parseStream(name, rd.wrap(raw), 0, KeepIAM, w.size)
+			_, errStream := parseStream(name, rd.wrap(raw), 0, KeepIAM, splitting(w.size))
 			if fmt.Sprint(errWhole) != fmt.Sprint(errStream) {
 				t.Errorf("%s, window %d, %s reader:\nwhole:  %v\nstream: %v", name, w.size, rd.name, errWhole, errStream)
 			}
@@ -216,7 +220,7 @@ func TestStreamEnforcesTheSizeLimitWhileReading(t *testing.T) {
 		{100, "plan.json: larger than the limit of 100 bytes (--max-plan-size)"},
 	} {
 		_, errWhole := ParseFast("plan.json", bytes.NewReader(raw), tc.max, KeepIAM)
-		_, errStream := parseStream("plan.json", bytes.NewReader(raw), tc.max, KeepIAM, 64)
+		_, errStream := parseStream("plan.json", bytes.NewReader(raw), tc.max, KeepIAM, splitting(64))
 		for _, err := range []error{errWhole, errStream} {
 			if got := fmt.Sprint(err); (tc.want == "" && err != nil) || (tc.want != "" && got != tc.want) {
 				t.Errorf("max %d: got %v, want %q", tc.max, err, tc.want)
@@ -225,7 +229,7 @@ func TestStreamEnforcesTheSizeLimitWhileReading(t *testing.T) {
 	}
 	// Whitespace after a complete document still counts: the stream is read to its end.
 	padded := append(bytes.Clone(raw), bytes.Repeat([]byte(" "), 1000)...)
-	if _, err := parseStream("plan.json", bytes.NewReader(padded), n+10, KeepIAM, 64); err == nil || !strings.Contains(err.Error(), "larger than the limit") {
+	if _, err := parseStream("plan.json", bytes.NewReader(padded), n+10, KeepIAM, splitting(64)); err == nil || !strings.Contains(err.Error(), "larger than the limit") {
 		t.Errorf("trailing whitespace over the limit: %v", err)
 	}
 }
@@ -238,13 +242,13 @@ func TestStreamReportsReadErrors(t *testing.T) {
 	boom := errors.New("connection reset")
 	for _, at := range []int{0, 1, 500, len(raw) / 2, len(raw) - 1} {
 		r := io.MultiReader(bytes.NewReader(raw[:at]), iotest.ErrReader(boom))
-		_, err := parseStream("-", r, 0, KeepIAM, 64)
+		_, err := parseStream("-", r, 0, KeepIAM, splitting(64))
 		if want := "-: read: connection reset"; fmt.Sprint(err) != want {
 			t.Errorf("read error after %d bytes: got %v, want %q", at, err, want)
 		}
 	}
 	// A reader that never makes progress is an error, not a hang.
-	if _, err := parseStream("-", stuckReader{}, 0, KeepIAM, 64); err == nil || !strings.Contains(err.Error(), "multiple Read calls return no data or error") {
+	if _, err := parseStream("-", stuckReader{}, 0, KeepIAM, splitting(64)); err == nil || !strings.Contains(err.Error(), "multiple Read calls return no data or error") {
 		t.Errorf("stuck reader: %v", err)
 	}
 }
@@ -311,8 +315,9 @@ func FuzzUnescape(f *testing.F) {
 	f.Fuzz(func(t *testing.T, raw []byte) { checkUnescape(t, raw) })
 }
 
-// FuzzParseStream feeds any text one byte at a time through a 3-byte window and requires the
-// streaming parser to reach the same plan, or the same error, as the parser of the whole text.
+// FuzzParseStream feeds any text one byte at a time through a 3-byte window, and splits it into
+// sections read with 3-byte windows, and requires both to reach the same plan, or the same error,
+// as the parser of the whole text.
 func FuzzParseStream(f *testing.F) {
 	files, _ := filepath.Glob("../../testdata/bad/*")
 	files = append(files, "../../testdata/plans/upstream-v1/plan.json", "../../testdata/plans/state-upstream-v1/plan.json")
@@ -328,6 +333,13 @@ func FuzzParseStream(f *testing.F) {
 		}
 		if errWhole == nil {
 			samePlan(t, whole, stream)
+		}
+		split, _, errSplit := parseSections("fuzz.json", bytes.NewReader(data), 0, nil, splitting(3))
+		if fmt.Sprint(errWhole) != fmt.Sprint(errSplit) {
+			t.Fatalf("whole: %v\nsplit: %v", errWhole, errSplit)
+		}
+		if errWhole == nil {
+			samePlan(t, whole, split)
 		}
 	})
 }
@@ -379,7 +391,7 @@ func TestNumbersNoFloat64HoldsAreRejectedAnywhere(t *testing.T) {
 		for _, parse := range []func() error{
 			func() error { _, err := ParseFast("p.json", bytes.NewReader(doc(tc.number)), 0, KeepIAM); return err },
 			func() error {
-				_, err := parseStream("p.json", bytes.NewReader(doc(tc.number)), 0, KeepIAM, 16)
+				_, err := parseStream("p.json", bytes.NewReader(doc(tc.number)), 0, KeepIAM, splitting(16))
 				return err
 			},
 		} {

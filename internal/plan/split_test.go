@@ -1,0 +1,234 @@
+package plan
+
+// A split parse must be invisible: the same Plan and the same errors as the single pass, whatever
+// the search finds. These tests also check that it really splits, so that agreement is not the
+// single pass agreeing with itself.
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/karpgate/karpgate/internal/plan/plangen"
+)
+
+// topLevelOrder returns the number of sections a split parse reads the document in: one, plus one
+// for each of resource_changes and prior_state that is a top-level member, in that order, after
+// at least one other member.
+func topLevelOrder(raw []byte) (sections int) {
+	l := lexer{b: raw}
+	var keys []string
+	if l.object(func(key []byte) error {
+		if l.depth == 1 {
+			keys = append(keys, string(key))
+		}
+		return l.value()
+	}) != nil {
+		return 1 // not a plain JSON object (UTF-16, a byte order mark): the single pass reads it
+	}
+	sections = 1
+	at := 0
+	for _, want := range []string{"resource_changes", "prior_state"} {
+		for i := at; i < len(keys); i++ {
+			if keys[i] == want && i > 0 {
+				sections++
+				at = i + 1
+				break
+			}
+		}
+	}
+	return sections
+}
+
+func TestSplitBuildsTheSamePlanAsTheSinglePass(t *testing.T) {
+	gen := filepath.Join(t.TempDir(), "generated.json")
+	var buf bytes.Buffer
+	if err := plangen.Write(&buf, 3000, 7); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(gen, buf.Bytes(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	split := 0
+	for _, path := range append(EveryTestPlan(t), gen) {
+		raw, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := topLevelOrder(raw)
+		for _, keep := range []Keep{KeepIAM, nil} {
+			whole, err := ParseFast(path, bytes.NewReader(raw), 0, keep)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, window := range []int{7, 4096, windowSize} {
+				t.Run(fmt.Sprintf("%s/keep-all-%v/window-%d", filepath.Base(path), keep == nil, window), func(t *testing.T) {
+					got, n, err := parseSections(path, bytes.NewReader(raw), 0, keep, splitting(window))
+					if err != nil {
+						t.Fatal(err)
+					}
+					samePlan(t, whole, got)
+					if n != want {
+						t.Errorf("read in %d sections, want %d", n, want)
+					}
+					if n > 1 {
+						split++
+					}
+				})
+			}
+		}
+	}
+	if split == 0 {
+		t.Error("no plan was split")
+	}
+	// The same through an *os.File, the way a scan opens plans.
+	f, err := os.Open(gen)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if _, n, err := parseSections(gen, f, 0, KeepIAM, splitting(windowSize)); err != nil || n != 3 {
+		t.Errorf("a file: %d sections, %v; want 3", n, err)
+	}
+	if off, _ := f.Seek(0, 1); off != int64(buf.Len()) {
+		t.Errorf("the file was left at offset %d, not at its end (%d)", off, buf.Len())
+	}
+}
+
+// TestSplitJoinsOnlyAtTopLevelMembers plants the keys the search looks for where they are not
+// top-level members, and moves the real ones, and requires the single pass's plan or error.
+func TestSplitJoinsOnlyAtTopLevelMembers(t *testing.T) {
+	base, err := os.ReadFile("../../testdata/plans/upstream-v1/plan.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// An attribute named like a top-level member, in the first resource of planned_values, after
+	// another member (a comma before a key is where a section may stop).
+	nested := func(key string) []byte {
+		return bytes.Replace(base, []byte(`"values": {`), []byte(`"values": {"planted": {"a": 1, "`+key+`": {"x": [1, 2]}, "y": "z"},`), 1)
+	}
+	// The document with its top-level members in another order.
+	reorder := func(keys ...string) []byte {
+		var doc map[string]any
+		if err := json.Unmarshal(base, &doc); err != nil {
+			t.Fatal(err)
+		}
+		var b bytes.Buffer
+		b.WriteString("{")
+		for i, k := range keys {
+			if i > 0 {
+				b.WriteString(",\n")
+			}
+			v, err := json.Marshal(doc[k])
+			if err != nil {
+				t.Fatal(err)
+			}
+			fmt.Fprintf(&b, "%q: %s", k, v)
+		}
+		b.WriteString("}\n")
+		return b.Bytes()
+	}
+	dupAtEnd := bytes.Clone(base[:bytes.LastIndexByte(base, '}')])
+	dupAtEnd = append(dupAtEnd, []byte(",\n  \"format_version\": \"1.2\"\n}\n")...)
+	cases := []struct {
+		name     string
+		doc      []byte
+		sections int    // 0: an error
+		err      string // part of it
+	}{
+		{"the first resource_changes is a nested key", nested("resource_changes"), 2, ""},
+		{"a prior_state key before resource_changes is not searched for", nested("prior_state"), 3, ""},
+		{"the first prior_state after resource_changes is a nested key", bytes.Replace(base, []byte(`"after": {`), []byte(`"after": {"planted": {"a": [], "prior_state": {}},`), 1), 2, ""},
+		{"both are nested keys first", bytes.Replace(nested("resource_changes"), []byte(`"y": "z"`), []byte(`"y": {"b": 2, "prior_state": []}`), 1), 1, ""},
+		{"prior_state before resource_changes", reorder("format_version", "prior_state", "planned_values", "resource_changes", "configuration"), 2, ""},
+		{"resource_changes first", reorder("resource_changes", "format_version", "planned_values", "prior_state"), 2, ""},
+		{"a top-level key in two sections", dupAtEnd, 0, `duplicate key "format_version"`},
+		{"resource_changes twice", bytes.Replace(base, []byte(`"prior_state":`), []byte(`"resource_changes": [], "prior_state":`), 1), 0, `duplicate key "resource_changes"`},
+		{"garbage after the document", append(bytes.Clone(base), " }"...), 0, "after top-level value"},
+		{"a section cut short", bytes.Replace(base, []byte(`"prior_state": {`), []byte(`"prior_state": {]`), 1), 0, "invalid character"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			before := runtime.NumGoroutine()
+			whole, errWhole := ParseFast("p.json", bytes.NewReader(tc.doc), 0, KeepIAM)
+			for _, window := range []int{5, windowSize} {
+				got, n, err := parseSections("p.json", bytes.NewReader(tc.doc), 0, KeepIAM, splitting(window))
+				if fmt.Sprint(err) != fmt.Sprint(errWhole) {
+					t.Fatalf("window %d:\nsplit:  %v\nsingle: %v", window, err, errWhole)
+				}
+				if tc.sections == 0 {
+					if err == nil || !strings.Contains(err.Error(), tc.err) {
+						t.Fatalf("want an error with %q, got %v", tc.err, err)
+					}
+					continue
+				}
+				if err != nil {
+					t.Fatal(err)
+				}
+				samePlan(t, whole, got)
+				if n != tc.sections {
+					t.Errorf("window %d: %d sections, want %d", window, n, tc.sections)
+				}
+			}
+			// Every reader and the search have stopped when the parse returns.
+			for deadline := time.Now().Add(time.Second); runtime.NumGoroutine() > before && time.Now().Before(deadline); {
+				time.Sleep(time.Millisecond)
+			}
+			if n := runtime.NumGoroutine(); n > before {
+				t.Errorf("%d goroutines left running", n-before)
+			}
+		})
+	}
+}
+
+func TestIndexRareAgreesWithIndex(t *testing.T) {
+	key := []byte(`"prior_state":`)
+	texts := []string{"", `"prior_state"`, `"prior_state":`, `x"prior_state":`, `"prior_state"x"prior_state":`, `pp"prior_state":p`, `"prior_statep"prior_state":`}
+	for _, s := range texts {
+		for rare := range key {
+			if got, want := indexRare([]byte(s), key, rare), bytes.Index([]byte(s), key); got != want {
+				t.Errorf("indexRare(%q, rare %d) = %d, want %d", s, rare, got, want)
+			}
+		}
+	}
+	for _, k := range splitKeys {
+		if k.rare >= len(k.text) {
+			t.Errorf("%s: rare index %d out of range", k.text, k.rare)
+		}
+	}
+}
+
+// TestSplitFindsKeysAcrossSearchChunks puts the keys across the search's chunk boundary.
+func TestSplitFindsKeysAcrossSearchChunks(t *testing.T) {
+	base, err := os.ReadFile("../../testdata/plans/upstream-v1/plan.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := bytes.Index(base, []byte(`"resource_changes":`))
+	for _, cut := range []int{1, 5, 11, 18, 19, 20} {
+		// Pad before the key so that the chunk ends cut bytes into it.
+		pad := searchChunk - at - cut
+		for pad < 0 {
+			pad += searchChunk
+		}
+		doc := append(append(bytes.Clone(base[:at]), bytes.Repeat([]byte(" "), pad)...), base[at:]...)
+		whole, err := ParseFast("p.json", bytes.NewReader(doc), 0, KeepIAM)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, n, err := parseSections("p.json", bytes.NewReader(doc), 0, KeepIAM, splitting(windowSize))
+		if err != nil {
+			t.Fatal(err)
+		}
+		samePlan(t, whole, got)
+		if n != 3 {
+			t.Errorf("key cut %d bytes in: %d sections, want 3", cut, n)
+		}
+	}
+}
