@@ -11,10 +11,11 @@ import (
 // A split parse reads a large plan file on several cores at once, with the same single validating
 // pass cut into sections. terraform writes the top-level members of a plan in a fixed order
 // (planned_values, resource_changes, prior_state, configuration); the first three hold nearly all
-// of a plan's bytes. While the first section is read from the top, a search finds where
-// "resource_changes" and then "prior_state" start, and a section starts at each. A section is read
-// by its own streaming lexer, inside the root object at depth 1, and stops where the top-level
-// member that starts the next section begins.
+// of a plan's bytes. While the first section is read from the top, two searches find the first
+// "resource_changes" key (forward from the top) and the last "prior_state" key (back from the end),
+// and a section starts at each. A section is read by its own streaming lexer, inside the root
+// object at depth 1, and stops at a top-level member where another section starts: when it meets
+// one of the two keys there, it waits for that key's search to say whether it is the one found.
 //
 // Nothing depends on the search being right. A section's result is used only if the sections tile
 // the document: the first reads from the top to the exact start of another, that one on, and the
@@ -26,14 +27,17 @@ import (
 // discards the split: the document is parsed again in one pass, which reports exactly the error
 // (line, column, path) it always reports.
 
-// splitKeys are the top-level keys where sections start, in the order terraform writes them, each
-// with the index of its least common byte in plan text, which the search looks for first.
-var splitKeys = []struct {
+// splitKeys are the top-level keys where sections start, each with the index of its least common
+// byte in plan text, which the search looks for first, and whether the search wants the last
+// occurrence (searched from the end: prior_state is followed only by the configuration) or the
+// first (resource_changes follows planned_values).
+var splitKeys = [...]struct {
 	text string
 	rare int
+	last bool
 }{
-	{`"resource_changes":`, 11}, // 'h'
-	{`"prior_state":`, 1},       // 'p'
+	{`"resource_changes":`, 11, false}, // 'h'
+	{`"prior_state":`, 1, true},        // 'p'
 }
 
 // splitMin is the smallest document ParseStream splits: below it, the cores are better spent on
@@ -101,11 +105,11 @@ type split struct {
 	abort      atomic.Bool // set once the result is known: every reader stops
 	wg         sync.WaitGroup
 
-	mu       sync.Mutex
-	cond     sync.Cond          // signalled as the search moves on
-	starts   map[int64]*section // the sections, by the offset they start at
-	searched int64              // no section will start below this offset
-	done     bool               // the search is over
+	mu      sync.Mutex
+	cond    sync.Cond             // signalled when a search ends
+	starts  map[int64]*section    // the sections, by the offset they start at
+	found   [len(splitKeys)]int64 // where each key's section starts (-1: none)
+	decided [len(splitKeys)]bool  // each key's search is over
 }
 
 // section is one section of a split parse.
@@ -123,8 +127,10 @@ func (s *split) run() (*fastDoc, int) {
 	s.mu.Lock()
 	sec := s.launch(0)
 	s.mu.Unlock()
-	s.wg.Add(1)
-	go s.search()
+	for i := range splitKeys {
+		s.wg.Add(1)
+		go s.search(i)
+	}
 	var chain []*section
 	for {
 		<-sec.done
@@ -177,7 +183,14 @@ func (s *split) read(sec *section) {
 	f.l = *newStreamLexer(io.NewSectionReader(s.ra, s.base+sec.start, n), n, s.window)
 	l := &f.l
 	l.off0, l.abort = sec.start, &s.abort
-	l.stop = s.startsAt
+	l.stop = func(off int64) bool {
+		for i, k := range splitKeys {
+			if l.need(len(k.text)) && string(l.b[l.i:l.i+len(k.text)]) == k.text {
+				return s.startsAt(i, off)
+			}
+		}
+		return false
+	}
 	var err error
 	if sec.start == 0 {
 		err = f.document()
@@ -197,45 +210,39 @@ func (s *split) read(sec *section) {
 	sec.f, sec.err = f, err
 }
 
-// startsAt reports whether a section starts at off, waiting for the search to pass off.
-func (s *split) startsAt(off int64) bool {
+// startsAt reports whether key i's section starts at off, waiting for its search to end.
+func (s *split) startsAt(i int, off int64) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	for !s.done && s.searched <= off {
+	for !s.decided[i] {
 		s.cond.Wait()
 	}
-	_, ok := s.starts[off]
-	return ok
+	return s.found[i] == off
 }
 
-// search finds the split keys in order, each after the one before, and starts a section at each.
-func (s *split) search() {
+// search finds key i and starts a section there.
+func (s *split) search(i int) {
 	defer s.wg.Done()
-	defer func() {
-		s.mu.Lock()
-		s.done = true
-		s.cond.Broadcast()
-		s.mu.Unlock()
-	}()
+	k := splitKeys[i]
 	buf := make([]byte, searchChunk)
-	from := int64(0)
-	for _, k := range splitKeys {
-		at := s.find(buf, from, []byte(k.text), k.rare)
-		if at < 0 {
-			return
-		}
-		s.mu.Lock()
-		s.launch(at)
-		s.searched = at + 1
-		s.cond.Broadcast()
-		s.mu.Unlock()
-		from = at + 1
+	var at int64
+	if k.last {
+		at = s.findLast(buf, []byte(k.text), k.rare)
+	} else {
+		at = s.find(buf, []byte(k.text), k.rare)
 	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if at >= 0 {
+		s.launch(at)
+	}
+	s.found[i], s.decided[i] = at, true
+	s.cond.Broadcast()
 }
 
-// find returns the offset of the first key at or after from, or -1.
-func (s *split) find(buf []byte, from int64, key []byte, rare int) int64 {
-	for off := from; off < s.size && !s.abort.Load(); {
+// find returns the offset of the first key in the document, or -1.
+func (s *split) find(buf, key []byte, rare int) int64 {
+	for off := int64(0); off < s.size && !s.abort.Load(); {
 		n, err := s.ra.ReadAt(buf[:min(int64(len(buf)), s.size-off)], s.base+off)
 		if at := indexRare(buf[:n], key, rare); at >= 0 {
 			return off + int64(at)
@@ -244,10 +251,24 @@ func (s *split) find(buf []byte, from int64, key []byte, rare int) int64 {
 			return -1
 		}
 		off += int64(n - len(key) + 1) // a key cut by the chunk's end is found in the next
-		s.mu.Lock()
-		s.searched = off
-		s.cond.Broadcast()
-		s.mu.Unlock()
+	}
+	return -1
+}
+
+// findLast returns the offset of the last key in the document, or -1.
+func (s *split) findLast(buf, key []byte, rare int) int64 {
+	for end := s.size; end >= int64(len(key)) && !s.abort.Load(); {
+		off := max(0, end-int64(len(buf)))
+		if n, _ := s.ra.ReadAt(buf[:end-off], s.base+off); int64(n) < end-off {
+			return -1 // a read error: the single pass reports it
+		}
+		if at := lastIndexRare(buf[:end-off], key, rare); at >= 0 {
+			return off + int64(at)
+		}
+		if off == 0 {
+			return -1
+		}
+		end = off + int64(len(key)) - 1 // a key cut by the chunk's start is found in the next
 	}
 	return -1
 }
@@ -263,6 +284,22 @@ func indexRare(b, key []byte, rare int) int {
 		}
 		i += j
 		if start := i - rare; start+len(key) <= len(b) && bytes.Equal(b[start:start+len(key)], key) {
+			return start
+		}
+	}
+	return -1
+}
+
+// lastIndexRare is bytes.LastIndex(b, key), looking first for key[rare] as indexRare does.
+func lastIndexRare(b, key []byte, rare int) int {
+	c := key[rare]
+	for i := len(b) - len(key) + rare; i >= rare; i-- {
+		j := bytes.LastIndexByte(b[:i+1], c)
+		if j < rare {
+			return -1
+		}
+		i = j
+		if start := j - rare; bytes.Equal(b[start:start+len(key)], key) {
 			return start
 		}
 	}

@@ -19,8 +19,8 @@ import (
 )
 
 // topLevelOrder returns the number of sections a split parse reads the document in: one, plus one
-// for each of resource_changes and prior_state that is a top-level member, in that order, after
-// at least one other member.
+// for each of resource_changes and prior_state that is a top-level member after another member
+// (none of these plans has a nested key of those names).
 func topLevelOrder(raw []byte) (sections int) {
 	l := lexer{b: raw}
 	var keys []string
@@ -33,14 +33,9 @@ func topLevelOrder(raw []byte) (sections int) {
 		return 1 // not a plain JSON object (UTF-16, a byte order mark): the single pass reads it
 	}
 	sections = 1
-	at := 0
-	for _, want := range []string{"resource_changes", "prior_state"} {
-		for i := at; i < len(keys); i++ {
-			if keys[i] == want && i > 0 {
-				sections++
-				at = i + 1
-				break
-			}
+	for i, k := range keys {
+		if i > 0 && (k == "resource_changes" || k == "prior_state") {
+			sections++
 		}
 	}
 	return sections
@@ -134,6 +129,12 @@ func TestSplitJoinsOnlyAtTopLevelMembers(t *testing.T) {
 		b.WriteString("}\n")
 		return b.Bytes()
 	}
+	// A key named prior_state in the last resource of prior_state.
+	at := bytes.LastIndex(base, []byte(`"values": {`))
+	lastNested := append(append(bytes.Clone(base[:at]), `"values": {"planted": {"a": 1, "prior_state": {}},`...), base[at+len(`"values": {`):]...)
+	if bytes.Index(lastNested, []byte(`"prior_state":`)) > at {
+		t.Fatal("the planted key is not after the top-level one")
+	}
 	dupAtEnd := bytes.Clone(base[:bytes.LastIndexByte(base, '}')])
 	dupAtEnd = append(dupAtEnd, []byte(",\n  \"format_version\": \"1.2\"\n}\n")...)
 	cases := []struct {
@@ -143,10 +144,11 @@ func TestSplitJoinsOnlyAtTopLevelMembers(t *testing.T) {
 		err      string // part of it
 	}{
 		{"the first resource_changes is a nested key", nested("resource_changes"), 2, ""},
-		{"a prior_state key before resource_changes is not searched for", nested("prior_state"), 3, ""},
-		{"the first prior_state after resource_changes is a nested key", bytes.Replace(base, []byte(`"after": {`), []byte(`"after": {"planted": {"a": [], "prior_state": {}},`), 1), 2, ""},
-		{"both are nested keys first", bytes.Replace(nested("resource_changes"), []byte(`"y": "z"`), []byte(`"y": {"b": 2, "prior_state": []}`), 1), 1, ""},
-		{"prior_state before resource_changes", reorder("format_version", "prior_state", "planned_values", "resource_changes", "configuration"), 2, ""},
+		{"a nested prior_state key before the top-level one", nested("prior_state"), 3, ""},
+		{"the last prior_state is a nested key", lastNested, 2, ""},
+		{"a nested resource_changes first, the top-level prior_state last", bytes.Replace(nested("resource_changes"), []byte(`"y": "z"`), []byte(`"y": {"b": 2, "prior_state": []}`), 1), 2, ""},
+		{"a nested resource_changes first, a nested prior_state last", bytes.Replace(bytes.Clone(lastNested), []byte(`"values": {`), []byte(`"values": {"planted": {"a": 1, "resource_changes": 0},`), 1), 1, ""},
+		{"prior_state before resource_changes", reorder("format_version", "prior_state", "planned_values", "resource_changes", "configuration"), 3, ""},
 		{"resource_changes first", reorder("resource_changes", "format_version", "planned_values", "prior_state"), 2, ""},
 		{"a top-level key in two sections", dupAtEnd, 0, `duplicate key "format_version"`},
 		{"resource_changes twice", bytes.Replace(base, []byte(`"prior_state":`), []byte(`"resource_changes": [], "prior_state":`), 1), 0, `duplicate key "resource_changes"`},
@@ -189,11 +191,15 @@ func TestSplitJoinsOnlyAtTopLevelMembers(t *testing.T) {
 
 func TestIndexRareAgreesWithIndex(t *testing.T) {
 	key := []byte(`"prior_state":`)
-	texts := []string{"", `"prior_state"`, `"prior_state":`, `x"prior_state":`, `"prior_state"x"prior_state":`, `pp"prior_state":p`, `"prior_statep"prior_state":`}
+	texts := []string{"", "p", `"prior_state"`, `"prior_state":`, `x"prior_state":`, `"prior_state":x`, `"prior_state"x"prior_state":`,
+		`pp"prior_state":p`, `"prior_statep"prior_state":`, `"prior_state":"prior_state":`, `"prior_state"prior_state":`}
 	for _, s := range texts {
 		for rare := range key {
 			if got, want := indexRare([]byte(s), key, rare), bytes.Index([]byte(s), key); got != want {
 				t.Errorf("indexRare(%q, rare %d) = %d, want %d", s, rare, got, want)
+			}
+			if got, want := lastIndexRare([]byte(s), key, rare), bytes.LastIndex([]byte(s), key); got != want {
+				t.Errorf("lastIndexRare(%q, rare %d) = %d, want %d", s, rare, got, want)
 			}
 		}
 	}
@@ -204,20 +210,33 @@ func TestIndexRareAgreesWithIndex(t *testing.T) {
 	}
 }
 
-// TestSplitFindsKeysAcrossSearchChunks puts the keys across the search's chunk boundary.
+// TestSplitFindsKeysAcrossSearchChunks puts the keys across the boundaries of the searches'
+// chunks: resource_changes across the end of a chunk read forward, prior_state across the start
+// of a chunk read backward.
 func TestSplitFindsKeysAcrossSearchChunks(t *testing.T) {
 	base, err := os.ReadFile("../../testdata/plans/upstream-v1/plan.json")
 	if err != nil {
 		t.Fatal(err)
 	}
-	at := bytes.Index(base, []byte(`"resource_changes":`))
-	for _, cut := range []int{1, 5, 11, 18, 19, 20} {
-		// Pad before the key so that the chunk ends cut bytes into it.
-		pad := searchChunk - at - cut
+	rc := bytes.Index(base, []byte(`"resource_changes":`))
+	ps := bytes.LastIndex(base, []byte(`"prior_state":`)) + len(`"prior_state":`)
+	var docs [][]byte
+	for _, cut := range []int{1, 5, 11, 13, 14, 18, 19, 20} {
+		// Spaces before resource_changes, so that a chunk from the top ends cut bytes into it.
+		pad := searchChunk - rc - cut
 		for pad < 0 {
 			pad += searchChunk
 		}
-		doc := append(append(bytes.Clone(base[:at]), bytes.Repeat([]byte(" "), pad)...), base[at:]...)
+		docs = append(docs, append(append(bytes.Clone(base[:rc]), bytes.Repeat([]byte(" "), pad)...), base[rc:]...))
+		// Spaces after prior_state's colon, so that a chunk from the end starts cut bytes into the key.
+		pad = searchChunk - (len(base) - ps) - len(`"prior_state":`) + cut
+		for pad < 0 {
+			pad += searchChunk
+		}
+		docs = append(docs, append(append(bytes.Clone(base[:ps]), bytes.Repeat([]byte(" "), pad)...), base[ps:]...))
+	}
+	for i, doc := range docs {
+		cut := []int{1, 5, 11, 13, 14, 18, 19, 20}[i/2]
 		whole, err := ParseFast("p.json", bytes.NewReader(doc), 0, KeepIAM)
 		if err != nil {
 			t.Fatal(err)
@@ -228,7 +247,7 @@ func TestSplitFindsKeysAcrossSearchChunks(t *testing.T) {
 		}
 		samePlan(t, whole, got)
 		if n != 3 {
-			t.Errorf("key cut %d bytes in: %d sections, want 3", cut, n)
+			t.Errorf("document %d, key cut %d bytes in: %d sections, want 3", i, cut, n)
 		}
 	}
 }
