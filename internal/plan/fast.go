@@ -665,10 +665,10 @@ func (f *fastDoc) change() error {
 		return err
 	}
 	if len(h.address) == 0 {
-		return f.l.fail("resource_changes%s has no address", f.l.path[n-1])
+		return f.l.fail("resource_changes%s has no address", f.l.segString(n-1))
 	}
 	if !h.hasChange {
-		return f.l.fail("resource_changes%s (%s) has no change", f.l.path[n-1], f.addr(h))
+		return f.l.fail("resource_changes%s (%s) has no change", f.l.segString(n-1), f.addr(h))
 	}
 	if !f.wanted(h) {
 		return nil

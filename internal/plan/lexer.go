@@ -26,13 +26,11 @@ import (
 // whatever must live longer is copied (object keys, the spans a kept resource needs) or named by
 // an absolute offset under a pin, which keeps the bytes from that offset in the window.
 type lexer struct {
-	b     []byte
-	i     int
-	depth int
-	path  []pathSeg             // JSON path of the value being read, for errors (no allocation per member)
-	keys  [][][]byte            // per depth: the keys of the object being read
-	arena [][]byte              // per depth, streaming only: copies of those keys
-	sets  []map[string]struct{} // per depth: a reused key set for large objects
+	b      []byte
+	i      int
+	depth  int
+	path   []pathSeg // JSON path of the value being read, for errors: path[i] is at depth i+1
+	levels []level   // per depth: the keys of the object being read there
 
 	src       io.Reader // nil: b is the whole document
 	window    int       // the window's initial size
@@ -190,17 +188,37 @@ func (l *lexer) lineCol(off int64) (int, int) {
 	return line, int(l.off0+int64(idx)-start) + 1
 }
 
-// pathSeg is one step of a JSON path: an object key or an array index.
+// level is the scratch space of the object being read at one depth, reused by every object at
+// that depth: no allocation per object. It holds no pointer per key, and the members loop keeps
+// its slices in locals and stores them back only when they grow, so reading a member writes no
+// pointer to the heap: no write barrier while the collector runs, which it does for much of the
+// parse of a large plan.
+type level struct {
+	arena []byte              // the keys of the object, copied (a stream's window moves on) and unescaped
+	keys  []keySpan           // where each key is in arena
+	set   map[string]struct{} // the keys of an object with more than smallObject of them
+}
+
+// keySpan is where a key is in its level's arena.
+type keySpan struct{ start, end int }
+
+// pathSeg is one step of a JSON path: an object key (in the arena of the step's depth) or an
+// array index.
 type pathSeg struct {
-	key   []byte
+	key   keySpan
 	index int // -1 for keys
 }
 
-func (p pathSeg) String() string {
+// segString formats path[i].
+func (l *lexer) segString(i int) string {
+	p := l.path[i]
 	if p.index >= 0 {
 		return "[" + strconv.Itoa(p.index) + "]"
 	}
-	return "." + string(p.key)
+	// The arena stored for the level may be shorter than the local one that holds the key, but
+	// not smaller: it is the same array.
+	a := l.levels[i+1].arena
+	return "." + string(a[p.key.start:p.key.end:cap(a)])
 }
 
 // MaxDepth is the deepest nesting of arrays and objects karpgate reads (encoding/json's limit).
@@ -234,14 +252,14 @@ func (l *lexer) pathString() string {
 	var b bytes.Buffer
 	b.WriteString("$")
 	segs := l.path
-	for i, p := range segs {
+	for i := range segs {
 		if len(segs) > maxPathSegments && i == maxPathSegments/2 {
 			fmt.Fprintf(&b, "...(%d levels)...", len(segs)-maxPathSegments)
 		}
 		if len(segs) > maxPathSegments && i >= maxPathSegments/2 && i < len(segs)-maxPathSegments/2 {
 			continue
 		}
-		b.WriteString(p.String())
+		b.WriteString(l.segString(i))
 	}
 	return b.String()
 }
@@ -520,37 +538,32 @@ func (l *lexer) object(member func(key []byte) error) error {
 // members reads the members of the object at l.depth from the key at l.i to the closing brace,
 // as object does. A split parse starts a section of the document here, at depth 1 (split.go).
 func (l *lexer) members(member func(key []byte) error) error {
-	// Keys seen so far, in scratch space reused by every object at this depth: no allocation
-	// per object. Large objects switch to a reused set.
-	for len(l.keys) <= l.depth {
-		l.keys = append(l.keys, nil)
-		l.arena = append(l.arena, nil)
-		l.sets = append(l.sets, nil)
+	d := l.depth
+	for len(l.levels) <= d {
+		l.levels = append(l.levels, level{})
 	}
-	keys := l.keys[l.depth][:0]
-	l.arena[l.depth] = l.arena[l.depth][:0]
+	arena, keys := l.levels[d].arena[:0], l.levels[d].keys[:0]
 	var seen map[string]struct{}
 	for {
 		raw, escaped, err := l.str()
 		if err != nil {
 			return err
 		}
-		key := raw
-		switch {
-		case escaped:
+		n := len(arena)
+		if escaped {
 			s, err := unescape(raw)
 			if err != nil {
 				return l.bad("invalid key: %v", err)
 			}
-			key = []byte(s)
-		case l.src != nil:
-			// The window moves on while the member is read: keep a copy.
-			a := l.arena[l.depth]
-			n := len(a)
-			a = append(a, raw...)
-			l.arena[l.depth] = a
-			key = a[n:len(a):len(a)]
+			arena = append(arena, s...)
+		} else {
+			arena = append(arena, raw...)
 		}
+		if cap(arena) != cap(l.levels[d].arena) {
+			l.levels[d].arena = arena
+		}
+		ks := keySpan{n, len(arena)}
+		key := arena[n:len(arena):len(arena)]
 		switch {
 		case seen != nil:
 			if _, dup := seen[string(key)]; dup {
@@ -559,29 +572,31 @@ func (l *lexer) members(member func(key []byte) error) error {
 			seen[string(key)] = struct{}{}
 		default:
 			for _, k := range keys {
-				if bytes.Equal(k, key) {
+				if string(arena[k.start:k.end]) == string(key) {
 					return l.fail("duplicate key %q (JSON parsers disagree on which value counts)", key)
 				}
 			}
-			keys = append(keys, key)
+			keys = append(keys, ks)
+			if cap(keys) != cap(l.levels[d].keys) {
+				l.levels[d].keys = keys
+			}
 			if len(keys) > smallObject {
-				seen = l.sets[l.depth]
+				seen = l.levels[d].set
 				if seen == nil {
 					seen = make(map[string]struct{}, 4*smallObject)
-					l.sets[l.depth] = seen
+					l.levels[d].set = seen
 				}
 				clear(seen)
 				for _, k := range keys {
-					seen[string(k)] = struct{}{}
+					seen[string(arena[k.start:k.end])] = struct{}{}
 				}
 			}
 		}
-		l.keys[l.depth] = keys
 		if l.peek() != ':' {
 			return l.bad("expected ':' after object key")
 		}
 		l.i++
-		l.path = append(l.path, pathSeg{key: key, index: -1})
+		l.path = append(l.path, pathSeg{key: ks, index: -1})
 		if err := member(key); err != nil {
 			return err
 		}
