@@ -290,20 +290,18 @@ func indexRare(b, key []byte, rare int) int {
 	return -1
 }
 
-// lastIndexRare is bytes.LastIndex(b, key), looking first for key[rare] as indexRare does.
+// lastIndexRare is bytes.LastIndex(b, key), found forward with indexRare: bytes.LastIndexByte
+// is a plain loop, IndexByte a vector scan, and a chunk is short.
 func lastIndexRare(b, key []byte, rare int) int {
-	c := key[rare]
-	for i := len(b) - len(key) + rare; i >= rare; i-- {
-		j := bytes.LastIndexByte(b[:i+1], c)
-		if j < rare {
-			return -1
+	last := -1
+	for from := 0; ; {
+		i := indexRare(b[from:], key, rare)
+		if i < 0 {
+			return last
 		}
-		i = j
-		if start := j - rare; bytes.Equal(b[start:start+len(key)], key) {
-			return start
-		}
+		last = from + i
+		from = last + 1
 	}
-	return -1
 }
 
 // absorb adds what a later section read to f.
