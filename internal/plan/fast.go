@@ -27,7 +27,7 @@ type Keep func(mode, typ string) bool
 // in sections that start at the top-level members holding most of a plan (split.go); the result,
 // and every error, is the single pass's.
 func ParseStream(name string, r io.Reader, max int64, keep Keep) (*Plan, error) {
-	cfg := streamConfig{window: windowSize, splitMin: splitMin}
+	cfg := streamConfig{window: windowSize, splitMin: SplitMinSize}
 	if runtime.GOMAXPROCS(0) < 2 {
 		cfg.splitMin = -1
 	}

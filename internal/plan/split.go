@@ -40,9 +40,9 @@ var splitKeys = [...]struct {
 	{`"prior_state":`, 1, true},        // 'p'
 }
 
-// splitMin is the smallest document ParseStream splits: below it, the cores are better spent on
+// SplitMinSize is the smallest document ParseStream splits: below it, the cores are better spent on
 // other plans (ScanMany) and the search would cost more than it saves.
-const splitMin = 32 << 20
+const SplitMinSize = 32 << 20
 
 // errNotEnd is text after the document: the single pass reports it.
 var errNotEnd = errors.New("text after the document")

@@ -251,3 +251,33 @@ func TestSplitFindsKeysAcrossSearchChunks(t *testing.T) {
 		}
 	}
 }
+
+// TestSplitNeedsOffsets: a pipe (karpgate scan <(terraform show -json plan)) is an *os.File that
+// cannot seek; it is read in one pass.
+func TestSplitNeedsOffsets(t *testing.T) {
+	raw, err := os.ReadFile("../../testdata/plans/upstream-v1/plan.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	go func() {
+		w.Write(raw)
+		w.Close()
+	}()
+	got, n, err := parseSections("pipe", r, 0, KeepIAM, splitting(windowSize))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n != 1 {
+		t.Errorf("a pipe was read in %d sections", n)
+	}
+	whole, err := ParseFast("pipe", bytes.NewReader(raw), 0, KeepIAM)
+	if err != nil {
+		t.Fatal(err)
+	}
+	samePlan(t, whole, got)
+}

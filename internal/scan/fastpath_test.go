@@ -10,6 +10,8 @@ import (
 
 	"github.com/karpgate/karpgate/internal/engine"
 	"github.com/karpgate/karpgate/internal/findings"
+	"github.com/karpgate/karpgate/internal/plan"
+	"github.com/karpgate/karpgate/internal/plan/plangen"
 	"github.com/karpgate/karpgate/internal/report"
 )
 
@@ -71,5 +73,51 @@ func TestFastPathFindingsEqualFullDecode(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestSplitPlanFindingsEqualFullDecode scans a generated plan large enough for plan.ParseStream to
+// read it on all cores (plan.SplitMinSize), as karpgate scan opens it, and requires the report of
+// the full decode.
+func TestSplitPlanFindingsEqualFullDecode(t *testing.T) {
+	if testing.Short() {
+		t.Skip("generates and fully decodes a 38 MB plan")
+	}
+	path := filepath.Join(t.TempDir(), "plan.json")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := plangen.Write(f, 11_000, 3); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if st, err := os.Stat(path); err != nil || st.Size() < plan.SplitMinSize {
+		t.Fatalf("the generated plan is too small to be split: %v, %v", st.Size(), err)
+	}
+	eng, err := engine.New(context.Background(), engine.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var reports [2][]byte
+	for i, full := range []bool{false, true} {
+		s := New(eng, Options{Gate: findings.Gate{FailOn: findings.Error}, Today: "2026-01-01", FullDecode: full})
+		res, err := s.Scan(context.Background(), []Source{{Name: path}}, Run{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var buf bytes.Buffer
+		if err := (report.JSON{}).Write(&buf, res); err != nil {
+			t.Fatal(err)
+		}
+		reports[i] = buf.Bytes()
+	}
+	if !bytes.Equal(reports[0], reports[1]) {
+		t.Errorf("the split parse and the full decode disagree:\nsplit: %s\nfull: %s", reports[0], reports[1])
+	}
+	if !bytes.Contains(reports[0], []byte(`"KARP001"`)) {
+		t.Errorf("the generated Karpenter module did not produce KARP001: %s", reports[0])
 	}
 }
