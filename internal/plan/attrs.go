@@ -16,16 +16,21 @@ import (
 type Attrs struct {
 	text    []byte         // the object's JSON text, checked by the lexer; nil when built from m
 	m       map[string]any // the decoded object, when built from one
-	members []member       // text's top-level members, found on the first read, and their values once read
+	index   memberIndex    // where text's top-level members are: from the parse, or found on the first read
 	indexed bool
+	values  []any // the members' values, by position in index, decoded once read (nil: not yet, or null)
 }
 
-type member struct {
-	key     []byte // the key's raw text; unescaped when it had escapes
-	value   []byte
-	decoded any // value decoded, once read
-	read    bool
-}
+// memberIndex locates the top-level members of an object's text: four offsets each, the key's
+// content (without quotes; keyEscaped is set in its end when it has escapes) and the value. It
+// holds no pointers, so the parser can record it for every kept object at no cost to the collector.
+type memberIndex []uint32
+
+// keyEscaped marks the end offset of a key whose raw text has escapes.
+const keyEscaped = 1 << 31
+
+// maxIndexed is the longest text whose members an index can locate.
+const maxIndexed = keyEscaped - 1
 
 // AttrsOf returns the attributes of a decoded object (nil: nil).
 func AttrsOf(m map[string]any) *Attrs {
@@ -35,8 +40,11 @@ func AttrsOf(m map[string]any) *Attrs {
 	return &Attrs{m: m, indexed: true}
 }
 
-// attrsText returns the attributes of an object's checked JSON text.
-func attrsText(text []byte) *Attrs { return &Attrs{text: text} }
+// attrsText returns the attributes of an object's checked JSON text, with the index of its members
+// when the parser recorded one (nil: found on the first read).
+func attrsText(text []byte, index memberIndex) *Attrs {
+	return &Attrs{text: text, index: index, indexed: index != nil}
+}
 
 // Get returns the value of one attribute, decoded as encoding/json decodes into any, and whether
 // the object has it.
@@ -49,24 +57,32 @@ func (a *Attrs) Get(key string) (any, bool) {
 		return v, ok
 	}
 	if !a.indexed {
-		a.members = members(a.text)
+		a.index = members(a.text)
 		a.indexed = true
 	}
-	for i := range a.members {
-		m := &a.members[i]
-		if string(m.key) != key {
+	for i := 0; i+3 < len(a.index); i += 4 {
+		k, end := a.index[i], a.index[i+1]
+		if end&keyEscaped == 0 {
+			if string(a.text[k:end]) != key {
+				continue
+			}
+		} else if s, err := unescape(a.text[k : end&^keyEscaped]); err != nil || s != key {
 			continue
 		}
-		if !m.read {
-			v, err := decodeAny(m.value)
-			if err != nil {
-				// Checked text always decodes (the lexer rejects what would not); keep the
-				// contract of a missing attribute rather than invent a value.
-				return nil, false
-			}
-			m.decoded, m.read = v, true
+		if a.values == nil {
+			a.values = make([]any, len(a.index)/4)
 		}
-		return m.decoded, true
+		if v := a.values[i/4]; v != nil {
+			return v, true
+		}
+		v, err := decodeAny(a.text[a.index[i+2]:a.index[i+3]])
+		if err != nil {
+			// Checked text always decodes (the lexer rejects what would not); keep the contract
+			// of a missing attribute rather than invent a value.
+			return nil, false
+		}
+		a.values[i/4] = v
+		return v, true
 	}
 	return nil, false
 }
@@ -101,15 +117,15 @@ func (a *Attrs) Equal(b *Attrs) bool {
 	return reflect.DeepEqual(a.Map(), b.Map())
 }
 
-// members lists the top-level members of an object's checked JSON text without decoding them.
-func members(text []byte) []member {
+// members locates the top-level members of an object's checked JSON text without decoding them.
+func members(text []byte) memberIndex {
 	d := valueDecoder{b: text}
 	d.ws()
-	if d.i >= len(d.b) || d.b[d.i] != '{' {
+	if d.i >= len(d.b) || d.b[d.i] != '{' || len(text) > maxIndexed {
 		return nil
 	}
 	d.i++
-	var out []member
+	out := memberIndex{}
 	for {
 		d.ws()
 		if d.i >= len(d.b) || d.b[d.i] == '}' {
@@ -122,13 +138,9 @@ func members(text []byte) []member {
 		if !d.skip() {
 			return out
 		}
-		key := d.b[start : d.i-1]
-		if bytes.IndexByte(key, '\\') >= 0 {
-			s, err := unescape(key)
-			if err != nil {
-				return out
-			}
-			key = []byte(s)
+		keyStart, keyEnd := uint32(start), uint32(d.i-1)
+		if bytes.IndexByte(d.b[start:d.i-1], '\\') >= 0 {
+			keyEnd |= keyEscaped
 		}
 		d.ws()
 		if d.i >= len(d.b) || d.b[d.i] != ':' {
@@ -140,7 +152,7 @@ func members(text []byte) []member {
 		if !d.skip() {
 			return out
 		}
-		out = append(out, member{key: key, value: d.b[start:d.i]})
+		out = append(out, keyStart, keyEnd, uint32(start), uint32(d.i))
 		d.ws()
 		if d.i < len(d.b) && d.b[d.i] == ',' {
 			d.i++

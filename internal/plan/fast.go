@@ -160,6 +160,8 @@ type fastDoc struct {
 	strs             map[string]string         // interned modes and types
 	actions          map[string]tfjson.Actions // distinct change.actions lists, by their text
 	scratch          []byte                    // streaming: the spans of the resource being read
+	indexScratch     memberIndex               // where indexedSpanOf records member offsets
+	indexBlock       memberIndex               // where ownIndex copies them
 	block            []byte                    // streaming: where own copies the spans the Plan keeps
 	section          bool                      // a section of a split parse (split.go)
 	top              []string                  // a section's top-level keys
@@ -345,6 +347,8 @@ type header struct {
 	actions        []byte // change members
 	after          []byte
 	afterUnknown   []byte
+
+	afterIndex, afterUnknownIndex memberIndex
 }
 
 // resourceObject reads a resource object. The span it returns (the whole object) is valid until
@@ -495,6 +499,57 @@ func (f *fastDoc) keepSpan(b []byte) []byte {
 	return f.scratch[n:len(f.scratch):len(f.scratch)]
 }
 
+// indexedSpanOf is ownedSpanOf for an object (or null) whose members Attrs reads: the walk that
+// checks the object also records where its members are, so Attrs need not find them again on its
+// first read, alone on one core after the parse.
+func (f *fastDoc) indexedSpanOf(dst *[]byte, index *memberIndex, record bool, kinds ...string) error {
+	l := &f.l
+	if err := l.expect(kinds...); err != nil {
+		return err
+	}
+	if !record || l.kind() != "an object" {
+		return f.span(dst, record, f.own, kinds...)
+	}
+	l.ws()
+	start := l.pin()
+	defer l.unpin()
+	scratch := f.indexScratch[:0]
+	err := l.object(func([]byte) error {
+		key, keyEnd := uint32(l.keyStart-start), uint32(l.keyEnd-start) // before the value's keys
+		if l.keyEscaped {
+			keyEnd |= keyEscaped
+		}
+		l.ws()
+		value := l.offset()
+		if err := l.value(); err != nil {
+			return err
+		}
+		scratch = append(scratch, key, keyEnd, uint32(value-start), uint32(l.offset()-start))
+		return nil
+	})
+	f.indexScratch = scratch
+	if err != nil {
+		return err
+	}
+	span := l.from(start)
+	*dst = f.own(span)
+	if len(span) <= maxIndexed {
+		*index = f.ownIndex(scratch)
+	}
+	return nil
+}
+
+// ownIndex copies a member index into blocks shared by every index the Plan keeps, as own does
+// for text.
+func (f *fastDoc) ownIndex(index memberIndex) memberIndex {
+	if len(f.indexBlock)+len(index) > cap(f.indexBlock) {
+		f.indexBlock = make(memberIndex, 0, max(ownBlock/4, len(index)))
+	}
+	n := len(f.indexBlock)
+	f.indexBlock = append(f.indexBlock, index...)
+	return f.indexBlock[n:len(f.indexBlock):len(f.indexBlock)]
+}
+
 // own makes a kept span last as long as the Plan. A whole document's span is returned as it is;
 // a stream's is copied into blocks shared by every kept span (one allocation a megabyte, and no
 // pointers for the collector to trace).
@@ -519,12 +574,12 @@ const ownBlock = 1 << 20
 // attrs is what a change member's span stands for, as the full decode has it: nil for null or
 // absent, an object's attributes kept as text (decoded when read), else the decoded scalar (which
 // indexChanges rejects, or accepts for after_unknown = true, as it does for the full decode).
-func (f *fastDoc) attrs(span []byte) any {
+func (f *fastDoc) attrs(span []byte, index memberIndex) any {
 	switch {
 	case span == nil || span[0] == 'n':
 		return nil
 	case span[0] == '{':
-		return attrsText(span) // owned by ownedSpanOf
+		return attrsText(span, index) // owned by indexedSpanOf
 	}
 	v, _ := decodeAny(span)
 	return v
@@ -559,12 +614,12 @@ func (f *fastDoc) checkChange(h *header, record bool) error {
 		case "before":
 			return f.spanOf(nil, false, "an object", "null") // checked, never read
 		case "after":
-			return f.ownedSpanOf(&h.after, record, "an object", "null")
+			return f.indexedSpanOf(&h.after, &h.afterIndex, record, "an object", "null")
 		case "after_unknown":
 			if k := l.kind(); k == "a boolean" || k == "null" {
 				return f.spanOf(&h.afterUnknown, record, k)
 			}
-			return f.ownedSpanOf(&h.afterUnknown, record, "an object")
+			return f.indexedSpanOf(&h.afterUnknown, &h.afterUnknownIndex, record, "an object")
 		}
 		return l.value()
 	})
@@ -687,8 +742,8 @@ func (f *fastDoc) change() error {
 	if rc.Change.Actions, err = f.changeActions(h.actions, a); err != nil {
 		return err
 	}
-	rc.Change.After = f.attrs(h.after)
-	rc.Change.AfterUnknown = f.attrs(h.afterUnknown)
+	rc.Change.After = f.attrs(h.after, h.afterIndex)
+	rc.Change.AfterUnknown = f.attrs(h.afterUnknown, h.afterUnknownIndex)
 	f.changes = append(f.changes, rc)
 	return nil
 }
@@ -907,7 +962,7 @@ func (p *Plan) indexKept(doc *document, state, prior, planned []kept, lazy bool)
 		}
 		var m *Attrs
 		if t.values != nil && t.values[0] == '{' {
-			m = attrsText(t.values)
+			m = attrsText(t.values, nil)
 		}
 		if t.prior {
 			t.r.Prior = m

@@ -43,6 +43,10 @@ type lexer struct {
 	lines     int       // newlines before b[0]
 	lineStart int64     // offset of the first byte after the last newline before b[0]
 
+	// Where the raw content of the key of the member being read is, for its member function.
+	keyStart, keyEnd int64
+	keyEscaped       bool
+
 	// A section of a split parse (split.go): stop reports whether the top-level member starting
 	// at an offset begins the next section, and abort, once set, ends the reading.
 	stop  func(off int64) bool
@@ -549,6 +553,8 @@ func (l *lexer) members(member func(key []byte) error) error {
 		if err != nil {
 			return err
 		}
+		l.keyEnd = l.offset() - 1
+		l.keyStart, l.keyEscaped = l.keyEnd-int64(len(raw)), escaped
 		n := len(arena)
 		if escaped {
 			s, err := unescape(raw)

@@ -445,10 +445,88 @@ func FuzzAttrs(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, text []byte) {
-		a := attrsText(text)
+		a := attrsText(text, nil)
 		for _, k := range []string{"a", "b", "c", "eA", ""} {
 			a.Get(k)
 		}
 		a.Map()
 	})
+}
+
+// TestParsersIndexMembersAsAttrsDoes: the member index the single pass records for the after and
+// after_unknown objects it keeps locates the same keys and values as the index Attrs builds from
+// the text on a first read (a value's end may differ by the spaces after it).
+func TestParsersIndexMembersAsAttrsDoes(t *testing.T) {
+	escaped, err := os.ReadFile("../../testdata/plans/upstream-v1/plan.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A key with an escape, and spaces around every part of a member.
+	escaped = bytes.Replace(escaped, []byte(`"after": {`), []byte(`"after": { "n\u0061me_x" :  "x" , "k\"q":[ 1 ] ,`), 1)
+	docs := map[string][]byte{"escaped keys": escaped}
+	for _, path := range EveryTestPlan(t) {
+		raw, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		docs[path] = raw
+	}
+	indexed := 0
+	for name, raw := range docs {
+		whole, err := ParseFast(name, bytes.NewReader(raw), 0, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		stream, err := parseStream(name, bytes.NewReader(raw), 0, nil, splitting(7))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range []*Plan{whole, stream} {
+			for _, addr := range p.Addresses {
+				r := p.Resources[addr]
+				for _, a := range []*Attrs{r.After, r.AfterUnknown} {
+					if a == nil || a.text == nil {
+						continue
+					}
+					if !a.indexed {
+						t.Errorf("%s: %s: an object of a change was not indexed by the parser", name, addr)
+						continue
+					}
+					want := members(a.text)
+					if len(a.index) != len(want) {
+						t.Fatalf("%s: %s: %d index entries, want %d", name, addr, len(a.index), len(want))
+					}
+					for i := range want {
+						got, exp := a.index[i], want[i]
+						if i%4 == 3 { // the end of a value: members' may take the spaces after it
+							exp = uint32(len(bytes.TrimRight(a.text[:exp], " \t\r\n")))
+						}
+						if got != exp {
+							t.Fatalf("%s: %s: entry %d is %d, want %d", name, addr, i, got, exp)
+						}
+					}
+					indexed++
+				}
+			}
+		}
+	}
+	if indexed < 100 {
+		t.Errorf("only %d objects checked", indexed)
+	}
+	p, err := ParseFast("escaped", bytes.NewReader(escaped), 0, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := 0
+	for _, r := range p.Resources {
+		if v, ok := r.After.Get("name_x"); ok && v == "x" {
+			found++
+		}
+		if v, ok := r.After.Get(`k"q`); ok && fmt.Sprint(v) == "[1]" {
+			found++
+		}
+	}
+	if found != 2 {
+		t.Errorf("keys with escapes found %d times, want 2", found)
+	}
 }
