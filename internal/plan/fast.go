@@ -542,6 +542,9 @@ func (f *fastDoc) indexedSpanOf(dst *[]byte, index *memberIndex, record bool, ki
 // ownIndex copies a member index into blocks shared by every index the Plan keeps, as own does
 // for text.
 func (f *fastDoc) ownIndex(index memberIndex) memberIndex {
+	if len(index) == 0 {
+		return memberIndex{} // indexed, with no members
+	}
 	if len(f.indexBlock)+len(index) > cap(f.indexBlock) {
 		f.indexBlock = make(memberIndex, 0, max(ownBlock/4, len(index)))
 	}
@@ -652,11 +655,11 @@ func (f *fastDoc) spanString(span []byte, address, field string) (string, error)
 // (12% of a 100k plan's parse) than the short-lived copies it saved, and the sections of a split
 // parse would each need their own.
 func (f *fastDoc) addr(h header) string {
-	return text(h.address, h.addressEscaped)
+	return rawString(h.address, h.addressEscaped)
 }
 
-// text returns the string a JSON string's raw content stands for.
-func text(raw []byte, escaped bool) string {
+// rawString returns the string a JSON string's raw content (between the quotes) stands for.
+func rawString(raw []byte, escaped bool) string {
 	if escaped {
 		if u, err := unescape(raw); err == nil {
 			return u
