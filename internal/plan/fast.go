@@ -7,6 +7,8 @@ import (
 	"io"
 	"runtime"
 	"slices"
+	"strings"
+	"unicode/utf8"
 
 	tfjson "github.com/hashicorp/terraform-json"
 )
@@ -221,7 +223,7 @@ func (f *fastDoc) member(key []byte) error {
 				if string(k) == "values" {
 					return f.stateValues(&f.prior)
 				}
-				return l.value()
+				return f.other(k)
 			})
 		})
 	case "resource_changes":
@@ -237,7 +239,43 @@ func (f *fastDoc) member(key []byte) error {
 		}
 		return f.decodeVariables(span)
 	}
-	return l.value()
+	return f.other(key)
+}
+
+// readKeys are the keys of terraform's fixed-shape objects (the document, state modules,
+// resources, changes, the configuration's modules and module calls) that the parser reads.
+var readKeys = []string{
+	"format_version", "terraform_version", "values", "planned_values", "prior_state", "resource_changes",
+	"configuration", "variables", "root_module", "resources", "child_modules", "address", "mode", "type",
+	"name", "module_address", "action_reason", "provider_name", "previous_address", "index", "deposed",
+	"deposed_key", "change", "actions", "before", "after", "after_unknown", "provider_config", "outputs",
+	"module_calls", "source", "expressions", "module",
+}
+
+// other skips the value of a member of a fixed-shape object that the parser does not read. Its key
+// must not be one the parser reads, in another case ("Address"): encoding/json, and the tools built
+// on it such as terraform-json, match keys to struct fields whatever their case, so the document
+// would mean one thing to them and another to karpgate. Like a duplicate key, that is an error.
+func (f *fastDoc) other(key []byte) error {
+	if foldable(key) {
+		for _, k := range readKeys {
+			if strings.EqualFold(string(key), k) {
+				return f.l.fail("key %q is %q in another case (JSON keys are case-sensitive, but parsers that ignore case read it as %q)", key, k, k)
+			}
+		}
+	}
+	return f.l.value()
+}
+
+// foldable reports whether a key can differ from a lower-case ASCII key only in case: it has an
+// upper-case letter, or a non-ASCII byte (Unicode folds the Kelvin sign to k, the long s to s).
+func foldable(key []byte) bool {
+	for _, c := range key {
+		if c >= 'A' && c <= 'Z' || c >= utf8.RuneSelf {
+			return true
+		}
+	}
+	return false
 }
 
 func (f *fastDoc) nullOr(fn func() error) error {
@@ -257,7 +295,7 @@ func (f *fastDoc) stateValues(into *[]kept) error {
 			if string(key) == "root_module" {
 				return f.module(into, "", 0)
 			}
-			return l.value()
+			return f.other(key)
 		})
 	})
 }
@@ -313,7 +351,7 @@ func (f *fastDoc) module(into *[]kept, module string, depth int) error {
 				address = s
 				return err
 			}
-			return l.value()
+			return f.other(key)
 		})
 		mine := (*into)[own : own+nOwn]
 		for i := range mine {
@@ -430,7 +468,7 @@ func (f *fastDoc) resourceObject(change bool) (header, []byte, error) {
 			h.hasChange = true
 			return f.checkChange(&h, record)
 		}
-		return l.value()
+		return f.other(key)
 	})
 	if err != nil {
 		return h, nil, err
@@ -624,7 +662,7 @@ func (f *fastDoc) checkChange(h *header, record bool) error {
 			}
 			return f.indexedSpanOf(&h.afterUnknown, &h.afterUnknownIndex, record, "an object")
 		}
-		return l.value()
+		return f.other(key)
 	})
 }
 
@@ -776,7 +814,7 @@ func (f *fastDoc) configuration() error {
 				cfg.RootModule = m
 				return err
 			}
-			return l.value()
+			return f.other(key)
 		})
 		f.config = cfg
 		return err
@@ -836,7 +874,7 @@ func (f *fastDoc) configModule(depth int) (*tfjson.ConfigModule, error) {
 				})
 			})
 		}
-		return l.value()
+		return f.other(key)
 	})
 	return m, err
 }
@@ -873,7 +911,7 @@ func (f *fastDoc) moduleCall(depth int) (*tfjson.ModuleCall, error) {
 			call.Module = m
 			return err
 		}
-		return l.value()
+		return f.other(key)
 	})
 	return call, err
 }

@@ -122,7 +122,9 @@ func (r *Resource) String(attr string) (string, bool) {
 }
 
 // Parse reads and validates one document from r. name is used in errors. max limits its size
-// (<= 0: DefaultMaxSize).
+// (<= 0: DefaultMaxSize). It is the plain reference for the fast parsers, with one difference:
+// encoding/json matches keys to struct fields whatever their case, so Parse reads "Address" as
+// address, where the fast parsers reject the document (fastDoc.other).
 func Parse(name string, r io.Reader, max int64) (*Plan, error) {
 	b, err := ReadAll(name, r, max)
 	if err != nil {
