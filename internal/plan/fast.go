@@ -29,11 +29,28 @@ type Keep func(mode, typ string) bool
 // in sections that start at the top-level members holding most of a plan (split.go); the result,
 // and every error, is the single pass's.
 func ParseStream(name string, r io.Reader, max int64, keep Keep) (*Plan, error) {
+	return ParseStreamWith(name, r, max, keep, StreamOptions{Split: runtime.GOMAXPROCS(0) > 1})
+}
+
+// StreamOptions tunes ParseStreamWith.
+type StreamOptions struct {
+	// Split reads a file of at least SplitMinSize on several cores. Splitting costs CPU (the
+	// searches for the sections' keys, more reading) that only idle cores make up for: a caller
+	// that keeps every core busy with other documents reads each in one pass.
+	Split bool
+}
+
+// ParseStreamWith is ParseStream with options.
+func ParseStreamWith(name string, r io.Reader, max int64, keep Keep, opt StreamOptions) (*Plan, error) {
+	return parseStream(name, r, max, keep, opt.config())
+}
+
+func (opt StreamOptions) config() streamConfig {
 	cfg := streamConfig{window: windowSize, splitMin: SplitMinSize}
-	if runtime.GOMAXPROCS(0) < 2 {
+	if !opt.Split {
 		cfg.splitMin = -1
 	}
-	return parseStream(name, r, max, keep, cfg)
+	return cfg
 }
 
 func parseStream(name string, r io.Reader, max int64, keep Keep, cfg streamConfig) (*Plan, error) {

@@ -281,3 +281,22 @@ func TestSplitNeedsOffsets(t *testing.T) {
 	}
 	samePlan(t, whole, got)
 }
+
+// TestStreamOptionsTurnSplittingOff: a caller that keeps the cores busy reads a large file in one
+// pass.
+func TestStreamOptionsTurnSplittingOff(t *testing.T) {
+	raw, err := os.ReadFile("../../testdata/plans/upstream-v1/plan.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, split := range []bool{false, true} {
+		cfg := StreamOptions{Split: split}.config()
+		if cfg.window != windowSize || (cfg.splitMin == SplitMinSize) != split || (cfg.splitMin < 0) == split {
+			t.Errorf("Split %v: %+v", split, cfg)
+		}
+		cfg.splitMin = min(cfg.splitMin, 0) // this plan is small: split it anyway, if splitting at all
+		if _, n, err := parseSections("p.json", bytes.NewReader(raw), 0, KeepIAM, cfg); err != nil || (n > 1) != split {
+			t.Errorf("Split %v: %d sections, %v", split, n, err)
+		}
+	}
+}

@@ -68,6 +68,7 @@ func (s *Scanner) Scan(ctx context.Context, srcs []Source, run Run) (findings.Re
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
+	split := splitPlans(len(srcs), workers, runtime.GOMAXPROCS(0))
 	results := make([]planResult, len(srcs))
 	sem := make(chan struct{}, workers)
 	var wg sync.WaitGroup
@@ -77,7 +78,7 @@ func (s *Scanner) Scan(ctx context.Context, srcs []Source, run Run) (findings.Re
 		go func() {
 			defer wg.Done()
 			defer func() { <-sem }()
-			fs, err := s.scanOne(ctx, src, run)
+			fs, err := s.scanOne(ctx, src, run, split)
 			results[i] = planResult{fs, err}
 		}()
 	}
@@ -124,7 +125,13 @@ func dedupe(fs []findings.Finding) []findings.Finding {
 	return out
 }
 
-func (s *Scanner) scanOne(ctx context.Context, src Source, run Run) ([]findings.Finding, error) {
+// splitPlans reports whether a large plan is read on several cores (plan.StreamOptions): only
+// when fewer plans are scanned at once than there are cores, so that some are idle.
+func splitPlans(plans, workers, cores int) bool {
+	return min(plans, workers) < cores
+}
+
+func (s *Scanner) scanOne(ctx context.Context, src Source, run Run, split bool) ([]findings.Finding, error) {
 	r := src.Reader
 	if r == nil {
 		f, err := os.Open(src.Name)
@@ -143,7 +150,7 @@ func (s *Scanner) scanOne(ctx context.Context, src Source, run Run) ([]findings.
 		// input.plan is built from the text, so the text is held whole.
 		p, err = plan.ParseFast(src.Name, r, s.opt.MaxPlanSize, facts.Relevant)
 	default:
-		p, err = plan.ParseStream(src.Name, r, s.opt.MaxPlanSize, facts.Relevant)
+		p, err = plan.ParseStreamWith(src.Name, r, s.opt.MaxPlanSize, facts.Relevant, plan.StreamOptions{Split: split})
 	}
 	if err != nil {
 		return nil, err
