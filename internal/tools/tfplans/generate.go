@@ -27,9 +27,9 @@ type generator struct {
 	tfRoot    string // testdata/tf
 	work      string // scratch directory, removed by the caller
 	env       []string
-	keep      keepTypes // what the shared hosts' schema lists
-	direct    bool      // no shared provider host: Terraform starts its providers itself
-	trace     io.Writer // nil, or where to log every command with its time
+	cache     *hostCache // what the provider hosts share
+	direct    bool       // no shared provider host: Terraform starts its providers itself
+	trace     io.Writer  // nil, or where to log every command with its time
 }
 
 // setup prepares a generator: the STS stub must already run at stsURL.
@@ -51,9 +51,11 @@ func setup(terraform, mirror, tfRoot, work, stsURL string, direct bool) (*genera
 		if g.provider, err = providerBinary(mirror); err != nil {
 			return nil, err
 		}
-		if g.keep, err = usedTypes(tfRoot); err != nil {
+		keep, err := usedTypes(tfRoot)
+		if err != nil {
 			return nil, err
 		}
+		g.cache = newHostCache(keep)
 	}
 	return g, nil
 }
@@ -83,7 +85,7 @@ func (w *worker) scenario(ctx context.Context, s scenario) ([]byte, error) {
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			return nil, fmt.Errorf("prepare provider host: %w", err)
 		}
-		h, err := startProviderHost(ctx, w.g.provider, dir, w.g.env, w.g.keep, w.g.trace)
+		h, err := startProviderHost(ctx, w.g.provider, dir, w.g.env, w.g.cache, w.g.trace)
 		if err != nil {
 			return nil, err
 		}

@@ -26,6 +26,16 @@ func TestNormalizePlanReplacesOnlyTheTimestamp(t *testing.T) {
 	if _, err := normalizePlan([]byte(`{"timestamp":"a","x":{"timestamp":"a"}}`)); err == nil {
 		t.Error("an ambiguous timestamp was replaced")
 	}
+	// relevant_attributes comes in map order: its entries are sorted, their bytes kept.
+	raw = []byte(`{"relevant_attributes":[{"resource":"b","attribute":["arn"]},{"resource":"a","attribute":["name","x"]}],"timestamp":"t"}`)
+	got, err = normalizePlan(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want = `{"relevant_attributes":[{"resource":"a","attribute":["name","x"]},{"resource":"b","attribute":["arn"]}],"timestamp":"` + planTimestamp + `"}`
+	if string(got) != want {
+		t.Errorf("got  %s\nwant %s", got, want)
+	}
 }
 
 func TestModuleSteps(t *testing.T) {

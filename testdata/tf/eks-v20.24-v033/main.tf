@@ -13,13 +13,13 @@ provider "aws" {
 }
 
 module "karpenter" {
-  source  = "terraform-aws-modules/eks/aws//modules/karpenter"
-  version = "20.24.0"
+  # stands in for terraform-aws-modules/eks/aws//modules/karpenter 20.24.0
+  source = "../modules/karpenter-v20.24"
 
   cluster_name = "prod"
 
   create_pod_identity_association = true
 
-  # Karpenter v1.0 controller policy (PR #3126)
-  enable_v1_permissions = true
+  # the default: keep the Karpenter v0.33-v0.37 controller policy
+  enable_v1_permissions = false
 }

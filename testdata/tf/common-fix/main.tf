@@ -13,19 +13,27 @@ provider "aws" {
 }
 
 module "karpenter" {
-  source  = "terraform-aws-modules/eks/aws//modules/karpenter"
-  version = "20.33.1"
+  # stands in for terraform-aws-modules/eks/aws//modules/karpenter 20.33.1
+  source = "../modules/karpenter-v20.24"
 
   cluster_name = "prod"
 
   create_pod_identity_association = true
 
-  # "fix" for ec2:CreateTags UnauthorizedOperation after upgrading to Karpenter v1
+  # Karpenter v1 fails with "tagging nodeclaim, tagging instance, UnauthorizedOperation ... ec2:CreateTags";
+  # widely shared workaround instead of enable_v1_permissions = true:
   iam_policy_statements = [
     {
       sid       = "AllowKarpenterV1InstanceTagging"
       actions   = ["ec2:CreateTags"]
       resources = ["arn:aws:ec2:*:*:instance/*"]
+      conditions = [
+        {
+          test     = "StringEquals"
+          variable = "aws:RequestedRegion"
+          values   = ["eu-west-1"]
+        }
+      ]
     }
   ]
 }

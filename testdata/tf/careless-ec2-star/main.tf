@@ -13,8 +13,8 @@ provider "aws" {
 }
 
 module "karpenter" {
-  source  = "terraform-aws-modules/eks/aws//modules/karpenter"
-  version = "20.33.1"
+  # stands in for terraform-aws-modules/eks/aws//modules/karpenter 20.33.1
+  source = "../modules/karpenter-v20.24"
 
   cluster_name = "prod"
 
