@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf16"
 )
 
 // maxRounds bounds the plans that settle a configuration's state: the first plan creates
@@ -149,12 +150,24 @@ func (g *generator) scenario(ctx context.Context, s scenario, host *providerHost
 	}
 	if s.Show == "state" {
 		raw, err = r.terraform(ctx, dir, "show", "-json", stateFile)
-		if err != nil {
-			return nil, err
-		}
-		return raw, nil
+	} else {
+		raw, err = normalizePlan(raw)
 	}
-	return normalizePlan(raw)
+	if err != nil || s.Encoding != "utf-16le" {
+		return raw, err
+	}
+	return powershellText(raw), nil
+}
+
+// powershellText is text as Windows PowerShell 5 redirects a command's output into a file:
+// UTF-16LE with a byte order mark, every line ended by CRLF.
+func powershellText(b []byte) []byte {
+	text := strings.ReplaceAll(strings.TrimSuffix(string(b), "\n"), "\n", "\r\n") + "\r\n"
+	out := []byte{0xff, 0xfe}
+	for _, u := range utf16.Encode([]rune(text)) {
+		out = append(out, byte(u), byte(u>>8))
+	}
+	return out
 }
 
 // stateFile is the local backend's state, the one `terraform plan` reads by default.

@@ -143,3 +143,11 @@ func TestLineageIsAStableUUID(t *testing.T) {
 		t.Errorf("lineage %s is not a version-4 UUID", a)
 	}
 }
+
+func TestPowershellText(t *testing.T) {
+	got := powershellText([]byte("{\"a\":\"é\"}\n"))
+	want := []byte{0xff, 0xfe, '{', 0, '"', 0, 'a', 0, '"', 0, ':', 0, '"', 0, 0xe9, 0, '"', 0, '}', 0, '\r', 0, '\n', 0}
+	if string(got) != string(want) {
+		t.Errorf("got % x\nwant % x", got, want)
+	}
+}

@@ -9,8 +9,8 @@ variable "tags" {
 }
 
 module "karpenter" {
-  source  = "terraform-aws-modules/eks/aws//modules/karpenter"
-  version = "21.3.1"
+  # stands in for terraform-aws-modules/eks/aws//modules/karpenter 21.3.1
+  source = "../../../modules/karpenter-v21"
 
   cluster_name = var.cluster_name
   tags         = var.tags

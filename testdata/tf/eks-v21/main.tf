@@ -3,7 +3,7 @@ terraform {
   required_providers {
     aws = {
       source  = "hashicorp/aws"
-      version = "~> 6.0"
+      version = "~> 5.100" # the module wants 6.x; the offline mirror holds 5.100
     }
   }
 }
@@ -13,8 +13,8 @@ provider "aws" {
 }
 
 module "karpenter" {
-  source  = "terraform-aws-modules/eks/aws//modules/karpenter"
-  version = "21.3.1"
+  # stands in for terraform-aws-modules/eks/aws//modules/karpenter 21.3.1
+  source = "../modules/karpenter-v21"
 
   cluster_name = "prod"
 

@@ -3,7 +3,7 @@ terraform {
   required_providers {
     aws = {
       source  = "hashicorp/aws"
-      version = "~> 6.0"
+      version = "~> 5.100" # the module wants 6.x; the offline mirror holds 5.100
     }
   }
 }

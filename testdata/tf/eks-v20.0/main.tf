@@ -13,8 +13,8 @@ provider "aws" {
 }
 
 module "karpenter" {
-  source  = "terraform-aws-modules/eks/aws//modules/karpenter"
-  version = "20.14.0"
+  # stands in for terraform-aws-modules/eks/aws//modules/karpenter 20.14.0
+  source = "../modules/karpenter-v20.0"
 
   cluster_name = "prod"
 
