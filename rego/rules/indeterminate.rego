@@ -1,5 +1,6 @@
 package karpgate.rules.indeterminate
 
+import data.karpgate.rules.config_requests
 import data.karpgate.rules.instance_tagging
 import data.karpgate.rules.karpenter_calls
 import data.karpgate.rules.pass_role
@@ -54,7 +55,7 @@ deny contains finding if {
 	)
 }
 
-_opens := ((((instance_tagging.open | tagging_region.open) | karpenter_calls.open) | unscoped_resource.open) | pass_role.open) | tag_bypass.open
+_opens := (((((instance_tagging.open | tagging_region.open) | karpenter_calls.open) | unscoped_resource.open) | pass_role.open) | tag_bypass.open) | config_requests.open
 
 _key(c) := [c.address, c.attribute, object.get(c, "statement", null)]
 
