@@ -18,6 +18,7 @@ type Role struct {
 	Karpenter  Detection      `json:"karpenter"`
 	Trust      *PolicyEntry   `json:"trust"`
 	Policies   []*PolicyEntry `json:"policies"`
+	Removed    []Removed      `json:"removed"` // attached in the plan, overridden by another resource (RULES.md §3.1)
 	Context    *Context       `json:"context"` // nil unless the role is a Karpenter role
 }
 

@@ -27,7 +27,8 @@ import (
 func KeepIAM(mode, typ string) bool {
 	switch typ {
 	case "aws_iam_role", "aws_iam_policy", "aws_iam_role_policy", "aws_iam_role_policy_attachment",
-		"aws_iam_policy_attachment", "aws_iam_role_policy_attachments_exclusive", "aws_eks_pod_identity_association":
+		"aws_iam_policy_attachment", "aws_iam_role_policy_attachments_exclusive", "aws_iam_role_policies_exclusive",
+		"aws_eks_pod_identity_association":
 		return mode == "managed"
 	case "aws_iam_policy_document", "aws_region", "aws_caller_identity", "aws_partition":
 		return mode == "data"

@@ -22,6 +22,7 @@ var (
 	kAttribute      = ast.InternedTerm("attribute")
 	kBase           = ast.InternedTerm("base")
 	kBy             = ast.InternedTerm("by")
+	kRemoved        = ast.InternedTerm("removed")
 	kCluster        = ast.InternedTerm("cluster")
 	kConditions     = ast.InternedTerm("conditions")
 	kContext        = ast.InternedTerm("context")
@@ -134,6 +135,17 @@ func (cv *iamConv) roleValue(r *facts.Role) ast.Value {
 	for i, p := range r.Policies {
 		policies[i] = ast.NewTerm(cv.policyEntryValue(p))
 	}
+	removed := make([]*ast.Term, len(r.Removed))
+	for i := range r.Removed {
+		x := &r.Removed[i]
+		removed[i] = ast.ObjectTerm(
+			item(kAddress, cv.strTerm(x.Address)),
+			item(kAttribute, cv.strTerm(x.Attribute)),
+			item(kARN, cv.strPtrTerm(x.ARN)),
+			item(kName, cv.strPtrTerm(x.Name)),
+			item(kBy, cv.strTerm(x.By)),
+		)
+	}
 	return ast.NewObject(
 		item(kAddress, cv.strTerm(r.Address)),
 		item(kModule, cv.strTerm(r.Module)),
@@ -147,6 +159,7 @@ func (cv *iamConv) roleValue(r *facts.Role) ast.Value {
 		)),
 		item(kTrust, ast.NewTerm(cv.policyEntryValue(r.Trust))),
 		item(kPolicies, cv.arrayTerm(r.Policies == nil, policies)),
+		item(kRemoved, cv.arrayTerm(r.Removed == nil, removed)),
 		item(kContext, ast.NewTerm(cv.contextValue(r.Context))),
 	)
 }
