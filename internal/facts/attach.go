@@ -187,11 +187,23 @@ func (b *builder) linkManaged(role *Role, l *roleLinks, policyAttachments map[st
 	// Rule 4: an aws_iam_policy_attachment of a policy decides every principal it reaches.
 	for _, e := range got {
 		if pa := excludedBy(role, e, policyAttachments, b); pa != nil {
-			role.Removed = append(role.Removed, Removed{Address: viaOr(e), Attribute: e.Attribute, ARN: e.ARN, By: pa.Address})
+			role.Removed = append(role.Removed, Removed{Address: viaOr(e), Attribute: b.linkAttr(viaOr(e)), ARN: e.ARN, By: pa.Address})
 			continue
 		}
 		role.Policies = append(role.Policies, e)
 	}
+}
+
+// linkAttr names the attribute by which the resource at addr attaches a managed policy.
+func (b *builder) linkAttr(addr string) string {
+	r := b.p.Resources[addr]
+	switch {
+	case r == nil:
+		return ""
+	case r.Type == tRole:
+		return "managed_policy_arns"
+	}
+	return attrOfPolicy(r)
 }
 
 func attrOfPolicy(r *plan.Resource) string {
@@ -356,19 +368,25 @@ func knownStrings(r *plan.Resource, attr string) ([]string, bool) {
 // one (Terraform lists `aws_iam_role.x[each.key]` as a reference to aws_iam_role.x).
 func (b *builder) refs(r *plan.Resource, attr string) []string {
 	all := b.p.References(r.Address, attr)
-	var live []string
+	if r.Index != nil && len(all) > 1 {
+		all = b.sameKey(r, all)
+	}
+	live := all[:0:0]
 	for _, a := range all {
 		if x := b.p.Resources[a]; x != nil && !x.Deleted() {
 			live = append(live, a)
 		}
 	}
-	if r.Index == nil || len(live) < 2 {
-		return live
-	}
+	return live
+}
+
+// sameKey keeps, of each referenced resource with several instances, the instance with r's key
+// when there is one (live or not: a deleted one then resolves to nothing).
+func (b *builder) sameKey(r *plan.Resource, refs []string) []string {
 	suffix := fmt.Sprintf("[%s]", indexText(r.Index))
 	groups := map[string][]string{} // by the address without its instance key
 	var order []string
-	for _, a := range live {
+	for _, a := range refs {
 		base := a
 		if x := b.p.Resources[a]; x != nil && x.Index != nil {
 			if i := strings.LastIndexByte(a, '['); i > 0 {

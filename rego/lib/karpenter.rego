@@ -48,6 +48,28 @@ main_policy(role) := ranked[0][1] if {
 	count(ranked) > 0
 } else := role.address
 
+# removed_note names the policies the plan attaches to the role that do not reach it after apply,
+# each with the resource that removes it (RULES.md section 3.1: the role's own managed_policy_arns
+# or inline_policy, an exclusive resource, an aws_iam_policy_attachment of the same policy): a
+# refusal the attachment was meant to fix then says why it is not counted. "" when there is none.
+removed_note(role) := sprintf(" Not counted: %s.", [concat("; ", [_removed_line(x) | some x in role.removed])]) if {
+	count(object.get(role, "removed", [])) > 0
+} else := ""
+
+_removed_line(x) := sprintf("%s attached by %s (removed by %s)", [_removed_name(x), x.address, x.by])
+
+_removed_name(x) := sprintf("policy %s", [x.arn]) if is_string(x.arn)
+
+_removed_name(x) := sprintf("inline policy %q", [x.name]) if {
+	not is_string(x.arn)
+	is_string(x.name)
+}
+
+_removed_name(x) := "a policy" if {
+	not is_string(x.arn)
+	not is_string(x.name)
+}
+
 # finding drops the null fields of a finding object (statement, fix and related are optional).
 finding(f) := {k: v | some k, v in f; v != null}
 

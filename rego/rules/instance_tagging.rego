@@ -114,13 +114,16 @@ _ref(null) := null
 
 _ref(s) := karpenter.statement_ref(s) if s != null
 
-_message(role, v) := concat(" ", array.concat(
-	[sprintf("%s cannot tag the instances it launches, which Karpenter v1 does right after launch; AWS would answer %s.", [
-		role.address,
-		karpenter.access_denied(role, v.request, v.decision),
-	])],
-	_details(v),
-))
+_message(role, v) := concat("", [
+	concat(" ", array.concat(
+		[sprintf("%s cannot tag the instances it launches, which Karpenter v1 does right after launch; AWS would answer %s.", [
+			role.address,
+			karpenter.access_denied(role, v.request, v.decision),
+		])],
+		_details(v),
+	)),
+	karpenter.removed_note(role),
+])
 
 _details(v) := [sprintf("Denied by %s.", [concat(", ", [karpenter.statement_label(s) | some s in karpenter.denying(v.result)])])] if {
 	v.decision == "denied"

@@ -46,9 +46,10 @@ deny contains finding if {
 		"rule": rego.metadata.rule().custom.id,
 		"address": karpenter.main_policy(role),
 		"role": role.address,
-		"message": sprintf("%s cannot make %d of the %d calls Karpenter v1 makes; Karpenter would log:\n%s", [
+		"message": sprintf("%s cannot make %d of the %d calls Karpenter v1 makes; Karpenter would log:\n%s%s", [
 			role.address, count(failing), count(vs),
 			concat("\n", [_line(role, v) | some v in failing]),
+			karpenter.removed_note(role),
 		]),
 	}
 }
