@@ -29,6 +29,7 @@ type builder struct {
 	byType      map[string][]*plan.Resource
 	policyARNs  map[string]*plan.Resource // aws_iam_policy by known ARN
 	texts       map[*PolicyEntry]string   // entries whose policy text parseTexts has yet to parse
+	outside     []*Role                   // roles karpenter.roles names outside the plan
 }
 
 // Resource types that carry policies to roles (RULES.md §3).
@@ -91,7 +92,9 @@ func (b *builder) build() *IAM {
 		b.roles = append(b.roles, role)
 		b.byAddr[a] = role
 	}
+	b.outsideRoles()
 	b.link()
+	b.outsideRemainder()
 	// Nothing above reads a parsed document; everything below may.
 	b.parseTexts()
 	for _, role := range b.roles {
@@ -192,6 +195,9 @@ func (b *builder) targets(r *plan.Resource, attr string) (roles []*Role, ok bool
 // given name counts and, when it does not, which resource removes it ("" for none: the block is
 // the same policy as a resource the role already counts, or one this plan deletes).
 func (b *builder) linkInline(role *Role, r *plan.Resource, keep func(name string) (bool, string)) {
+	if r == nil {
+		return // a role outside the plan: its inline_policy is not known here
+	}
 	if r.Unknown("inline_policy") {
 		// The provider marks inline_policy computed on every new role; it is an unknown policy only
 		// when the configuration writes inline_policy blocks.

@@ -93,11 +93,14 @@ type Context struct {
 
 // Options carries what the user's config says about Karpenter (RULES.md §2.1 and §5).
 type Options struct {
-	Roles     []string // address globs, or "name:<glob>"
+	Roles     []string // address globs, "name:<glob>", or role ARNs (exact ones may name roles outside the plan)
 	Region    string
 	Account   string
 	Partition string
 	Cluster   string
+	// Complete lists the karpenter.roles selectors of roles outside the plan whose entry says the
+	// plan shows everything that reaches them (RULES.md §2.3): their refusals are decided.
+	Complete map[string]bool
 	// MatchRole reports whether a role matches one of Roles; nil uses a plain glob matcher.
 	MatchRole func(patterns []string, address, name string) bool
 }

@@ -72,6 +72,8 @@ _describe(c) := sprintf("only some statements of %s are known until apply (%s)",
 
 _describe(c) := sprintf("the policy %s, attached by %s, is outside the plan", [_arn(c), c.via]) if c.status == "external"
 
+_describe(c) := sprintf("the role is outside the plan: %s (set complete: true on its karpenter.roles entry when the plan shows everything that reaches it)", [concat(", ", c.what)]) if c.status == "outside"
+
 _describe(c) := sprintf("terraform deferred the change of %s to a later plan (reason: %s), so it may or may not apply in this run", [c.address, concat(", ", c.what)]) if c.status == "deferred"
 
 _describe(c) := sprintf("%s depends on what karpgate does not model: %s", [

@@ -100,3 +100,24 @@ test_allow_deferred_change_cannot_open_allowed_verdicts if {
 		not contains(f.message, "KARP004")
 	}
 }
+
+test_deny_role_outside_the_plan_is_open_until_marked_complete if {
+	remainder := {
+		"address": "arn:aws:iam::111122223333:role/KarpenterController-imported",
+		"attribute": "",
+		"kind": "outside",
+		"via": "",
+		"arn": null,
+		"status": "outside",
+		"source": "none",
+		"unknown": ["its other policies, permissions boundary and tags are outside the plan"],
+		"problems": [],
+		"document": null,
+	}
+	findings := rule.deny with input as fx.input_for([fx.known(fx.policy_address, fx.v033), remainder])
+	count(findings) == 1
+	some f in findings
+	f.address == "arn:aws:iam::111122223333:role/KarpenterController-imported"
+	contains(f.message, "KARP001")
+	contains(f.message, "the role is outside the plan: its other policies, permissions boundary and tags are outside the plan (set complete: true on its karpenter.roles entry when the plan shows everything that reaches it)")
+}
