@@ -263,12 +263,7 @@ func (b *builder) priorManaged(role *Role, r *plan.Resource) []string {
 
 // managedARN is the entry of a managed policy named by ARN on the role itself.
 func (b *builder) managedARN(arn, roleAddr, attr string) *PolicyEntry {
-	if pol := b.policyByARN(arn); pol != nil {
-		return b.via(b.managedText(pol), roleAddr)
-	}
-	a := arn
-	return &PolicyEntry{Address: roleAddr, Attribute: attr, Kind: KindExternal, Via: roleAddr, ARN: &a,
-		Status: StatusExternal, Source: "none", Unknown: []string{arn}, Problems: []Problem{}}
+	return b.arnEntry(arn, roleAddr, attr, KindExternal)
 }
 
 // linkInlinePolicies attaches the inline policies (RULES.md §3.1): configured inline_policy

@@ -125,6 +125,10 @@ func (b *builder) build() *IAM {
 			iam.KarpenterRoles++
 		}
 	}
+	// The layers beyond identity policies depend on the role's account; their texts are parsed
+	// here, after everything else.
+	b.layers()
+	b.parseTexts()
 	iam.Roles = b.roles
 	if iam.Roles == nil {
 		iam.Roles = []*Role{}
@@ -272,10 +276,8 @@ func (b *builder) managed(link *plan.Resource, attr string) []*PolicyEntry {
 			out = append(out, b.via(b.managedText(pol), link.Address))
 			continue
 		}
-		a := arn
 		// A policy outside the plan has no resource here; the attachment is what names it.
-		out = append(out, &PolicyEntry{Address: link.Address, Attribute: attr, Kind: KindExternal, Via: link.Address, ARN: &a,
-			Status: StatusExternal, Source: "none", Unknown: []string{arn}, Problems: []Problem{}})
+		out = append(out, b.arnEntry(arn, link.Address, attr, KindExternal))
 	}
 	if len(arns) > 0 {
 		return out
@@ -534,6 +536,16 @@ var relevantTypes = map[string]string{
 	tExclusive:        modeManaged,
 	tInlineExclusive:  modeManaged,
 	tPodIdentity:      modeManaged,
+	tOrganization:     modeManaged,
+	tOrgUnit:          modeManaged,
+	tOrgAccount:       modeManaged,
+	tOrgPolicy:        modeManaged,
+	tOrgAttachment:    modeManaged,
+	tQueue:            modeManaged,
+	tQueuePolicy:      modeManaged,
+	tKey:              modeManaged,
+	tKeyPolicy:        modeManaged,
+	tKeyAlias:         modeManaged,
 	tPolicyDocument:   modeData,
 	tRegion:           modeData,
 	tCallerIdentity:   modeData,

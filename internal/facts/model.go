@@ -19,6 +19,7 @@ type Role struct {
 	Trust      *PolicyEntry   `json:"trust"`
 	Policies   []*PolicyEntry `json:"policies"`
 	Removed    []Removed      `json:"removed"` // attached in the plan, overridden by another resource (RULES.md §3.1)
+	Layers     *Layers        `json:"layers"`  // nil unless the role is a Karpenter role
 	Context    *Context       `json:"context"` // nil unless the role is a Karpenter role
 }
 
@@ -101,6 +102,11 @@ type Options struct {
 	// Complete lists the karpenter.roles selectors of roles outside the plan whose entry says the
 	// plan shows everything that reaches them (RULES.md §2.3): their refusals are decided.
 	Complete map[string]bool
+	// Policies are the documents config supplies for policies outside the plan, by ARN (a managed
+	// policy, a permissions boundary, a KMS key).
+	Policies map[string]Supplied
+	// Organization is config's organization section; nil when it has none.
+	Organization *OrgConfig
 	// MatchRole reports whether a role matches one of Roles; nil uses a plain glob matcher.
 	MatchRole func(patterns []string, address, name string) bool
 }

@@ -121,3 +121,13 @@ test_deny_role_outside_the_plan_is_open_until_marked_complete if {
 	contains(f.message, "KARP001")
 	contains(f.message, "the role is outside the plan: its other policies, permissions boundary and tags are outside the plan (set complete: true on its karpenter.roles entry when the plan shows everything that reaches it)")
 }
+
+test_deny_external_boundary_names_the_layer if {
+	ext := object.union(fx.external("arn:aws:iam::123456789012:policy/OrgBoundary"), {"kind": "boundary", "address": fx.role_address, "via": fx.role_address, "attribute": "permissions_boundary"})
+	in_put := {"iam": {"roles": [object.union(fx.role([fx.known(fx.policy_address, fx.upstream_v1)]), {"layers": {"boundary": ext, "session": null, "organization": null, "resources": []}})], "karpenter_roles": 1, "node_roles": []}}
+	findings := rule.deny with input as in_put
+	count(findings) == 1
+	some f in findings
+	contains(f.message, "KARP001")
+	contains(f.message, "the permissions boundary arn:aws:iam::123456789012:policy/OrgBoundary, named by module.karpenter.aws_iam_role.controller[0], is outside the plan and could refuse what the role's policies allow")
+}

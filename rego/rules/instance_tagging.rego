@@ -118,7 +118,7 @@ _message(role, v) := concat("", [
 	concat(" ", array.concat(
 		[sprintf("%s cannot tag the instances it launches, which Karpenter v1 does right after launch; AWS would answer %s.", [
 			role.address,
-			karpenter.access_denied(role, v.request, v.decision),
+			karpenter.refused(role, v),
 		])],
 		_details(v),
 	)),
