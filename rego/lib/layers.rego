@@ -83,7 +83,27 @@ _org(o) := {
 	"rcps": [object.union(p, {"layer": _entry_layer(p.policy)}) | some p in object.get(o, "rcps", [])],
 } if is_object(o)
 
-_principal(role) := {"arn": object.get(role, "arn", null), "account": object.get(role, ["context", "account"], "")}
+_principal(role) := {"arn": _role_arn(role), "account": object.get(role, ["context", "account"], "")}
+
+# A role created in this plan has no ARN yet; its name, account and partition make it (the
+# default path "/"), which is what resource-based policies name.
+_role_arn(role) := role.arn if is_string(object.get(role, "arn", null))
+
+_role_arn(role) := sprintf("arn:%s:iam::%s:role/%s", [role.context.partition, role.context.account, role.name]) if {
+	not is_string(object.get(role, "arn", null))
+	is_string(object.get(role, "name", null))
+	object.get(role, ["context", "sources", "account"], "default") != "default"
+}
+
+_role_arn(role) := null if {
+	not is_string(object.get(role, "arn", null))
+	not _named(role)
+}
+
+_named(role) if {
+	is_string(object.get(role, "name", null))
+	object.get(role, ["context", "sources", "account"], "default") != "default"
+}
 
 # combine returns the verdict v (lib/requests evaluate, for the role's identity policies) with
 # every other layer applied. It adds "layer" (the deciding layer, in AWS's words) and "refusing"
@@ -96,7 +116,16 @@ combine(role, v) := object.union(v, {"layer": identity, "refusing": _identity_re
 	not compiled[role.address]
 }
 
-combine(role, v) := _combine(v, compiled[role.address])
+combine(role, v) := _combine_or_open(v, compiled[role.address])
+
+# Never fail open: if the layers cannot be combined (a layer this code does not expect), the
+# verdict is open and KARP020 says so, rather than undefined (which no rule would report).
+_combine_or_open(v, c) := r if {
+	r := _combine(v, c)
+} else := object.union(v, {
+	"decision": "indeterminate", "open": true, "layer": identity, "refusing": [], "layer_address": "",
+	"causes": [{"address": "", "attribute": "", "status": "layers", "via": "", "arn": null, "what": ["karpgate could not combine the role's policy layers"]}],
+})
 
 _identity_refusing(v) := [identity] if {
 	not v.open
@@ -108,6 +137,7 @@ _combine(v, c) := object.union(v, {
 	"open": is_open,
 	"layer": layer,
 	"refusing": refusing,
+	"layer_address": _layer_address(results, layer),
 	"layers": results,
 	"causes": array.concat(object.get(v, "causes", []), causes),
 }) if {
@@ -141,6 +171,16 @@ _decision(denying, implicit, opened, _) := "allowed" if {
 	count(implicit) == 0
 	count(opened) == 0
 }
+
+# _layer_address is the address of the policy of the deciding layer ("" for the identity layer,
+# whose statements the rules blame themselves).
+_layer_address(results, layer) := [r.address | some r in results; r.layer == layer; r.decision != "allowed"; is_string(r.address)][0] if {
+	layer != identity
+	some r in results
+	r.layer == layer
+	r.decision != "allowed"
+	is_string(object.get(r, "address", null))
+} else := ""
 
 _deciding(refusing) := refusing[0] if count(refusing) > 0
 
@@ -247,7 +287,7 @@ _restricting(c, request) := array.concat(
 		is_object(x[1])
 		r := _restriction(x[0], x[1], request)
 	],
-	[{"layer": resource, "decision": "denied", "open": false, "causes": []}],
+	[{"layer": resource, "decision": "denied", "open": false, "causes": [], "address": q.resource.policy.address}],
 ) if {
 	q := _queue_result(c, request)
 	q.decision == "denied"
@@ -260,17 +300,17 @@ _restricting(c, request) := array.concat(
 
 # A boundary or session policy must allow the request. An open one (unknown, external) can
 # only take permissions away: its refusals are not known, its allows are open.
-_restriction(name, layer, request) := {"layer": name, "decision": "allowed", "open": true, "causes": [_cause(layer.entry, name)]} if {
+_restriction(name, layer, request) := {"layer": name, "decision": "allowed", "open": true, "causes": [_cause(layer.entry, name)], "address": layer.entry.address} if {
 	layer.open
 	not _decided_deny(layer, request)
 }
 
-_restriction(name, layer, request) := {"layer": name, "decision": "denied", "open": false, "causes": []} if {
+_restriction(name, layer, request) := {"layer": name, "decision": "denied", "open": false, "causes": [], "address": layer.entry.address} if {
 	layer.open
 	_decided_deny(layer, request)
 }
 
-_restriction(name, layer, request) := {"layer": name, "decision": d, "open": d == "indeterminate", "causes": _statement_causes(name, result)} if {
+_restriction(name, layer, request) := {"layer": name, "decision": d, "open": d == "indeterminate", "causes": _statement_causes(name, result), "address": layer.entry.address} if {
 	not layer.open
 	result := iam.decide(layer.statements, request)
 	d := result.decision
@@ -322,6 +362,7 @@ _scp_results(org, _) := [] if org.management
 
 _scp_results(org, request) := [{
 	"layer": scp,
+	"address": _org_address(decided),
 	"decision": _scp_decision(org, decided),
 	"open": _scp_open(org, decided),
 	"causes": [_cause(p.policy, scp) | some p in org.scps; p.applies != "yes"],
@@ -332,6 +373,14 @@ _scp_results(org, request) := [{
 
 # With FullAWSAccess assumed at every level only a Deny refuses; with a complete list each level
 # of the path needs an Allow (an SCP refusal, implicit or explicit, reads as an explicit deny).
+# _org_address is the organizations policy to change: the first that denies, else the first.
+_org_address(decided) := [p.policy.address | some p in decided; p.result.decision == "denied"][0] if {
+	some p in decided
+	p.result.decision == "denied"
+} else := decided[0].policy.address if {
+	count(decided) > 0
+} else := ""
+
 _scp_decision(_, decided) := "denied" if {
 	some p in decided
 	p.applies == "yes"
@@ -424,6 +473,7 @@ _rcp_results(_, request) := [] if not _rcp_service(request)
 
 _rcp_results(org, request) := [{
 	"layer": rcp,
+	"address": _org_address(decided),
 	"decision": decision,
 	"open": _rcp_open(decision, decided),
 	"causes": [_cause(p.policy, rcp) | some p in org.rcps; p.applies != "yes"],
@@ -475,6 +525,7 @@ _key_results(_, c, request) := [] if not _key_of(c, request)
 
 _key_results(_, c, request) := [{
 	"layer": resource,
+	"address": layer.entry.address,
 	"decision": _key_decision(null, layer, request, c.principal),
 	"open": layer.open,
 	"causes": [_cause(layer.entry, resource) | layer.open],

@@ -216,3 +216,16 @@ test_no_layers_keeps_the_identity_verdict if {
 	v.refusing == []
 	not layers.compiled[fx.role_address] with input as fx.upstream_input
 }
+
+test_finding_points_at_the_deciding_layer if {
+	some f in instance_tagging.deny with input as with_layers({"boundary": boundary_without_tagging})
+	f.address == "aws_iam_policy.boundary"
+}
+
+test_created_role_arn_is_made_from_name_and_account if {
+	# The fixture role has no ARN; its name and account make the one the queue policy names.
+	q := queue(doc([{"Effect": "Deny", "Principal": {"AWS": "arn:aws:iam::123456789012:role/KarpenterController-ex"}, "Action": "sqs:*", "Resource": fx.queue_arn}]))
+	in_put := {"iam": {"roles": [object.union(fx.role([fx.known(fx.policy_address, fx.upstream_v1)]), {"layers": {"boundary": null, "session": null, "organization": null, "resources": [q]}})], "karpenter_roles": 1, "node_roles": []}}
+	some f in karpenter_calls.deny with input as in_put
+	contains(f.message, "with an explicit deny in a resource-based policy")
+}

@@ -88,6 +88,8 @@ _describe(c) := sprintf("the %s %s, named by %s, is outside the plan and could r
 	object.get(c, "layer", "") != ""
 }
 
+_describe(c) := concat("", [concat(", ", c.what), " (please report this)"]) if c.status == "layers"
+
 _describe(c) := sprintf("the role is outside the plan: %s (set complete: true on its karpenter.roles entry when the plan shows everything that reaches it)", [concat(", ", c.what)]) if c.status == "outside"
 
 _describe(c) := sprintf("terraform deferred the change of %s to a later plan (reason: %s), so it may or may not apply in this run", [c.address, concat(", ", c.what)]) if c.status == "deferred"

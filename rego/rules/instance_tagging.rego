@@ -74,7 +74,7 @@ deny contains finding if {
 	closest := _blamed(v)
 	finding := karpenter.finding({
 		"rule": rego.metadata.rule().custom.id,
-		"address": _address(role, closest),
+		"address": _layer_or(v, _address(role, closest)),
 		"role": role.address,
 		"message": _message(role, v),
 		"statement": _ref(closest),
@@ -105,6 +105,11 @@ _blamed(v) := karpenter.denying(v.result)[0] if {
 } else := karpenter.closest(v.result) if {
 	v.decision != "denied"
 } else := null
+
+# A refusal by another layer (boundary, session policy, SCP, ...) is fixed in that layer's policy.
+_layer_or(v, _) := v.layer_address if object.get(v, "layer_address", "") != ""
+
+_layer_or(v, address) := address if object.get(v, "layer_address", "") == ""
 
 _address(role, null) := karpenter.main_policy(role)
 
