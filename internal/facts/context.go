@@ -59,6 +59,7 @@ func (b *builder) context(role *Role, nodeRoles []NodeRole) Context {
 	c.Account, c.Accounts = pick("account", []param{
 		{b.opt.Account, "config"},
 		{b.dataAttr(role.Module, tCallerIdentity, "account_id"), "data.aws_caller_identity"},
+		{accountOf(role.ARN), "role-arn"},
 	}, accounts, DefaultAccount)
 	c.Partition, c.Partitions = pick("partition", []param{
 		{b.opt.Partition, "config"},
