@@ -13,8 +13,8 @@ provider "aws" {
 }
 
 module "karpenter" {
-  source  = "terraform-aws-modules/eks/aws//modules/karpenter"
-  version = "19.21.0"
+  # stands in for terraform-aws-modules/eks/aws//modules/karpenter 19.21.0
+  source = "../modules/karpenter-v19"
 
   cluster_name = "prod"
 
