@@ -48,6 +48,9 @@ type PolicyEntry struct {
 	Unknown   []string  `json:"unknown"`
 	Problems  []Problem `json:"problems"`
 	Document  *Document `json:"document"`
+	// Size counts the characters of the policy text without white space (IAM's quotas ignore
+	// it); nil when the text is not known.
+	Size *int `json:"size"`
 }
 
 // Policy kinds.

@@ -53,6 +53,7 @@ var (
 	kProblems       = ast.InternedTerm("problems")
 	kQueueARNs      = ast.InternedTerm("queue_arns")
 	kPodIdentity    = ast.InternedTerm("pod_identity")
+	kSize           = ast.InternedTerm("size")
 	kNamespace      = ast.InternedTerm("namespace")
 	kServiceAccount = ast.InternedTerm("service_account")
 	kSessionTags    = ast.InternedTerm("session_tags")
@@ -177,7 +178,15 @@ func (cv *iamConv) policyEntryValue(p *facts.PolicyEntry) ast.Value {
 		item(kUnknown, cv.stringsTerm(p.Unknown)),
 		item(kProblems, cv.arrayTerm(p.Problems == nil, problems)),
 		item(kDocument, cv.documentTerm(p.Document)),
+		item(kSize, sizeTerm(p.Size)),
 	)
+}
+
+func sizeTerm(n *int) *ast.Term {
+	if n == nil {
+		return ast.InternedNullTerm
+	}
+	return ast.InternedTerm(*n)
 }
 
 // documentTerm converts a document once however many entries share it (facts parses each distinct
