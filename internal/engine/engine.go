@@ -91,13 +91,14 @@ func New(ctx context.Context, opt Options) (*Engine, error) {
 	if timeout <= 0 {
 		timeout = DefaultTimeout
 	}
-	pq, err := rego.New(
+	regoOpts := append([]func(*rego.Rego){
 		rego.Compiler(c),
 		rego.Store(inmem.NewFromObject(src.data)),
 		rego.Query(query),
 		rego.Capabilities(caps),
 		rego.StrictBuiltinErrors(false),
-	).PrepareForEval(ctx)
+	}, localSchemaBuiltins()...)
+	pq, err := rego.New(regoOpts...).PrepareForEval(ctx)
 	if err != nil {
 		return nil, &PolicyError{Problem: "prepare query: " + err.Error()}
 	}
@@ -175,6 +176,9 @@ func (s *sources) addUser(mods map[string]*ast.Module, data map[string]any, stem
 		}
 		if _, dup := s.mods[name]; dup {
 			return &PolicyError{File: name, Problem: "loaded twice"}
+		}
+		if err := rewriteSchemaCalls(m); err != nil {
+			return &PolicyError{File: name, Problem: err.Error()}
 		}
 		s.mods[name] = m
 		s.user[name] = m
@@ -269,6 +273,9 @@ func loadUser(opt Options) (map[string]*ast.Module, map[string]any, error) {
 	if len(paths) == 0 {
 		return nil, nil, nil
 	}
+	if err := checkLinks(paths); err != nil {
+		return nil, nil, err
+	}
 	res, err := loader.NewFileLoader().
 		WithProcessAnnotation(true).
 		WithRegoVersion(ast.RegoV1).
@@ -355,25 +362,6 @@ func mergeValue(dst map[string]any, k string, v any, path, from string) error {
 	return nil
 }
 
-// capabilities is the set of builtins user code may call: everything of this OPA version except
-// network access and runtime introspection, unless allowNet.
-func capabilities(allowNet bool) *ast.Capabilities {
-	caps := ast.CapabilitiesForThisVersion()
-	if allowNet {
-		return caps
-	}
-	var kept []*ast.Builtin
-	for _, b := range caps.Builtins {
-		if b.Name == "http.send" || strings.HasPrefix(b.Name, "net.lookup") || b.Name == "opa.runtime" {
-			continue
-		}
-		kept = append(kept, b)
-	}
-	caps.Builtins = kept
-	caps.AllowNet = []string{}
-	return caps
-}
-
 func compileError(errs ast.Errors) error {
 	sort.Slice(errs, func(i, j int) bool {
 		a, b := errs[i].Location, errs[j].Location
@@ -390,8 +378,11 @@ func compileError(errs ast.Errors) error {
 	if e.Location != nil {
 		pe.File, pe.Line = e.Location.File, e.Location.Row
 	}
-	if strings.Contains(e.Message, "undefined function") && (strings.Contains(e.Message, "http.send") || strings.Contains(e.Message, "net.") || strings.Contains(e.Message, "opa.runtime")) {
-		pe.Problem += " (not available to karpgate policies: network and runtime builtins are disabled unless --allow-net)"
+	if strings.Contains(e.Message, "undefined function") && (strings.Contains(e.Message, "http.send") || strings.Contains(e.Message, "net.")) {
+		pe.Problem += " (not available to karpgate policies: network builtins are disabled unless --allow-net)"
+	}
+	if strings.Contains(e.Message, "undefined function") && strings.Contains(e.Message, "opa.runtime") {
+		pe.Problem += " (not available to karpgate policies: it reads the environment; see docs/security.md)"
 	}
 	if len(errs) > 1 {
 		pe.Problem += fmt.Sprintf(" (and %d more errors)", len(errs)-1)

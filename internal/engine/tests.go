@@ -114,6 +114,7 @@ func RunTests(ctx context.Context, opt TestOptions) (*TestReport, error) {
 		SetModules(src.mods).
 		SetTimeout(timeout).
 		CapturePrintOutput(true).
+		AddCustomBuiltins(localSchemaTestBuiltins()).
 		SetParallel(2)
 	var cov *cover.Cover
 	if opt.Coverage {
