@@ -200,6 +200,9 @@ func loadTestPaths(paths []string, caps *ast.Capabilities, data map[string]any) 
 		}
 	}
 	if len(plain) > 0 {
+		if err := checkLinks(plain); err != nil {
+			return nil, err
+		}
 		for _, p := range plain {
 			if _, err := os.Stat(p); err != nil {
 				return nil, &PolicyError{File: p, Problem: pathProblem(err)}
