@@ -82,7 +82,7 @@ func (f *serveFlags) run(ctx context.Context, s *streams) error {
 		QueueSize:    f.queue,
 		MaxPlanSize:  f.maxPlanSize,
 		ResultsURL:   f.resultsURL,
-		Scanner:      runtaskScanner{p.scanner},
+		Scanner:      f.taskScanner(p),
 		Logger:       slog.New(slog.NewJSONHandler(s.err, nil)),
 	})
 	if err != nil {
@@ -93,9 +93,26 @@ func (f *serveFlags) run(ctx context.Context, s *streams) error {
 	return srv.Run(ctx)
 }
 
+// taskScanner is the scanner of every task: the pipeline built at start (which has checked the
+// configuration and compiled the policies), or, with user code loaded, a supervised child process
+// per task (supervise.go), so that one hostile evaluation fails its task and nothing else.
+func (f *serveFlags) taskScanner(p *pipeline) runtaskScanner {
+	if f.supervised() {
+		return runtaskScanner{sup: &f.pipelineFlags}
+	}
+	return runtaskScanner{sc: p.scanner}
+}
+
 // runtaskScanner adapts the scan pipeline to runtask.Scanner.
-type runtaskScanner struct{ sc *scan.Scanner }
+type runtaskScanner struct {
+	sc  *scan.Scanner
+	sup *pipelineFlags // when set, each task is scanned in a supervised child process
+}
 
 func (r runtaskScanner) Scan(ctx context.Context, name string, body io.Reader, run runtask.RunInfo) (findings.Result, error) {
-	return r.sc.Scan(ctx, []scan.Source{{Name: name, Reader: body}}, scan.Run{Workspace: run.Workspace, Stage: run.Stage, RunID: run.RunID, Organization: run.Organization})
+	sr := scan.Run{Workspace: run.Workspace, Stage: run.Stage, RunID: run.RunID, Organization: run.Organization}
+	if r.sup != nil {
+		return r.sup.superviseScan(ctx, []string{"-"}, body, name, sr)
+	}
+	return r.sc.Scan(ctx, []scan.Source{{Name: name, Reader: body}}, sr)
 }

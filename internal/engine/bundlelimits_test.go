@@ -72,7 +72,9 @@ func writeTarball(t *testing.T, entries ...tarEntry) string {
 }
 
 // unexpectedFlushError: Flush complains that the entry's data is missing, which is the point.
-func unexpectedFlushError(err error) bool { return err != nil && !bytes.Contains([]byte(err.Error()), []byte("missed writing")) }
+func unexpectedFlushError(err error) bool {
+	return err != nil && !bytes.Contains([]byte(err.Error()), []byte("missed writing"))
+}
 
 type zeros struct{}
 

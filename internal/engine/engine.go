@@ -57,6 +57,10 @@ type Options struct {
 	AllowNet       bool                 // keep http.send and net.* in user code
 	Timeout        time.Duration        // per evaluation; 0 means DefaultTimeout
 	ExtraData      map[string]any       // merged at data.karpgate.config (the user's config)
+	// OnEval, when set, is called as each evaluation starts; the function it returns is called as
+	// the evaluation ends. A supervising parent process uses it to kill an evaluation that a single
+	// builtin call keeps past the timeout (see internal/cli/supervise.go).
+	OnEval func() (done func())
 }
 
 // Engine is a compiled policy set with one prepared query. It is safe for concurrent use.
@@ -66,6 +70,8 @@ type Engine struct {
 	byPkg    map[string]findings.Rule // rule by package path ("karpgate.rules.x") or conftest rule ref
 	usesPlan bool
 	timeout  time.Duration
+	onEval   func() func()
+	userCode string // the user's policy files, for messages
 
 	mu      sync.Mutex
 	derived map[string]findings.Rule // catalog entries derived from conftest results that carry an id
@@ -102,7 +108,7 @@ func New(ctx context.Context, opt Options) (*Engine, error) {
 	if err != nil {
 		return nil, &PolicyError{Problem: "prepare query: " + err.Error()}
 	}
-	return &Engine{pq: pq, catalog: catalog, byPkg: byPkg, usesPlan: referencesPlan(src.user), timeout: timeout}, nil
+	return &Engine{pq: pq, catalog: catalog, byPkg: byPkg, usesPlan: referencesPlan(src.user), timeout: timeout, onEval: opt.OnEval, userCode: fileList(src.user)}, nil
 }
 
 // sources is everything New compiles: the embedded library and rules, the user's policies and
@@ -404,6 +410,15 @@ func loaderError(err error) error {
 		return compileError(ae)
 	}
 	return &PolicyError{Problem: err.Error()}
+}
+
+// fileList names the files of mods for a message: at most three, then how many more.
+func fileList(mods map[string]*ast.Module) string {
+	names := sortedKeys(mods)
+	if len(names) > 3 {
+		return strings.Join(names[:3], ", ") + fmt.Sprintf(" and %d more", len(names)-3)
+	}
+	return strings.Join(names, ", ")
 }
 
 // referencesPlan reports whether any module refers to input.plan, or to input as a whole.
