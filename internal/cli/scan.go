@@ -153,6 +153,13 @@ func (f *scanFlags) run(cmd *cobra.Command, s *streams, args []string) error {
 	}
 	res, err := f.scan(cmd.Context(), s, srcs)
 	if err != nil {
+		var paths []string
+		for _, o := range outs {
+			if o.path != "" {
+				paths = append(paths, o.path)
+			}
+		}
+		removeStale(paths)
 		return err
 	}
 	locate(srcMap, &res)
