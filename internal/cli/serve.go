@@ -28,6 +28,8 @@ type serveFlags struct {
 	workers      int
 	queue        int
 	resultsURL   string
+	insecureHMAC bool
+	grace        time.Duration
 }
 
 func newServe(s *streams) *cobra.Command {
@@ -48,6 +50,8 @@ Every task is scanned with exactly the pipeline and rules of 'karpgate scan'; se
 	fl.StringSliceVar(&f.allowedHosts, "allowed-hosts", []string{"app.terraform.io"}, "hosts karpgate fetches plans from and calls back to")
 	fl.IntVar(&f.workers, "workers", 4, "tasks processed at once")
 	fl.IntVar(&f.queue, "queue", 64, "tasks waiting for a worker before new ones get 503")
+	fl.BoolVar(&f.insecureHMAC, "insecure-no-hmac", false, "accept unsigned tasks when no HMAC key is given (anyone who reaches the service can send tasks); warns at every start")
+	fl.DurationVar(&f.grace, "grace-period", runtask.DefaultGracePeriod, "longest shutdown after SIGTERM: give the process manager this long; queued and running tasks drain for it less the callback timeout and a reserve")
 	fl.StringVar(&f.resultsURL, "results-url", "", "URL sent with each task result ({run_id}, {task_result_id}, {workspace}, {organization} are replaced)")
 	return cmd
 }
@@ -70,20 +74,28 @@ func (f *serveFlags) run(ctx context.Context, s *streams) error {
 		}
 		key = []byte(v)
 	}
+	if len(key) == 0 && !f.insecureHMAC {
+		return usageErr(errors.New("serve needs an HMAC key (--hmac-key-file or --hmac-key-env); --insecure-no-hmac accepts unsigned tasks from anyone"))
+	}
+	if len(key) > 0 && f.insecureHMAC {
+		return usageErr(errors.New("--insecure-no-hmac and an HMAC key exclude each other"))
+	}
 	p, err := f.build(ctx, time.Now())
 	if err != nil {
 		return err
 	}
 	srv, err := runtask.New(runtask.Options{
-		Addr:         f.listen,
-		HMACKey:      key,
-		AllowedHosts: f.allowedHosts,
-		Workers:      f.workers,
-		QueueSize:    f.queue,
-		MaxPlanSize:  f.maxPlanSize,
-		ResultsURL:   f.resultsURL,
-		Scanner:      f.taskScanner(p),
-		Logger:       slog.New(slog.NewJSONHandler(s.err, nil)),
+		Addr:           f.listen,
+		HMACKey:        key,
+		InsecureNoHMAC: f.insecureHMAC,
+		GracePeriod:    f.grace,
+		AllowedHosts:   f.allowedHosts,
+		Workers:        f.workers,
+		QueueSize:      f.queue,
+		MaxPlanSize:    f.maxPlanSize,
+		ResultsURL:     f.resultsURL,
+		Scanner:        f.taskScanner(p),
+		Logger:         slog.New(slog.NewJSONHandler(s.err, nil)),
 	})
 	if err != nil {
 		return usageErr(err)

@@ -154,3 +154,12 @@ func TestServeHostileTaskFailsAlone(t *testing.T) {
 		}
 	}
 }
+
+// TestServeRefusesToStartWithoutHMAC: without a key serve is a usage error, before it listens,
+// unless --insecure-no-hmac says so explicitly.
+func TestServeRefusesToStartWithoutHMAC(t *testing.T) {
+	code, _, stderr := run(t, "", "serve", "--no-config", "--listen", "127.0.0.1:0")
+	if code != ExitUsage || !strings.Contains(stderr, "--hmac-key-file") || !strings.Contains(stderr, "--insecure-no-hmac") {
+		t.Errorf("serve without a key: exit %d, stderr %q; want exit 2 naming the key flags", code, stderr)
+	}
+}
