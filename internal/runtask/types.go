@@ -75,8 +75,8 @@ const (
 	// DefaultGracePeriod is how long karpgate may take from SIGTERM to exit: give the process
 	// manager this long (terminationGracePeriodSeconds, TimeoutStopSec). The drain timeout is
 	// derived from it (see drainBudget).
-	DefaultGracePeriod = 330 * time.Second
-	DefaultRequestTimeout  = 30 * time.Second // one callback attempt; response headers of a plan download
+	DefaultGracePeriod    = 330 * time.Second
+	DefaultRequestTimeout = 30 * time.Second // one callback attempt; response headers of a plan download
 
 	// http.Server timeouts of Run/Serve.
 	readHeaderTimeout = 10 * time.Second
