@@ -6,6 +6,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/karpgate/karpgate/internal/escape"
 	"github.com/karpgate/karpgate/internal/findings"
 )
 
@@ -57,9 +58,10 @@ func (Markdown) Write(w io.Writer, r findings.Result) error {
 	var sections []string
 	for _, g := range groupByRole(r.Findings) {
 		var sec strings.Builder
-		head := "`" + g.Plan + "`"
+		// <summary> is HTML: Markdown escapes do not apply there.
+		head := "<code>" + escape.HTML(g.Plan) + "</code>"
 		if g.Role != "" {
-			head += " · `" + g.Role + "`"
+			head += " · <code>" + escape.HTML(g.Role) + "</code>"
 		}
 		fmt.Fprintf(&sec, "<details><summary>%s (%s)</summary>\n\n", head, plural(len(g.Findings), "finding"))
 		for _, f := range g.Findings {
@@ -73,12 +75,12 @@ func (Markdown) Write(w io.Writer, r findings.Result) error {
 			}
 			fmt.Fprintf(&sec, "#### %s %s\n\n", badge(sev), escapeMD(title))
 			if f.Address != "" {
-				fmt.Fprintf(&sec, "Resource: `%s`", f.Address)
+				fmt.Fprintf(&sec, "Resource: `%s`", escape.Code(f.Address))
 				if f.Statement != nil {
-					fmt.Fprintf(&sec, ", %s", statementLabel(f.Statement))
+					fmt.Fprintf(&sec, ", %s", escapeMD(statementLabel(f.Statement)))
 				}
 				if f.Location != nil {
-					fmt.Fprintf(&sec, " (`%s:%d`)", f.Location.File, f.Location.StartLine)
+					fmt.Fprintf(&sec, " (`%s:%d`)", escape.Code(f.Location.File), f.Location.StartLine)
 				}
 				sec.WriteString("\n\n")
 			}
@@ -123,8 +125,6 @@ func badge(sev string) string {
 	return "⚪ " + sev
 }
 
-// escapeMD keeps messages from breaking the comment's markup.
-func escapeMD(s string) string {
-	r := strings.NewReplacer("<", "&lt;", ">", "&gt;", "|", "\\|")
-	return r.Replace(s)
-}
+// escapeMD keeps text from a plan or a policy from adding markup to the comment (links, images,
+// HTML, emphasis, blocks).
+func escapeMD(s string) string { return escape.Markdown(s) }

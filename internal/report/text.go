@@ -35,6 +35,7 @@ func (t Text) paint(code, s string) string {
 
 // Write implements Writer.
 func (t Text) Write(w io.Writer, r findings.Result) error {
+	r = terminalSafe(r)
 	bw := bufio.NewWriter(w)
 	for _, n := range r.Notices {
 		fmt.Fprintf(bw, "%s %s\n", t.paint(ansiYellow, "notice:"), n)
