@@ -146,6 +146,11 @@ func (f *pipelineFlags) build(ctx context.Context, now time.Time) (*pipeline, er
 		return nil, err
 	}
 	k := cfg.Karpenter
+	today := findings.Today(now)
+	applied := &findings.ConfigApplied{File: cfg.File, Pinned: f.configFile != "" || f.noConfig, Relaxed: cfg.Relaxations(eng.Rules(), today)}
+	if applied.Relaxed == nil {
+		applied.Relaxed = []string{}
+	}
 	sc := scan.New(eng, scan.Options{
 		Facts: facts.Options{
 			Roles: k.Roles, Region: k.Region, Account: k.Account, Partition: k.Partition, Cluster: k.Cluster,
@@ -154,7 +159,8 @@ func (f *pipelineFlags) build(ctx context.Context, now time.Time) (*pipeline, er
 		Gate:        gate,
 		Overrides:   cfg.Overrides(),
 		MaxPlanSize: f.maxPlanSize,
-		Today:       findings.Today(now),
+		Today:       today,
+		Config:      applied,
 		Tool:        findings.Tool{Name: "karpgate", Version: Version, URI: "https://github.com/karpgate/karpgate"},
 	})
 	return &pipeline{cfg: cfg, eng: eng, scanner: sc}, nil

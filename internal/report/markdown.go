@@ -48,6 +48,7 @@ func (Markdown) Write(w io.Writer, r findings.Result) error {
 	s := r.Summary
 	fmt.Fprintf(&b, "| errors | warnings | notes | suppressed | plans | rules |\n|---:|---:|---:|---:|---:|---:|\n| %d | %d | %d | %d | %d | %d |\n\n",
 		s.Errors, s.Warnings, s.Notes, s.Suppressed, len(r.Plans), len(r.Rules))
+	b.WriteString(configMarkdown(r))
 	for i, n := range r.Notices {
 		if i == maxMarkdownNotices {
 			fmt.Fprintf(&b, "> _%d more notices left out; run karpgate with --format text for all._\n\n", len(r.Notices)-i)

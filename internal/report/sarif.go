@@ -180,7 +180,8 @@ func (s SARIF) Write(w io.Writer, r findings.Result) error {
 			InformationURI:  r.Tool.URI,
 			Rules:           []sarifRule{},
 		}},
-		Results: []sarifResult{},
+		Results:    []sarifResult{},
+		Properties: configSARIF(r),
 	}
 	if s.Category != "" {
 		run.AutomationDetails = &sarifAutomation{ID: s.Category}

@@ -53,6 +53,9 @@ func (t Text) Write(w io.Writer, r findings.Result) error {
 	if len(r.Findings) > 0 {
 		fmt.Fprintln(bw)
 	}
+	if line := configText(r); line != "" {
+		fmt.Fprintln(bw, line)
+	}
 	fmt.Fprintln(bw, t.summary(r))
 	return bw.Flush()
 }

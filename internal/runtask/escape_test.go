@@ -58,3 +58,18 @@ func rawMarkdown(md string) string {
 	}
 	return ""
 }
+
+// TestTaskMessageNamesTheConfig: the task message says which configuration was applied and what
+// it relaxed.
+func TestTaskMessageNamesTheConfig(t *testing.T) {
+	res := findings.Result{
+		Summary: findings.Summary{Passed: true, FailOn: "never", Unknown: "warn"},
+		Config:  &findings.ConfigApplied{File: ".karpgate.yaml", Relaxed: []string{"rule KARP001 disabled", "fail_on changed from error to never"}},
+	}
+	msg := buildResult(res, true, "").Data.Attributes.Message
+	for _, want := range []string{".karpgate.yaml (found in the working directory)", "rule KARP001 disabled", "fail_on changed from error to never"} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("message %q does not say %q", msg, want)
+		}
+	}
+}

@@ -117,6 +117,9 @@ func summaryMessage(res findings.Result, rules, shown int, withOutcomes bool) st
 		fmt.Fprintf(&b, " (fail-on %s)", s.FailOn)
 	}
 	b.WriteString(".")
+	if res.Config != nil {
+		b.WriteString(" Configuration: " + res.Config.Describe() + ".")
+	}
 	if withOutcomes && rules > shown {
 		fmt.Fprintf(&b, " Showing the %d most severe rules of %d; run karpgate scan for all.", shown, rules)
 	}
