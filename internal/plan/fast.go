@@ -416,8 +416,21 @@ func (f *fastDoc) resourceObject(change bool) (header, []byte, error) {
 	}
 	f.scratch = f.scratch[:0]
 	l.ws()
+	// The pin keeps the whole object for a resource the caller wants; it is dropped as soon as mode
+	// and type say the resource is not wanted, so the window need not hold a skipped resource.
 	start := l.pin()
-	defer l.unpin()
+	pinned := true
+	defer func() {
+		if pinned {
+			l.unpin()
+		}
+	}()
+	release := func() {
+		if pinned && h.typed && !h.want {
+			l.unpin()
+			pinned = false
+		}
+	}
 	var haveMode, haveType bool
 	err := l.object(func(key []byte) error {
 		record := !h.typed || h.want
@@ -430,6 +443,7 @@ func (f *fastDoc) resourceObject(change bool) (header, []byte, error) {
 			h.mode, haveMode = f.intern(raw, esc), true
 			h.typed = haveMode && haveType
 			h.want = h.typed && f.wanted(h)
+			release()
 			return err
 		case "type":
 			if err := l.expect("a string"); err != nil {
@@ -439,6 +453,7 @@ func (f *fastDoc) resourceObject(change bool) (header, []byte, error) {
 			h.typ, haveType = f.intern(raw, esc), true
 			h.typed = haveMode && haveType
 			h.want = h.typed && f.wanted(h)
+			release()
 			return err
 		case "address":
 			if err := l.expect("a string", "null"); err != nil {
@@ -487,7 +502,7 @@ func (f *fastDoc) resourceObject(change bool) (header, []byte, error) {
 		}
 		return f.other(key)
 	})
-	if err != nil {
+	if err != nil || !pinned {
 		return h, nil, err
 	}
 	return h, l.from(start), nil

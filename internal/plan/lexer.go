@@ -320,8 +320,7 @@ func (l *lexer) value() error {
 	case '[':
 		return l.array(func(int) error { return l.value() })
 	case '"':
-		_, _, err := l.str()
-		return err
+		return l.skipStr()
 	case 't':
 		return l.literal("true")
 	case 'f':
@@ -458,6 +457,63 @@ func (l *lexer) str() (raw []byte, escaped bool, err error) {
 			l.i += size
 		default:
 			return nil, false, l.bad("invalid control character %#02x in string", c)
+		}
+	}
+}
+
+// skipStr validates a string at l.i as str does, for a caller that does not want its content: it
+// pins nothing, so the window slides along a string of any length instead of growing to hold it
+// (a gigabyte string in a resource karpgate skips costs a window, not a gigabyte).
+func (l *lexer) skipStr() error {
+	if l.peek() != '"' {
+		if l.i >= len(l.b) {
+			return l.bad("unexpected end of JSON input")
+		}
+		return l.bad("invalid character %q looking for a string", l.b[l.i])
+	}
+	l.i++
+	for {
+		l.i = plainRun(l.b, l.i)
+		if l.i >= len(l.b) {
+			if l.need(1) {
+				continue
+			}
+			return l.bad("unexpected end of JSON input in a string")
+		}
+		c := l.b[l.i]
+		switch {
+		case c == '"':
+			l.i++
+			return nil
+		case c == '\\':
+			if !l.need(2) {
+				return l.bad("unexpected end of JSON input")
+			}
+			switch l.b[l.i+1] {
+			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+				l.i += 2
+			case 'u':
+				if !l.need(6) {
+					return l.bad("unexpected end of JSON input")
+				}
+				for _, h := range l.b[l.i+2 : l.i+6] {
+					if !isHex(h) {
+						return l.bad("invalid character %q in \\u escape", h)
+					}
+				}
+				l.i += 6
+			default:
+				return l.bad("invalid escape \\%c in string", l.b[l.i+1])
+			}
+		case c >= utf8.RuneSelf:
+			l.need(utf8.UTFMax)
+			r, size := utf8.DecodeRune(l.b[l.i:])
+			if r == utf8.RuneError && size <= 1 {
+				return &lexError{off: l.offset(), path: l.pathString(), msg: "not valid UTF-8", utf8: true}
+			}
+			l.i += size
+		default:
+			return l.bad("invalid control character %#02x in string", c)
 		}
 	}
 }
