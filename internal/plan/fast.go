@@ -406,9 +406,10 @@ type header struct {
 	afterIndex, afterUnknownIndex memberIndex
 }
 
-// resourceObject reads a resource object. The span it returns (the whole object) is valid until
-// the lexer reads on; the header's spans until the next resource object.
-func (f *fastDoc) resourceObject(change bool) (header, []byte, error) {
+// resourceObject reads a resource object. With whole, it also returns the whole object's span
+// (for a wanted resource), valid until the lexer reads on; the header's spans are valid until the
+// next resource object.
+func (f *fastDoc) resourceObject(change, whole bool) (header, []byte, error) {
 	l := &f.l
 	var h header
 	if err := l.expect("an object"); err != nil {
@@ -420,6 +421,10 @@ func (f *fastDoc) resourceObject(change bool) (header, []byte, error) {
 	// and type say the resource is not wanted, so the window need not hold a skipped resource.
 	start := l.pin()
 	pinned := true
+	if !whole {
+		l.unpin()
+		pinned = false
+	}
 	defer func() {
 		if pinned {
 			l.unpin()
@@ -630,6 +635,11 @@ func (f *fastDoc) own(b []byte) []byte {
 	if f.l.src == nil || b == nil {
 		return b
 	}
+	if len(b) >= donateMin {
+		// A huge span keeps the window's array rather than a copy of it (lexer.donate).
+		f.l.donate()
+		return b[:len(b):len(b)]
+	}
 	if len(b) > ownBlock/4 {
 		return bytes.Clone(b)
 	}
@@ -643,6 +653,10 @@ func (f *fastDoc) own(b []byte) []byte {
 
 // ownBlock is the size of the blocks own copies spans into.
 const ownBlock = 1 << 20
+
+// donateMin is the span from which own keeps the window's array instead of copying: the array
+// (the window's capacity) is kept as long as the Plan, so only spans that fill most of it qualify.
+const donateMin = bigSpan
 
 // attrs is what a change member's span stands for, as the full decode has it: nil for null or
 // absent, an object's attributes kept as text (decoded when read), else the decoded scalar (which
@@ -763,7 +777,7 @@ func (f *fastDoc) changeActions(span []byte, address string) (tfjson.Actions, er
 
 // stateResource reads a resource of a state section; ok says it is kept.
 func (f *fastDoc) stateResource() (k kept, ok bool, err error) {
-	h, _, err := f.resourceObject(false)
+	h, _, err := f.resourceObject(false, false)
 	if err != nil || !f.wanted(h) || len(h.address) == 0 {
 		return k, false, err
 	}
@@ -780,7 +794,7 @@ func (f *fastDoc) stateResource() (k kept, ok bool, err error) {
 
 func (f *fastDoc) change() error {
 	n := len(f.l.path)
-	h, _, err := f.resourceObject(true)
+	h, _, err := f.resourceObject(true, false)
 	if err != nil {
 		return err
 	}
@@ -870,7 +884,7 @@ func (f *fastDoc) configModule(depth int) (*tfjson.ConfigModule, error) {
 					return err
 				}
 				return l.array(func(int) error {
-					h, span, err := f.resourceObject(false)
+					h, span, err := f.resourceObject(false, true)
 					if err != nil || !f.wanted(h) {
 						return err
 					}
