@@ -38,11 +38,12 @@ func (c *Config) Relaxations(rules []findings.Rule, today string) []string {
 		}
 	}
 	def := Default()
+	// Worded without "fail": a passing text report never holds the word (docs/atlantis.md).
 	if c.FailOn != def.FailOn {
-		out = append(out, fmt.Sprintf("fail_on changed from %s to %s", failOnName(def.FailOn), failOnName(c.FailOn)))
+		out = append(out, fmt.Sprintf("gate threshold changed from %s to %s", failOnName(def.FailOn), failOnName(c.FailOn)))
 	}
 	if c.UnknownFail != def.UnknownFail {
-		out = append(out, "unknown changed from warn to fail")
+		out = append(out, "indeterminate verdicts (unknown) now block the gate")
 	}
 	for _, e := range c.Exceptions {
 		if e.Expires != "" && today != "" && e.Expires < today {

@@ -64,10 +64,10 @@ func rawMarkdown(md string) string {
 func TestTaskMessageNamesTheConfig(t *testing.T) {
 	res := findings.Result{
 		Summary: findings.Summary{Passed: true, FailOn: "never", Unknown: "warn"},
-		Config:  &findings.ConfigApplied{File: ".karpgate.yaml", Relaxed: []string{"rule KARP001 disabled", "fail_on changed from error to never"}},
+		Config:  &findings.ConfigApplied{File: ".karpgate.yaml", Relaxed: []string{"rule KARP001 disabled", "gate threshold changed from error to never"}},
 	}
 	msg := buildResult(res, true, "").Data.Attributes.Message
-	for _, want := range []string{".karpgate.yaml (found in the working directory)", "rule KARP001 disabled", "fail_on changed from error to never"} {
+	for _, want := range []string{".karpgate.yaml (found in the working directory)", "rule KARP001 disabled", "gate threshold changed from error to never"} {
 		if !strings.Contains(msg, want) {
 			t.Errorf("message %q does not say %q", msg, want)
 		}
