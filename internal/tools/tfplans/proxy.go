@@ -154,7 +154,7 @@ func (h *providerHost) Close() {
 
 const (
 	methodSchema    = "/tfplugin5.Provider/GetSchema"
-	methodConfigure = "/tfplugin5.Provider/ConfigureProvider"
+	methodConfigure = "/tfplugin5.Provider/Configure"
 )
 
 // forward relays one call, of any kind, to the provider.
