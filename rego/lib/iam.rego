@@ -92,9 +92,10 @@ _any_variables(s, patterns) if {
 	contains(p, "${")
 }
 
-# open_parts lists the parts of an effective policy the plan does not show: unknown and external
-# entries and the unknown remainder of partial ones, as {address, attribute, status, via, arn, what}
-# where what names each unknown value (address + attribute).
+# open_parts lists the parts of an effective policy the plan does not show: unknown, external,
+# deferred and outside (the remainder of a role outside the plan) entries and the unknown remainder of partial ones, as {address, attribute, status, via,
+# arn, what} where what names each unknown value (address + attribute; for a deferred change the
+# reason Terraform gives).
 open_parts(policies) := [{
 	"address": p.address,
 	"attribute": object.get(p, "attribute", ""),
@@ -104,7 +105,7 @@ open_parts(policies) := [{
 	"what": _what_unknown(p),
 } |
 	some p in policies
-	p.status in {"unknown", "external", "partial"}
+	p.status in {"unknown", "external", "partial", "deferred", "outside"}
 ]
 
 _what_unknown(p) := p.unknown if {

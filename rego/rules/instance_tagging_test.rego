@@ -189,3 +189,23 @@ test_deny_no_policy_at_all if {
 	contains(f.message, "No statement grants ec2:CreateTags on instances.")
 	not f.statement
 }
+
+test_deny_names_the_attachment_another_resource_removes if {
+	removed := [{
+		"address": "aws_iam_role_policy_attachment.tagging_fix",
+		"attribute": "policy_arn",
+		"arn": "arn:aws:iam::111122223333:policy/KarpenterTaggingFix",
+		"name": null,
+		"by": "aws_iam_role_policy_attachments_exclusive.controller",
+	}]
+	in_put := {"iam": {"roles": [object.union(fx.role([fx.known(fx.policy_address, fx.v033)]), {"removed": removed})], "karpenter_roles": 1, "node_roles": []}}
+	findings := rule.deny with input as in_put
+	count(findings) == 1
+	some f in findings
+	endswith(f.message, " Not counted: policy arn:aws:iam::111122223333:policy/KarpenterTaggingFix attached by aws_iam_role_policy_attachment.tagging_fix (removed by aws_iam_role_policy_attachments_exclusive.controller).")
+}
+
+test_deny_without_removed_policies_says_nothing_of_them if {
+	some f in rule.deny with input as _one_policy(fx.v033)
+	not contains(f.message, "Not counted")
+}
