@@ -179,11 +179,13 @@ func duplicateSids(list []any, raw any) []Problem {
 	return probs
 }
 
-// KindProblems are what IAM rejects in a policy of this kind (trust or identity-based): a
+// KindProblems are what IAM rejects in a policy of this kind (trust or identity-based, a
+// boundary and a session policy included; nothing for resource-based and organization policies): a
 // Principal in an identity-based policy, a statement without Resource; a trust statement without
 // Principal or with a Resource.
 func KindProblems(kind string, doc *Document) []Problem {
-	if doc == nil || kind == KindExternal || kind == "" {
+	identity := kind == KindManaged || kind == KindRolePolicy || kind == KindInline || kind == KindBoundary || kind == KindSession
+	if doc == nil || !identity && kind != KindTrust {
 		return nil
 	}
 	var probs []Problem

@@ -356,13 +356,15 @@ resource "aws_iam_policy" "copied" {
   description = "Copied from a bucket policy"
   policy = jsonencode({
     Version = "2012-10-17"
-    Statement = [{
-      Sid       = "ReadConfig"
-      Effect    = "Allow"
-      Principal = { AWS = "arn:${local.partition}:iam::${local.account_id}:root" }
-      Action    = "s3:GetObject"
-      Resource  = "arn:${local.partition}:s3:::${local.cluster_name}-config/*"
-    }]
+    Statement = [
+      {
+        Sid       = "ReadConfig"
+        Effect    = "Allow"
+        Principal = { AWS = "arn:${local.partition}:iam::${local.account_id}:root" }
+        Action    = "s3:GetObject"
+        Resource  = "arn:${local.partition}:s3:::${local.cluster_name}-config/*"
+      },
+    ]
   })
 }
 
@@ -372,11 +374,13 @@ resource "aws_iam_role_policy" "describe" {
   role = aws_iam_role.karpenter_controller.name
   policy = jsonencode({
     Version = "2012-10-17"
-    Statement = [{
-      Sid    = "Describe"
-      Effect = "Allow"
-      Action = "ec2:DescribeInstances"
-    }]
+    Statement = [
+      {
+        Sid    = "Describe"
+        Effect = "Allow"
+        Action = "ec2:DescribeInstances"
+      },
+    ]
   })
 }
 

@@ -59,13 +59,15 @@ resource "aws_iam_role" "karpenter_controller" {
   description = "Karpenter controller role for cluster ${local.cluster_name}"
   assume_role_policy = jsonencode({
     Version = "2012-10-17"
-    Statement = [{
-      Sid       = "AllowEksAuthToAssumeRoleForPodIdentity"
-      Effect    = "Allow"
-      Principal = { Service = "pods.eks.amazonaws.com" }
-      # sts:TagSession is missing: EKS Pod Identity sets session tags, so the pod gets no credentials
-      Action    = "sts:AssumeRole"
-    }]
+    Statement = [
+      {
+        Sid       = "AllowEksAuthToAssumeRoleForPodIdentity"
+        Effect    = "Allow"
+        Principal = { Service = "pods.eks.amazonaws.com" }
+        # sts:TagSession is missing: EKS Pod Identity sets session tags, so the pod gets no credentials
+        Action = "sts:AssumeRole"
+      },
+    ]
   })
 }
 
