@@ -174,10 +174,12 @@ func TestBuildInterruptionQueueAndKey(t *testing.T) {
 		keyARN   = "arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
 	)
 	grant := allow("Queue", "sqs:ReceiveMessage", queueARN)
+	// A key policy names its principals (IAM rejects one that does not: KARP022).
+	keyPolicy := `{"Version":"2012-10-17","Statement":[{"Sid":"Key","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:root"},"Action":"kms:*","Resource":"*"}]}`
 	p := withRole().create("aws_iam_role_policy.q", map[string]any{"role": roleName, "policy": grant}).
 		noop("aws_sqs_queue.karpenter", map[string]any{"arn": queueARN, "url": "https://sqs.eu-west-1.amazonaws.com/111122223333/Karpenter-prod", "kms_master_key_id": "1234abcd-12ab-34cd-56ef-1234567890ab"}).
 		noop("aws_sqs_queue_policy.karpenter", map[string]any{"queue_url": "https://sqs.eu-west-1.amazonaws.com/111122223333/Karpenter-prod", "policy": allow("Deny", "sqs:*", queueARN)}).
-		noop("aws_kms_key.queue", map[string]any{"arn": keyARN, "key_id": "1234abcd-12ab-34cd-56ef-1234567890ab", "policy": allow("Key", "kms:*", "*")})
+		noop("aws_kms_key.queue", map[string]any{"arn": keyARN, "key_id": "1234abcd-12ab-34cd-56ef-1234567890ab", "policy": keyPolicy})
 	rs := role(t, p.build(t, facts.Options{}), roleAddr).Layers.Resources
 	if len(rs) != 2 {
 		t.Fatalf("resources = %+v", rs)
