@@ -125,9 +125,11 @@ test_allow_not_resource if {
 	count(rule.deny) == 0 with input as _only([statement])
 }
 
-test_allow_policy_variable_in_resource if {
+# AWS replaces policy variables only after the fifth colon of a Resource ARN: in the region
+# segment ${aws:RequestedRegion} is literal text and the statement grants nothing.
+test_deny_policy_variable_in_region_segment if {
 	statement := object.union(fx.scoped_resource_tagging, {"Resource": "arn:aws:ec2:${aws:RequestedRegion}:*:instance/*"})
-	count(rule.deny) == 0 with input as _only([statement])
+	count(rule.deny) == 1 with input as _only([statement])
 }
 
 test_deny_policy_variable_is_literal_in_2008_10_17 if {
