@@ -202,7 +202,13 @@ func KindProblems(kind string, doc *Document) []Problem {
 			}
 			continue
 		}
-		if hasP {
+		switch {
+		case kind == KindResource || kind == KindRCP:
+			// Resource-based policies and RCPs name the principals they apply to.
+			if !hasP {
+				add(st, "resource-based policy statement has no Principal")
+			}
+		case hasP:
 			add(st, "identity-based policy statement has a Principal (only resource-based and trust policies name one)")
 		}
 		if !hasR {

@@ -1,5 +1,4 @@
-# Generated scenario for karpgate's tests (issue 14): planned offline with the mirrored aws
-# provider; every resource is created by the plan unless stated otherwise.
+# A scenario of karpgate's tests (issue 14): every resource is created by the plan.
 terraform {
   required_version = ">= 1.5"
   required_providers {
@@ -12,13 +11,6 @@ terraform {
 
 provider "aws" {
   region = "eu-west-1"
-
-  # Planning offline: no credentials, no account lookup.
-  access_key                  = "mock"
-  secret_key                  = "mock"
-  skip_credentials_validation = true
-  skip_requesting_account_id  = true
-  skip_metadata_api_check     = true
 }
 
 locals {
