@@ -47,7 +47,10 @@ has_layers(role) if count(object.get(role, ["layers", "organization", "rcps"], [
 
 has_layers(role) if object.get(role, ["layers", "organization", "scps_complete"], false) == true
 
-has_layers(role) if count(object.get(role, ["layers", "resources"], [])) > 0
+has_layers(role) if {
+	some r in object.get(role, ["layers", "resources"], [])
+	is_object(r.policy)
+}
 
 _compile(role) := {
 	"boundary": _entry_layer(object.get(role, ["layers", "boundary"], null)),
@@ -150,13 +153,13 @@ _combine(v, c) := object.union(v, {
 	decision := _decision(denying, implicit, opened, v)
 	is_open := decision == "indeterminate"
 	layer := _deciding(refusing)
-	causes := _open_causes(opened)
+	causes := _open_causes(opened, object.get(v, "causes", []))
 }
 
 # Every open verdict names what is open, so KARP020 reports it.
-_open_causes(opened) := causes if {
+_open_causes(opened, identity_causes) := causes if {
 	causes := [cause | some r in opened; some cause in object.get(r, "causes", [])]
-	count(causes) > 0
+	count(causes) + count(identity_causes) > 0
 } else := [{
 	"address": object.get(r, "address", ""), "attribute": "", "status": "layers", "via": "", "arn": null,
 	"what": [sprintf("the %s cannot be decided for this request", [r.layer])],
