@@ -408,6 +408,11 @@ func TestKindProblems(t *testing.T) {
 			{Path: "$.Statement[1]", Message: "trust policy statement has a Resource (a trust policy names none)"},
 		}},
 		{facts.KindTrust, parse(`{"Version":"2012-10-17","Statement":{"Effect":"Allow","Principal":{"Service":"pods.eks.amazonaws.com"},"Action":"sts:AssumeRole"}}`), nil},
+		// A queue or key policy names its principals: that is no problem, their absence is.
+		{facts.KindResource, parse(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":["events.amazonaws.com","sqs.amazonaws.com"]},"Action":"sqs:SendMessage","Resource":"arn:aws:sqs:eu-west-1:111122223333:prod"},{"Effect":"Deny","Action":"sqs:*","Resource":"*"}]}`), []facts.Problem{
+			{Path: "$.Statement[1]", Message: "resource-based policy statement has no Principal"},
+		}},
+		{facts.KindRCP, parse(`{"Version":"2012-10-17","Statement":{"Effect":"Deny","Principal":"*","Action":"sqs:*","Resource":"*"}}`), nil},
 	}
 	for _, tt := range tests {
 		if diff := cmp.Diff(tt.want, facts.KindProblems(tt.kind, tt.doc)); diff != "" {
