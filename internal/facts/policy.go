@@ -210,13 +210,7 @@ func KindProblems(kind string, doc *Document) []Problem {
 			}
 			continue
 		}
-		switch {
-		case kind == KindResource || kind == KindRCP:
-			// Resource-based policies and RCPs name the principals they apply to.
-			if !hasP {
-				add(st, "resource-based policy statement has no Principal")
-			}
-		case hasP:
+		if hasP {
 			add(st, "identity-based policy statement has a Principal (only resource-based and trust policies name one)")
 		}
 		if !hasR {
