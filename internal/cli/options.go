@@ -145,17 +145,13 @@ func (f *pipelineFlags) build(ctx context.Context, now time.Time) (*pipeline, er
 	if err != nil {
 		return nil, err
 	}
-	k := cfg.Karpenter
 	today := findings.Today(now)
 	applied := &findings.ConfigApplied{File: cfg.File, Pinned: f.configFile != "" || f.noConfig, Relaxed: cfg.Relaxations(eng.Rules(), today)}
 	if applied.Relaxed == nil {
 		applied.Relaxed = []string{}
 	}
 	sc := scan.New(eng, scan.Options{
-		Facts: facts.Options{
-			Roles: k.Roles, Region: k.Region, Account: k.Account, Partition: k.Partition, Cluster: k.Cluster,
-			MatchRole: config.MatchRole,
-		},
+		Facts:       factsOptions(cfg),
 		Gate:        gate,
 		Overrides:   cfg.Overrides(),
 		MaxPlanSize: f.maxPlanSize,
@@ -164,4 +160,28 @@ func (f *pipelineFlags) build(ctx context.Context, now time.Time) (*pipeline, er
 		Tool:        findings.Tool{Name: "karpgate", Version: Version, URI: "https://github.com/karpgate/karpgate"},
 	})
 	return &pipeline{cfg: cfg, eng: eng, scanner: sc}, nil
+}
+
+// factsOptions is what the configuration tells the IAM model: the Karpenter roles and
+// parameters, the documents of policies outside the plan and the organization.
+func factsOptions(cfg *config.Config) facts.Options {
+	k := cfg.Karpenter
+	opt := facts.Options{
+		Roles: k.Roles, Region: k.Region, Account: k.Account, Partition: k.Partition, Cluster: k.Cluster,
+		MatchRole: config.MatchRole,
+	}
+	if len(cfg.Policies) > 0 {
+		opt.Policies = map[string]facts.Supplied{}
+		for _, p := range cfg.Policies {
+			opt.Policies[p.ARN] = facts.Supplied{File: p.File, Text: p.Text}
+		}
+	}
+	if o := cfg.Organization; o != nil {
+		oc := &facts.OrgConfig{ID: o.ID, ManagementAccount: o.ManagementAccount, Accounts: o.Accounts, SCPsComplete: o.SCPsComplete}
+		for _, p := range o.Policies {
+			oc.Policies = append(oc.Policies, facts.OrgConfigPolicy{Type: p.Type, Name: p.Name, File: p.File, Text: p.Text, Targets: p.Targets})
+		}
+		opt.Organization = oc
+	}
+	return opt
 }

@@ -4,9 +4,13 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 )
 
 // TestMain lets the test binary stand in for karpgate when the supervisor re-executes itself
@@ -53,5 +57,41 @@ func TestHostilePolicyEndsWithinTheTimeout(t *testing.T) {
 				t.Errorf("took %s, more than %s (a normal scan, --timeout and one second)", took, limit)
 			}
 		})
+	}
+}
+
+// TestChildArgsCarryEveryPipelineFlag: the supervised child rebuilds the pipeline from childArgs,
+// so every flag pipelineFlags registers must reach it with its value. A flag added to register
+// without childArgs support fails here.
+func TestChildArgsCarryEveryPipelineFlag(t *testing.T) {
+	set := []string{
+		"--config=c.yaml", "--policy=p1", "--policy=p2", "--data=d", "--bundle=b.tar.gz",
+		"--verification-key=k.pem", "--verification-key-id=kid", "--signing-alg=ES256",
+		"--namespace=ns", "--no-default-rules", "--allow-net", "--timeout=7s", "--fail-on=warning",
+		"--unknown=fail", "--max-plan-size=123", "--max-memory=456",
+	}
+	parse := func(args []string) (*pipelineFlags, *cobra.Command) {
+		f := &pipelineFlags{}
+		cmd := &cobra.Command{}
+		f.register(cmd)
+		if err := cmd.ParseFlags(args); err != nil {
+			t.Fatal(err)
+		}
+		return f, cmd
+	}
+	orig, cmd := parse(set)
+	cmd.Flags().VisitAll(func(fl *pflag.Flag) {
+		if !fl.Changed && fl.Name != "no-config" {
+			t.Errorf("flag --%s is not set by this test: add it to the list and to childArgs", fl.Name)
+		}
+	})
+	child, _ := parse(orig.childArgs())
+	orig.onEval, child.onEval = nil, nil
+	if !reflect.DeepEqual(orig, child) {
+		t.Errorf("the child's flags differ:\n parent %+v\n child  %+v", *orig, *child)
+	}
+	nc, _ := parse([]string{"--no-config"})
+	if again, _ := parse(nc.childArgs()); !again.noConfig {
+		t.Error("--no-config does not reach the child")
 	}
 }

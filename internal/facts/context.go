@@ -53,12 +53,14 @@ func (b *builder) context(role *Role, nodeRoles []NodeRole) Context {
 	}
 	c.Region, c.Regions = pick("region", []param{
 		{b.opt.Region, "config"},
+		{b.resourceProviderRegion(role.Address), "provider"},
 		{b.providerRegion(role.Module), "provider"},
 		{b.dataAttr(role.Module, tRegion, "name", "region"), "data.aws_region"},
 	}, regions, DefaultRegion)
 	c.Account, c.Accounts = pick("account", []param{
 		{b.opt.Account, "config"},
 		{b.dataAttr(role.Module, tCallerIdentity, "account_id"), "data.aws_caller_identity"},
+		{accountOf(role.ARN), "role-arn"},
 	}, accounts, DefaultAccount)
 	c.Partition, c.Partitions = pick("partition", []param{
 		{b.opt.Partition, "config"},
@@ -75,7 +77,31 @@ func (b *builder) context(role *Role, nodeRoles []NodeRole) Context {
 	return c
 }
 
-// providerRegion reads the constant region of the aws provider configuration (root or module).
+// resourceProviderRegion reads the constant region of the provider configuration the resource at
+// addr uses: Terraform resolves its provider_config_key through the module calls' providers maps,
+// so a module handed `providers = { aws = aws.virginia }` names that aliased configuration.
+func (b *builder) resourceProviderRegion(addr string) string {
+	if b.p.Config == nil {
+		return ""
+	}
+	cr := b.p.ConfigResource(addr)
+	if cr == nil || cr.ProviderConfigKey == "" {
+		return ""
+	}
+	pc := b.p.Config.ProviderConfigs[cr.ProviderConfigKey]
+	if pc == nil || pc.Name != "aws" || pc.Expressions == nil {
+		return ""
+	}
+	if e := pc.Expressions["region"]; e != nil && e.ExpressionData != nil {
+		if s, ok := e.ConstantValue.(string); ok {
+			return s
+		}
+	}
+	return ""
+}
+
+// providerRegion reads the constant region of the default aws provider configuration (root or
+// module).
 func (b *builder) providerRegion(module string) string {
 	if b.p.Config == nil {
 		return ""

@@ -33,14 +33,25 @@ func TestBuildContextParameters(t *testing.T) {
 	}{
 		{
 			name: "nothing known: the defaults",
-			plan: bare,
+			plan: func() *tplan {
+				return newPlan().create(roleAddr, map[string]any{"name": roleName, "assume_role_policy": podTrust}, "arn")
+			},
 			want: facts.Context{Region: "us-east-1", Account: "123456789012", Partition: "aws", Cluster: "cluster",
 				Regions: []string{"us-east-1"}, Accounts: []string{"123456789012"}, Partitions: []string{"aws"},
 				Sources: map[string]string{"region": "default", "account": "default", "partition": "default", "cluster": "default"}},
 		},
 		{
+			name: "the role's own ARN names its account",
+			plan: bare,
+			want: facts.Context{Region: "us-east-1", Account: "111122223333", Partition: "aws", Cluster: "cluster",
+				Regions: []string{"us-east-1"}, Accounts: []string{"111122223333"}, Partitions: []string{"aws"},
+				Sources: map[string]string{"region": "default", "account": "role-arn", "partition": "default", "cluster": "default"}},
+		},
+		{
 			name: "the role's own policies: every named region, account and partition, the cluster from a condition key",
-			plan: func() *tplan { return withPolicy(bare()) },
+			plan: func() *tplan {
+				return withPolicy(newPlan().create(roleAddr, map[string]any{"name": roleName, "assume_role_policy": podTrust}, "arn"))
+			},
 			want: facts.Context{Region: "eu-central-1", Account: "444455556666", Partition: "aws-cn", Cluster: "Blue",
 				Regions: []string{"eu-central-1", "us-west-2"}, Accounts: []string{"444455556666"}, Partitions: []string{"aws-cn", "aws"},
 				Sources: map[string]string{"region": "policy", "account": "policy", "partition": "policy", "cluster": "policy"}},
@@ -63,9 +74,9 @@ func TestBuildContextParameters(t *testing.T) {
 			plan: func() *tplan {
 				return bare().state("data.aws_region.current", map[string]any{"region": "ap-south-1"})
 			},
-			want: facts.Context{Region: "ap-south-1", Account: "123456789012", Partition: "aws", Cluster: "cluster",
-				Regions: []string{"ap-south-1"}, Accounts: []string{"123456789012"}, Partitions: []string{"aws"},
-				Sources: map[string]string{"region": "data.aws_region", "account": "default", "partition": "default", "cluster": "default"}},
+			want: facts.Context{Region: "ap-south-1", Account: "111122223333", Partition: "aws", Cluster: "cluster",
+				Regions: []string{"ap-south-1"}, Accounts: []string{"111122223333"}, Partitions: []string{"aws"},
+				Sources: map[string]string{"region": "data.aws_region", "account": "role-arn", "partition": "default", "cluster": "default"}},
 		},
 		{
 			name: "the config wins over everything",

@@ -18,6 +18,8 @@ type Role struct {
 	Karpenter  Detection      `json:"karpenter"`
 	Trust      *PolicyEntry   `json:"trust"`
 	Policies   []*PolicyEntry `json:"policies"`
+	Removed    []Removed      `json:"removed"` // attached in the plan, overridden by another resource (RULES.md §3.1)
+	Layers     *Layers        `json:"layers"`  // nil unless the role is a Karpenter role
 	Context    *Context       `json:"context"` // nil unless the role is a Karpenter role
 }
 
@@ -92,11 +94,19 @@ type Context struct {
 
 // Options carries what the user's config says about Karpenter (RULES.md §2.1 and §5).
 type Options struct {
-	Roles     []string // address globs, or "name:<glob>"
+	Roles     []string // address globs, "name:<glob>", or role ARNs (exact ones may name roles outside the plan)
 	Region    string
 	Account   string
 	Partition string
 	Cluster   string
+	// Complete lists the karpenter.roles selectors of roles outside the plan whose entry says the
+	// plan shows everything that reaches them (RULES.md §2.3): their refusals are decided.
+	Complete map[string]bool
+	// Policies are the documents config supplies for policies outside the plan, by ARN (a managed
+	// policy, a permissions boundary, a KMS key).
+	Policies map[string]Supplied
+	// Organization is config's organization section; nil when it has none.
+	Organization *OrgConfig
 	// MatchRole reports whether a role matches one of Roles; nil uses a plain glob matcher.
 	MatchRole func(patterns []string, address, name string) bool
 }

@@ -176,6 +176,9 @@ type fastDoc struct {
 	changes          []*tfjson.ResourceChange
 	config           *tfjson.Config
 	variables        map[string]any
+	errored          bool
+	complete         *bool
+	deferred         []*tfjson.DeferredResourceChange
 	strs             map[string]string         // interned modes and types
 	actions          map[string]tfjson.Actions // distinct change.actions lists, by their text
 	scratch          []byte                    // streaming: the spans of the resource being read
@@ -255,6 +258,31 @@ func (f *fastDoc) member(key []byte) error {
 			return err
 		}
 		return f.decodeVariables(span)
+	case "errored", "complete":
+		if err := l.expect("a boolean", "null"); err != nil {
+			return err
+		}
+		isTrue := l.peek() == 't'
+		if l.kind() == "a boolean" {
+			if string(key) == "errored" {
+				f.errored = isTrue
+			} else {
+				f.complete = &isTrue
+			}
+		}
+		return l.value()
+	case "deferred_changes":
+		span, err := l.span()
+		if err != nil {
+			return err
+		}
+		// Rare and small: decoded whole.
+		var d []*tfjson.DeferredResourceChange
+		if err := json.Unmarshal(span, &d); err != nil {
+			return f.l.fail("%s", describeDecodeError(err))
+		}
+		f.deferred = d
+		return nil
 	}
 	return f.other(key)
 }
@@ -266,7 +294,7 @@ var readKeys = []string{
 	"configuration", "variables", "root_module", "resources", "child_modules", "address", "mode", "type",
 	"name", "module_address", "action_reason", "provider_name", "previous_address", "index", "deposed",
 	"deposed_key", "change", "actions", "before", "after", "after_unknown", "provider_config", "outputs",
-	"module_calls", "source", "expressions", "module",
+	"module_calls", "source", "expressions", "module", "errored", "complete", "deferred_changes",
 }
 
 // other skips the value of a member of a fixed-shape object that the parser does not read. Its key
@@ -988,6 +1016,9 @@ func (f *fastDoc) plan(name string, b []byte) (*Plan, error) {
 	if err := checkFormatVersion(*f.formatVersion); err != nil {
 		return nil, inputErr(name, "%v", err)
 	}
+	if f.errored {
+		return nil, erroredPlan(name)
+	}
 	p := &Plan{
 		Name:             name,
 		FormatVersion:    *f.formatVersion,
@@ -1006,6 +1037,9 @@ func (f *fastDoc) plan(name string, b []byte) (*Plan, error) {
 	}
 	doc := &document{FormatVersion: f.formatVersion, TerraformVersion: f.terraformVersion, ResourceChanges: f.changes, Configuration: f.config}
 	if err := p.indexKept(doc, f.state, f.prior, f.planned, f.keep != nil); err != nil {
+		return nil, inputErr(name, "%v", err)
+	}
+	if err := p.status(f.complete, f.deferred); err != nil {
 		return nil, inputErr(name, "%v", err)
 	}
 	return p, nil

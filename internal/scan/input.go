@@ -1,12 +1,14 @@
 package scan
 
 import (
+	"encoding/json"
 	"runtime"
 	"slices"
 	"sync"
 	"unicode/utf8"
 
 	"github.com/open-policy-agent/opa/v1/ast"
+	"github.com/open-policy-agent/opa/v1/util"
 
 	"github.com/karpgate/karpgate/internal/facts"
 )
@@ -22,6 +24,8 @@ var (
 	kAttribute      = ast.InternedTerm("attribute")
 	kBase           = ast.InternedTerm("base")
 	kBy             = ast.InternedTerm("by")
+	kRemoved        = ast.InternedTerm("removed")
+	kLayers         = ast.InternedTerm("layers")
 	kCluster        = ast.InternedTerm("cluster")
 	kConditions     = ast.InternedTerm("conditions")
 	kContext        = ast.InternedTerm("context")
@@ -134,6 +138,17 @@ func (cv *iamConv) roleValue(r *facts.Role) ast.Value {
 	for i, p := range r.Policies {
 		policies[i] = ast.NewTerm(cv.policyEntryValue(p))
 	}
+	removed := make([]*ast.Term, len(r.Removed))
+	for i := range r.Removed {
+		x := &r.Removed[i]
+		removed[i] = ast.ObjectTerm(
+			item(kAddress, cv.strTerm(x.Address)),
+			item(kAttribute, cv.strTerm(x.Attribute)),
+			item(kARN, cv.strPtrTerm(x.ARN)),
+			item(kName, cv.strPtrTerm(x.Name)),
+			item(kBy, cv.strTerm(x.By)),
+		)
+	}
 	return ast.NewObject(
 		item(kAddress, cv.strTerm(r.Address)),
 		item(kModule, cv.strTerm(r.Module)),
@@ -147,8 +162,31 @@ func (cv *iamConv) roleValue(r *facts.Role) ast.Value {
 		)),
 		item(kTrust, ast.NewTerm(cv.policyEntryValue(r.Trust))),
 		item(kPolicies, cv.arrayTerm(r.Policies == nil, policies)),
+		item(kRemoved, cv.arrayTerm(r.Removed == nil, removed)),
+		item(kLayers, layersTerm(r.Layers)),
 		item(kContext, ast.NewTerm(cv.contextValue(r.Context))),
 	)
+}
+
+// layersTerm converts a Karpenter role's layers through JSON, the reference path: only
+// Karpenter roles have layers, so this is never the hot part of a large plan.
+func layersTerm(l *facts.Layers) *ast.Term {
+	if l == nil {
+		return ast.InternedNullTerm
+	}
+	b, err := json.Marshal(l)
+	if err != nil {
+		return ast.InternedNullTerm
+	}
+	var doc any
+	if err := util.UnmarshalJSON(b, &doc); err != nil {
+		return ast.InternedNullTerm
+	}
+	v, err := ast.InterfaceToValue(doc)
+	if err != nil {
+		return ast.InternedNullTerm
+	}
+	return ast.NewTerm(v)
 }
 
 func (cv *iamConv) policyEntryValue(p *facts.PolicyEntry) ast.Value {

@@ -1,5 +1,6 @@
 package karpgate.rules.invalid_policy_test
 
+import data.karpgate.lib.fixtures_test as fx
 import data.karpgate.rules.invalid_policy as rule
 
 _role(policy, detected) := {
@@ -44,4 +45,17 @@ test_allow_valid_policy if {
 
 test_allow_not_karpenter if {
 	count(rule.deny) == 0 with input as {"iam": {"roles": [_role(_invalid, false)]}}
+}
+
+test_deny_supplied_document_names_its_file if {
+	bad := object.union(fx.known(fx.policy_address, {"Version": "2012-10-17", "Statement": []}), {
+		"address": fx.role_address, "attribute": "permissions_boundary", "kind": "boundary",
+		"arn": "arn:aws:iam::123456789012:policy/OrgBoundary", "source": "config:iam/boundary.json",
+		"status": "invalid", "problems": [{"path": "$.Statement[0].Effect", "message": "statement has no Effect"}],
+	})
+	in_put := {"iam": {"roles": [object.union(fx.role([fx.known(fx.policy_address, fx.upstream_v1)]), {"layers": {"boundary": bad, "session": null, "organization": null, "resources": []}})], "karpenter_roles": 1, "node_roles": []}}
+	findings := rule.deny with input as in_put
+	count(findings) == 1
+	some f in findings
+	f.message == "iam/boundary.json (supplied for arn:aws:iam::123456789012:policy/OrgBoundary by the config) at $.Statement[0].Effect: statement has no Effect (AWS would reject this policy)"
 }
