@@ -415,11 +415,19 @@ func (b *builder) parseTexts() {
 	docs := make([]*Document, len(texts))
 	probs := make([][]Problem, len(texts))
 	parallel(len(texts), func(i int) { docs[i], probs[i] = ParsePolicy(texts[i]) })
+	sizes := make([]int, len(texts))
+	parallel(len(texts), func(i int) { sizes[i] = PolicySize(texts[i]) })
 	for e, text := range b.texts {
 		i := index[text]
 		e.Document = docs[i]
-		if len(probs[i]) > 0 {
-			e.Status, e.Problems = StatusInvalid, probs[i]
+		e.Size = &sizes[i]
+		// Entries share their text's problems; the kind's own come on a copy.
+		problems := probs[i]
+		if kp := KindProblems(e.Kind, docs[i]); len(kp) > 0 {
+			problems = slices.Concat(probs[i], kp)
+		}
+		if len(problems) > 0 {
+			e.Status, e.Problems = StatusInvalid, problems
 			continue
 		}
 		e.Status = StatusKnown

@@ -74,6 +74,7 @@ func (b *builder) context(role *Role, nodeRoles []NodeRole) Context {
 	c.R2 = b.r2(role)
 	c.NodeRoleARNs = nodeRoleARNs(role, nodeRoles)
 	c.QueueARNs = queueARNs(role)
+	c.PodIdentity = b.podIdentityBindings(role)
 	return c
 }
 
@@ -167,6 +168,33 @@ func (b *builder) dataAttr(module, typ string, attrs ...string) string {
 		}
 	}
 	return ""
+}
+
+// podIdentityBindings lists the live pod identity associations whose role_arn is the role (by
+// value or reference), sorted by address.
+func (b *builder) podIdentityBindings(role *Role) []PodIdentityBinding {
+	out := []PodIdentityBinding{}
+	for _, r := range b.byType[tPodIdentity] {
+		if r.Mode != modeManaged || r.Deleted() {
+			continue
+		}
+		arn, ok := r.String("role_arn")
+		if !(ok && role.ARN != nil && arn == *role.ARN) && !slices.Contains(b.p.References(r.Address, "role_arn"), role.Address) {
+			continue
+		}
+		pb := PodIdentityBinding{Address: r.Address}
+		pb.Cluster, _ = r.String("cluster_name")
+		pb.Namespace, _ = r.String("namespace")
+		pb.ServiceAccount, _ = r.String("service_account")
+		if !r.Unknown("disable_session_tags") {
+			disabled, _ := r.Values().Get("disable_session_tags")
+			on := disabled != true
+			pb.SessionTags = &on
+		}
+		out = append(out, pb)
+	}
+	slices.SortFunc(out, func(x, y PodIdentityBinding) int { return strings.Compare(x.Address, y.Address) })
+	return out
 }
 
 func (b *builder) podIdentityCluster(role *Role) string {

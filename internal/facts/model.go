@@ -50,6 +50,9 @@ type PolicyEntry struct {
 	Unknown   []string  `json:"unknown"`
 	Problems  []Problem `json:"problems"`
 	Document  *Document `json:"document"`
+	// Size counts the characters of the policy text without white space (IAM's quotas ignore
+	// it); nil when the text is not known.
+	Size *int `json:"size"`
 }
 
 // Policy kinds.
@@ -90,6 +93,18 @@ type Context struct {
 	Sources      map[string]string `json:"sources"`
 	NodeRoleARNs []string          `json:"node_role_arns"`
 	QueueARNs    []string          `json:"queue_arns"`
+	// PodIdentity lists the live pod identity associations bound to the role (RULES.md 5.6).
+	PodIdentity []PodIdentityBinding `json:"pod_identity"`
+}
+
+// PodIdentityBinding is one aws_eks_pod_identity_association of a role. Unknown strings are "";
+// SessionTags is nil when disable_session_tags is unknown until apply.
+type PodIdentityBinding struct {
+	Address        string `json:"address"`
+	Cluster        string `json:"cluster"`
+	Namespace      string `json:"namespace"`
+	ServiceAccount string `json:"service_account"`
+	SessionTags    *bool  `json:"session_tags"`
 }
 
 // Options carries what the user's config says about Karpenter (RULES.md §2.1 and §5).

@@ -56,6 +56,11 @@ var (
 	kPrincipals     = ast.InternedTerm("principals")
 	kProblems       = ast.InternedTerm("problems")
 	kQueueARNs      = ast.InternedTerm("queue_arns")
+	kPodIdentity    = ast.InternedTerm("pod_identity")
+	kSize           = ast.InternedTerm("size")
+	kNamespace      = ast.InternedTerm("namespace")
+	kServiceAccount = ast.InternedTerm("service_account")
+	kSessionTags    = ast.InternedTerm("session_tags")
 	kR2             = ast.InternedTerm("r2")
 	kRegion         = ast.InternedTerm("region")
 	kRegions        = ast.InternedTerm("regions")
@@ -211,7 +216,15 @@ func (cv *iamConv) policyEntryValue(p *facts.PolicyEntry) ast.Value {
 		item(kUnknown, cv.stringsTerm(p.Unknown)),
 		item(kProblems, cv.arrayTerm(p.Problems == nil, problems)),
 		item(kDocument, cv.documentTerm(p.Document)),
+		item(kSize, sizeTerm(p.Size)),
 	)
+}
+
+func sizeTerm(n *int) *ast.Term {
+	if n == nil {
+		return ast.InternedNullTerm
+	}
+	return ast.InternedTerm(*n)
 }
 
 // documentTerm converts a document once however many entries share it (facts parses each distinct
@@ -301,7 +314,26 @@ func (cv *iamConv) contextValue(c *facts.Context) ast.Value {
 		item(kSources, sources),
 		item(kNodeRoleARNs, cv.stringsTerm(c.NodeRoleARNs)),
 		item(kQueueARNs, cv.stringsTerm(c.QueueARNs)),
+		item(kPodIdentity, cv.podIdentityTerm(c.PodIdentity)),
 	)
+}
+
+func (cv *iamConv) podIdentityTerm(bs []facts.PodIdentityBinding) *ast.Term {
+	terms := make([]*ast.Term, len(bs))
+	for i, b := range bs {
+		tags := ast.InternedNullTerm
+		if b.SessionTags != nil {
+			tags = ast.InternedTerm(*b.SessionTags)
+		}
+		terms[i] = ast.NewTerm(ast.NewObject(
+			item(kAddress, cv.strTerm(b.Address)),
+			item(kCluster, cv.strTerm(b.Cluster)),
+			item(kNamespace, cv.strTerm(b.Namespace)),
+			item(kServiceAccount, cv.strTerm(b.ServiceAccount)),
+			item(kSessionTags, tags),
+		))
+	}
+	return cv.arrayTerm(bs == nil, terms)
 }
 
 // principalsTerm converts a principal map. Keys are inserted in the order json.Marshal writes

@@ -4,6 +4,7 @@ import data.karpgate.rules.config_requests
 import data.karpgate.rules.instance_tagging
 import data.karpgate.rules.karpenter_calls
 import data.karpgate.rules.pass_role
+import data.karpgate.rules.refused_start
 import data.karpgate.rules.tag_bypass
 import data.karpgate.rules.tagging_region
 import data.karpgate.rules.unscoped_resource
@@ -63,7 +64,7 @@ deny contains finding if {
 	)
 }
 
-_opens := (((((instance_tagging.open | tagging_region.open) | karpenter_calls.open) | unscoped_resource.open) | pass_role.open) | tag_bypass.open) | config_requests.open
+_opens := ((((((instance_tagging.open | tagging_region.open) | karpenter_calls.open) | unscoped_resource.open) | pass_role.open) | tag_bypass.open) | config_requests.open) | refused_start.open
 
 _key(c) := [c.address, c.attribute, object.get(c, "statement", null)]
 
@@ -99,6 +100,8 @@ _describe(c) := sprintf("%s depends on what karpgate does not model: %s", [
 	_label(c.statement),
 	concat("; ", c.what),
 ]) if c.status == "statement"
+
+_describe(c) := concat("; ", c.what) if c.status == "input"
 
 _arn(c) := c.arn if is_string(c.arn)
 
