@@ -140,7 +140,7 @@ func (f *pipelineFlags) build(ctx context.Context, now time.Time) (*pipeline, er
 		Overrides:   cfg.Overrides(),
 		MaxPlanSize: f.maxPlanSize,
 		Today:       findings.Today(now),
-		Tool:        findings.Tool{Name: "karpgate", Version: Version, URI: "https://github.com/karpgate/karpgate"},
+		Tool:        findings.Tool{Name: "karpgate", Version: version(), URI: "https://github.com/karpgate/karpgate"},
 	})
 	return &pipeline{cfg: cfg, eng: eng, scanner: sc}, nil
 }
