@@ -26,7 +26,11 @@ func newRules(s *streams) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			eng, err := engine.New(cmd.Context(), engine.Options{Policies: pf.policies, Data: pf.data, Bundles: pf.bundles, Verification: verification, Namespaces: pf.namespaces, AllowNet: pf.allowNet})
+			rv, err := engine.ParseRegoVersion(pf.regoVersion)
+			if err != nil {
+				return usageErr(fmt.Errorf("--rego-version: %w", err))
+			}
+			eng, err := engine.New(cmd.Context(), engine.Options{RegoVersion: rv, Policies: pf.policies, Data: pf.data, Bundles: pf.bundles, Verification: verification, Namespaces: pf.namespaces, AllowNet: pf.allowNet})
 			if err != nil {
 				return err
 			}
@@ -41,6 +45,7 @@ func newRules(s *streams) *cobra.Command {
 	cmd.Flags().StringArrayVar(&pf.policies, "policy", nil, "also list the rules of these user policies")
 	cmd.Flags().StringArrayVar(&pf.data, "data", nil, "data for the user policies")
 	cmd.Flags().StringArrayVar(&pf.namespaces, "namespace", nil, "conftest namespaces to list")
+	cmd.Flags().StringVar(&pf.regoVersion, "rego-version", "v1", "Rego syntax of --policy files: v1 or v0")
 	cmd.Flags().StringArrayVar(&pf.bundles, "bundle", nil, "also list the rules of these OPA bundles (directory or .tar.gz; repeatable)")
 	pf.verify.register(cmd)
 	cmd.Flags().BoolVar(&pf.allowNet, "allow-net", false, "let user policies call http.send and net.* builtins")

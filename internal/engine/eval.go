@@ -15,16 +15,40 @@ import (
 )
 
 // Eval evaluates every rule against one input and returns the findings (Plan and Location unset).
+// karpgate's own rules see input; conftest rules see input.plan as their input, so when the
+// engine has conftest rules (UsesPlan) input must carry the plan.
 func (e *Engine) Eval(ctx context.Context, input ast.Value) ([]findings.Finding, error) {
 	ctx, cancel := context.WithTimeout(ctx, e.timeout)
 	defer cancel()
 	rs, err := e.pq.Eval(ctx, rego.EvalParsedInput(input))
 	if err != nil {
-		if ctx.Err() != nil {
-			return nil, &PolicyError{Problem: fmt.Sprintf("evaluation exceeded the time limit of %s (--timeout)", e.timeout)}
-		}
-		return nil, &PolicyError{Problem: "evaluate: " + err.Error()}
+		return nil, e.evalError(ctx, err)
 	}
+	out, err := e.collect(rs, false)
+	if err != nil {
+		return nil, err
+	}
+	if e.cpq != nil {
+		more, err := e.evalConftest(ctx, input)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, more...)
+	}
+	findings.Sort(out)
+	return out, nil
+}
+
+func (e *Engine) evalError(ctx context.Context, err error) error {
+	if ctx.Err() != nil {
+		return &PolicyError{Problem: fmt.Sprintf("evaluation exceeded the time limit of %s (--timeout)", e.timeout)}
+	}
+	return &PolicyError{Problem: "evaluate: " + err.Error()}
+}
+
+// collect reads the results binding: [ref, finding] pairs, or with conftest [ref, finding,
+// excepted] triples.
+func (e *Engine) collect(rs rego.ResultSet, conftest bool) ([]findings.Finding, error) {
 	if len(rs) == 0 {
 		return nil, &PolicyError{Problem: "evaluate: the query returned no result"}
 	}
@@ -35,7 +59,7 @@ func (e *Engine) Eval(ctx context.Context, input ast.Value) ([]findings.Finding,
 	out := make([]findings.Finding, 0, len(pairs))
 	for _, p := range pairs {
 		pair, ok := p.([]any)
-		if !ok || len(pair) != 2 {
+		if !ok || len(pair) < 2 {
 			continue
 		}
 		ref, _ := pair[0].(string)
@@ -53,9 +77,11 @@ func (e *Engine) Eval(ctx context.Context, input ast.Value) ([]findings.Finding,
 		if err != nil {
 			return nil, &PolicyError{Problem: fmt.Sprintf("rule %s (%s): %v", rule.ID, ref, err)}
 		}
+		if excepted, _ := pair[len(pair)-1].(bool); conftest && len(pair) == 3 && excepted {
+			f.Suppression = conftestSuppression(ref, e.byPkg[ref])
+		}
 		out = append(out, f)
 	}
-	findings.Sort(out)
 	return out, nil
 }
 
