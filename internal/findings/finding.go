@@ -145,8 +145,8 @@ type Summary struct {
 	Notes      int    `json:"notes"`
 	Suppressed int    `json:"suppressed"`
 	Passed     bool   `json:"passed"`
-	FailOn     string `json:"fail_on"`
-	Unknown    string `json:"unknown"` // "warn" or "fail"
+	FailOn     string `json:"threshold"` // the lowest severity that blocks the gate ("threshold": a passing report never says "fail")
+	Unknown    string `json:"unknown"`   // "warn" or "fail"
 	ExitCode   int    `json:"exit_code"`
 }
 
