@@ -141,6 +141,10 @@ func (s *Scanner) scanOne(ctx context.Context, src Source, run Run, split bool) 
 		defer f.Close()
 		r = f
 	}
+	hr := &headReader{r: r}
+	if !regularFile(r) {
+		r = hr // a regular file keeps its type: the split parse reads it at offsets
+	}
 	var p *plan.Plan
 	var err error
 	switch {
@@ -153,7 +157,7 @@ func (s *Scanner) scanOne(ctx context.Context, src Source, run Run, split bool) 
 		p, err = plan.ParseStreamWith(src.Name, r, s.opt.MaxPlanSize, facts.Relevant, plan.StreamOptions{Split: split})
 	}
 	if err != nil {
-		return nil, err
+		return nil, binaryPlanHint(err, hr)
 	}
 	iam := facts.Build(p, s.opt.Facts)
 	input, err := s.input(p, iam, run)
