@@ -73,6 +73,7 @@ UnauthorizedOperation and which statement fixes it, and which grants reach furth
 	}
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageErr(err) })
 	root.AddCommand(newScan(s), newRules(s), newFacts(s), newVersion(s), newServe(s), newBundle(s), newTest(s))
+	plainBoolFlags(root)
 	return root
 }
 
