@@ -1,7 +1,9 @@
 package cli
 
 import (
+	"encoding/json"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -38,5 +40,56 @@ func TestPlanWithoutIAMSaysNothingWasChecked(t *testing.T) {
 	}
 	if code, out, _ := run(t, "", "scan", "--color", "never", "--fail-on", "note", p); code != ExitPolicy || !strings.Contains(out, "FAILED") {
 		t.Errorf("--fail-on note: exit %d: %s", code, out)
+	}
+}
+
+// TestDirectoryArgumentScansEveryJSONPlan: a directory is every *.json in it, reported together;
+// one that is not a plan fails closed, and an empty directory is an input error.
+func TestDirectoryArgumentScansEveryJSONPlan(t *testing.T) {
+	dir := t.TempDir()
+	for name, src := range map[string]string{"a.json": "../../testdata/plans/eks-v20.24-v033/plan.json", "b.json": "../../testdata/plans/upstream-v1/plan.json", "notes.txt": "../../testdata/plans/README.md"} {
+		b, err := os.ReadFile(src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(dir+"/"+name, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	code, out, stderr := run(t, "", "scan", "--format", "json", dir)
+	if code != ExitPolicy {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	var res struct {
+		Plans []string `json:"plans"`
+	}
+	if err := json.Unmarshal([]byte(out), &res); err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{dir + "/a.json", dir + "/b.json"}; !slices.Equal(res.Plans, want) {
+		t.Errorf("plans %v, want %v", res.Plans, want)
+	}
+	if err := os.WriteFile(dir+"/c.json", []byte(`{"not":"a plan"}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, stderr := run(t, "", "scan", dir); code != ExitInput || !strings.Contains(stderr, "c.json") {
+		t.Errorf("a non-plan .json: exit %d: %s", code, stderr)
+	}
+	if code, _, stderr := run(t, "", "scan", t.TempDir()); code != ExitInput || !strings.Contains(stderr, "no *.json plan") {
+		t.Errorf("an empty directory: exit %d: %s", code, stderr)
+	}
+}
+
+// TestQuietPrintsOnlyTheSummary: --quiet leaves the summary line on stdout; a report file still
+// gets everything.
+func TestQuietPrintsOnlyTheSummary(t *testing.T) {
+	const p = "../../testdata/plans/eks-v20.24-v033/plan.json"
+	file := t.TempDir() + "/report.txt"
+	code, out, _ := run(t, "", "scan", "--quiet", "--color", "never", "--format", "text", "--format", "text="+file, p)
+	if code != ExitPolicy || strings.Count(out, "\n") != 1 || !strings.HasPrefix(out, "karpgate: ") || !strings.Contains(out, "FAILED") {
+		t.Errorf("exit %d, stdout %q", code, out)
+	}
+	if b, err := os.ReadFile(file); err != nil || !strings.Contains(string(b), "KARP001") {
+		t.Errorf("the report file lost its findings: %v %.200s", err, b)
 	}
 }

@@ -70,8 +70,9 @@ func (t Text) finding(w io.Writer, r findings.Result, f findings.Finding) {
 		title = rule.Title
 	}
 	if f.Suppressed() {
-		label = "SUPPRESSED"
-		code = ansiDim
+		// One line: what was accepted, why, and until when.
+		fmt.Fprintf(w, "  %s %s\n", t.paint(ansiDim, "SUPPRESSED"), suppressedLine(f))
+		return
 	}
 	fmt.Fprintf(w, "  %s %s %s\n", t.paint(code, fmt.Sprintf("%-7s", label)), t.paint(ansiBold, f.RuleID), title)
 	if f.Address != "" && f.Address != f.Role {
@@ -84,9 +85,6 @@ func (t Text) finding(w io.Writer, r findings.Result, f findings.Finding) {
 		fmt.Fprintf(w, "          at: %s:%d\n", f.Location.File, f.Location.StartLine)
 	}
 	writeIndented(w, "          ", wrapText(f.Message, textWidth-10))
-	if f.Suppression != nil {
-		fmt.Fprintf(w, "          suppressed until %s: %s\n", f.Suppression.Expires, f.Suppression.Reason)
-	}
 	fix := f.Fix
 	if fix == "" {
 		if rule, ok := r.Rule(f.RuleID); ok {
@@ -168,4 +166,24 @@ func mustSeverity(s string) findings.Severity {
 		return findings.Error
 	}
 	return v
+}
+
+// suppressedLine is a suppressed finding in one line: rule, address, the exception's reason and
+// its expiry.
+func suppressedLine(f findings.Finding) string {
+	line := f.RuleID
+	if f.Address != "" {
+		line += " " + f.Address
+	} else if f.Role != "" {
+		line += " " + f.Role
+	}
+	s := f.Suppression
+	line += " (" + s.Kind
+	if s.Reason != "" {
+		line += ": " + s.Reason
+	}
+	if s.Expires != "" {
+		line += ", until " + s.Expires
+	}
+	return line + ")"
 }
