@@ -93,3 +93,36 @@ func TestQuietPrintsOnlyTheSummary(t *testing.T) {
 		t.Errorf("the report file lost its findings: %v %.200s", err, b)
 	}
 }
+
+// TestCleanScanNamesWhatItChecked: a passing scan names each Karpenter role and how many
+// Karpenter requests were simulated against it, in text, Markdown and JSON.
+func TestCleanScanNamesWhatItChecked(t *testing.T) {
+	const p = "../../testdata/plans/nested-for-each/plan.json"
+	dir := t.TempDir()
+	code, out, stderr := run(t, "", "scan", "--color", "never", "--format", "text", "--format", "markdown="+dir+"/c.md", "--format", "json="+dir+"/r.json", p)
+	if code != ExitPass {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	md, _ := os.ReadFile(dir + "/c.md")
+	for _, role := range []string{`module.clusters["prod"].module.karpenter.aws_iam_role.controller[0]`, `module.clusters["staging"].module.karpenter.aws_iam_role.controller[0]`} {
+		if !strings.Contains(out, "checked "+role+": ") || !strings.Contains(string(md), "Checked `"+role+"`: ") {
+			t.Errorf("text or Markdown does not name %s:\n%s\n%s", role, out, md)
+		}
+	}
+	var res struct {
+		Checked []struct {
+			Role     string `json:"role"`
+			Requests int    `json:"requests"`
+		} `json:"checked"`
+	}
+	b, _ := os.ReadFile(dir + "/r.json")
+	if err := json.Unmarshal(b, &res); err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Checked) != 2 || res.Checked[0].Requests < 10 || res.Checked[0].Requests != res.Checked[1].Requests {
+		t.Errorf("checked = %+v", res.Checked)
+	}
+	if !strings.Contains(out, "Karpenter requests simulated") {
+		t.Errorf("no request count:\n%s", out)
+	}
+}

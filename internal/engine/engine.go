@@ -107,7 +107,7 @@ func New(ctx context.Context, opt Options) (*Engine, error) {
 		}
 		return pq, nil
 	}
-	pq, err := prepare(buildQuery(native))
+	pq, err := prepare(buildQuery(native) + "; " + checkedQuery)
 	if err != nil {
 		return nil, err
 	}

@@ -18,25 +18,51 @@ import (
 // karpgate's own rules see input; conftest rules see input.plan as their input, so when the
 // engine has conftest rules (UsesPlan) input must carry the plan.
 func (e *Engine) Eval(ctx context.Context, input ast.Value) ([]findings.Finding, error) {
+	fs, _, err := e.EvalChecked(ctx, input)
+	return fs, err
+}
+
+// EvalChecked is Eval that also returns, by Karpenter role address, how many Karpenter calls
+// were simulated against the role (the embedded call set K and the tagging request T(R)).
+func (e *Engine) EvalChecked(ctx context.Context, input ast.Value) ([]findings.Finding, map[string]int, error) {
 	ctx, cancel := context.WithTimeout(ctx, e.timeout)
 	defer cancel()
 	rs, err := e.pq.Eval(ctx, rego.EvalParsedInput(input))
 	if err != nil {
-		return nil, e.evalError(ctx, err)
+		return nil, nil, e.evalError(ctx, err)
 	}
 	out, err := e.collect(rs, false)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
+	checked := checkedRoles(rs)
 	if e.cpq != nil {
 		more, err := e.evalConftest(ctx, input)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		out = append(out, more...)
 	}
 	findings.Sort(out)
-	return out, nil
+	return out, checked, nil
+}
+
+// checkedQuery binds, by Karpenter role, the number of calls the embedded rules simulate: the
+// verdicts of KARP004 (the call set K) plus T(R). OPA evaluates the verdicts once per query, so
+// the count costs nothing the rules do not already compute.
+const checkedQuery = "checked := {addr: n | some addr, vs in data.karpgate.rules.karpenter_calls.verdicts; n := count(vs) + 1}"
+
+func checkedRoles(rs rego.ResultSet) map[string]int {
+	m, _ := rs[0].Bindings["checked"].(map[string]any)
+	out := make(map[string]int, len(m))
+	for addr, v := range m {
+		if n, ok := v.(json.Number); ok {
+			if i, err := n.Int64(); err == nil {
+				out[addr] = int(i)
+			}
+		}
+	}
+	return out
 }
 
 func (e *Engine) evalError(ctx context.Context, err error) error {

@@ -129,6 +129,14 @@ type Result struct {
 	Findings []Finding `json:"findings"`
 	Summary  Summary   `json:"summary"`
 	Notices  []string  `json:"notices,omitempty"` // warnings about the run itself (expired exceptions, truncation)
+	Checked  []Checked `json:"checked,omitempty"` // the Karpenter roles simulated, so a clean scan says what it checked
+}
+
+// Checked is one Karpenter controller role whose requests were simulated.
+type Checked struct {
+	Plan     string `json:"plan"`
+	Role     string `json:"role"`
+	Requests int    `json:"requests"` // Karpenter calls simulated against the role's effective policy
 }
 
 // Tool identifies the karpgate build.

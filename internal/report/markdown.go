@@ -47,6 +47,16 @@ func (Markdown) Write(w io.Writer, r findings.Result) error {
 	s := r.Summary
 	fmt.Fprintf(&b, "| errors | warnings | notes | suppressed | plans | rules |\n|---:|---:|---:|---:|---:|---:|\n| %d | %d | %d | %d | %d | %d |\n\n",
 		s.Errors, s.Warnings, s.Notes, s.Suppressed, len(r.Plans), len(r.Rules))
+	for _, c := range r.Checked {
+		role := "`" + c.Role + "`"
+		if len(r.Plans) > 1 {
+			role = "`" + c.Plan + "` · " + role
+		}
+		fmt.Fprintf(&b, "- Checked %s: %s simulated\n", role, plural(c.Requests, "Karpenter request"))
+	}
+	if len(r.Checked) > 0 {
+		b.WriteString("\n")
+	}
 	for i, n := range r.Notices {
 		if i == maxMarkdownNotices {
 			fmt.Fprintf(&b, "> _%d more notices left out; run karpgate with --format text for all._\n\n", len(r.Notices)-i)

@@ -52,6 +52,9 @@ func (t Text) Write(w io.Writer, r findings.Result) error {
 	if len(r.Findings) > 0 {
 		fmt.Fprintln(bw)
 	}
+	for _, line := range checkedLines(r) {
+		fmt.Fprintln(bw, line)
+	}
 	fmt.Fprintln(bw, t.summary(r))
 	return bw.Flush()
 }
@@ -186,4 +189,18 @@ func suppressedLine(f findings.Finding) string {
 		line += ", until " + s.Expires
 	}
 	return line + ")"
+}
+
+// checkedLines names each Karpenter role whose requests were simulated, so that a clean scan says
+// what it checked.
+func checkedLines(r findings.Result) []string {
+	var out []string
+	for _, c := range r.Checked {
+		role := c.Role
+		if len(r.Plans) > 1 {
+			role = c.Plan + ": " + role
+		}
+		out = append(out, fmt.Sprintf("checked %s: %s simulated", role, plural(c.Requests, "Karpenter request")))
+	}
+	return out
 }
