@@ -69,7 +69,8 @@ type sarifRule struct {
 }
 
 type sarifText struct {
-	Text string `json:"text"`
+	Text     string `json:"text"`
+	Markdown string `json:"markdown,omitempty"` // GitHub-flavoured, code in fenced blocks (gfm.go)
 }
 
 type sarifMultiText struct {
@@ -276,9 +277,9 @@ func sarifRuleOf(rule findings.Rule) sarifRule {
 	}
 	tags := append([]string{"security"}, rule.Tags...)
 	tags = uniqueSorted(tags)
-	md := fmt.Sprintf("**%s**\n\n%s\n\n**Fix:** %s", rule.Title, rule.Description, rule.Remediation)
+	md := fmt.Sprintf("**%s**\n\n%s\n\n**Fix:**\n\n%s", escapeProse(rule.Title), gfm(rule.Description), gfm(rule.Remediation))
 	if u := rule.HelpURI(); u != "" {
-		md += fmt.Sprintf("\n\nSee %s", u)
+		md += fmt.Sprintf("\n\nSee <%s>", u)
 	}
 	name := rule.Name
 	if name == "" {
@@ -321,15 +322,16 @@ func sarifResultOf(f findings.Finding, idx int) sarifResult {
 	if f.Address != "" {
 		loc.LogicalLocations = []sarifLogical{{FullyQualifiedName: f.Address, Kind: "resource"}}
 	}
-	msg := f.Message
+	msg, md := f.Message, gfm(f.Message)
 	if f.Fix != "" {
 		msg += "\n\nFix:\n" + f.Fix
+		md += "\n\n**Fix:**\n\n" + gfm(f.Fix)
 	}
 	res := sarifResult{
 		RuleID:              f.RuleID,
 		RuleIndex:           idx,
 		Level:               f.Severity.SARIFLevel(),
-		Message:             sarifText{Text: msg},
+		Message:             sarifText{Text: msg, Markdown: md},
 		Locations:           []sarifLocation{loc},
 		PartialFingerprints: map[string]string{FingerprintKey: Fingerprint(f), GitHubPrimaryFP: Fingerprint(f) + ":1"},
 	}
