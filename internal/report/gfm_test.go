@@ -77,7 +77,7 @@ func TestSARIFResultMessageKeepsPlaceholders(t *testing.T) {
 	f := findings.Finding{
 		RuleID: "KARP001", Severity: findings.Error, Plan: "plan.json", Address: "aws_iam_policy.k",
 		Message: "aws_iam_role.k cannot tag arn:aws:ec2:<region>:*:instance/* (the region is unknown: set karpenter.region)",
-		Fix: "HCL, in data \"aws_iam_policy_document\":\nstatement {\n  sid       = \"AllowScopedResourceTagging\"\n  resources = [\"arn:aws:ec2:<region>:*:instance/*\"]\n\n  condition {\n    test     = \"StringEquals\"\n    variable = \"aws:ResourceTag/kubernetes.io/cluster/<cluster: set karpenter.cluster>\"\n    values   = [\"owned\"]\n  }\n}\n\nJSON, in the policy's Statement list:\n{\n  \"Resource\": \"arn:aws:ec2:<region>:*:instance/*\",\n  \"Sid\": \"AllowScopedResourceTagging\"\n}",
+		Fix:     "HCL, in data \"aws_iam_policy_document\":\nstatement {\n  sid       = \"AllowScopedResourceTagging\"\n  resources = [\"arn:aws:ec2:<region>:*:instance/*\"]\n\n  condition {\n    test     = \"StringEquals\"\n    variable = \"aws:ResourceTag/kubernetes.io/cluster/<cluster: set karpenter.cluster>\"\n    values   = [\"owned\"]\n  }\n}\n\nJSON, in the policy's Statement list:\n{\n  \"Resource\": \"arn:aws:ec2:<region>:*:instance/*\",\n  \"Sid\": \"AllowScopedResourceTagging\"\n}",
 	}
 	res := sarifResultOf(f, 0)
 	langs := checkRendered(t, "result", f.Message+"\n"+f.Fix, res.Message.Markdown)
@@ -99,7 +99,7 @@ func TestSARIFResultMessageKeepsPlaceholders(t *testing.T) {
 
 func TestEscapeProse(t *testing.T) {
 	for in, want := range map[string]string{
-		"a *b* _c_ <region>":       `a \*b\* \_c\_ &lt;region&gt;`,
+		"a *b* _c_ <region>":        `a \*b\* \_c\_ &lt;region&gt;`,
 		"keep `code *spans*` as is": "keep `code *spans*` as is",
 		"an unpaired ` tick *":      "an unpaired \\` tick \\*",
 		"# not a heading":           `\# not a heading`,
