@@ -11,16 +11,18 @@ import (
 
 	"github.com/yuin/goldmark"
 	"github.com/yuin/goldmark/extension"
+	ghtml "github.com/yuin/goldmark/renderer/html"
 
 	"github.com/karpgate/karpgate/internal/engine"
 	"github.com/karpgate/karpgate/internal/findings"
 )
 
-// renderGFM renders Markdown as GitHub does (CommonMark plus the GFM extensions).
+// renderGFM renders Markdown as GitHub does (CommonMark plus the GFM extensions; raw HTML such as
+// <details> kept, as GitHub keeps it).
 func renderGFM(t *testing.T, md string) string {
 	t.Helper()
 	var out bytes.Buffer
-	if err := goldmark.New(goldmark.WithExtensions(extension.GFM)).Convert([]byte(md), &out); err != nil {
+	if err := goldmark.New(goldmark.WithExtensions(extension.GFM), goldmark.WithRendererOptions(ghtml.WithUnsafe())).Convert([]byte(md), &out); err != nil {
 		t.Fatal(err)
 	}
 	return out.String()
@@ -107,5 +109,52 @@ func TestEscapeProse(t *testing.T) {
 		if got := escapeProse(in); got != want {
 			t.Errorf("escapeProse(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+// TestMarkdownCommentShowsFindingsOutsideDetails renders the PR comment as GitHub does: each
+// finding's rule id, title, role and one-line reason are outside <details>; the explanation and
+// the fix (an hcl and a json block, labels as prose) are inside; a suppressed finding is one line.
+func TestMarkdownCommentShowsFindingsOutsideDetails(t *testing.T) {
+	fix := "HCL, in data \"aws_iam_policy_document\":\nstatement {\n  resources = [\"arn:aws:ec2:eu-west-1:*:instance/*\"]\n}\n\nJSON, in the policy's Statement list:\n{\n  \"Resource\": \"arn:aws:ec2:eu-west-1:*:instance/*\"\n}"
+	r := findings.Result{
+		Plans: []string{"plan.json"},
+		Rules: []findings.Rule{{ID: "KARP001", Title: "Karpenter cannot tag the instances it launches", Severity: findings.Error}, {ID: "KARP014", Title: "Tag-based scoping can be bypassed", Severity: findings.Warning}},
+		Findings: []findings.Finding{
+			{RuleID: "KARP001", Severity: findings.Error, Plan: "plan.json", Address: "aws_iam_policy.k", Role: "aws_iam_role.k",
+				Message: "aws_iam_role.k cannot tag the instances it launches; AWS would answer UnauthorizedOperation on arn:aws:ec2:*:*:instance/* " + strings.Repeat("and more detail ", 20), Fix: fix},
+			{RuleID: "KARP014", Severity: findings.Warning, Plan: "plan.json", Address: "aws_iam_policy.k", Role: "aws_iam_role.k", Message: "long body",
+				Suppression: &findings.Suppression{Kind: "exception", Reason: "upgrade scheduled, OPS-1234", Expires: "2027-01-31"}},
+		},
+		Summary: findings.Summary{Errors: 1, Suppressed: 1, FailOn: "error"},
+	}
+	var buf bytes.Buffer
+	if err := (Markdown{}).Write(&buf, r); err != nil {
+		t.Fatal(err)
+	}
+	langs := checkRendered(t, "comment", fix, buf.String())
+	if strings.Join(langs, ",") != "hcl,json" {
+		t.Errorf("fix blocks %v, want hcl,json:\n%s", langs, buf.String())
+	}
+	out := renderGFM(t, buf.String())
+	details := regexp.MustCompile(`(?s)<details>.*?</details>`)
+	inside := strings.Join(details.FindAllString(out, -1), "\n")
+	before := details.ReplaceAllString(out, "")
+	if inside == "" {
+		t.Fatalf("no <details>:\n%s", out)
+	}
+	for _, want := range []string{"KARP001", "Karpenter cannot tag the instances it launches", "aws_iam_role.k", "cannot tag the instances it launches.", "KARP014", "upgrade scheduled, OPS-1234", "2027-01-31"} {
+		if !strings.Contains(before, want) {
+			t.Errorf("%q is not outside <details>:\n%s", want, before)
+		}
+	}
+	if strings.Contains(before, "and more detail") || !strings.Contains(inside, "and more detail") {
+		t.Error("the long explanation is not inside <details> only")
+	}
+	if strings.Contains(out, "long body") {
+		t.Error("a suppressed finding printed its body")
+	}
+	if strings.Count(out, "<details>") != 1 {
+		t.Errorf("%d <details> blocks, want 1 (none for the suppressed finding)", strings.Count(out, "<details>"))
 	}
 }

@@ -71,42 +71,10 @@ func (Markdown) Write(w io.Writer, r findings.Result) error {
 		if g.Role != "" {
 			head += " · `" + g.Role + "`"
 		}
-		fmt.Fprintf(&sec, "<details><summary>%s (%s)</summary>\n\n", head, plural(len(g.Findings), "finding"))
+		fmt.Fprintf(&sec, "### %s (%s)\n\n", head, plural(len(g.Findings), "finding"))
 		for _, f := range g.Findings {
-			title := f.RuleID
-			if rule, ok := r.Rule(f.RuleID); ok {
-				title += " " + rule.Title
-			}
-			sev := f.Severity.String()
-			if f.Suppressed() {
-				sev = "suppressed"
-			}
-			fmt.Fprintf(&sec, "#### %s %s\n\n", badge(sev), escapeMD(title))
-			if f.Address != "" {
-				fmt.Fprintf(&sec, "Resource: `%s`", f.Address)
-				if f.Statement != nil {
-					fmt.Fprintf(&sec, ", %s", statementLabel(f.Statement))
-				}
-				if f.Location != nil {
-					fmt.Fprintf(&sec, " (`%s:%d`)", f.Location.File, f.Location.StartLine)
-				}
-				sec.WriteString("\n\n")
-			}
-			fmt.Fprintf(&sec, "%s\n\n", escapeMD(f.Message))
-			if f.Suppression != nil {
-				fmt.Fprintf(&sec, "Suppressed until %s: %s\n\n", f.Suppression.Expires, escapeMD(f.Suppression.Reason))
-			}
-			fix := f.Fix
-			if fix == "" {
-				if rule, ok := r.Rule(f.RuleID); ok {
-					fix = rule.Remediation
-				}
-			}
-			if fix != "" {
-				fmt.Fprintf(&sec, "**Fix**\n\n```\n%s\n```\n\n", strings.ReplaceAll(strings.TrimSpace(fix), "```", "'''"))
-			}
+			writeMarkdownFinding(&sec, r, f)
 		}
-		sec.WriteString("</details>\n\n")
 		sections = append(sections, sec.String())
 	}
 	const tail = "_Output truncated to fit a GitHub comment: %d of %d role sections shown. Run karpgate with --format text for everything._\n"
@@ -137,4 +105,67 @@ func badge(sev string) string {
 func escapeMD(s string) string {
 	r := strings.NewReplacer("<", "&lt;", ">", "&gt;", "|", "\\|")
 	return r.Replace(s)
+}
+
+// writeMarkdownFinding writes one finding: rule id, title, role and a one-line reason in plain
+// sight; the whole explanation and the fix (one fenced block per language) inside <details>. A
+// suppressed finding is one line with the exception's reason and expiry.
+func writeMarkdownFinding(b *strings.Builder, r findings.Result, f findings.Finding) {
+	title := ""
+	if rule, ok := r.Rule(f.RuleID); ok {
+		title = " " + escapeProse(rule.Title)
+	}
+	sev := f.Severity.String()
+	if f.Suppressed() {
+		sev = "suppressed"
+	}
+	fmt.Fprintf(b, "%s **%s**%s", badge(sev), escapeProse(f.RuleID), title)
+	if f.Role != "" {
+		fmt.Fprintf(b, " · role `%s`", strings.ReplaceAll(f.Role, "`", "'"))
+	}
+	if f.Suppressed() {
+		fmt.Fprintf(b, " · %s\n\n", escapeProse(strings.TrimPrefix(suppressedLine(f), f.RuleID+" ")))
+		return
+	}
+	fmt.Fprintf(b, "  \n%s\n\n", escapeProse(oneLine(f.Message, 200)))
+	b.WriteString("<details><summary>Explanation and fix</summary>\n\n")
+	if f.Address != "" {
+		fmt.Fprintf(b, "Resource: `%s`", strings.ReplaceAll(f.Address, "`", "'"))
+		if f.Statement != nil {
+			fmt.Fprintf(b, ", %s", escapeProse(statementLabel(f.Statement)))
+		}
+		if f.Location != nil {
+			fmt.Fprintf(b, " (`%s:%d`)", f.Location.File, f.Location.StartLine)
+		}
+		b.WriteString("\n\n")
+	}
+	fmt.Fprintf(b, "%s\n\n", gfm(f.Message))
+	fix := f.Fix
+	if fix == "" {
+		if rule, ok := r.Rule(f.RuleID); ok {
+			fix = rule.Remediation
+		}
+	}
+	if fix != "" {
+		fmt.Fprintf(b, "**Fix**\n\n%s\n\n", gfm(strings.TrimSpace(fix)))
+	}
+	b.WriteString("</details>\n\n")
+}
+
+// oneLine is the first line of s, cut at its first clause (". " or "; ") when longer than n bytes.
+func oneLine(s string, n int) string {
+	line, _, _ := strings.Cut(strings.TrimSpace(s), "\n")
+	if len(line) <= n {
+		return line
+	}
+	cut := -1
+	for _, sep := range []string{". ", "; "} {
+		if i := strings.Index(line, sep); i > 0 && i < n && (cut < 0 || i < cut) {
+			cut = i
+		}
+	}
+	if cut > 0 {
+		return line[:cut] + "."
+	}
+	return clip(line, n)
 }
