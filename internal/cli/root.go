@@ -72,7 +72,7 @@ UnauthorizedOperation and which statement fixes it, and which grants reach furth
 		Version:       version(),
 	}
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageErr(err) })
-	root.AddCommand(newScan(s), newRules(s), newFacts(s), newVersion(s), newServe(s), newBundle(s), newTest(s))
+	root.AddCommand(newScan(s), newRules(s), newFacts(s), newVersion(s), newServe(s), newBundle(s), newTest(s), newChild(s))
 	plainBoolFlags(root)
 	return root
 }

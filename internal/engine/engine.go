@@ -58,6 +58,10 @@ type Options struct {
 	AllowNet       bool                 // keep http.send and net.* in user code
 	Timeout        time.Duration        // per evaluation; 0 means DefaultTimeout
 	ExtraData      map[string]any       // merged at data.karpgate.config (the user's config)
+	// OnEval, when set, is called as each evaluation starts; the function it returns is called as
+	// the evaluation ends. A supervising parent process uses it to kill an evaluation that a single
+	// builtin call keeps past the timeout (see internal/cli/supervise.go).
+	OnEval func() (done func())
 }
 
 // Engine is a compiled policy set with one prepared query. It is safe for concurrent use.
@@ -68,6 +72,8 @@ type Engine struct {
 	byPkg    map[string]findings.Rule // rule by package path ("karpgate.rules.x") or conftest rule ref
 	usesPlan bool
 	timeout  time.Duration
+	onEval   func() func()
+	userCode string // the user's policy files, for messages
 
 	mu      sync.Mutex
 	derived map[string]findings.Rule // catalog entries derived from conftest results that carry an id
@@ -95,13 +101,14 @@ func New(ctx context.Context, opt Options) (*Engine, error) {
 	native, conftest := splitRefs(byPkg)
 	store := inmem.NewFromObject(src.data)
 	prepare := func(query string) (rego.PreparedEvalQuery, error) {
-		pq, err := rego.New(
+		regoOpts := append([]func(*rego.Rego){
 			rego.Compiler(c),
 			rego.Store(store),
 			rego.Query(query),
 			rego.Capabilities(caps),
 			rego.StrictBuiltinErrors(false),
-		).PrepareForEval(ctx)
+		}, localSchemaBuiltins()...)
+		pq, err := rego.New(regoOpts...).PrepareForEval(ctx)
 		if err != nil {
 			return pq, &PolicyError{Problem: "prepare query: " + err.Error()}
 		}
@@ -111,7 +118,7 @@ func New(ctx context.Context, opt Options) (*Engine, error) {
 	if err != nil {
 		return nil, err
 	}
-	e := &Engine{pq: pq, catalog: catalog, byPkg: byPkg, timeout: timeout}
+	e := &Engine{pq: pq, catalog: catalog, byPkg: byPkg, timeout: timeout, onEval: opt.OnEval, userCode: fileList(src.user)}
 	// input.plan is built only when a policy reads it: a module outside the conftest namespaces that
 	// refers to it, or any conftest rule (whose input is the plan).
 	e.usesPlan = referencesPlan(outsideNamespaces(src.user, conftestNamespaces(conftest))) || len(conftest) > 0
@@ -196,6 +203,9 @@ func (s *sources) addUser(mods map[string]*ast.Module, data map[string]any, stem
 		}
 		if _, dup := s.mods[name]; dup {
 			return &PolicyError{File: name, Problem: "loaded twice"}
+		}
+		if err := rewriteSchemaCalls(m); err != nil {
+			return &PolicyError{File: name, Problem: err.Error()}
 		}
 		s.mods[name] = m
 		s.user[name] = m
@@ -289,6 +299,9 @@ func loadUser(opt Options) (map[string]*ast.Module, map[string]any, error) {
 	paths := append(append([]string{}, opt.Policies...), opt.Data...)
 	if len(paths) == 0 {
 		return nil, nil, nil
+	}
+	if err := checkLinks(paths); err != nil {
+		return nil, nil, err
 	}
 	res, err := loader.NewFileLoader().
 		WithProcessAnnotation(true).
@@ -384,25 +397,6 @@ func mergeValue(dst map[string]any, k string, v any, path, from string) error {
 	return nil
 }
 
-// capabilities is the set of builtins user code may call: everything of this OPA version except
-// network access and runtime introspection, unless allowNet.
-func capabilities(allowNet bool) *ast.Capabilities {
-	caps := ast.CapabilitiesForThisVersion()
-	if allowNet {
-		return caps
-	}
-	var kept []*ast.Builtin
-	for _, b := range caps.Builtins {
-		if b.Name == "http.send" || strings.HasPrefix(b.Name, "net.lookup") || b.Name == "opa.runtime" {
-			continue
-		}
-		kept = append(kept, b)
-	}
-	caps.Builtins = kept
-	caps.AllowNet = []string{}
-	return caps
-}
-
 func compileError(errs ast.Errors) error {
 	sort.Slice(errs, func(i, j int) bool {
 		a, b := errs[i].Location, errs[j].Location
@@ -419,8 +413,11 @@ func compileError(errs ast.Errors) error {
 	if e.Location != nil {
 		pe.File, pe.Line = e.Location.File, e.Location.Row
 	}
-	if strings.Contains(e.Message, "undefined function") && (strings.Contains(e.Message, "http.send") || strings.Contains(e.Message, "net.") || strings.Contains(e.Message, "opa.runtime")) {
-		pe.Problem += " (not available to karpgate policies: network and runtime builtins are disabled unless --allow-net)"
+	if strings.Contains(e.Message, "undefined function") && (strings.Contains(e.Message, "http.send") || strings.Contains(e.Message, "net.")) {
+		pe.Problem += " (not available to karpgate policies: network builtins are disabled unless --allow-net)"
+	}
+	if strings.Contains(e.Message, "undefined function") && strings.Contains(e.Message, "opa.runtime") {
+		pe.Problem += " (not available to karpgate policies: it reads the environment; see docs/security.md)"
 	}
 	if len(errs) > 1 {
 		pe.Problem += fmt.Sprintf(" (and %d more errors)", len(errs)-1)
@@ -442,6 +439,15 @@ func loaderError(err error) error {
 		return compileError(ae)
 	}
 	return &PolicyError{Problem: err.Error()}
+}
+
+// fileList names the files of mods for a message: at most three, then how many more.
+func fileList(mods map[string]*ast.Module) string {
+	names := sortedKeys(mods)
+	if len(names) > 3 {
+		return strings.Join(names[:3], ", ") + fmt.Sprintf(" and %d more", len(names)-3)
+	}
+	return strings.Join(names, ", ")
 }
 
 // referencesPlan reports whether any module refers to input.plan, or to input as a whole.

@@ -25,6 +25,9 @@ func (e *Engine) Eval(ctx context.Context, input ast.Value) ([]findings.Finding,
 // EvalChecked is Eval that also returns, by Karpenter role address, how many Karpenter calls
 // were simulated against the role (the embedded call set K and the tagging request T(R)).
 func (e *Engine) EvalChecked(ctx context.Context, input ast.Value) ([]findings.Finding, map[string]int, error) {
+	if e.onEval != nil {
+		defer e.onEval()()
+	}
 	ctx, cancel := context.WithTimeout(ctx, e.timeout)
 	defer cancel()
 	rs, err := e.pq.Eval(ctx, rego.EvalParsedInput(input))
@@ -67,7 +70,11 @@ func checkedRoles(rs rego.ResultSet) map[string]int {
 
 func (e *Engine) evalError(ctx context.Context, err error) error {
 	if ctx.Err() != nil {
-		return &PolicyError{Problem: fmt.Sprintf("evaluation exceeded the time limit of %s (--timeout)", e.timeout)}
+		problem := fmt.Sprintf("evaluation exceeded the time limit of %s (--timeout)", e.timeout)
+		if e.userCode != "" {
+			problem += " with the user policies " + e.userCode
+		}
+		return &PolicyError{Problem: problem}
 	}
 	return &PolicyError{Problem: "evaluate: " + err.Error()}
 }

@@ -129,7 +129,10 @@ type Result struct {
 	Findings []Finding `json:"findings"`
 	Summary  Summary   `json:"summary"`
 	Notices  []string  `json:"notices,omitempty"` // warnings about the run itself (expired exceptions, truncation)
-	Checked  []Checked `json:"checked,omitempty"` // the Karpenter roles simulated, so a clean scan says what it checked
+	// Config is the configuration the scan ran with and what it relaxed (nil when unknown, e.g. a
+	// result built by hand).
+	Config  *ConfigApplied `json:"config,omitempty"`
+	Checked []Checked      `json:"checked,omitempty"` // the Karpenter roles simulated, so a clean scan says what it checked
 }
 
 // Checked is one Karpenter controller role whose requests were simulated.

@@ -3,13 +3,22 @@ package report
 import (
 	"regexp"
 	"strings"
+
+	"github.com/karpgate/karpgate/internal/escape"
 )
 
 // gfm turns karpgate's plain text (a rule's description or remediation, a finding's message and
 // fix: prose lines, and HCL or JSON code) into GitHub-flavoured Markdown: code goes into fenced
 // blocks labelled hcl or json, so that its lines stay apart and `*` or `<region>` survive; prose is
 // escaped, except `code spans` the text already marks.
-func gfm(text string) string {
+//
+// Text from user policies (trusted false) has its prose escaped with escape.Markdown, code spans
+// included, so that it cannot add links, images or HTML; fenced code is inert either way.
+func gfm(text string, trusted bool) string {
+	prose := escapeProse
+	if !trusted {
+		prose = escape.Markdown
+	}
 	lines := strings.Split(strings.TrimRight(text, "\n"), "\n")
 	var b strings.Builder
 	for i := 0; i < len(lines); {
@@ -17,7 +26,7 @@ func gfm(text string) string {
 			if strings.TrimSpace(lines[i]) == "" {
 				b.WriteString("\n")
 			} else {
-				b.WriteString(escapeProse(lines[i]))
+				b.WriteString(prose(lines[i]))
 				b.WriteString("\n")
 				// A label directly above code ("HCL, in data ...:") stays its own paragraph.
 				if i+1 < len(lines) && isCodeLine(lines[i+1]) {

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/karpgate/karpgate/internal/escape"
 	"github.com/karpgate/karpgate/internal/findings"
 )
 
@@ -47,6 +48,7 @@ func (Markdown) Write(w io.Writer, r findings.Result) error {
 	s := r.Summary
 	fmt.Fprintf(&b, "| errors | warnings | notes | suppressed | plans | rules |\n|---:|---:|---:|---:|---:|---:|\n| %d | %d | %d | %d | %d | %d |\n\n",
 		s.Errors, s.Warnings, s.Notes, s.Suppressed, len(r.Plans), len(r.Rules))
+	b.WriteString(configMarkdown(r))
 	for _, c := range r.Checked {
 		role := "`" + c.Role + "`"
 		if len(r.Plans) > 1 {
@@ -67,9 +69,10 @@ func (Markdown) Write(w io.Writer, r findings.Result) error {
 	var sections []string
 	for _, g := range groupByRole(r.Findings) {
 		var sec strings.Builder
-		head := "`" + g.Plan + "`"
+		// <summary> is HTML: Markdown escapes do not apply there.
+		head := "<code>" + escape.HTML(g.Plan) + "</code>"
 		if g.Role != "" {
-			head += " · `" + g.Role + "`"
+			head += " · <code>" + escape.HTML(g.Role) + "</code>"
 		}
 		fmt.Fprintf(&sec, "### %s (%s)\n\n", head, plural(len(g.Findings), "finding"))
 		for _, f := range g.Findings {
@@ -101,11 +104,9 @@ func badge(sev string) string {
 	return "⚪ " + sev
 }
 
-// escapeMD keeps messages from breaking the comment's markup.
-func escapeMD(s string) string {
-	r := strings.NewReplacer("<", "&lt;", ">", "&gt;", "|", "\\|")
-	return r.Replace(s)
-}
+// escapeMD keeps text from a plan or a policy from adding markup to the comment (links, images,
+// HTML, emphasis, blocks).
+func escapeMD(s string) string { return escape.Markdown(s) }
 
 // writeMarkdownFinding writes one finding: rule id, title, role and a one-line reason in plain
 // sight; the whole explanation and the fix (one fenced block per language) inside <details>. A
@@ -113,33 +114,33 @@ func escapeMD(s string) string {
 func writeMarkdownFinding(b *strings.Builder, r findings.Result, f findings.Finding) {
 	title := ""
 	if rule, ok := r.Rule(f.RuleID); ok {
-		title = " " + escapeProse(rule.Title)
+		title = " " + escapeMD(rule.Title)
 	}
 	sev := f.Severity.String()
 	if f.Suppressed() {
 		sev = "suppressed"
 	}
-	fmt.Fprintf(b, "%s **%s**%s", badge(sev), escapeProse(f.RuleID), title)
+	fmt.Fprintf(b, "%s **%s**%s", badge(sev), escapeMD(f.RuleID), title)
 	if f.Role != "" {
-		fmt.Fprintf(b, " · role `%s`", strings.ReplaceAll(f.Role, "`", "'"))
+		fmt.Fprintf(b, " · role `%s`", escape.Code(f.Role))
 	}
 	if f.Suppressed() {
-		fmt.Fprintf(b, " · %s\n\n", escapeProse(strings.TrimPrefix(suppressedLine(f), f.RuleID+" ")))
+		fmt.Fprintf(b, " · %s\n\n", escapeMD(strings.TrimPrefix(suppressedLine(f), f.RuleID+" ")))
 		return
 	}
-	fmt.Fprintf(b, "  \n%s\n\n", escapeProse(oneLine(f.Message, 200)))
+	fmt.Fprintf(b, "  \n%s\n\n", escapeMD(oneLine(f.Message, 200)))
 	b.WriteString("<details><summary>Explanation and fix</summary>\n\n")
 	if f.Address != "" {
-		fmt.Fprintf(b, "Resource: `%s`", strings.ReplaceAll(f.Address, "`", "'"))
+		fmt.Fprintf(b, "Resource: `%s`", escape.Code(f.Address))
 		if f.Statement != nil {
-			fmt.Fprintf(b, ", %s", escapeProse(statementLabel(f.Statement)))
+			fmt.Fprintf(b, ", %s", escapeMD(statementLabel(f.Statement)))
 		}
 		if f.Location != nil {
-			fmt.Fprintf(b, " (`%s:%d`)", f.Location.File, f.Location.StartLine)
+			fmt.Fprintf(b, " (`%s:%d`)", escape.Code(f.Location.File), f.Location.StartLine)
 		}
 		b.WriteString("\n\n")
 	}
-	fmt.Fprintf(b, "%s\n\n", gfm(f.Message))
+	fmt.Fprintf(b, "%s\n\n", gfm(f.Message, trusted(r, f.RuleID)))
 	fix := f.Fix
 	if fix == "" {
 		if rule, ok := r.Rule(f.RuleID); ok {
@@ -147,7 +148,7 @@ func writeMarkdownFinding(b *strings.Builder, r findings.Result, f findings.Find
 		}
 	}
 	if fix != "" {
-		fmt.Fprintf(b, "**Fix**\n\n%s\n\n", gfm(strings.TrimSpace(fix)))
+		fmt.Fprintf(b, "**Fix**\n\n%s\n\n", gfm(strings.TrimSpace(fix), trusted(r, f.RuleID)))
 	}
 	b.WriteString("</details>\n\n")
 }
@@ -168,4 +169,11 @@ func oneLine(s string, n int) string {
 		return line[:cut] + "."
 	}
 	return clip(line, n)
+}
+
+// trusted reports whether a rule's text is karpgate's own (an embedded rule), rather than text
+// from a user policy that must not add markup.
+func trusted(r findings.Result, id string) bool {
+	rule, ok := r.Rule(id)
+	return ok && !rule.Custom
 }

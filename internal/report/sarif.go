@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/karpgate/karpgate/internal/escape"
 	"github.com/karpgate/karpgate/internal/findings"
 )
 
@@ -180,7 +181,8 @@ func (s SARIF) Write(w io.Writer, r findings.Result) error {
 			InformationURI:  r.Tool.URI,
 			Rules:           []sarifRule{},
 		}},
-		Results: []sarifResult{},
+		Results:    []sarifResult{},
+		Properties: configSARIF(r),
 	}
 	if s.Category != "" {
 		run.AutomationDetails = &sarifAutomation{ID: s.Category}
@@ -208,9 +210,9 @@ func (s SARIF) Write(w io.Writer, r findings.Result) error {
 			// A finding of a rule missing from the catalog would make GitHub reject the upload.
 			idx = len(run.Tool.Driver.Rules)
 			ruleIndex[f.RuleID] = idx
-			run.Tool.Driver.Rules = append(run.Tool.Driver.Rules, sarifRuleOf(findings.Rule{ID: f.RuleID, Name: f.RuleID, Title: f.RuleID, Description: f.RuleID, Severity: f.Severity}))
+			run.Tool.Driver.Rules = append(run.Tool.Driver.Rules, sarifRuleOf(findings.Rule{ID: f.RuleID, Name: f.RuleID, Title: f.RuleID, Description: f.RuleID, Severity: f.Severity, Custom: true}))
 		}
-		run.Results = append(run.Results, sarifResultOf(f, idx))
+		run.Results = append(run.Results, sarifResultOf(f, idx, trusted(r, f.RuleID)))
 	}
 	log := sarifLog{
 		Schema:  "https://json.schemastore.org/sarif-2.1.0.json",
@@ -277,9 +279,15 @@ func sarifRuleOf(rule findings.Rule) sarifRule {
 	}
 	tags := append([]string{"security"}, rule.Tags...)
 	tags = uniqueSorted(tags)
-	md := fmt.Sprintf("**%s**\n\n%s\n\n**Fix:**\n\n%s", escapeProse(rule.Title), gfm(rule.Description), gfm(rule.Remediation))
-	if u := rule.HelpURI(); u != "" {
-		md += fmt.Sprintf("\n\nSee <%s>", u)
+	// The metadata of user rules comes from their policies: escaped so it cannot add links, images
+	// or HTML. The embedded rules' metadata is karpgate's own text, with code spans kept.
+	title, see := escapeProse(rule.Title), rule.HelpURI()
+	if rule.Custom {
+		title, see = escape.Markdown(rule.Title), escape.Markdown(see)
+	}
+	md := fmt.Sprintf("**%s**\n\n%s\n\n**Fix:**\n\n%s", title, gfm(rule.Description, !rule.Custom), gfm(rule.Remediation, !rule.Custom))
+	if see != "" {
+		md += fmt.Sprintf("\n\nSee %s", see)
 	}
 	name := rule.Name
 	if name == "" {
@@ -302,7 +310,7 @@ func sarifRuleOf(rule findings.Rule) sarifRule {
 	}
 }
 
-func sarifResultOf(f findings.Finding, idx int) sarifResult {
+func sarifResultOf(f findings.Finding, idx int, trusted bool) sarifResult {
 	loc := sarifLocation{}
 	if f.Location != nil && f.Location.File != "" {
 		loc.PhysicalLocation = sarifPhysical{
@@ -322,10 +330,10 @@ func sarifResultOf(f findings.Finding, idx int) sarifResult {
 	if f.Address != "" {
 		loc.LogicalLocations = []sarifLogical{{FullyQualifiedName: f.Address, Kind: "resource"}}
 	}
-	msg, md := f.Message, gfm(f.Message)
+	msg, md := f.Message, gfm(f.Message, trusted)
 	if f.Fix != "" {
 		msg += "\n\nFix:\n" + f.Fix
-		md += "\n\n**Fix:**\n\n" + gfm(f.Fix)
+		md += "\n\n**Fix:**\n\n" + gfm(f.Fix, trusted)
 	}
 	res := sarifResult{
 		RuleID:              f.RuleID,

@@ -35,6 +35,7 @@ func (t Text) paint(code, s string) string {
 
 // Write implements Writer.
 func (t Text) Write(w io.Writer, r findings.Result) error {
+	r = terminalSafe(r)
 	bw := bufio.NewWriter(w)
 	for _, n := range r.Notices {
 		fmt.Fprintf(bw, "%s %s\n", t.paint(ansiYellow, "notice:"), n)
@@ -53,6 +54,9 @@ func (t Text) Write(w io.Writer, r findings.Result) error {
 		fmt.Fprintln(bw)
 	}
 	for _, line := range checkedLines(r) {
+		fmt.Fprintln(bw, line)
+	}
+	if line := configText(r); line != "" {
 		fmt.Fprintln(bw, line)
 	}
 	fmt.Fprintln(bw, t.summary(r))

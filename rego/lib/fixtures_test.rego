@@ -108,13 +108,19 @@ _statement(s, i) := {
 	"not_actions": [lower(a) | some a in _list(object.get(s, "NotAction", []))],
 	"resources": _list(object.get(s, "Resource", [])),
 	"not_resources": _list(object.get(s, "NotResource", [])),
-	"principals": {},
-	"not_principals": {},
+	"principals": _principals(object.get(s, "Principal", null)),
+	"not_principals": _principals(object.get(s, "NotPrincipal", null)),
 	"conditions": [_condition(op, k, v) |
 		some op, keys in object.get(s, "Condition", {})
 		some k, v in keys
 	],
 }
+
+_principals(null) := {}
+
+_principals("*") := {"*": ["*"]}
+
+_principals(p) := {t: _list(ids) | some t, ids in p} if is_object(p)
 
 _condition(op, key, values) := {
 	"operator": op,

@@ -74,7 +74,7 @@ deny contains finding if {
 	closest := _blamed(v)
 	finding := karpenter.finding({
 		"rule": rego.metadata.rule().custom.id,
-		"address": _address(role, closest),
+		"address": _layer_or(v, _address(role, closest)),
 		"role": role.address,
 		"message": _message(role, v),
 		"statement": _ref(closest),
@@ -106,6 +106,11 @@ _blamed(v) := karpenter.denying(v.result)[0] if {
 	v.decision != "denied"
 } else := null
 
+# A refusal by another layer (boundary, session policy, SCP, ...) is fixed in that layer's policy.
+_layer_or(v, _) := v.layer_address if object.get(v, "layer_address", "") != ""
+
+_layer_or(v, address) := address if object.get(v, "layer_address", "") == ""
+
 _address(role, null) := karpenter.main_policy(role)
 
 _address(_, s) := s.policy if s != null
@@ -114,13 +119,16 @@ _ref(null) := null
 
 _ref(s) := karpenter.statement_ref(s) if s != null
 
-_message(role, v) := concat(" ", array.concat(
-	[sprintf("%s cannot tag the instances it launches, which Karpenter v1 does right after launch; AWS would answer %s.", [
-		role.address,
-		karpenter.access_denied(role, v.request, v.decision),
-	])],
-	_details(v),
-))
+_message(role, v) := concat("", [
+	concat(" ", array.concat(
+		[sprintf("%s cannot tag the instances it launches, which Karpenter v1 does right after launch; AWS would answer %s.", [
+			role.address,
+			karpenter.refused(role, v),
+		])],
+		_details(v),
+	)),
+	karpenter.removed_note(role),
+])
 
 _details(v) := [sprintf("Denied by %s.", [concat(", ", [karpenter.statement_label(s) | some s in karpenter.denying(v.result)])])] if {
 	v.decision == "denied"

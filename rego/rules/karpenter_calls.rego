@@ -1,6 +1,7 @@
 package karpgate.rules.karpenter_calls
 
 import data.karpgate.lib.karpenter
+import data.karpgate.lib.layers
 import data.karpgate.lib.requests
 
 # METADATA
@@ -46,15 +47,16 @@ deny contains finding if {
 		"rule": rego.metadata.rule().custom.id,
 		"address": karpenter.main_policy(role),
 		"role": role.address,
-		"message": sprintf("%s cannot make %d of the %d calls Karpenter v1 makes; Karpenter would log:\n%s", [
+		"message": sprintf("%s cannot make %d of the %d calls Karpenter v1 makes; Karpenter would log:\n%s%s", [
 			role.address, count(failing), count(vs),
 			concat("\n", [_line(role, v) | some v in failing]),
+			karpenter.removed_note(role),
 		]),
 	}
 }
 
 # verdicts holds, by role address, the evaluation of every call of K (without T(R)).
-verdicts[role.address] := requests.evaluate_all(karpenter.statements(role), karpenter.open_parts(role), requests.calls(karpenter.role_context(role))) if {
+verdicts[role.address] := karpenter.evaluate_all(role, array.concat(requests.calls(karpenter.role_context(role)), layers.calls(role))) if {
 	some role in karpenter.roles
 }
 
@@ -76,7 +78,7 @@ _summary(opened, total) := sprintf("%d of the %d Karpenter v1 calls, such as %s"
 
 _union_causes(vs) := [c | some c in {c | some v in vs; some c in v.causes}]
 
-_line(role, v) := sprintf("- %s%s", [karpenter.access_denied(role, v.request, v.decision), _why(v)])
+_line(role, v) := sprintf("- %s%s", [karpenter.refused(role, v), _why(v)])
 
 _why(v) := sprintf(" (denied by %s)", [concat(", ", [karpenter.statement_label(s) | some s in karpenter.denying(v.result)])]) if {
 	v.decision == "denied"
