@@ -121,18 +121,25 @@ var errManyConfigs = errors.New("more than one provider configuration")
 
 // scenario produces the bytes of testdata/plans/<s.Name>/plan.json.
 func (g *generator) scenario(ctx context.Context, s scenario, host *providerHost) ([]byte, error) {
-	// Each scenario works in its own copy of testdata/tf, so relative module sources resolve and
-	// nothing is written into the repository.
+	// Each scenario works in its own copy of its part of testdata/tf, so relative module sources
+	// resolve and nothing is written into the repository.
 	root := filepath.Join(g.work, "scenarios", s.Name)
 	if err := os.RemoveAll(root); err != nil {
 		return nil, fmt.Errorf("%s: clear scratch: %w", s.Name, err)
 	}
-	if err := copyTree(g.tfRoot, root); err != nil {
-		return nil, err
-	}
 	config := s.Name
 	if s.Config != "" {
 		config = s.Config
+	}
+	// The shared modules and the configuration: a scenario's sources reach nothing else.
+	for _, d := range []string{modulesDir, config} {
+		src := filepath.Join(g.tfRoot, d)
+		if _, err := os.Stat(src); os.IsNotExist(err) && d == modulesDir {
+			continue
+		}
+		if err := copyTree(src, filepath.Join(root, d)); err != nil {
+			return nil, err
+		}
 	}
 	dir := filepath.Join(root, config)
 	r := &run{g: g, name: s.Name, host: host}
