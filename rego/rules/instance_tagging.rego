@@ -10,7 +10,7 @@ import data.karpgate.lib.requests
 #   Karpenter v1 tags every instance it launched with Name, karpenter.sh/nodeclaim and
 #   eks:eks-cluster-name right after launch (ec2:CreateTags on the existing instance). karpgate
 #   simulates that request, T(R), against the role's effective policy; when AWS would refuse it,
-#   nodes fail with "tagging nodeclaim, tagging instance, UnauthorizedOperation ... ec2:CreateTags".
+#   nodes break with "tagging nodeclaim, tagging instance, UnauthorizedOperation ... ec2:CreateTags".
 #   Policies written for Karpenter v0.33-v0.37 (terraform-aws-eks v20 without
 #   enable_v1_permissions) limit aws:TagKeys to [karpenter.sh/nodeclaim, Name] and are the usual
 #   cause; tagging allowed only at creation (ec2:CreateAction) is another.
