@@ -426,3 +426,16 @@ func TestPolicySize(t *testing.T) {
 		t.Errorf("size = %d, want 24 (white space does not count)", got)
 	}
 }
+
+// Resource-based and organization policies name principals by design: no kind problem.
+func TestKindProblemsSkipsResourcePolicies(t *testing.T) {
+	doc, _ := facts.ParsePolicy(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"events.amazonaws.com"},"Action":"sqs:SendMessage","Resource":"arn:aws:sqs:eu-west-1:111122223333:prod"}]}`)
+	for _, kind := range []string{facts.KindResource, facts.KindRCP} {
+		if p := facts.KindProblems(kind, doc); p != nil {
+			t.Errorf("%s: %v", kind, p)
+		}
+	}
+	if p := facts.KindProblems(facts.KindBoundary, doc); len(p) != 1 {
+		t.Errorf("boundary: %v, want the Principal problem", p)
+	}
+}

@@ -215,7 +215,7 @@ func TestIAMValueEdgeCases(t *testing.T) {
 					Karpenter: facts.Detection{Detected: true, By: []string{facts.ByConfig}},
 					Trust:     &facts.PolicyEntry{Document: &facts.Document{Statements: []facts.Statement{}}},
 					Policies:  []*facts.PolicyEntry{full, nil, {}},
-					Removed:   []facts.Removed{{}, {Address: bad, Attribute: "policy_arn", ARN: s(bad), Name: s(""), By: bad}},
+					Removed:   []facts.Removed{{}, {Address: bad, Attribute: "policy_arn", Policy: bad, ARN: s(bad), Name: s(""), By: bad}},
 					Context: &facts.Context{
 						Region: "eu-west-1", Regions: []string{}, Accounts: nil,
 						Sources:      map[string]string{"region": "config", bad: bad, "\xff": "1", "\xfe": "2"},

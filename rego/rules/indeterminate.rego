@@ -90,7 +90,7 @@ _describe(c) := sprintf("the %s %s, named by %s, is outside the plan and could r
 	object.get(c, "layer", "") != ""
 }
 
-_describe(c) := concat("", [concat(", ", c.what), " (please report this)"]) if c.status == "layers"
+_describe(c) := concat(", ", c.what) if c.status == "layers"
 
 _describe(c) := sprintf("the role is outside the plan: %s (set complete: true on its karpenter.roles entry when the plan shows everything that reaches it)", [concat(", ", c.what)]) if c.status == "outside"
 

@@ -1,6 +1,7 @@
 package karpgate.rules.instance_tagging
 
 import data.karpgate.lib.karpenter
+import data.karpgate.lib.layers
 import data.karpgate.lib.requests
 
 # METADATA
@@ -78,9 +79,13 @@ deny contains finding if {
 		"role": role.address,
 		"message": _message(role, v),
 		"statement": _ref(closest),
-		"fix": karpenter.render(karpenter.fix_statement(role, "tagging", {})),
+		"fix": _fix(role, v),
 	})
 }
+
+_fix(role, v) := karpenter.render(karpenter.fix_statement(role, "tagging", {})) if {
+	layers.explain(v) == ""
+} else := layers.fix_text(v)
 
 # verdicts holds the T(R) evaluation of every Karpenter role, by role address.
 verdicts[role.address] := karpenter.evaluate(role, requests.tagging(karpenter.role_context(role))) if {
@@ -130,7 +135,10 @@ _message(role, v) := concat("", [
 	karpenter.removed_note(role),
 ])
 
+_details(v) := [layers.explain(v)] if layers.explain(v) != ""
+
 _details(v) := [sprintf("Denied by %s.", [concat(", ", [karpenter.statement_label(s) | some s in karpenter.denying(v.result)])])] if {
+	layers.explain(v) == ""
 	v.decision == "denied"
 }
 
@@ -138,11 +146,13 @@ _details(v) := array.concat(
 	[sprintf("The closest statement, %s, does not apply: %s.", [karpenter.statement_label(closest), concat("; ", closest.reasons)])],
 	_others(v, closest),
 ) if {
+	layers.explain(v) == ""
 	v.decision != "denied"
 	closest := karpenter.closest(v.result)
 }
 
 _details(v) := ["No statement grants ec2:CreateTags on instances."] if {
+	layers.explain(v) == ""
 	v.decision != "denied"
 	not karpenter.closest(v.result)
 }

@@ -80,7 +80,9 @@ _union_causes(vs) := [c | some c in {c | some v in vs; some c in v.causes}]
 
 _line(role, v) := sprintf("- %s%s", [karpenter.refused(role, v), _why(v)])
 
-_why(v) := sprintf(" (denied by %s)", [concat(", ", [karpenter.statement_label(s) | some s in karpenter.denying(v.result)])]) if {
+_why(v) := sprintf(" (%s)", [layers.explain(v)]) if {
+	layers.explain(v) != ""
+} else := sprintf(" (denied by %s)", [concat(", ", [karpenter.statement_label(s) | some s in karpenter.denying(v.result)])]) if {
 	v.decision == "denied"
 } else := sprintf(" (closest: %s: %s)", [karpenter.statement_label(s), concat("; ", karpenter.key_reasons(s.reasons))]) if {
 	s := karpenter.closest(v.result)
