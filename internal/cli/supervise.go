@@ -70,6 +70,7 @@ func (f *pipelineFlags) childArgs() []string {
 	add("verification-key-id", f.verify.keyID)
 	add("signing-alg", f.verify.alg)
 	add("namespace", f.namespaces...)
+	add("rego-version", f.regoVersion)
 	if f.noDefaultRules {
 		a = append(a, "--no-default-rules")
 	}
