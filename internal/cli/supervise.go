@@ -70,7 +70,9 @@ func (f *pipelineFlags) childArgs() []string {
 	add("verification-key-id", f.verify.keyID)
 	add("signing-alg", f.verify.alg)
 	add("namespace", f.namespaces...)
-	add("rego-version", f.regoVersion)
+	if f.regoVersion != "" {
+		add("rego-version", f.regoVersion)
+	}
 	if f.noDefaultRules {
 		a = append(a, "--no-default-rules")
 	}
