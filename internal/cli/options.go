@@ -33,6 +33,9 @@ type pipelineFlags struct {
 	maxMemory      int64
 	noConfig       bool
 	onEval         func() func() // set by the supervised child (supervise.go)
+	// newEngine compiles the policies: engine.New, unless the command's streams carry another
+	// constructor (tests share one compiled engine per configuration, engines_test.go).
+	newEngine func(context.Context, engine.Options) (*engine.Engine, error)
 }
 
 func (f *pipelineFlags) register(cmd *cobra.Command) {
@@ -136,7 +139,11 @@ func (f *pipelineFlags) build(ctx context.Context, now time.Time) (*pipeline, er
 	if err != nil {
 		return nil, usageErr(fmt.Errorf("--rego-version: %w", err))
 	}
-	eng, err := engine.New(ctx, engine.Options{
+	newEngine := f.newEngine
+	if newEngine == nil {
+		newEngine = engine.New
+	}
+	eng, err := newEngine(ctx, engine.Options{
 		RegoVersion:    rv,
 		Policies:       f.policies,
 		Data:           f.data,

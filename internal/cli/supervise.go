@@ -291,6 +291,7 @@ type childFlags struct {
 // the plans with the pipeline its flags describe and prints the result as JSON.
 func newChild(s *streams) *cobra.Command {
 	f := &childFlags{}
+	f.newEngine = s.newEngine
 	cmd := &cobra.Command{
 		Use:    childCommand + " [flags] PLAN...",
 		Hidden: true,
