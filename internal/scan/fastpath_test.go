@@ -48,6 +48,7 @@ func TestFastPathFindingsEqualFullDecode(t *testing.T) {
 	}
 	for _, f := range files {
 		t.Run(filepath.Base(filepath.Dir(f))+"/"+filepath.Base(f), func(t *testing.T) {
+			t.Parallel() // the engines are safe for concurrent use: scan plans on every core
 			for name, eng := range map[string]*engine.Engine{"stream": streaming, "whole text": whole} {
 				fast, full := render(t, eng, false, f), render(t, eng, true, f)
 				if !bytes.Equal(fast, full) {
