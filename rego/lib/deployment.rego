@@ -48,11 +48,22 @@ in_range(r, m) if {
 	num(r) == num(m)
 }
 
-# impact is what fails when AWS refuses the request in version m.
-impact(t, m) := [x.impact | some x in object.get(t, "impact_in", []); in_range(x.versions, m)][0] if {
+# impact is what fails when AWS refuses the request in version m (precomputed in "minors" for the
+# embedded requests; user requests say it once for every version).
+impact(t, m) := t.minors[m] if {
+	t.minors
+} else := [x.impact | some x in object.get(t, "impact_in", []); in_range(x.versions, m)][0] if {
 	some x in object.get(t, "impact_in", [])
 	in_range(x.versions, m)
 } else := object.get(t, "impact", "degraded")
+
+# requested_in tells whether template t is requested in version m, whatever its features.
+requested_in(t, m) if t.minors[m]
+
+requested_in(t, m) if {
+	not t.minors
+	in_range(object.get(t, "versions", "*"), m)
+}
 
 _severity := {"degraded": 0, "tagging": 1, "termination": 2, "launch": 3, "start": 4}
 
@@ -170,7 +181,7 @@ _term_state(s, neg) := "yes" if {
 
 # applies says whether template t is requested by version m with feature states st.
 applies(t, m, st) := "no" if {
-	not in_range(object.get(t, "versions", "*"), m)
+	not requested_in(t, m)
 } else := r if {
 	rs := {_term(st, term) | some term in object.get(t, "features", [])}
 	r := _worst(rs)
@@ -184,7 +195,7 @@ _worst(rs) := "no" if {
 
 # pre_v1 tells whether instances launched before v1.0 may run when version m is judged: V0 before
 # v1.0, or unknown; and, when m is later than the deployed V, V before v1.0 (the upgrade from V).
-pre_v1(role, m) := true if {
+pre_v1(role, m) if {
 	_pre_v1(version(role), upgrade_from(role), m)
 } else := false
 
@@ -202,8 +213,8 @@ _pre_v1(v, _, m) if {
 }
 
 # requested lists the templates version m requests: {t, applies, impact}.
-requested(role, m) := [{"t": t, "applies": a, "impact": impact(t, m)} |
-	st := states(role, m, pre_v1(role, m))
+requested(role, m, pre) := [{"t": t, "applies": a, "impact": impact(t, m)} |
+	st := states(role, m, pre)
 	some t in templates
 	a := applies(t, m, st)
 	a != "no"
@@ -213,26 +224,34 @@ requested(role, m) := [{"t": t, "applies": a, "impact": impact(t, m)} |
 # requests, each at its least severe impact; a request that only some of them make, or makes only
 # with an unknown feature, is assumed.
 requested_unknown(role) := [{"t": t, "applies": a, "impact": imp} |
-	some id, rows in _by_id(per_version[role.address])
-	t := rows[0].t
+	pv := _by_id[role.address]
+	some t in templates
+	rows := [r | some m in _v1_versions; r := pv[m][t.id]]
+	count(rows) > 0
 	a := _unknown_applies(rows)
 	imp := _least([r.impact | some r in rows])
 ]
 
 _v1_versions := [m | some m in versions; num(m) >= _v1]
 
-_by_id(pv) := {id: [r | some x in rows; some r in x; r.t.id == id] |
-	some x in rows
-	some r in x
-	id := r.t.id
-} if {
-	rows := [pv[m] | some m in _v1_versions]
+_by_id[address] := {m: {r.t.id: r | some r in rows} | some m, rows in pv} if {
+	some address, pv in per_version
 }
 
 # per_version holds, by role address, what each version in data requests (requested).
-per_version[role.address] := {m: requested(role, m) | some m in versions} if {
+# Versions of one era (data "eras": same requests, impacts and chart defaults) that agree on
+# pre-v1 instances request the same: each such group is computed once.
+per_version[role.address] := {m: by_key[[_era_of[m], pre_v1(role, m)]] | some m in versions} if {
 	some role in karpenter.roles
+	keys := {[_era_of[m], pre_v1(role, m)] | some m in versions}
+	by_key := {k: requested(role, k[0], k[1]) | some k in keys}
 }
+
+_era_of := {m: era[0] | some era in _eras; some m in era}
+
+_eras := _data.eras if {
+	_data.eras
+} else := [[m] | some m in versions]
 
 _unknown_applies(rows) := "yes" if {
 	count(rows) == count(_v1_versions)
@@ -261,21 +280,26 @@ assessed[role.address] := {
 	current := _current(role, v)
 	ids := {r.t.id | some rows in per_version[role.address]; some r in rows} | {r.t.id | some r in current}
 	ctx := karpenter.role_context(role)
-	verdicts := {t.id: _verdict(role, t, ctx) | some t in templates; t.id in ids}
+	checks := {t.id: requests.template_checks(t, ctx) | some t in templates; t.id in ids}
+
+	# Templates often expand to the same request (one call in several versions or for several
+	# features): each distinct request is evaluated once.
+	distinct := [c | some c in {object.remove(c, ["id", "note"]) | some cs in checks; some c in cs}]
+	evals := requests.evaluate_all(karpenter.statements(role), karpenter.open_parts(role), distinct)
+	by_request := {distinct[i].requests: e | some i, e in evals}
+	verdicts := {id: {"state": _agg(es), "evals": es} |
+		some id, cs in checks
+		es := [object.union(by_request[c.requests], {"check": c}) | some c in cs]
+	}
 }
 
 _current(role, v) := per_version[role.address][v.minor] if v.state == "known"
 
 _current(role, v) := requested_unknown(role) if v.state != "known"
 
-# _verdict evaluates a template's checks (one per {EACH} value): refused when one is refused and
-# decided, open when one is open, allowed when every one is allowed. No check (no queue known):
-# not evaluated.
-_verdict(role, t, ctx) := {"state": _agg(evals), "evals": evals} if {
-	checks := requests.template_checks(t, ctx)
-	evals := requests.evaluate_all(karpenter.statements(role), karpenter.open_parts(role), checks)
-}
-
+# A template's verdict: refused when one of its checks (one per {EACH} value) is refused and
+# decided, open when one is open, allowed when every one is allowed; none without a check (no
+# queue known).
 _agg(evals) := "none" if {
 	count(evals) == 0
 } else := "refused" if {
@@ -331,7 +355,7 @@ compatibility[address] := {
 		sig := sigs[m]
 		ms := [m2 | some m2 in versions; sigs[m2] == sig]
 	}
-	judged := {sig: _why(breaking(role, a, ms[0])) | some sig, ms in groups}
+	judged := {sig: _break_why(breaking(role, a, ms[0])) | some sig, ms in groups}
 	broken := {m: why |
 		some sig, ms in groups
 		why := judged[sig]
@@ -342,7 +366,7 @@ compatibility[address] := {
 
 _signature(rows) := sort([[r.t.id, r.applies, r.impact] | some r in rows])
 
-_why(rows) := "" if {
+_break_why(rows) := "" if {
 	count(rows) == 0
 } else := concat(" and ", sort({_impact_word(r.impact) | some r in rows}))
 
@@ -418,3 +442,71 @@ _plus(m, works) := "+" if {
 		num(w) < num(m)
 	}
 } else := ""
+
+# ---------------------------------------------------------------------------------------------
+# Findings' shared parts.
+
+# refused_eval is the first decided refusal among a row's evaluations.
+refused_eval(row) := [e | some e in row.verdict.evals; e.decision != "allowed"; not e.open][0]
+
+# call_line is one refused call as Karpenter would log it, with the deciding statement.
+call_line(role, row) := sprintf("- %s%s%s", [
+	karpenter.access_denied(role, e.request, e.decision),
+	_why(e),
+	_condition(row),
+]) if {
+	e := refused_eval(row)
+}
+
+_why(e) := sprintf(" (denied by %s)", [concat(", ", [karpenter.statement_label(s) | some s in karpenter.denying(e.result)])]) if {
+	e.decision == "denied"
+} else := sprintf(" (closest: %s: %s)", [karpenter.statement_label(s), concat("; ", karpenter.key_reasons(s.reasons))]) if {
+	s := karpenter.closest(e.result)
+} else := " (no statement grants it)"
+
+# _condition says what the request needs when it depends on an unknown feature or version.
+_condition(row) := sprintf("; only if %s", [concat(" and ", _conditions(row.t))]) if {
+	row.applies == "assumed"
+} else := sprintf("; %s is lost", [row.t.lost]) if {
+	row.impact == "degraded"
+	row.t.lost
+} else := ""
+
+_conditions(t) := array.concat(
+	[_feature_words(term) | some term in object.get(t, "features", [])],
+	[sprintf("Karpenter is v%s", [object.get(t, "versions", "*")]) | object.get(t, "versions", "*") != "*"],
+)
+
+_feature_words(term) := sprintf("not (%s)", [_data.features[trim_prefix(term, "!")].describe]) if {
+	startswith(term, "!")
+} else := _data.features[term].describe
+
+# impact_words says what fails: "the controller exits", "no node launches".
+impact_words(impact) := _data.impacts[impact]
+
+# open lists, per role and rule, the open requests of the deployed version: KARP001 for tagging
+# variants, KARP003 for start, launch and termination requests with known features, KARP004 for
+# the others (indeterminate reports them as KARP020).
+open contains {
+	"rule": rule,
+	"role": address,
+	"check": sprintf("%d Karpenter requests of %s, such as %s", [
+		count(rows), describe_version(a.version),
+		concat(", ", [sprintf("%s on %s", [r.verdict.evals[0].request.action, r.verdict.evals[0].request.resource]) | some r in array.slice(rows, 0, 3)]),
+	]),
+	"causes": [c | some c in {c | some r in rows; some e in r.verdict.evals; some c in e.causes}],
+} if {
+	some address, a in assessed
+	some rule in ["KARP001", "KARP003", "KARP004"]
+	rows := [r | some r in opened(a, a.current); rule_of(r) == rule]
+	count(rows) > 0
+}
+
+# rule_of says which rule reports a refusal of row.
+rule_of(row) := "KARP001" if {
+	row.t.variant
+	row.applies == "yes"
+} else := "KARP003" if {
+	row.applies == "yes"
+	row.impact in {"start", "launch", "termination"}
+} else := "KARP004"
