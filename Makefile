@@ -12,7 +12,7 @@ GOVULNCHECK := golang.org/x/vuln/cmd/govulncheck@v1.1.4
 RACE_PKGS := ./internal/runtask/ ./internal/scan/
 FUZZTIME  ?= 30s
 
-.PHONY: help build run test lint bench fmt golden fuzz clean
+.PHONY: help build run test lint bench fmt golden plans fuzz clean
 
 help: ## list the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-8s %s\n", $$1, $$2}'
@@ -49,6 +49,9 @@ fmt: ## format Go and Rego sources
 
 golden: ## rewrite golden files after a reviewed output change
 	$(GO) test ./internal/report/ ./internal/cli/ -update
+
+plans: ## regenerate testdata/plans/*/plan.json from testdata/tf with Terraform and the offline aws provider mirror
+	$(GO) run ./internal/tools/tfplans
 
 fuzz: ## run every fuzz target for FUZZTIME each (not part of make test)
 	@for spec in $$($(GO) test -list 'Fuzz.*' ./... 2>/dev/null | awk '/^Fuzz/ {print $$1} /^ok/ {print "pkg:" $$2}' | tac); do \

@@ -11,19 +11,40 @@ import (
 	"github.com/karpgate/karpgate/internal/plan"
 )
 
-// TestScanLocatesFindingsInSources scans every testdata scenario with its main.tf as the source
-// directory and checks that each finding points at the block its address names: the module call
-// for resources of a module, the resource or data block for root resources, and, for a statement
-// with a Sid written in the root module, the line that holds that Sid.
+// TestScanLocatesFindingsInSources scans every testdata scenario with its configuration as the
+// source directory (testdata/tf/<scenario> for a plan Terraform generated, else the main.tf beside
+// a hand-written plan) and checks that each finding points at the block its address names: the
+// module call for resources of a module, the resource or data block for root resources, and, for
+// a statement with a Sid written in the root module, the line that holds that Sid.
 func TestScanLocatesFindingsInSources(t *testing.T) {
-	dirs, _ := filepath.Glob("../../testdata/plans/*/main.tf")
-	if len(dirs) == 0 {
-		t.Fatal("no scenarios with sources")
+	plans, _ := filepath.Glob("../../testdata/plans/*/plan.json")
+	// The plan lies beside its sources, as in a repository that commits both: a copy of
+	// testdata/tf (module sources are relative) with each generated plan put in its scenario.
+	tfCopy := filepath.Join(t.TempDir(), "tf")
+	if err := os.CopyFS(tfCopy, os.DirFS("../../testdata/tf")); err != nil {
+		t.Fatal(err)
 	}
-	for _, tf := range dirs {
-		dir := filepath.Dir(tf)
-		t.Run(filepath.Base(dir), func(t *testing.T) {
-			planFile := filepath.Join(dir, "plan.json")
+	scanned := 0
+	for _, src := range plans {
+		name := filepath.Base(filepath.Dir(src))
+		dir := scenarioSources(name)
+		if dir == "" {
+			continue
+		}
+		planFile := filepath.Join(dir, "plan.json")
+		if strings.Contains(dir, "testdata/tf/") {
+			dir = filepath.Join(tfCopy, name)
+			planFile = filepath.Join(dir, "plan.json")
+			b, err := os.ReadFile(src)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(planFile, b, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		scanned++
+		t.Run(name, func(t *testing.T) {
 			code, out, stderr := run(t, "", "scan", "--format", "json", "--source-dir", dir, "--repo-root", dir, planFile)
 			if code > 1 {
 				t.Fatalf("exit %d: %s", code, stderr)
@@ -97,6 +118,20 @@ func TestScanLocatesFindingsInSources(t *testing.T) {
 			}
 		})
 	}
+	if scanned == 0 {
+		t.Fatal("no scenarios with sources")
+	}
+}
+
+// scenarioSources is the directory holding a scenario's root configuration, or "" when it has
+// none of its own.
+func scenarioSources(name string) string {
+	for _, dir := range []string{"../../testdata/tf/" + name, "../../testdata/plans/" + name} {
+		if tf, _ := filepath.Glob(filepath.Join(dir, "*.tf")); len(tf) > 0 {
+			return dir
+		}
+	}
+	return ""
 }
 
 // blockPattern is the header of the block an address lives in, in the root module's files.

@@ -99,10 +99,7 @@ func TestSplitBuildsTheSamePlanAsTheSinglePass(t *testing.T) {
 // TestSplitJoinsOnlyAtTopLevelMembers plants the keys the search looks for where they are not
 // top-level members, and moves the real ones, and requires the single pass's plan or error.
 func TestSplitJoinsOnlyAtTopLevelMembers(t *testing.T) {
-	base, err := os.ReadFile("../../testdata/plans/upstream-v1/plan.json")
-	if err != nil {
-		t.Fatal(err)
-	}
+	base := readIndented(t, "../../testdata/plans/upstream-v1/plan.json")
 	// An attribute named like a top-level member, in the first resource of planned_values, after
 	// another member (a comma before a key is where a section may stop).
 	nested := func(key string) []byte {
@@ -299,4 +296,19 @@ func TestStreamOptionsTurnSplittingOff(t *testing.T) {
 			t.Errorf("Split %v: %d sections, %v", split, n, err)
 		}
 	}
+}
+
+// readIndented reads a plan and indents it the way `jq .` would, so that a test can find and edit
+// its members as text (`"values": {`); Terraform prints plans on one line.
+func readIndented(t testing.TB, path string) []byte {
+	t.Helper()
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b bytes.Buffer
+	if err := json.Indent(&b, raw, "", "  "); err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	return b.Bytes()
 }

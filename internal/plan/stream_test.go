@@ -457,11 +457,11 @@ func FuzzAttrs(f *testing.F) {
 // after_unknown objects it keeps locates the same keys and values as the index Attrs builds from
 // the text on a first read (a value's end may differ by the spaces after it).
 func TestParsersIndexMembersAsAttrsDoes(t *testing.T) {
-	escaped, err := os.ReadFile("../../testdata/plans/upstream-v1/plan.json")
-	if err != nil {
-		t.Fatal(err)
-	}
+	escaped := readIndented(t, "../../testdata/plans/upstream-v1/plan.json")
 	// A key with an escape, and spaces around every part of a member.
+	if !bytes.Contains(escaped, []byte(`"after": {`)) {
+		t.Fatal("no after object to plant keys in")
+	}
 	escaped = bytes.Replace(escaped, []byte(`"after": {`), []byte(`"after": { "n\u0061me_x" :  "x" , "k\"q":[ 1 ] ,`), 1)
 	docs := map[string][]byte{"escaped keys": escaped}
 	for _, path := range EveryTestPlan(t) {
