@@ -13,7 +13,7 @@ import (
 )
 
 func newFacts(s *streams) *cobra.Command {
-	var configFile string
+	var configFile, karpVersion string
 	var maxSize int64
 	cmd := &cobra.Command{
 		Use:   "facts PLAN",
@@ -32,8 +32,10 @@ and the request parameters. docs/input.md documents the shape.`,
 			if err != nil {
 				return usageErr(err)
 			}
-			k := cfg.Karpenter
-			opt := facts.Options{Roles: k.Roles, Region: k.Region, Account: k.Account, Partition: k.Partition, Cluster: k.Cluster, MatchRole: config.MatchRole}
+			if err := checkKarpenterVersion(karpVersion); err != nil {
+				return err
+			}
+			opt := factsOptions(cfg.Karpenter, karpVersion)
 			name := args[0]
 			var iam *facts.IAM
 			if name == "-" {
@@ -53,6 +55,7 @@ and the request parameters. docs/input.md documents the shape.`,
 		},
 	}
 	cmd.Flags().StringVar(&configFile, "config", "", "configuration file (default: .karpgate.yaml when present)")
+	registerKarpenterVersion(cmd, &karpVersion)
 	cmd.Flags().Int64Var(&maxSize, "max-plan-size", plan.DefaultMaxSize, "largest plan file to read, in bytes")
 	return cmd
 }

@@ -29,6 +29,7 @@ type pipelineFlags struct {
 	failOn         string
 	unknown        string
 	maxPlanSize    int64
+	karpVersion    string
 }
 
 func (f *pipelineFlags) register(cmd *cobra.Command) {
@@ -45,6 +46,33 @@ func (f *pipelineFlags) register(cmd *cobra.Command) {
 	fl.StringVar(&f.failOn, "fail-on", "", "lowest severity that fails the gate: error, warning, note or never (default error, or fail_on from the config)")
 	fl.StringVar(&f.unknown, "unknown", "", "what an indeterminate verdict (KARP020) does: warn or fail (default warn, or unknown from the config)")
 	fl.Int64Var(&f.maxPlanSize, "max-plan-size", plan.DefaultMaxSize, "largest plan file to read, in bytes")
+	registerKarpenterVersion(cmd, &f.karpVersion)
+}
+
+// registerKarpenterVersion defines --karpenter-version, the deployed Karpenter version that wins
+// over config and the plan (RULES.md 5.1).
+func registerKarpenterVersion(cmd *cobra.Command, v *string) {
+	cmd.Flags().StringVar(v, "karpenter-version", "", `deployed Karpenter version, e.g. 1.12.0 (wins over karpenter.version and the plan's helm_release)`)
+}
+
+// checkKarpenterVersion refuses a --karpenter-version karpgate cannot read.
+func checkKarpenterVersion(v string) error {
+	if v == "" {
+		return nil
+	}
+	if _, ok := facts.ParseVersion(v); !ok {
+		return usageErr(fmt.Errorf("--karpenter-version %q is not a Karpenter version such as 1.12.0", v))
+	}
+	return nil
+}
+
+// factsOptions are the facts options of a config and --karpenter-version.
+func factsOptions(k config.Karpenter, version string) facts.Options {
+	return facts.Options{
+		Roles: k.Roles, Region: k.Region, Account: k.Account, Partition: k.Partition, Cluster: k.Cluster,
+		Version: k.Version, UpgradeFrom: k.UpgradeFrom, VersionFlag: version,
+		MatchRole: config.MatchRole,
+	}
 }
 
 // verifyFlags are the bundle signature verification flags.
@@ -130,12 +158,11 @@ func (f *pipelineFlags) build(ctx context.Context, now time.Time) (*pipeline, er
 	if err != nil {
 		return nil, err
 	}
-	k := cfg.Karpenter
+	if err := checkKarpenterVersion(f.karpVersion); err != nil {
+		return nil, err
+	}
 	sc := scan.New(eng, scan.Options{
-		Facts: facts.Options{
-			Roles: k.Roles, Region: k.Region, Account: k.Account, Partition: k.Partition, Cluster: k.Cluster,
-			MatchRole: config.MatchRole,
-		},
+		Facts:       factsOptions(cfg.Karpenter, f.karpVersion),
 		Gate:        gate,
 		Overrides:   cfg.Overrides(),
 		MaxPlanSize: f.maxPlanSize,

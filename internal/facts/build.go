@@ -130,11 +130,20 @@ func (b *builder) build() *IAM {
 	}
 	b.detect()
 	for _, role := range b.roles {
-		// Request parameters matter only for the roles the rules judge.
 		if role.Karpenter.Detected {
-			c := b.context(role, iam.NodeRoles)
-			role.Context = &c
 			iam.KarpenterRoles++
+		}
+	}
+	if iam.KarpenterRoles > 0 {
+		rels := b.releases()
+		features, classRoles, keys := b.manifests()
+		for _, role := range b.roles {
+			// Request parameters matter only for the roles the rules judge.
+			if role.Karpenter.Detected {
+				role.Deployment = b.deployment(role, rels, iam.KarpenterRoles, features)
+				c := b.context(role, iam.NodeRoles, b.linkedRelease(role, rels, iam.KarpenterRoles), classRoles, keys)
+				role.Context = &c
+			}
 		}
 	}
 	iam.Roles = b.roles
@@ -571,6 +580,9 @@ var relevantTypes = map[string]string{
 	tRegion:           modeData,
 	tCallerIdentity:   modeData,
 	tPartition:        modeData,
+	tHelmRelease:      modeManaged,
+	tK8sManifest:      modeManaged,
+	tKubectl:          modeManaged,
 }
 
 // Relevant reports whether Build reads resources of this mode and type; plan.ParseFast materializes

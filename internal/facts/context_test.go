@@ -32,18 +32,18 @@ func TestBuildContextParameters(t *testing.T) {
 		want facts.Context
 	}{
 		{
-			name: "nothing known: the defaults",
+			name: "nothing known but the role's ARN: its account, the defaults",
 			plan: bare,
-			want: facts.Context{Region: "us-east-1", Account: "123456789012", Partition: "aws", Cluster: "cluster",
-				Regions: []string{"us-east-1"}, Accounts: []string{"123456789012"}, Partitions: []string{"aws"},
-				Sources: map[string]string{"region": "default", "account": "default", "partition": "default", "cluster": "default"}},
+			want: facts.Context{Region: "us-east-1", Account: "111122223333", Partition: "aws", Cluster: "cluster",
+				Regions: []string{"us-east-1"}, Accounts: []string{"111122223333"}, Partitions: []string{"aws"},
+				Sources: map[string]string{"region": "default", "account": "role arn", "partition": "default", "cluster": "default"}},
 		},
 		{
-			name: "the role's own policies: every named region, account and partition, the cluster from a condition key",
+			name: "the role's own policies: every named region and partition, the cluster from a condition key; the account of the role's ARN",
 			plan: func() *tplan { return withPolicy(bare()) },
-			want: facts.Context{Region: "eu-central-1", Account: "444455556666", Partition: "aws-cn", Cluster: "Blue",
-				Regions: []string{"eu-central-1", "us-west-2"}, Accounts: []string{"444455556666"}, Partitions: []string{"aws-cn", "aws"},
-				Sources: map[string]string{"region": "policy", "account": "policy", "partition": "policy", "cluster": "policy"}},
+			want: facts.Context{Region: "eu-central-1", Account: "111122223333", Partition: "aws-cn", Cluster: "Blue",
+				Regions: []string{"eu-central-1", "us-west-2"}, Accounts: []string{"111122223333"}, Partitions: []string{"aws-cn", "aws"},
+				Sources: map[string]string{"region": "policy", "account": "role arn", "partition": "policy", "cluster": "policy"}},
 		},
 		{
 			name: "the plan: provider region, data sources and the pod identity association win over the policies",
@@ -63,9 +63,9 @@ func TestBuildContextParameters(t *testing.T) {
 			plan: func() *tplan {
 				return bare().state("data.aws_region.current", map[string]any{"region": "ap-south-1"})
 			},
-			want: facts.Context{Region: "ap-south-1", Account: "123456789012", Partition: "aws", Cluster: "cluster",
-				Regions: []string{"ap-south-1"}, Accounts: []string{"123456789012"}, Partitions: []string{"aws"},
-				Sources: map[string]string{"region": "data.aws_region", "account": "default", "partition": "default", "cluster": "default"}},
+			want: facts.Context{Region: "ap-south-1", Account: "111122223333", Partition: "aws", Cluster: "cluster",
+				Regions: []string{"ap-south-1"}, Accounts: []string{"111122223333"}, Partitions: []string{"aws"},
+				Sources: map[string]string{"region": "data.aws_region", "account": "role arn", "partition": "default", "cluster": "default"}},
 		},
 		{
 			name: "the config wins over everything",
@@ -80,7 +80,7 @@ func TestBuildContextParameters(t *testing.T) {
 				Sources: map[string]string{"region": "config", "account": "config", "partition": "config", "cluster": "config"}},
 		},
 	}
-	ignore := cmpopts.IgnoreFields(facts.Context{}, "R2", "NodeRoleARNs", "QueueARNs")
+	ignore := cmpopts.IgnoreFields(facts.Context{}, "R2", "NodeRoleARNs", "QueueARNs", "EBSKMSKeyARNs")
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			iam := tt.plan().build(t, tt.opt)

@@ -19,6 +19,8 @@ type Role struct {
 	Trust      *PolicyEntry   `json:"trust"`
 	Policies   []*PolicyEntry `json:"policies"`
 	Context    *Context       `json:"context"` // nil unless the role is a Karpenter role
+	// Deployment is the Karpenter the role serves (nil unless the role is a Karpenter role).
+	Deployment *Deployment `json:"deployment"`
 }
 
 // Detection says whether and why a role is a Karpenter controller role (RULES.md §2).
@@ -88,6 +90,8 @@ type Context struct {
 	Sources      map[string]string `json:"sources"`
 	NodeRoleARNs []string          `json:"node_role_arns"`
 	QueueARNs    []string          `json:"queue_arns"`
+	// EBSKMSKeyARNs are the customer managed keys EC2NodeClasses encrypt volumes with.
+	EBSKMSKeyARNs []string `json:"ebs_kms_key_arns"`
 }
 
 // Options carries what the user's config says about Karpenter (RULES.md §2.1 and §5).
@@ -97,6 +101,11 @@ type Options struct {
 	Account   string
 	Partition string
 	Cluster   string
+	// Version and VersionFlag are config karpenter.version and --karpenter-version (the flag
+	// wins); UpgradeFrom is config karpenter.upgrade_from ("none" allowed).
+	Version     string
+	VersionFlag string
+	UpgradeFrom string
 	// MatchRole reports whether a role matches one of Roles; nil uses a plain glob matcher.
 	MatchRole func(patterns []string, address, name string) bool
 }

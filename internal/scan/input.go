@@ -1,6 +1,8 @@
 package scan
 
 import (
+	"bytes"
+	"encoding/json"
 	"runtime"
 	"slices"
 	"sync"
@@ -25,7 +27,9 @@ var (
 	kCluster        = ast.InternedTerm("cluster")
 	kConditions     = ast.InternedTerm("conditions")
 	kContext        = ast.InternedTerm("context")
+	kDeployment     = ast.InternedTerm("deployment")
 	kDetected       = ast.InternedTerm("detected")
+	kEBSKMSKeyARNs  = ast.InternedTerm("ebs_kms_key_arns")
 	kDocument       = ast.InternedTerm("document")
 	kEffect         = ast.InternedTerm("effect")
 	kID             = ast.InternedTerm("id")
@@ -148,7 +152,25 @@ func (cv *iamConv) roleValue(r *facts.Role) ast.Value {
 		item(kTrust, ast.NewTerm(cv.policyEntryValue(r.Trust))),
 		item(kPolicies, cv.arrayTerm(r.Policies == nil, policies)),
 		item(kContext, ast.NewTerm(cv.contextValue(r.Context))),
+		item(kDeployment, deploymentTerm(r.Deployment)),
 	)
+}
+
+// deploymentTerm converts a role's Karpenter deployment (RULES.md 5.1). Only Karpenter roles have
+// one, a handful per plan, so it takes the plain JSON path.
+func deploymentTerm(d *facts.Deployment) *ast.Term {
+	if d == nil {
+		return ast.InternedNullTerm
+	}
+	b, err := json.Marshal(d)
+	if err != nil {
+		return ast.InternedNullTerm
+	}
+	v, err := ast.ValueFromReader(bytes.NewReader(b))
+	if err != nil {
+		return ast.InternedNullTerm
+	}
+	return ast.NewTerm(v)
 }
 
 func (cv *iamConv) policyEntryValue(p *facts.PolicyEntry) ast.Value {
@@ -263,6 +285,7 @@ func (cv *iamConv) contextValue(c *facts.Context) ast.Value {
 		item(kSources, sources),
 		item(kNodeRoleARNs, cv.stringsTerm(c.NodeRoleARNs)),
 		item(kQueueARNs, cv.stringsTerm(c.QueueARNs)),
+		item(kEBSKMSKeyARNs, cv.stringsTerm(c.EBSKMSKeyARNs)),
 	)
 }
 
