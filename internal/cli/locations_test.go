@@ -45,7 +45,8 @@ func TestScanLocatesFindingsInSources(t *testing.T) {
 		}
 		scanned++
 		t.Run(name, func(t *testing.T) {
-			code, out, stderr := run(t, "", "scan", "--format", "json", "--source-dir", dir, "--repo-root", dir, planFile)
+			args := append([]string{"scan", "--format", "json", "--source-dir", dir, "--repo-root", dir}, scenarioArgs(t, src)...)
+			code, out, stderr := run(t, "", append(args, planFile)...)
 			if code > 1 {
 				t.Fatalf("exit %d: %s", code, stderr)
 			}

@@ -587,3 +587,27 @@ without_sid(doc, sid) := object.union(doc, {"Statement": [s | some s in doc.Stat
 
 # upstream_input is the upstream v1.0 policy as one known managed policy.
 upstream_input := input_for([known(policy_address, upstream_v1)])
+
+# deployed is a role's deployment (docs/input.md "deployment"): Karpenter minor version v (e.g.
+# "1.0") upgraded from "from" ("" when the release is created in the plan), with an EC2NodeClass
+# using spec.role and an AL2023 alias, spot NodePools and an interruption queue; every setting
+# at the chart default.
+deployed(v, from) := {
+	"version": {"state": "known", "version": concat("", [v, ".0"]), "minor": v, "source": "chart version of helm_release.karpenter"},
+	"upgrade_from": _from(from),
+	"release": "helm_release.karpenter",
+	"features": object.union(
+		{name: {"state": "default", "source": "chart default"} | some name, _ in data.karpgate.karpenter.requests.features},
+		{name: {"state": "on", "source": "test"} | some name in ["spot", "nodeclass_role", "alias_ami", "al2023", "interruption_queue"]},
+	),
+}
+
+_from("") := {"state": "none", "version": "", "minor": "", "source": "helm_release.karpenter is created in this plan"}
+
+_from(from) := {"state": "known", "version": concat("", [from, ".0"]), "minor": from, "source": "prior version of helm_release.karpenter"} if from != ""
+
+# input_deployed is input_for with the role's deployment set.
+input_deployed(policies, dep) := {"iam": {"roles": [object.union(role(policies), {"deployment": dep})], "karpenter_roles": 1, "node_roles": []}}
+
+# upstream_v1_input is upstream_input for a Karpenter v1.0 release created in the plan.
+upstream_v1_input := input_deployed([known(policy_address, upstream_v1)], deployed("1.0", ""))

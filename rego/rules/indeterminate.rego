@@ -3,6 +3,7 @@ package karpgate.rules.indeterminate
 import data.karpgate.rules.instance_tagging
 import data.karpgate.rules.karpenter_calls
 import data.karpgate.rules.pass_role
+import data.karpgate.rules.refused_start
 import data.karpgate.rules.tag_bypass
 import data.karpgate.rules.tagging_region
 import data.karpgate.rules.unscoped_resource
@@ -54,7 +55,7 @@ deny contains finding if {
 	)
 }
 
-_opens := ((((instance_tagging.open | tagging_region.open) | karpenter_calls.open) | unscoped_resource.open) | pass_role.open) | tag_bypass.open
+_opens := (((((instance_tagging.open | tagging_region.open) | karpenter_calls.open) | unscoped_resource.open) | pass_role.open) | tag_bypass.open) | refused_start.open
 
 _key(c) := [c.address, c.attribute, object.get(c, "statement", null)]
 

@@ -4,7 +4,7 @@ import data.karpgate.lib.fixtures_test as fx
 import data.karpgate.rules.indeterminate as rule
 
 test_allow_upstream_v1 if {
-	count(rule.deny) == 0 with input as fx.upstream_input
+	count(rule.deny) == 0 with input as fx.upstream_v1_input
 }
 
 test_deny_unknown_policy_names_rules_and_attribute if {
@@ -15,7 +15,8 @@ test_deny_unknown_policy_names_rules_and_attribute if {
 	f.address == fx.policy_address
 	f.role == fx.role_address
 	f.related == [fx.role_address]
-	contains(f.message, "KARP001 (ec2:CreateTags on an existing instance (T(R)))")
+	contains(f.message, "KARP001 (3 Karpenter requests of any Karpenter version v1.0-v1.14")
+	contains(f.message, "KARP003")
 	contains(f.message, "KARP004")
 	contains(f.message, "KARP012")
 	contains(f.message, "module.karpenter.aws_iam_policy.controller[0].policy")
