@@ -125,7 +125,7 @@ func TestBundleBuildSignAndScan(t *testing.T) {
 		{"a root overlapping karpgate", []string{"scan", "--bundle", overlap, plan}, ExitBundle, []string{overlap, `"karpgate"`, "overlaps"}},
 		{"a missing bundle", []string{"scan", "--bundle", "nope.tar.gz", plan}, ExitBundle, []string{"nope.tar.gz"}},
 		{"a key id without a key", []string{"scan", "--bundle", signed, "--verification-key-id", "x", plan}, ExitUsage, []string{"--verification-key"}},
-		{"serve checks bundles too", []string{"serve", "--bundle", tampered, "--verification-key", testPublic}, ExitBundle, []string{tampered}},
+		{"serve checks bundles too", []string{"serve", "--insecure-no-hmac", "--bundle", tampered, "--verification-key", testPublic}, ExitBundle, []string{tampered}},
 		{"rules with a tampered bundle", []string{"rules", "--bundle", tampered, "--verification-key", testPublic}, ExitBundle, []string{tampered}},
 		{"inspect with the wrong key", []string{"bundle", "inspect", signed, "--verification-key", otherPublic}, ExitBundle, []string{signed}},
 		{"build without -o", []string{"bundle", "build", exampleBundle}, ExitUsage, []string{"-o"}},

@@ -111,6 +111,40 @@ func TestScanWithConfig(t *testing.T) {
 			plan: upstream, wantCode: 0,
 		},
 		{
+			name: "an open must_allow verdict is KARP020 and passes by default",
+			config: `requests:
+  must_allow:
+    - action: "ec2:DescribeInstances"
+      resource: "*"
+      context: {"aws:RequestedRegion": ["us-west-2"], "aws:SourceIp": ["203.0.113.7"]}
+    - action: "ec2:CreateTags"
+      resource: "arn:aws:ec2:us-west-2:111122223333:instance/i-0123456789abcdef0"
+      context: {"aws:RequestedRegion": ["us-west-2"], "ec2:InstanceType": ["m5.large"]}
+`,
+			plan: "../../testdata/plans/external-policy/plan.json", wantCode: 0,
+			check: func(t *testing.T, res jsonResult, raw, _ string) {
+				if !hasOpenKARP005(res) {
+					t.Errorf("want a KARP020 naming KARP005:\n%s", raw)
+				}
+			},
+		},
+		{
+			name: "unknown: fail fails on an open must_allow verdict",
+			config: `unknown: fail
+requests:
+  must_allow:
+    - action: "ec2:CreateTags"
+      resource: "arn:aws:ec2:us-west-2:111122223333:instance/i-0123456789abcdef0"
+      context: {"aws:RequestedRegion": ["us-west-2"]}
+`,
+			plan: "../../testdata/plans/external-policy/plan.json", wantCode: 1,
+			check: func(t *testing.T, res jsonResult, raw, _ string) {
+				if !hasOpenKARP005(res) {
+					t.Errorf("want a KARP020 naming KARP005:\n%s", raw)
+				}
+			},
+		},
+		{
 			name:   "an unknown key is a configuration error naming file and line",
 			config: "fail_on: error\nkarpenter:\n  regoin: us-west-2\n",
 			plan:   upstream, wantCode: ExitUsage,
@@ -140,4 +174,14 @@ func TestScanWithConfig(t *testing.T) {
 			}
 		})
 	}
+}
+
+// hasOpenKARP005 reports whether a KARP020 finding names an open KARP005 verdict.
+func hasOpenKARP005(res jsonResult) bool {
+	for _, f := range res.Findings {
+		if f.RuleID == "KARP020" && strings.Contains(f.Message, "KARP005") {
+			return true
+		}
+	}
+	return false
 }

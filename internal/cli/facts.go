@@ -20,7 +20,9 @@ func newFacts(s *streams) *cobra.Command {
 		Short: "Print input.iam, the IAM model karpgate's rules read, for one plan",
 		Long: `Print input.iam for one plan as JSON: every role, its trust policy, every policy that reaches it with
 its status (known, partial, unknown, external, invalid), normalized statements, Karpenter detection
-and the request parameters. docs/input.md documents the shape.`,
+the request parameters, and every policy layer beyond identity policies (permissions boundary,
+pod identity session, SCPs and RCPs, the interruption queue's and its key's policies) with where
+each came from (source: after, prior_state, config:<file>, ...). docs/input.md documents the shape.`,
 		Args: func(_ *cobra.Command, args []string) error {
 			if len(args) != 1 {
 				return usageErr(errors.New("facts needs exactly one plan file (or - for stdin)"))
@@ -35,7 +37,7 @@ and the request parameters. docs/input.md documents the shape.`,
 			if err := checkKarpenterVersion(karpVersion); err != nil {
 				return err
 			}
-			opt := factsOptions(cfg.Karpenter, karpVersion)
+			opt := withKarpenterVersion(factsOptions(cfg), cfg.Karpenter, karpVersion)
 			name := args[0]
 			var iam *facts.IAM
 			if name == "-" {

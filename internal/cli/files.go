@@ -6,8 +6,19 @@ import (
 	"path/filepath"
 )
 
-// checkWritable fails when path's directory does not exist or cannot take a new file.
+// special reports whether path exists and is not a regular file (a FIFO, a device, /dev/stdout):
+// such a target is written into, never replaced.
+func special(path string) bool {
+	fi, err := os.Stat(path)
+	return err == nil && !fi.Mode().IsRegular()
+}
+
+// checkWritable fails when path's directory does not exist or cannot take a new file. A special
+// target is checked when it is written.
 func checkWritable(path string) error {
+	if special(path) {
+		return nil
+	}
 	dir := filepath.Dir(path)
 	tmp, err := os.CreateTemp(dir, ".karpgate-check-*")
 	if err != nil {
@@ -19,8 +30,23 @@ func checkWritable(path string) error {
 }
 
 // writeAtomic writes data to a temporary file beside path and renames it over path, so a reader
-// never sees a half-written report.
+// never sees a half-written report. A special target (FIFO, device) is written into instead: the
+// reader at the other end gets the report and the node stays.
 func writeAtomic(path string, data []byte) error {
+	if special(path) {
+		f, err := os.OpenFile(path, os.O_WRONLY, 0)
+		if err != nil {
+			return fmt.Errorf("write %s: %w", path, unwrapPath(err))
+		}
+		if _, err := f.Write(data); err != nil {
+			f.Close()
+			return fmt.Errorf("write %s: %w", path, err)
+		}
+		if err := f.Close(); err != nil {
+			return fmt.Errorf("write %s: %w", path, err)
+		}
+		return nil
+	}
 	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
 	if err != nil {
 		return fmt.Errorf("write %s: %w", path, unwrapPath(err))
@@ -45,6 +71,16 @@ func writeAtomic(path string, data []byte) error {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
 	return nil
+}
+
+// removeStale removes the regular files among paths, so a scan that fails leaves no report from
+// an earlier run that would look current. Special targets are left alone.
+func removeStale(paths []string) {
+	for _, p := range paths {
+		if fi, err := os.Lstat(p); err == nil && fi.Mode().IsRegular() {
+			_ = os.Remove(p)
+		}
+	}
 }
 
 func unwrapPath(err error) error {

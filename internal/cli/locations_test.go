@@ -152,10 +152,12 @@ func blockPattern(addr string) *regexp.Regexp {
 // TestFingerprintsSurviveUnrelatedEdits scans a scenario with its sources, inserts lines at the
 // top of main.tf, scans again, and requires the same fingerprints while the lines moved.
 func TestFingerprintsSurviveUnrelatedEdits(t *testing.T) {
-	src := "../../testdata/plans/careless-ec2-star"
 	dir := t.TempDir()
-	for _, f := range []string{"plan.json", "main.tf"} {
-		b, err := os.ReadFile(filepath.Join(src, f))
+	for f, src := range map[string]string{
+		"plan.json": "../../testdata/plans/careless-ec2-star/plan.json",
+		"main.tf":   "../../testdata/tf/careless-ec2-star/main.tf",
+	} {
+		b, err := os.ReadFile(src)
 		if err != nil {
 			t.Fatal(err)
 		}

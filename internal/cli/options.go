@@ -30,11 +30,15 @@ type pipelineFlags struct {
 	unknown        string
 	maxPlanSize    int64
 	karpVersion    string
+	maxMemory      int64
+	noConfig       bool
+	onEval         func() func() // set by the supervised child (supervise.go)
 }
 
 func (f *pipelineFlags) register(cmd *cobra.Command) {
 	fl := cmd.Flags()
-	fl.StringVar(&f.configFile, "config", "", "configuration file (default: .karpgate.yaml in the working directory, when present)")
+	fl.StringVar(&f.configFile, "config", "", "configuration file (default: .karpgate.yaml in the working directory, when present); pins the configuration for a hard gate")
+	fl.BoolVar(&f.noConfig, "no-config", false, "use the built-in defaults and read no configuration file (a hard gate that a change to .karpgate.yaml cannot relax)")
 	fl.StringArrayVar(&f.policies, "policy", nil, "user Rego policy file or directory, with .json/.yaml data beside it (repeatable)")
 	fl.StringArrayVar(&f.data, "data", nil, "extra data file or directory (repeatable)")
 	fl.StringArrayVar(&f.bundles, "bundle", nil, "OPA bundle directory or .tar.gz with a .manifest; roots under karpgate/rules/<name> and karpgate/user only (repeatable)")
@@ -46,6 +50,7 @@ func (f *pipelineFlags) register(cmd *cobra.Command) {
 	fl.StringVar(&f.failOn, "fail-on", "", "lowest severity that fails the gate: error, warning, note or never (default error, or fail_on from the config)")
 	fl.StringVar(&f.unknown, "unknown", "", "what an indeterminate verdict (KARP020) does: warn or fail (default warn, or unknown from the config)")
 	fl.Int64Var(&f.maxPlanSize, "max-plan-size", plan.DefaultMaxSize, "largest plan file to read, in bytes")
+	fl.Int64Var(&f.maxMemory, "max-memory", DefaultMaxMemory, "memory, in bytes, the process that evaluates --policy/--bundle code may add before it is stopped (exit 4)")
 	registerKarpenterVersion(cmd, &f.karpVersion)
 }
 
@@ -66,13 +71,11 @@ func checkKarpenterVersion(v string) error {
 	return nil
 }
 
-// factsOptions are the facts options of a config and --karpenter-version.
-func factsOptions(k config.Karpenter, version string) facts.Options {
-	return facts.Options{
-		Roles: k.Roles, Region: k.Region, Account: k.Account, Partition: k.Partition, Cluster: k.Cluster,
-		Version: k.Version, UpgradeFrom: k.UpgradeFrom, VersionFlag: version,
-		MatchRole: config.MatchRole,
-	}
+// withKarpenterVersion adds config karpenter.version and upgrade_from and --karpenter-version to
+// the facts options.
+func withKarpenterVersion(opt facts.Options, k config.Karpenter, flag string) facts.Options {
+	opt.Version, opt.UpgradeFrom, opt.VersionFlag = k.Version, k.UpgradeFrom, flag
+	return opt
 }
 
 // verifyFlags are the bundle signature verification flags.
@@ -113,9 +116,15 @@ type pipeline struct {
 
 // build loads the config, compiles the policies and returns the scanner. Errors carry exit codes.
 func (f *pipelineFlags) build(ctx context.Context, now time.Time) (*pipeline, error) {
-	cfg, err := config.Load(f.configFile)
-	if err != nil {
-		return nil, usageErr(err)
+	if f.noConfig && f.configFile != "" {
+		return nil, usageErr(fmt.Errorf("--config and --no-config exclude each other"))
+	}
+	cfg := config.Default()
+	if !f.noConfig {
+		var err error
+		if cfg, err = config.Load(f.configFile); err != nil {
+			return nil, usageErr(err)
+		}
 	}
 	gate := cfg.Gate()
 	if f.failOn != "" {
@@ -140,6 +149,9 @@ func (f *pipelineFlags) build(ctx context.Context, now time.Time) (*pipeline, er
 	if f.timeout <= 0 {
 		return nil, usageErr(fmt.Errorf("--timeout must be positive"))
 	}
+	if f.maxMemory < 0 {
+		return nil, usageErr(fmt.Errorf("--max-memory must not be negative"))
+	}
 	verification, err := f.verify.options()
 	if err != nil {
 		return nil, err
@@ -154,6 +166,7 @@ func (f *pipelineFlags) build(ctx context.Context, now time.Time) (*pipeline, er
 		AllowNet:       f.allowNet,
 		Timeout:        f.timeout,
 		ExtraData:      cfg.RegoData(),
+		OnEval:         f.onEval,
 	})
 	if err != nil {
 		return nil, err
@@ -161,13 +174,43 @@ func (f *pipelineFlags) build(ctx context.Context, now time.Time) (*pipeline, er
 	if err := checkKarpenterVersion(f.karpVersion); err != nil {
 		return nil, err
 	}
+	today := findings.Today(now)
+	applied := &findings.ConfigApplied{File: cfg.File, Pinned: f.configFile != "" || f.noConfig, Relaxed: cfg.Relaxations(eng.Rules(), today)}
+	if applied.Relaxed == nil {
+		applied.Relaxed = []string{}
+	}
 	sc := scan.New(eng, scan.Options{
-		Facts:       factsOptions(cfg.Karpenter, f.karpVersion),
+		Facts:       withKarpenterVersion(factsOptions(cfg), cfg.Karpenter, f.karpVersion),
 		Gate:        gate,
 		Overrides:   cfg.Overrides(),
 		MaxPlanSize: f.maxPlanSize,
-		Today:       findings.Today(now),
+		Today:       today,
+		Config:      applied,
 		Tool:        findings.Tool{Name: "karpgate", Version: Version, URI: "https://github.com/karpgate/karpgate"},
 	})
 	return &pipeline{cfg: cfg, eng: eng, scanner: sc}, nil
+}
+
+// factsOptions is what the configuration tells the IAM model: the Karpenter roles and
+// parameters, the documents of policies outside the plan and the organization.
+func factsOptions(cfg *config.Config) facts.Options {
+	k := cfg.Karpenter
+	opt := facts.Options{
+		Roles: k.Roles, Region: k.Region, Account: k.Account, Partition: k.Partition, Cluster: k.Cluster,
+		MatchRole: config.MatchRole,
+	}
+	if len(cfg.Policies) > 0 {
+		opt.Policies = map[string]facts.Supplied{}
+		for _, p := range cfg.Policies {
+			opt.Policies[p.ARN] = facts.Supplied{File: p.File, Text: p.Text}
+		}
+	}
+	if o := cfg.Organization; o != nil {
+		oc := &facts.OrgConfig{ID: o.ID, ManagementAccount: o.ManagementAccount, Accounts: o.Accounts, SCPsComplete: o.SCPsComplete}
+		for _, p := range o.Policies {
+			oc.Policies = append(oc.Policies, facts.OrgConfigPolicy{Type: p.Type, Name: p.Name, File: p.File, Text: p.Text, Targets: p.Targets})
+		}
+		opt.Organization = oc
+	}
+	return opt
 }

@@ -75,7 +75,7 @@ UnauthorizedOperation and which statement fixes it, and which grants reach furth
 		Version:       Version,
 	}
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageErr(err) })
-	root.AddCommand(newScan(s), newRules(s), newFacts(s), newVersion(s), newServe(s), newBundle(s), newTest(s))
+	root.AddCommand(newScan(s), newRules(s), newFacts(s), newVersion(s), newServe(s), newBundle(s), newTest(s), newChild(s))
 	return root
 }
 

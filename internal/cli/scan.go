@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -150,12 +151,15 @@ func (f *scanFlags) run(cmd *cobra.Command, s *streams, args []string) error {
 			}
 		}
 	}
-	p, err := f.build(cmd.Context(), time.Now())
+	res, err := f.scan(cmd.Context(), s, srcs)
 	if err != nil {
-		return err
-	}
-	res, err := p.scanner.Scan(cmd.Context(), srcs, scan.Run{})
-	if err != nil {
+		var paths []string
+		for _, o := range outs {
+			if o.path != "" {
+				paths = append(paths, o.path)
+			}
+		}
+		removeStale(paths)
 		return err
 	}
 	locate(srcMap, &res)
@@ -183,6 +187,23 @@ func (f *scanFlags) run(cmd *cobra.Command, s *streams, args []string) error {
 		return &exitError{code: ExitPolicy, err: errors.New("the gate did not pass")}
 	}
 	return nil
+}
+
+// scan runs the pipeline: in a supervised child process when user code is loaded (supervise.go),
+// in this process otherwise.
+func (f *scanFlags) scan(ctx context.Context, s *streams, srcs []scan.Source) (findings.Result, error) {
+	if f.supervised() {
+		names := make([]string, len(srcs))
+		for i, src := range srcs {
+			names[i] = src.Name
+		}
+		return f.superviseScan(ctx, names, s.in, "", scan.Run{})
+	}
+	p, err := f.build(ctx, time.Now())
+	if err != nil {
+		return findings.Result{}, err
+	}
+	return p.scanner.Scan(ctx, srcs, scan.Run{})
 }
 
 // sources indexes the Terraform sources for locations, and derives the default SARIF category.

@@ -28,6 +28,8 @@ type serveFlags struct {
 	workers      int
 	queue        int
 	resultsURL   string
+	insecureHMAC bool
+	grace        time.Duration
 }
 
 func newServe(s *streams) *cobra.Command {
@@ -48,6 +50,8 @@ Every task is scanned with exactly the pipeline and rules of 'karpgate scan'; se
 	fl.StringSliceVar(&f.allowedHosts, "allowed-hosts", []string{"app.terraform.io"}, "hosts karpgate fetches plans from and calls back to")
 	fl.IntVar(&f.workers, "workers", 4, "tasks processed at once")
 	fl.IntVar(&f.queue, "queue", 64, "tasks waiting for a worker before new ones get 503")
+	fl.BoolVar(&f.insecureHMAC, "insecure-no-hmac", false, "accept unsigned tasks when no HMAC key is given (anyone who reaches the service can send tasks); warns at every start")
+	fl.DurationVar(&f.grace, "grace-period", runtask.DefaultGracePeriod, "longest shutdown after SIGTERM: give the process manager this long; queued and running tasks drain for it less the callback timeout and a reserve")
 	fl.StringVar(&f.resultsURL, "results-url", "", "URL sent with each task result ({run_id}, {task_result_id}, {workspace}, {organization} are replaced)")
 	return cmd
 }
@@ -70,20 +74,28 @@ func (f *serveFlags) run(ctx context.Context, s *streams) error {
 		}
 		key = []byte(v)
 	}
+	if len(key) == 0 && !f.insecureHMAC {
+		return usageErr(errors.New("serve needs an HMAC key (--hmac-key-file or --hmac-key-env); --insecure-no-hmac accepts unsigned tasks from anyone"))
+	}
+	if len(key) > 0 && f.insecureHMAC {
+		return usageErr(errors.New("--insecure-no-hmac and an HMAC key exclude each other"))
+	}
 	p, err := f.build(ctx, time.Now())
 	if err != nil {
 		return err
 	}
 	srv, err := runtask.New(runtask.Options{
-		Addr:         f.listen,
-		HMACKey:      key,
-		AllowedHosts: f.allowedHosts,
-		Workers:      f.workers,
-		QueueSize:    f.queue,
-		MaxPlanSize:  f.maxPlanSize,
-		ResultsURL:   f.resultsURL,
-		Scanner:      runtaskScanner{p.scanner},
-		Logger:       slog.New(slog.NewJSONHandler(s.err, nil)),
+		Addr:           f.listen,
+		HMACKey:        key,
+		InsecureNoHMAC: f.insecureHMAC,
+		GracePeriod:    f.grace,
+		AllowedHosts:   f.allowedHosts,
+		Workers:        f.workers,
+		QueueSize:      f.queue,
+		MaxPlanSize:    f.maxPlanSize,
+		ResultsURL:     f.resultsURL,
+		Scanner:        f.taskScanner(p),
+		Logger:         slog.New(slog.NewJSONHandler(s.err, nil)),
 	})
 	if err != nil {
 		return usageErr(err)
@@ -93,9 +105,26 @@ func (f *serveFlags) run(ctx context.Context, s *streams) error {
 	return srv.Run(ctx)
 }
 
+// taskScanner is the scanner of every task: the pipeline built at start (which has checked the
+// configuration and compiled the policies), or, with user code loaded, a supervised child process
+// per task (supervise.go), so that one hostile evaluation fails its task and nothing else.
+func (f *serveFlags) taskScanner(p *pipeline) runtaskScanner {
+	if f.supervised() {
+		return runtaskScanner{sup: &f.pipelineFlags}
+	}
+	return runtaskScanner{sc: p.scanner}
+}
+
 // runtaskScanner adapts the scan pipeline to runtask.Scanner.
-type runtaskScanner struct{ sc *scan.Scanner }
+type runtaskScanner struct {
+	sc  *scan.Scanner
+	sup *pipelineFlags // when set, each task is scanned in a supervised child process
+}
 
 func (r runtaskScanner) Scan(ctx context.Context, name string, body io.Reader, run runtask.RunInfo) (findings.Result, error) {
-	return r.sc.Scan(ctx, []scan.Source{{Name: name, Reader: body}}, scan.Run{Workspace: run.Workspace, Stage: run.Stage, RunID: run.RunID, Organization: run.Organization})
+	sr := scan.Run{Workspace: run.Workspace, Stage: run.Stage, RunID: run.RunID, Organization: run.Organization}
+	if r.sup != nil {
+		return r.sup.superviseScan(ctx, []string{"-"}, body, name, sr)
+	}
+	return r.sc.Scan(ctx, []scan.Source{{Name: name, Reader: body}}, sr)
 }

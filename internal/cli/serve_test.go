@@ -74,7 +74,7 @@ func TestServeUsesTheScanPipeline(t *testing.T) {
 		HMACKey:           key,
 		AllowedHosts:      []string{host},
 		InsecureAllowHTTP: true,
-		Scanner:           runtaskScanner{p.scanner},
+		Scanner:           runtaskScanner{sc: p.scanner},
 		Transport:         tfc.Client().Transport,
 		Logger:            discardLogger(),
 	})

@@ -40,6 +40,11 @@ type Config struct {
 	Requests Requests
 	// Exceptions are in file order.
 	Exceptions []findings.Exception
+	// Policies are the documents of policies outside the plan, by ARN, read from their files.
+	Policies []SuppliedPolicy
+	// Organization holds the organization's SCPs and RCPs and where accounts sit; nil when the
+	// file has no organization section.
+	Organization *Organization
 }
 
 // Karpenter holds the Karpenter parameters. An empty field means "detect from the plan".

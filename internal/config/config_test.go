@@ -226,7 +226,7 @@ func TestParseErrors(t *testing.T) {
 		{
 			name: "an unknown top-level key is an error",
 			file: "top-unknown-key.yaml", line: 2,
-			want: `.karpgate.yaml:2: unknown key "fail-on" (want fail_on, unknown, rules, karpenter, requests or exceptions)`,
+			want: `.karpgate.yaml:2: unknown key "fail-on" (want fail_on, unknown, rules, karpenter, requests, policies, organization or exceptions)`,
 		},
 		{
 			name: "an unknown key in a rule override is an error",
@@ -411,7 +411,7 @@ func TestParseErrors(t *testing.T) {
 		{
 			name: "a document that is a list is a wrong type",
 			file: "top-list.yaml", line: 1,
-			want: `.karpgate.yaml:1: got a list (want a mapping of fail_on, unknown, rules, karpenter, requests or exceptions)`,
+			want: `.karpgate.yaml:1: got a list (want a mapping of fail_on, unknown, rules, karpenter, requests, policies, organization or exceptions)`,
 		},
 		{
 			name: "a second YAML document is an error",

@@ -24,7 +24,7 @@ const maxQuoted = 64
 
 // Expected shapes, as error messages name them.
 const (
-	wantTop        = "fail_on, unknown, rules, karpenter, requests or exceptions"
+	wantTop        = "fail_on, unknown, rules, karpenter, requests, policies, organization or exceptions"
 	wantFailOn     = "error, warning, note or never"
 	wantUnknown    = "warn or fail"
 	wantSeverity   = "error, warning or note"
@@ -211,6 +211,10 @@ func (p *parser) document(doc *yaml.Node, cfg *Config) {
 			p.requests(e.v, path, &cfg.Requests)
 		case "exceptions":
 			cfg.Exceptions = p.exceptions(e.v, path)
+		case "policies":
+			cfg.Policies = p.policies(e.v, path)
+		case "organization":
+			cfg.Organization = p.organization(e.v, path)
 		default:
 			p.fail(e.k, "", "unknown key %q (want %s)", e.key, wantTop)
 		}

@@ -235,6 +235,12 @@ func readRaw(path string, caps *ast.Capabilities, vc *bundle.VerificationConfig,
 	if err != nil {
 		return bundle.Bundle{}, &PolicyError{File: path, Problem: "read bundle: " + pathProblem(err)}
 	}
+	if !fi.IsDir() && !fi.Mode().IsRegular() {
+		return bundle.Bundle{}, &PolicyError{File: path, Problem: "read bundle: not a regular file or a directory"}
+	}
+	if err := checkBundleLimits(path, fi.IsDir()); err != nil {
+		return bundle.Bundle{}, err
+	}
 	var dl bundle.DirectoryLoader
 	if fi.IsDir() {
 		if _, err := os.Stat(filepath.Join(path, ".manifest")); err != nil {

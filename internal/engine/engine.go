@@ -57,6 +57,10 @@ type Options struct {
 	AllowNet       bool                 // keep http.send and net.* in user code
 	Timeout        time.Duration        // per evaluation; 0 means DefaultTimeout
 	ExtraData      map[string]any       // merged at data.karpgate.config (the user's config)
+	// OnEval, when set, is called as each evaluation starts; the function it returns is called as
+	// the evaluation ends. A supervising parent process uses it to kill an evaluation that a single
+	// builtin call keeps past the timeout (see internal/cli/supervise.go).
+	OnEval func() (done func())
 }
 
 // Engine is a compiled policy set with one prepared query. It is safe for concurrent use.
@@ -66,6 +70,8 @@ type Engine struct {
 	byPkg    map[string]findings.Rule // rule by package path ("karpgate.rules.x") or conftest rule ref
 	usesPlan bool
 	timeout  time.Duration
+	onEval   func() func()
+	userCode string // the user's policy files, for messages
 
 	mu      sync.Mutex
 	derived map[string]findings.Rule // catalog entries derived from conftest results that carry an id
@@ -91,17 +97,18 @@ func New(ctx context.Context, opt Options) (*Engine, error) {
 	if timeout <= 0 {
 		timeout = DefaultTimeout
 	}
-	pq, err := rego.New(
+	regoOpts := append([]func(*rego.Rego){
 		rego.Compiler(c),
 		rego.Store(inmem.NewFromObject(src.data)),
 		rego.Query(query),
 		rego.Capabilities(caps),
 		rego.StrictBuiltinErrors(false),
-	).PrepareForEval(ctx)
+	}, localSchemaBuiltins()...)
+	pq, err := rego.New(regoOpts...).PrepareForEval(ctx)
 	if err != nil {
 		return nil, &PolicyError{Problem: "prepare query: " + err.Error()}
 	}
-	return &Engine{pq: pq, catalog: catalog, byPkg: byPkg, usesPlan: referencesPlan(src.user), timeout: timeout}, nil
+	return &Engine{pq: pq, catalog: catalog, byPkg: byPkg, usesPlan: referencesPlan(src.user), timeout: timeout, onEval: opt.OnEval, userCode: fileList(src.user)}, nil
 }
 
 // sources is everything New compiles: the embedded library and rules, the user's policies and
@@ -175,6 +182,9 @@ func (s *sources) addUser(mods map[string]*ast.Module, data map[string]any, stem
 		}
 		if _, dup := s.mods[name]; dup {
 			return &PolicyError{File: name, Problem: "loaded twice"}
+		}
+		if err := rewriteSchemaCalls(m); err != nil {
+			return &PolicyError{File: name, Problem: err.Error()}
 		}
 		s.mods[name] = m
 		s.user[name] = m
@@ -269,6 +279,9 @@ func loadUser(opt Options) (map[string]*ast.Module, map[string]any, error) {
 	if len(paths) == 0 {
 		return nil, nil, nil
 	}
+	if err := checkLinks(paths); err != nil {
+		return nil, nil, err
+	}
 	res, err := loader.NewFileLoader().
 		WithProcessAnnotation(true).
 		WithRegoVersion(ast.RegoV1).
@@ -355,25 +368,6 @@ func mergeValue(dst map[string]any, k string, v any, path, from string) error {
 	return nil
 }
 
-// capabilities is the set of builtins user code may call: everything of this OPA version except
-// network access and runtime introspection, unless allowNet.
-func capabilities(allowNet bool) *ast.Capabilities {
-	caps := ast.CapabilitiesForThisVersion()
-	if allowNet {
-		return caps
-	}
-	var kept []*ast.Builtin
-	for _, b := range caps.Builtins {
-		if b.Name == "http.send" || strings.HasPrefix(b.Name, "net.lookup") || b.Name == "opa.runtime" {
-			continue
-		}
-		kept = append(kept, b)
-	}
-	caps.Builtins = kept
-	caps.AllowNet = []string{}
-	return caps
-}
-
 func compileError(errs ast.Errors) error {
 	sort.Slice(errs, func(i, j int) bool {
 		a, b := errs[i].Location, errs[j].Location
@@ -390,8 +384,11 @@ func compileError(errs ast.Errors) error {
 	if e.Location != nil {
 		pe.File, pe.Line = e.Location.File, e.Location.Row
 	}
-	if strings.Contains(e.Message, "undefined function") && (strings.Contains(e.Message, "http.send") || strings.Contains(e.Message, "net.") || strings.Contains(e.Message, "opa.runtime")) {
-		pe.Problem += " (not available to karpgate policies: network and runtime builtins are disabled unless --allow-net)"
+	if strings.Contains(e.Message, "undefined function") && (strings.Contains(e.Message, "http.send") || strings.Contains(e.Message, "net.")) {
+		pe.Problem += " (not available to karpgate policies: network builtins are disabled unless --allow-net)"
+	}
+	if strings.Contains(e.Message, "undefined function") && strings.Contains(e.Message, "opa.runtime") {
+		pe.Problem += " (not available to karpgate policies: it reads the environment; see docs/security.md)"
 	}
 	if len(errs) > 1 {
 		pe.Problem += fmt.Sprintf(" (and %d more errors)", len(errs)-1)
@@ -413,6 +410,15 @@ func loaderError(err error) error {
 		return compileError(ae)
 	}
 	return &PolicyError{Problem: err.Error()}
+}
+
+// fileList names the files of mods for a message: at most three, then how many more.
+func fileList(mods map[string]*ast.Module) string {
+	names := sortedKeys(mods)
+	if len(names) > 3 {
+		return strings.Join(names[:3], ", ") + fmt.Sprintf(" and %d more", len(names)-3)
+	}
+	return strings.Join(names, ", ")
 }
 
 // referencesPlan reports whether any module refers to input.plan, or to input as a whole.

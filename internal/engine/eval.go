@@ -16,12 +16,19 @@ import (
 
 // Eval evaluates every rule against one input and returns the findings (Plan and Location unset).
 func (e *Engine) Eval(ctx context.Context, input ast.Value) ([]findings.Finding, error) {
+	if e.onEval != nil {
+		defer e.onEval()()
+	}
 	ctx, cancel := context.WithTimeout(ctx, e.timeout)
 	defer cancel()
 	rs, err := e.pq.Eval(ctx, rego.EvalParsedInput(input))
 	if err != nil {
 		if ctx.Err() != nil {
-			return nil, &PolicyError{Problem: fmt.Sprintf("evaluation exceeded the time limit of %s (--timeout)", e.timeout)}
+			problem := fmt.Sprintf("evaluation exceeded the time limit of %s (--timeout)", e.timeout)
+			if e.userCode != "" {
+				problem += " with the user policies " + e.userCode
+			}
+			return nil, &PolicyError{Problem: problem}
 		}
 		return nil, &PolicyError{Problem: "evaluate: " + err.Error()}
 	}

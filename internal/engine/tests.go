@@ -114,6 +114,7 @@ func RunTests(ctx context.Context, opt TestOptions) (*TestReport, error) {
 		SetModules(src.mods).
 		SetTimeout(timeout).
 		CapturePrintOutput(true).
+		AddCustomBuiltins(localSchemaTestBuiltins()).
 		SetParallel(2)
 	var cov *cover.Cover
 	if opt.Coverage {
@@ -199,6 +200,9 @@ func loadTestPaths(paths []string, caps *ast.Capabilities, data map[string]any) 
 		}
 	}
 	if len(plain) > 0 {
+		if err := checkLinks(plain); err != nil {
+			return nil, err
+		}
 		for _, p := range plain {
 			if _, err := os.Stat(p); err != nil {
 				return nil, &PolicyError{File: p, Problem: pathProblem(err)}

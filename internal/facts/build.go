@@ -29,6 +29,7 @@ type builder struct {
 	byType      map[string][]*plan.Resource
 	policyARNs  map[string]*plan.Resource // aws_iam_policy by known ARN
 	texts       map[*PolicyEntry]string   // entries whose policy text parseTexts has yet to parse
+	outside     []*Role                   // roles karpenter.roles names outside the plan
 }
 
 // Resource types that carry policies to roles (RULES.md §3).
@@ -39,6 +40,7 @@ const (
 	tRoleAttachment   = "aws_iam_role_policy_attachment"
 	tPolicyAttachment = "aws_iam_policy_attachment"
 	tExclusive        = "aws_iam_role_policy_attachments_exclusive"
+	tInlineExclusive  = "aws_iam_role_policies_exclusive"
 	tPolicyDocument   = "aws_iam_policy_document"
 	tPodIdentity      = "aws_eks_pod_identity_association"
 	tRegion           = "aws_region"
@@ -74,7 +76,7 @@ func (b *builder) build() *IAM {
 		if r.Mode != modeManaged || r.Deleted() {
 			continue
 		}
-		role := &Role{Address: a, Module: r.Module, Action: actionOf(r), Policies: []*PolicyEntry{}, Karpenter: Detection{By: []string{}}}
+		role := &Role{Address: a, Module: r.Module, Action: actionOf(r), Policies: []*PolicyEntry{}, Removed: []Removed{}, Karpenter: Detection{By: []string{}}}
 		if s, ok := r.String("name"); ok && s != "" {
 			role.Name = &s
 			b.byName[s] = append(b.byName[s], role)
@@ -90,24 +92,9 @@ func (b *builder) build() *IAM {
 		b.roles = append(b.roles, role)
 		b.byAddr[a] = role
 	}
-	b.linkInline()
-	for _, t := range []string{tRolePolicy, tRoleAttachment, tPolicyAttachment, tExclusive} {
-		for _, r := range b.byType[t] {
-			if r.Mode != modeManaged || r.Deleted() {
-				continue
-			}
-			switch r.Type {
-			case tRolePolicy:
-				b.linkRolePolicy(r)
-			case tRoleAttachment:
-				b.linkAttachment(r, "role", "policy_arn", false)
-			case tPolicyAttachment:
-				b.linkAttachment(r, "roles", "policy_arn", true)
-			case tExclusive:
-				b.linkExclusive(r)
-			}
-		}
-	}
+	b.outsideRoles()
+	b.link()
+	b.outsideRemainder()
 	// Nothing above reads a parsed document; everything below may.
 	b.parseTexts()
 	for _, role := range b.roles {
@@ -129,6 +116,7 @@ func (b *builder) build() *IAM {
 		}
 	}
 	b.detect()
+	b.linkDeferred()
 	for _, role := range b.roles {
 		if role.Karpenter.Detected {
 			iam.KarpenterRoles++
@@ -146,6 +134,10 @@ func (b *builder) build() *IAM {
 			}
 		}
 	}
+	// The layers beyond identity policies depend on the role's account; their texts are parsed
+	// here, after everything else.
+	b.layers()
+	b.parseTexts()
 	iam.Roles = b.roles
 	if iam.Roles == nil {
 		iam.Roles = []*Role{}
@@ -204,7 +196,7 @@ func (b *builder) targets(r *plan.Resource, attr string) (roles []*Role, ok bool
 			}
 		}
 	}
-	for _, a := range b.p.References(r.Address, attr) {
+	for _, a := range b.refs(r, attr) {
 		if role := b.byAddr[a]; role != nil {
 			roles = append(roles, role)
 		}
@@ -212,84 +204,63 @@ func (b *builder) targets(r *plan.Resource, attr string) (roles []*Role, ok bool
 	return roles, len(roles) > 0
 }
 
-func (b *builder) linkInline() {
-	for _, role := range b.roles {
-		r := b.p.Resources[role.Address]
-		if r.Unknown("inline_policy") {
-			// The provider marks inline_policy computed on every new role; it is an unknown policy only
-			// when the configuration writes inline_policy blocks.
-			if b.p.Expression(role.Address, "inline_policy") == nil {
-				continue
-			}
-			role.Policies = append(role.Policies, &PolicyEntry{Address: role.Address, Attribute: "inline_policy", Kind: KindInline,
-				Status: StatusUnknown, Source: "none", Unknown: []string{role.Address + ".inline_policy"}, Problems: []Problem{}})
+// linkInline reads the role's inline_policy blocks. keep, when not nil, says whether a block of a
+// given name counts and, when it does not, which resource removes it ("" for none: the block is
+// the same policy as a resource the role already counts, or one this plan deletes).
+func (b *builder) linkInline(role *Role, r *plan.Resource, keep func(name string) (bool, string)) {
+	if r == nil {
+		return // a role outside the plan: its inline_policy is not known here
+	}
+	if r.Unknown("inline_policy") {
+		// The provider marks inline_policy computed on every new role; it is an unknown policy only
+		// when the configuration writes inline_policy blocks.
+		if b.p.Expression(role.Address, "inline_policy") == nil {
+			return
+		}
+		role.Policies = append(role.Policies, &PolicyEntry{Address: role.Address, Attribute: "inline_policy", Kind: KindInline,
+			Status: StatusUnknown, Source: "none", Unknown: []string{role.Address + ".inline_policy"}, Problems: []Problem{}})
+		return
+	}
+	blocks, _ := r.Values().Value("inline_policy").([]any)
+	unknownBlocks, _ := r.AfterUnknown.Value("inline_policy").([]any)
+	for i, blk := range blocks {
+		m, ok := blk.(map[string]any)
+		if !ok {
 			continue
 		}
-		blocks, _ := r.Values().Value("inline_policy").([]any)
-		unknownBlocks, _ := r.AfterUnknown.Value("inline_policy").([]any)
-		for i, blk := range blocks {
-			m, ok := blk.(map[string]any)
-			if !ok {
-				continue
-			}
-			attr := fmt.Sprintf("inline_policy[%d].policy", i)
-			e := &PolicyEntry{Address: role.Address, Attribute: attr, Kind: KindInline, Problems: []Problem{}, Unknown: []string{}}
-			unknown := false
-			if i < len(unknownBlocks) {
-				if um, ok := unknownBlocks[i].(map[string]any); ok && um["policy"] == true {
-					unknown = true
+		if keep != nil {
+			if name, isStr := m["name"].(string); isStr && name != "" {
+				if counts, by := keep(name); !counts {
+					if by != "" {
+						n := name
+						role.Removed = append(role.Removed, Removed{Address: role.Address, Attribute: fmt.Sprintf("inline_policy[%d].policy", i), Name: &n, By: by})
+					}
+					continue
 				}
 			}
-			text, isStr := m["policy"].(string)
-			switch {
-			case unknown || (!isStr && m["policy"] == nil):
-				e.Status, e.Source = StatusUnknown, "none"
-				e.Unknown = []string{role.Address + "." + attr}
-			case !isStr:
-				e.Status, e.Source = StatusInvalid, "after"
-				e.Problems = []Problem{{Path: "$", Message: "policy is " + typeName(m["policy"]) + ", not a JSON string"}}
-			case text == "":
-				continue // an empty inline_policy block declares "no inline policies"
-			default:
-				b.fill(e, text, sourceOf(r))
+		}
+		attr := fmt.Sprintf("inline_policy[%d].policy", i)
+		e := &PolicyEntry{Address: role.Address, Attribute: attr, Kind: KindInline, Problems: []Problem{}, Unknown: []string{}}
+		unknown := false
+		if i < len(unknownBlocks) {
+			if um, ok := unknownBlocks[i].(map[string]any); ok && um["policy"] == true {
+				unknown = true
 			}
-			role.Policies = append(role.Policies, e)
 		}
-	}
-}
-
-func (b *builder) linkRolePolicy(r *plan.Resource) {
-	roles, ok := b.targets(r, "role")
-	if !ok {
-		return
-	}
-	e := b.textEntry(r, "policy", KindRolePolicy, "")
-	for _, role := range roles {
+		text, isStr := m["policy"].(string)
+		switch {
+		case unknown || (!isStr && m["policy"] == nil):
+			e.Status, e.Source = StatusUnknown, "none"
+			e.Unknown = []string{role.Address + "." + attr}
+		case !isStr:
+			e.Status, e.Source = StatusInvalid, "after"
+			e.Problems = []Problem{{Path: "$", Message: "policy is " + typeName(m["policy"]) + ", not a JSON string"}}
+		case text == "":
+			continue // an empty inline_policy block declares "no inline policies"
+		default:
+			b.fill(e, text, sourceOf(r))
+		}
 		role.Policies = append(role.Policies, e)
-	}
-}
-
-func (b *builder) linkAttachment(r *plan.Resource, roleAttr, arnAttr string, _ bool) {
-	roles, ok := b.targets(r, roleAttr)
-	if !ok {
-		return
-	}
-	for _, e := range b.managed(r, arnAttr) {
-		for _, role := range roles {
-			role.Policies = append(role.Policies, e)
-		}
-	}
-}
-
-func (b *builder) linkExclusive(r *plan.Resource) {
-	roles, ok := b.targets(r, "role_name")
-	if !ok {
-		return
-	}
-	for _, e := range b.managed(r, "policy_arns") {
-		for _, role := range roles {
-			role.Policies = append(role.Policies, e)
-		}
 	}
 }
 
@@ -314,16 +285,13 @@ func (b *builder) managed(link *plan.Resource, attr string) []*PolicyEntry {
 			out = append(out, b.via(b.managedText(pol), link.Address))
 			continue
 		}
-		a := arn
 		// A policy outside the plan has no resource here; the attachment is what names it.
-		out = append(out, &PolicyEntry{Address: link.Address, Attribute: attr, Kind: KindExternal, Via: link.Address, ARN: &a,
-			Status: StatusExternal, Source: "none", Unknown: []string{arn}, Problems: []Problem{}})
+		out = append(out, b.arnEntry(arn, link.Address, attr, KindExternal))
 	}
 	if len(arns) > 0 {
 		return out
 	}
-	refs := b.p.References(link.Address, attr)
-	for _, a := range refs {
+	for _, a := range b.refs(link, attr) {
 		pol := b.p.Resources[a]
 		if pol == nil || pol.Type != tPolicy || pol.Mode != modeManaged {
 			continue
@@ -456,11 +424,19 @@ func (b *builder) parseTexts() {
 	docs := make([]*Document, len(texts))
 	probs := make([][]Problem, len(texts))
 	parallel(len(texts), func(i int) { docs[i], probs[i] = ParsePolicy(texts[i]) })
+	sizes := make([]int, len(texts))
+	parallel(len(texts), func(i int) { sizes[i] = PolicySize(texts[i]) })
 	for e, text := range b.texts {
 		i := index[text]
 		e.Document = docs[i]
-		if len(probs[i]) > 0 {
-			e.Status, e.Problems = StatusInvalid, probs[i]
+		e.Size = &sizes[i]
+		// Entries share their text's problems; the kind's own come on a copy.
+		problems := probs[i]
+		if kp := KindProblems(e.Kind, docs[i]); len(kp) > 0 {
+			problems = slices.Concat(probs[i], kp)
+		}
+		if len(problems) > 0 {
+			e.Status, e.Problems = StatusInvalid, problems
 			continue
 		}
 		e.Status = StatusKnown
@@ -575,7 +551,18 @@ var relevantTypes = map[string]string{
 	tRoleAttachment:   modeManaged,
 	tPolicyAttachment: modeManaged,
 	tExclusive:        modeManaged,
+	tInlineExclusive:  modeManaged,
 	tPodIdentity:      modeManaged,
+	tOrganization:     modeManaged,
+	tOrgUnit:          modeManaged,
+	tOrgAccount:       modeManaged,
+	tOrgPolicy:        modeManaged,
+	tOrgAttachment:    modeManaged,
+	tQueue:            modeManaged,
+	tQueuePolicy:      modeManaged,
+	tKey:              modeManaged,
+	tKeyPolicy:        modeManaged,
+	tKeyAlias:         modeManaged,
 	tPolicyDocument:   modeData,
 	tRegion:           modeData,
 	tCallerIdentity:   modeData,

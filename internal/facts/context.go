@@ -53,13 +53,14 @@ func (b *builder) context(role *Role, nodeRoles []NodeRole, rel *release, classR
 	}
 	c.Region, c.Regions = pick("region", []param{
 		{b.opt.Region, "config"},
+		{b.resourceProviderRegion(role.Address), "provider"},
 		{b.providerRegion(role.Module), "provider"},
 		{b.dataAttr(role.Module, tRegion, "name", "region"), "data.aws_region"},
 	}, regions, DefaultRegion)
 	c.Account, c.Accounts = pick("account", []param{
 		{b.opt.Account, "config"},
 		{b.dataAttr(role.Module, tCallerIdentity, "account_id"), "data.aws_caller_identity"},
-		{arnAccount(role.ARN), "role arn"},
+		{accountOf(role.ARN), "role-arn"},
 	}, accounts, DefaultAccount)
 	c.Partition, c.Partitions = pick("partition", []param{
 		{b.opt.Partition, "config"},
@@ -103,10 +104,35 @@ func (b *builder) context(role *Role, nodeRoles []NodeRole, rel *release, classR
 			c.EBSKMSKeyARNs = append(c.EBSKMSKeyARNs, "arn:"+c.Partition+":kms:"+c.Region+":"+c.Account+":key/"+k)
 		}
 	}
+	c.PodIdentity = b.podIdentityBindings(role)
 	return c
 }
 
-// providerRegion reads the constant region of the aws provider configuration (root or module).
+// resourceProviderRegion reads the constant region of the provider configuration the resource at
+// addr uses: Terraform resolves its provider_config_key through the module calls' providers maps,
+// so a module handed `providers = { aws = aws.virginia }` names that aliased configuration.
+func (b *builder) resourceProviderRegion(addr string) string {
+	if b.p.Config == nil {
+		return ""
+	}
+	cr := b.p.ConfigResource(addr)
+	if cr == nil || cr.ProviderConfigKey == "" {
+		return ""
+	}
+	pc := b.p.Config.ProviderConfigs[cr.ProviderConfigKey]
+	if pc == nil || pc.Name != "aws" || pc.Expressions == nil {
+		return ""
+	}
+	if e := pc.Expressions["region"]; e != nil && e.ExpressionData != nil {
+		if s, ok := e.ConstantValue.(string); ok {
+			return s
+		}
+	}
+	return ""
+}
+
+// providerRegion reads the constant region of the default aws provider configuration (root or
+// module).
 func (b *builder) providerRegion(module string) string {
 	if b.p.Config == nil {
 		return ""
@@ -172,6 +198,33 @@ func (b *builder) dataAttr(module, typ string, attrs ...string) string {
 		}
 	}
 	return ""
+}
+
+// podIdentityBindings lists the live pod identity associations whose role_arn is the role (by
+// value or reference), sorted by address.
+func (b *builder) podIdentityBindings(role *Role) []PodIdentityBinding {
+	out := []PodIdentityBinding{}
+	for _, r := range b.byType[tPodIdentity] {
+		if r.Mode != modeManaged || r.Deleted() {
+			continue
+		}
+		arn, ok := r.String("role_arn")
+		if !(ok && role.ARN != nil && arn == *role.ARN) && !slices.Contains(b.p.References(r.Address, "role_arn"), role.Address) {
+			continue
+		}
+		pb := PodIdentityBinding{Address: r.Address}
+		pb.Cluster, _ = r.String("cluster_name")
+		pb.Namespace, _ = r.String("namespace")
+		pb.ServiceAccount, _ = r.String("service_account")
+		if !r.Unknown("disable_session_tags") {
+			disabled, _ := r.Values().Get("disable_session_tags")
+			on := disabled != true
+			pb.SessionTags = &on
+		}
+		out = append(out, pb)
+	}
+	slices.SortFunc(out, func(x, y PodIdentityBinding) int { return strings.Compare(x.Address, y.Address) })
+	return out
 }
 
 func (b *builder) podIdentityCluster(role *Role) string {
@@ -345,16 +398,4 @@ func queueARNs(role *Role) []string {
 		out = []string{}
 	}
 	return out
-}
-
-// arnAccount is the account of a known role ARN, or "".
-func arnAccount(arn *string) string {
-	if arn == nil {
-		return ""
-	}
-	parts := strings.SplitN(*arn, ":", 6)
-	if len(parts) < 6 || parts[0] != "arn" || len(parts[4]) != 12 {
-		return ""
-	}
-	return parts[4]
 }

@@ -32,18 +32,29 @@ func TestBuildContextParameters(t *testing.T) {
 		want facts.Context
 	}{
 		{
-			name: "nothing known but the role's ARN: its account, the defaults",
+			name: "nothing known: the defaults",
+			plan: func() *tplan {
+				return newPlan().create(roleAddr, map[string]any{"name": roleName, "assume_role_policy": podTrust}, "arn")
+			},
+			want: facts.Context{Region: "us-east-1", Account: "123456789012", Partition: "aws", Cluster: "cluster",
+				Regions: []string{"us-east-1"}, Accounts: []string{"123456789012"}, Partitions: []string{"aws"},
+				Sources: map[string]string{"region": "default", "account": "default", "partition": "default", "cluster": "default"}},
+		},
+		{
+			name: "the role's own ARN names its account",
 			plan: bare,
 			want: facts.Context{Region: "us-east-1", Account: "111122223333", Partition: "aws", Cluster: "cluster",
 				Regions: []string{"us-east-1"}, Accounts: []string{"111122223333"}, Partitions: []string{"aws"},
-				Sources: map[string]string{"region": "default", "account": "role arn", "partition": "default", "cluster": "default"}},
+				Sources: map[string]string{"region": "default", "account": "role-arn", "partition": "default", "cluster": "default"}},
 		},
 		{
-			name: "the role's own policies: every named region and partition, the cluster from a condition key; the account of the role's ARN",
-			plan: func() *tplan { return withPolicy(bare()) },
-			want: facts.Context{Region: "eu-central-1", Account: "111122223333", Partition: "aws-cn", Cluster: "Blue",
-				Regions: []string{"eu-central-1", "us-west-2"}, Accounts: []string{"111122223333"}, Partitions: []string{"aws-cn", "aws"},
-				Sources: map[string]string{"region": "policy", "account": "role arn", "partition": "policy", "cluster": "policy"}},
+			name: "the role's own policies: every named region, account and partition, the cluster from a condition key",
+			plan: func() *tplan {
+				return withPolicy(newPlan().create(roleAddr, map[string]any{"name": roleName, "assume_role_policy": podTrust}, "arn"))
+			},
+			want: facts.Context{Region: "eu-central-1", Account: "444455556666", Partition: "aws-cn", Cluster: "Blue",
+				Regions: []string{"eu-central-1", "us-west-2"}, Accounts: []string{"444455556666"}, Partitions: []string{"aws-cn", "aws"},
+				Sources: map[string]string{"region": "policy", "account": "policy", "partition": "policy", "cluster": "policy"}},
 		},
 		{
 			name: "the plan: provider region, data sources and the pod identity association win over the policies",
@@ -65,7 +76,7 @@ func TestBuildContextParameters(t *testing.T) {
 			},
 			want: facts.Context{Region: "ap-south-1", Account: "111122223333", Partition: "aws", Cluster: "cluster",
 				Regions: []string{"ap-south-1"}, Accounts: []string{"111122223333"}, Partitions: []string{"aws"},
-				Sources: map[string]string{"region": "data.aws_region", "account": "role arn", "partition": "default", "cluster": "default"}},
+				Sources: map[string]string{"region": "data.aws_region", "account": "role-arn", "partition": "default", "cluster": "default"}},
 		},
 		{
 			name: "the config wins over everything",
@@ -80,7 +91,7 @@ func TestBuildContextParameters(t *testing.T) {
 				Sources: map[string]string{"region": "config", "account": "config", "partition": "config", "cluster": "config"}},
 		},
 	}
-	ignore := cmpopts.IgnoreFields(facts.Context{}, "R2", "NodeRoleARNs", "QueueARNs", "EBSKMSKeyARNs")
+	ignore := cmpopts.IgnoreFields(facts.Context{}, "R2", "NodeRoleARNs", "QueueARNs", "PodIdentity", "EBSKMSKeyARNs")
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			iam := tt.plan().build(t, tt.opt)
@@ -167,5 +178,28 @@ func TestBuildLeavesContextOutForOtherRoles(t *testing.T) {
 		build(t, facts.Options{Roles: []string{"aws_iam_role.other"}})
 	if c := role(t, iam, "aws_iam_role.lambda").Context; c != nil {
 		t.Errorf("a role that is not Karpenter's got request parameters: %+v", c)
+	}
+}
+
+// TestBuildContextPodIdentity: each live association bound to the role, with its session tags on
+// unless disable_session_tags is true, unknown when it is unknown until apply.
+func TestBuildContextPodIdentity(t *testing.T) {
+	const roleAddr, roleARN = "aws_iam_role.k", "arn:aws:iam::111122223333:role/karpenter"
+	iam := newPlan().
+		noop(roleAddr, map[string]any{"name": "karpenter", "arn": roleARN, "assume_role_policy": podTrust}).
+		noop("aws_eks_pod_identity_association.a", map[string]any{"cluster_name": "green", "namespace": "kube-system", "service_account": "karpenter", "role_arn": roleARN}).
+		noop("aws_eks_pod_identity_association.b", map[string]any{"cluster_name": "blue", "namespace": "karpenter", "service_account": "karpenter", "role_arn": roleARN, "disable_session_tags": true}).
+		create("aws_eks_pod_identity_association.c", map[string]any{"cluster_name": "red", "namespace": "karpenter", "service_account": "karpenter", "role_arn": roleARN}, "disable_session_tags").
+		noop("aws_eks_pod_identity_association.other", map[string]any{"cluster_name": "green", "namespace": "x", "service_account": "karpenter", "role_arn": "arn:aws:iam::111122223333:role/other"}).
+		build(t, facts.Options{})
+	got := role(t, iam, roleAddr).Context.PodIdentity
+	on, off := true, false
+	want := []facts.PodIdentityBinding{
+		{Address: "aws_eks_pod_identity_association.a", Cluster: "green", Namespace: "kube-system", ServiceAccount: "karpenter", SessionTags: &on},
+		{Address: "aws_eks_pod_identity_association.b", Cluster: "blue", Namespace: "karpenter", ServiceAccount: "karpenter", SessionTags: &off},
+		{Address: "aws_eks_pod_identity_association.c", Cluster: "red", Namespace: "karpenter", ServiceAccount: "karpenter"},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("pod identity (-want +got):\n%s", diff)
 	}
 }

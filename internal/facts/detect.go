@@ -21,7 +21,7 @@ func (b *builder) detect() {
 		if role.Name != nil {
 			name = *role.Name
 		}
-		if byConfig && match(b.opt.Roles, role.Address, name) {
+		if role.Action == "outside" || (byConfig && (match(b.opt.Roles, role.Address, name) || arnMatches(b.opt.Roles, role))) {
 			by = append(by, ByConfig)
 		}
 		if podIdentity[role.Address] {

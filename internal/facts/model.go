@@ -18,6 +18,8 @@ type Role struct {
 	Karpenter  Detection      `json:"karpenter"`
 	Trust      *PolicyEntry   `json:"trust"`
 	Policies   []*PolicyEntry `json:"policies"`
+	Removed    []Removed      `json:"removed"` // attached in the plan, overridden by another resource (RULES.md §3.1)
+	Layers     *Layers        `json:"layers"`  // nil unless the role is a Karpenter role
 	Context    *Context       `json:"context"` // nil unless the role is a Karpenter role
 	// Deployment is the Karpenter the role serves (nil unless the role is a Karpenter role).
 	Deployment *Deployment `json:"deployment"`
@@ -50,6 +52,9 @@ type PolicyEntry struct {
 	Unknown   []string  `json:"unknown"`
 	Problems  []Problem `json:"problems"`
 	Document  *Document `json:"document"`
+	// Size counts the characters of the policy text without white space (IAM's quotas ignore
+	// it); nil when the text is not known.
+	Size *int `json:"size"`
 }
 
 // Policy kinds.
@@ -92,11 +97,23 @@ type Context struct {
 	QueueARNs    []string          `json:"queue_arns"`
 	// EBSKMSKeyARNs are the customer managed keys EC2NodeClasses encrypt volumes with.
 	EBSKMSKeyARNs []string `json:"ebs_kms_key_arns"`
+	// PodIdentity lists the live pod identity associations bound to the role (RULES.md 5.6).
+	PodIdentity []PodIdentityBinding `json:"pod_identity"`
+}
+
+// PodIdentityBinding is one aws_eks_pod_identity_association of a role. Unknown strings are "";
+// SessionTags is nil when disable_session_tags is unknown until apply.
+type PodIdentityBinding struct {
+	Address        string `json:"address"`
+	Cluster        string `json:"cluster"`
+	Namespace      string `json:"namespace"`
+	ServiceAccount string `json:"service_account"`
+	SessionTags    *bool  `json:"session_tags"`
 }
 
 // Options carries what the user's config says about Karpenter (RULES.md §2.1 and §5).
 type Options struct {
-	Roles     []string // address globs, or "name:<glob>"
+	Roles     []string // address globs, "name:<glob>", or role ARNs (exact ones may name roles outside the plan)
 	Region    string
 	Account   string
 	Partition string
@@ -106,6 +123,14 @@ type Options struct {
 	Version     string
 	VersionFlag string
 	UpgradeFrom string
+	// Complete lists the karpenter.roles selectors of roles outside the plan whose entry says the
+	// plan shows everything that reaches them (RULES.md §2.3): their refusals are decided.
+	Complete map[string]bool
+	// Policies are the documents config supplies for policies outside the plan, by ARN (a managed
+	// policy, a permissions boundary, a KMS key).
+	Policies map[string]Supplied
+	// Organization is config's organization section; nil when it has none.
+	Organization *OrgConfig
 	// MatchRole reports whether a role matches one of Roles; nil uses a plain glob matcher.
 	MatchRole func(patterns []string, address, name string) bool
 }

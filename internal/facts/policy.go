@@ -51,6 +51,18 @@ type Problem struct {
 // Versions IAM accepts in a policy document.
 var validVersions = []string{"2012-10-17", "2008-10-17"}
 
+// documentElements are the only keys IAM accepts at the top of a policy document.
+var documentElements = []string{"Version", "Id", "Statement"}
+
+// conditionOperators are the operators IAM accepts (lower-cased, without set prefix and
+// IfExists).
+var conditionOperators = []string{
+	"stringequals", "stringnotequals", "stringequalsignorecase", "stringnotequalsignorecase", "stringlike", "stringnotlike",
+	"numericequals", "numericnotequals", "numericlessthan", "numericlessthanequals", "numericgreaterthan", "numericgreaterthanequals",
+	"dateequals", "datenotequals", "datelessthan", "datelessthanequals", "dategreaterthan", "dategreaterthanequals",
+	"bool", "binaryequals", "ipaddress", "notipaddress", "arnequals", "arnlike", "arnnotequals", "arnnotlike", "null",
+}
+
 // statementElements are the only keys IAM accepts in a statement.
 var statementElements = []string{"Sid", "Effect", "Principal", "NotPrincipal", "Action", "NotAction", "Resource", "NotResource", "Condition"}
 
@@ -101,6 +113,16 @@ func parseDocument(obj map[string]any) (*Document, []Problem) {
 	if v, ok := obj["Id"].(string); ok {
 		doc.ID = v
 	}
+	top := make([]string, 0, len(obj))
+	for k := range obj {
+		top = append(top, k)
+	}
+	slices.Sort(top)
+	for _, k := range top {
+		if !slices.Contains(documentElements, k) {
+			add("$."+k, "unknown policy element %q", k)
+		}
+	}
 	raw, ok := obj["Statement"]
 	if !ok {
 		add("$.Statement", "the policy has no Statement")
@@ -132,7 +154,76 @@ func parseDocument(obj map[string]any) (*Document, []Problem) {
 			doc.Statements = append(doc.Statements, *st)
 		}
 	}
+	probs = append(probs, duplicateSids(list, raw)...)
 	return doc, probs
+}
+
+// duplicateSids reports every Sid that an earlier statement of the document already has.
+func duplicateSids(list []any, raw any) []Problem {
+	if _, single := raw.(map[string]any); single {
+		return nil
+	}
+	var probs []Problem
+	seen := map[string]bool{}
+	for i, item := range list {
+		m, _ := item.(map[string]any)
+		sid, ok := m["Sid"].(string)
+		if !ok || sid == "" {
+			continue
+		}
+		if seen[sid] {
+			probs = append(probs, Problem{Path: fmt.Sprintf("$.Statement[%d].Sid", i), Message: fmt.Sprintf("duplicate Sid %q (Sids must be unique in a policy)", sid)})
+		}
+		seen[sid] = true
+	}
+	return probs
+}
+
+// KindProblems are what IAM rejects in a policy of this kind (trust or identity-based): a
+// Principal in an identity-based policy, a statement without Resource; a trust statement without
+// Principal or with a Resource.
+func KindProblems(kind string, doc *Document) []Problem {
+	if doc == nil || kind == KindExternal || kind == "" {
+		return nil
+	}
+	var probs []Problem
+	add := func(st Statement, format string, args ...any) {
+		probs = append(probs, Problem{Path: fmt.Sprintf("$.Statement[%d]", st.Index), Message: fmt.Sprintf(format, args...)})
+	}
+	for _, st := range doc.Statements {
+		hasP := len(st.Principals) > 0 || len(st.NotPrincipals) > 0
+		hasR := len(st.Resources) > 0 || len(st.NotResources) > 0
+		if kind == KindTrust {
+			if !hasP {
+				add(st, "trust policy statement has no Principal")
+			}
+			if hasR {
+				add(st, "trust policy statement has a Resource (a trust policy names none)")
+			}
+			continue
+		}
+		if hasP {
+			add(st, "identity-based policy statement has a Principal (only resource-based and trust policies name one)")
+		}
+		if !hasR {
+			add(st, "statement has neither Resource nor NotResource")
+		}
+	}
+	return probs
+}
+
+// PolicySize counts the characters of text without white space (space, tab, CR, LF), the way
+// IAM's size quotas count.
+func PolicySize(text string) int {
+	n := 0
+	for _, r := range text {
+		switch r {
+		case ' ', '\t', '\r', '\n':
+		default:
+			n++
+		}
+	}
+	return n
 }
 
 func parseStatement(i int, m map[string]any, path string) (*Statement, []Problem) {
@@ -190,10 +281,24 @@ func parseStatement(i int, m map[string]any, path string) (*Statement, []Problem
 		add(path, "statement has both Action and NotAction")
 		valid = false
 	}
+	for _, key := range []string{"Action", "NotAction"} {
+		for j, a := range rawStrings(m[key]) {
+			if a != "*" && !strings.Contains(a, ":") {
+				add(elementPath(path, key, m[key], j), "action %q has no service prefix (write service:action)", a)
+			}
+		}
+	}
 	st.Resources, p = stringList(m, "Resource", path, false)
 	probs = append(probs, p...)
 	st.NotResources, p = stringList(m, "NotResource", path, false)
 	probs = append(probs, p...)
+	for _, key := range []string{"Resource", "NotResource"} {
+		for j, r := range rawStrings(m[key]) {
+			if r != "*" && !strings.HasPrefix(r, "arn:") {
+				add(elementPath(path, key, m[key], j), "resource %q is neither \"*\" nor an ARN", r)
+			}
+		}
+	}
 	if _, hasR := m["Resource"]; hasR {
 		if _, hasNR := m["NotResource"]; hasNR {
 			add(path, "statement has both Resource and NotResource")
@@ -215,11 +320,44 @@ func parseStatement(i int, m map[string]any, path string) (*Statement, []Problem
 			valid = false
 		}
 		probs = append(probs, cp...)
+		// An unknown operator makes IAM reject the policy; the statement stays, so that the
+		// evaluator reports the condition as open instead of dropping a Deny.
+		reported := map[string]bool{}
+		for _, c := range st.Conditions {
+			if !knownOperator(c) && !reported[c.Operator] {
+				reported[c.Operator] = true
+				add(path+".Condition."+c.Operator, "unknown condition operator %q", c.Operator)
+			}
+		}
 	}
 	if !valid {
 		return nil, probs
 	}
 	return st, probs
+}
+
+// rawStrings lists the strings of a string-or-list element as written.
+func rawStrings(v any) []string {
+	switch x := v.(type) {
+	case string:
+		return []string{x}
+	case []any:
+		var out []string
+		for _, e := range x {
+			if s, ok := e.(string); ok {
+				out = append(out, s)
+			}
+		}
+		return out
+	}
+	return nil
+}
+
+func elementPath(path, key string, v any, j int) string {
+	if _, list := v.([]any); list {
+		return fmt.Sprintf("%s.%s[%d]", path, key, j)
+	}
+	return path + "." + key
 }
 
 func stringList(m map[string]any, key, path string, lower bool) ([]string, []Problem) {
@@ -318,6 +456,18 @@ func conditions(v any, path string) ([]Condition, []Problem) {
 		out = []Condition{}
 	}
 	return out, probs
+}
+
+// knownOperator reports whether IAM accepts the condition's operator: a known base, an optional
+// ForAllValues:/ForAnyValue: prefix, IfExists on anything but Null.
+func knownOperator(c Condition) bool {
+	if !slices.Contains(conditionOperators, c.Base) {
+		return false
+	}
+	if c.Set != "" && c.Set != "forallvalues" && c.Set != "foranyvalue" {
+		return false
+	}
+	return !(c.IfExists && c.Base == "null")
 }
 
 // NewCondition splits an operator into its parts and normalizes the key.

@@ -325,3 +325,99 @@ func TestNewCondition(t *testing.T) {
 		})
 	}
 }
+
+// TestParsePolicyRejectsWhatIAMRejects: the apply-time rejections of RULES.md KARP022 that do not
+// depend on the kind of policy.
+func TestParsePolicyRejectsWhatIAMRejects(t *testing.T) {
+	tests := []struct {
+		name string
+		in   string
+		want []facts.Problem
+	}{
+		{
+			name: "an unknown top-level element",
+			in:   `{"Version":"2012-10-17","Statment":[],"Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*"}]}`,
+			want: []facts.Problem{{Path: "$.Statment", Message: `unknown policy element "Statment"`}},
+		},
+		{
+			name: "duplicate Sids",
+			in: `{"Version":"2012-10-17","Statement":[{"Sid":"A","Effect":"Allow","Action":"s3:*","Resource":"*"},
+				{"Sid":"A","Effect":"Deny","Action":"s3:*","Resource":"*"}]}`,
+			want: []facts.Problem{{Path: "$.Statement[1].Sid", Message: `duplicate Sid "A" (Sids must be unique in a policy)`}},
+		},
+		{
+			name: "an action without a service prefix",
+			in:   `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["ec2:CreateTags","CreateTags"],"Resource":"*"}]}`,
+			want: []facts.Problem{{Path: "$.Statement[0].Action[1]", Message: `action "CreateTags" has no service prefix (write service:action)`}},
+		},
+		{
+			name: "a resource neither * nor an ARN",
+			in:   `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"ec2:CreateTags","Resource":"instance/*"}]}`,
+			want: []facts.Problem{{Path: "$.Statement[0].Resource", Message: `resource "instance/*" is neither "*" nor an ARN`}},
+		},
+		{
+			name: "an unknown condition operator keeps the statement",
+			in:   `{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"ec2:*","Resource":"*","Condition":{"StringEqualz":{"aws:RequestedRegion":"eu-west-1"}}}]}`,
+			want: []facts.Problem{{Path: "$.Statement[0].Condition.StringEqualz", Message: `unknown condition operator "StringEqualz"`}},
+		},
+		{
+			name: "Null has no IfExists",
+			in:   `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"ec2:*","Resource":"*","Condition":{"NullIfExists":{"aws:TagKeys":"true"}}}]}`,
+			want: []facts.Problem{{Path: "$.Statement[0].Condition.NullIfExists", Message: `unknown condition operator "NullIfExists"`}},
+		},
+		{
+			name: "known operators with prefixes and IfExists pass",
+			in: `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"ec2:*","Resource":"arn:aws:ec2:*:*:instance/*","Condition":{
+				"ForAllValues:StringLikeIfExists":{"aws:TagKeys":"x"},"ArnNotLike":{"aws:SourceArn":"arn:*"},"BinaryEquals":{"k:k":"QQ=="}}}]}`,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			doc, probs := facts.ParsePolicy(tt.in)
+			if diff := cmp.Diff(tt.want, probs); diff != "" {
+				t.Errorf("problems (-want +got):\n%s", diff)
+			}
+			if doc == nil || len(doc.Statements) == 0 {
+				t.Errorf("the statements were dropped: %+v", doc)
+			}
+		})
+	}
+}
+
+func TestKindProblems(t *testing.T) {
+	parse := func(text string) *facts.Document {
+		doc, probs := facts.ParsePolicy(text)
+		if len(probs) > 0 {
+			t.Fatalf("%s: %v", text, probs)
+		}
+		return doc
+	}
+	identity := parse(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"*"},"Action":"s3:*","Resource":"*"},{"Effect":"Allow","Action":"s3:*"}]}`)
+	trust := parse(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole"},{"Effect":"Allow","Principal":{"Service":"pods.eks.amazonaws.com"},"Action":"sts:AssumeRole","Resource":"*"}]}`)
+	tests := []struct {
+		kind string
+		doc  *facts.Document
+		want []facts.Problem
+	}{
+		{facts.KindManaged, identity, []facts.Problem{
+			{Path: "$.Statement[0]", Message: "identity-based policy statement has a Principal (only resource-based and trust policies name one)"},
+			{Path: "$.Statement[1]", Message: "statement has neither Resource nor NotResource"},
+		}},
+		{facts.KindTrust, trust, []facts.Problem{
+			{Path: "$.Statement[0]", Message: "trust policy statement has no Principal"},
+			{Path: "$.Statement[1]", Message: "trust policy statement has a Resource (a trust policy names none)"},
+		}},
+		{facts.KindTrust, parse(`{"Version":"2012-10-17","Statement":{"Effect":"Allow","Principal":{"Service":"pods.eks.amazonaws.com"},"Action":"sts:AssumeRole"}}`), nil},
+	}
+	for _, tt := range tests {
+		if diff := cmp.Diff(tt.want, facts.KindProblems(tt.kind, tt.doc)); diff != "" {
+			t.Errorf("%s (-want +got):\n%s", tt.kind, diff)
+		}
+	}
+}
+
+func TestPolicySize(t *testing.T) {
+	if got := facts.PolicySize("{\r\n\t\"Version\": \"2012-10-17\" }"); got != 24 {
+		t.Errorf("size = %d, want 24 (white space does not count)", got)
+	}
+}

@@ -129,6 +129,9 @@ type Result struct {
 	Findings []Finding `json:"findings"`
 	Summary  Summary   `json:"summary"`
 	Notices  []string  `json:"notices,omitempty"` // warnings about the run itself (expired exceptions, truncation)
+	// Config is the configuration the scan ran with and what it relaxed (nil when unknown, e.g. a
+	// result built by hand).
+	Config *ConfigApplied `json:"config,omitempty"`
 }
 
 // Tool identifies the karpgate build.

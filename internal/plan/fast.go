@@ -176,6 +176,9 @@ type fastDoc struct {
 	changes          []*tfjson.ResourceChange
 	config           *tfjson.Config
 	variables        map[string]any
+	errored          bool
+	complete         *bool
+	deferred         []*tfjson.DeferredResourceChange
 	strs             map[string]string         // interned modes and types
 	actions          map[string]tfjson.Actions // distinct change.actions lists, by their text
 	scratch          []byte                    // streaming: the spans of the resource being read
@@ -255,6 +258,31 @@ func (f *fastDoc) member(key []byte) error {
 			return err
 		}
 		return f.decodeVariables(span)
+	case "errored", "complete":
+		if err := l.expect("a boolean", "null"); err != nil {
+			return err
+		}
+		isTrue := l.peek() == 't'
+		if l.kind() == "a boolean" {
+			if string(key) == "errored" {
+				f.errored = isTrue
+			} else {
+				f.complete = &isTrue
+			}
+		}
+		return l.value()
+	case "deferred_changes":
+		span, err := l.span()
+		if err != nil {
+			return err
+		}
+		// Rare and small: decoded whole.
+		var d []*tfjson.DeferredResourceChange
+		if err := json.Unmarshal(span, &d); err != nil {
+			return f.l.fail("%s", describeDecodeError(err))
+		}
+		f.deferred = d
+		return nil
 	}
 	return f.other(key)
 }
@@ -266,7 +294,7 @@ var readKeys = []string{
 	"configuration", "variables", "root_module", "resources", "child_modules", "address", "mode", "type",
 	"name", "module_address", "action_reason", "provider_name", "previous_address", "index", "deposed",
 	"deposed_key", "change", "actions", "before", "after", "after_unknown", "provider_config", "outputs",
-	"module_calls", "source", "expressions", "module",
+	"module_calls", "source", "expressions", "module", "errored", "complete", "deferred_changes",
 }
 
 // other skips the value of a member of a fixed-shape object that the parser does not read. Its key
@@ -406,9 +434,10 @@ type header struct {
 	afterIndex, afterUnknownIndex memberIndex
 }
 
-// resourceObject reads a resource object. The span it returns (the whole object) is valid until
-// the lexer reads on; the header's spans until the next resource object.
-func (f *fastDoc) resourceObject(change bool) (header, []byte, error) {
+// resourceObject reads a resource object. With whole, it also returns the whole object's span
+// (for a wanted resource), valid until the lexer reads on; the header's spans are valid until the
+// next resource object.
+func (f *fastDoc) resourceObject(change, whole bool) (header, []byte, error) {
 	l := &f.l
 	var h header
 	if err := l.expect("an object"); err != nil {
@@ -416,8 +445,25 @@ func (f *fastDoc) resourceObject(change bool) (header, []byte, error) {
 	}
 	f.scratch = f.scratch[:0]
 	l.ws()
+	// The pin keeps the whole object for a resource the caller wants; it is dropped as soon as mode
+	// and type say the resource is not wanted, so the window need not hold a skipped resource.
 	start := l.pin()
-	defer l.unpin()
+	pinned := true
+	if !whole {
+		l.unpin()
+		pinned = false
+	}
+	defer func() {
+		if pinned {
+			l.unpin()
+		}
+	}()
+	release := func() {
+		if pinned && h.typed && !h.want {
+			l.unpin()
+			pinned = false
+		}
+	}
 	var haveMode, haveType bool
 	err := l.object(func(key []byte) error {
 		record := !h.typed || h.want
@@ -430,6 +476,7 @@ func (f *fastDoc) resourceObject(change bool) (header, []byte, error) {
 			h.mode, haveMode = f.intern(raw, esc), true
 			h.typed = haveMode && haveType
 			h.want = h.typed && f.wanted(h)
+			release()
 			return err
 		case "type":
 			if err := l.expect("a string"); err != nil {
@@ -439,6 +486,7 @@ func (f *fastDoc) resourceObject(change bool) (header, []byte, error) {
 			h.typ, haveType = f.intern(raw, esc), true
 			h.typed = haveMode && haveType
 			h.want = h.typed && f.wanted(h)
+			release()
 			return err
 		case "address":
 			if err := l.expect("a string", "null"); err != nil {
@@ -487,7 +535,7 @@ func (f *fastDoc) resourceObject(change bool) (header, []byte, error) {
 		}
 		return f.other(key)
 	})
-	if err != nil {
+	if err != nil || !pinned {
 		return h, nil, err
 	}
 	return h, l.from(start), nil
@@ -615,6 +663,11 @@ func (f *fastDoc) own(b []byte) []byte {
 	if f.l.src == nil || b == nil {
 		return b
 	}
+	if len(b) >= donateMin {
+		// A huge span keeps the window's array rather than a copy of it (lexer.donate).
+		f.l.donate()
+		return b[:len(b):len(b)]
+	}
 	if len(b) > ownBlock/4 {
 		return bytes.Clone(b)
 	}
@@ -628,6 +681,10 @@ func (f *fastDoc) own(b []byte) []byte {
 
 // ownBlock is the size of the blocks own copies spans into.
 const ownBlock = 1 << 20
+
+// donateMin is the span from which own keeps the window's array instead of copying: the array
+// (the window's capacity) is kept as long as the Plan, so only spans that fill most of it qualify.
+const donateMin = bigSpan
 
 // attrs is what a change member's span stands for, as the full decode has it: nil for null or
 // absent, an object's attributes kept as text (decoded when read), else the decoded scalar (which
@@ -748,7 +805,7 @@ func (f *fastDoc) changeActions(span []byte, address string) (tfjson.Actions, er
 
 // stateResource reads a resource of a state section; ok says it is kept.
 func (f *fastDoc) stateResource() (k kept, ok bool, err error) {
-	h, _, err := f.resourceObject(false)
+	h, _, err := f.resourceObject(false, false)
 	if err != nil || !f.wanted(h) || len(h.address) == 0 {
 		return k, false, err
 	}
@@ -765,7 +822,7 @@ func (f *fastDoc) stateResource() (k kept, ok bool, err error) {
 
 func (f *fastDoc) change() error {
 	n := len(f.l.path)
-	h, _, err := f.resourceObject(true)
+	h, _, err := f.resourceObject(true, false)
 	if err != nil {
 		return err
 	}
@@ -855,7 +912,7 @@ func (f *fastDoc) configModule(depth int) (*tfjson.ConfigModule, error) {
 					return err
 				}
 				return l.array(func(int) error {
-					h, span, err := f.resourceObject(false)
+					h, span, err := f.resourceObject(false, true)
 					if err != nil || !f.wanted(h) {
 						return err
 					}
@@ -959,6 +1016,9 @@ func (f *fastDoc) plan(name string, b []byte) (*Plan, error) {
 	if err := checkFormatVersion(*f.formatVersion); err != nil {
 		return nil, inputErr(name, "%v", err)
 	}
+	if f.errored {
+		return nil, erroredPlan(name)
+	}
 	p := &Plan{
 		Name:             name,
 		FormatVersion:    *f.formatVersion,
@@ -977,6 +1037,9 @@ func (f *fastDoc) plan(name string, b []byte) (*Plan, error) {
 	}
 	doc := &document{FormatVersion: f.formatVersion, TerraformVersion: f.terraformVersion, ResourceChanges: f.changes, Configuration: f.config}
 	if err := p.indexKept(doc, f.state, f.prior, f.planned, f.keep != nil); err != nil {
+		return nil, inputErr(name, "%v", err)
+	}
+	if err := p.status(f.complete, f.deferred); err != nil {
 		return nil, inputErr(name, "%v", err)
 	}
 	return p, nil

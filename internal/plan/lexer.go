@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"math/bits"
+	"os"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -40,6 +41,8 @@ type lexer struct {
 	eof       bool      // src has nothing more (or failed: rerr)
 	rerr      error     // a read error or the size limit: reported instead of the syntax error it causes
 	pins      []int64   // offsets the window must keep, oldest first
+	total     int64     // bytes src holds from where the lexer starts, when known (a file); -1 if not
+	donated   bool      // the window's array now backs a kept span (donate): the next slide moves to a new one
 	lines     int       // newlines before b[0]
 	lineStart int64     // offset of the first byte after the last newline before b[0]
 
@@ -67,8 +70,53 @@ const windowSize = 256 << 10
 // initial size (at least 1; tests slide tiny windows over every plan).
 func newStreamLexer(r io.Reader, limit int64, window int) *lexer {
 	window = max(window, 1)
-	return &lexer{src: r, max: limit, window: window, b: make([]byte, 0, window)}
+	return &lexer{src: r, max: limit, window: window, b: make([]byte, 0, window), total: sourceSize(r)}
 }
+
+// sourceSize is how many bytes r holds from its current position, when r says (a regular file, a
+// section of one), or -1.
+func sourceSize(r io.Reader) int64 {
+	switch s := r.(type) {
+	case *io.SectionReader:
+		return s.Size() // sections are read from their start
+	case *os.File:
+		fi, err := s.Stat()
+		if err != nil || !fi.Mode().IsRegular() {
+			return -1
+		}
+		pos, err := s.Seek(0, io.SeekCurrent)
+		if err != nil {
+			return -1
+		}
+		return fi.Size() - pos
+	}
+	return -1
+}
+
+// bigSpan is the window length from which growing it for a pinned span (a huge kept value) aims
+// at what the source has left, rather than doubling: see grow.
+const bigSpan = 16 << 20
+
+// grow returns the capacity of the next window. It doubles, except when the window already holds
+// a large pinned span and the source's remaining bytes fit in eight times that: then it grows once
+// to hold them all, so a value that fills most of a file costs about its size once, not the two
+// copies a doubling step holds at the same time.
+func (l *lexer) grow() int {
+	next := 2 * cap(l.b)
+	if l.total < 0 || len(l.b) < bigSpan {
+		return next
+	}
+	rest := min(l.total, l.max+1) - l.read
+	if rest <= 0 || rest > 8*int64(len(l.b)) {
+		return next
+	}
+	return len(l.b) + int(rest) + 1 // +1: a source that grew shows as more than expected
+}
+
+// donate hands the window's array to a kept span the caller took from it (fastDoc.own): the
+// bytes stay where they are, and the next slide copies what the window still needs into a new
+// array instead of moving it within this one.
+func (l *lexer) donate() { l.donated = true }
 
 // errTooLarge is the size limit, reported as InputError by the caller.
 type errTooLarge struct{ max int64 }
@@ -98,15 +146,22 @@ func (l *lexer) more() bool {
 			l.lines += n
 			l.lineStart = l.off0 + int64(bytes.LastIndexByte(dropped, '\n')) + 1
 		}
-		n := copy(l.b, l.b[keep:])
-		l.b = l.b[:n]
+		if l.donated {
+			// The array belongs to a kept span now: move what is left to a new window.
+			fresh := make([]byte, len(l.b)-keep, max(l.window, 2*(len(l.b)-keep)))
+			copy(fresh, l.b[keep:])
+			l.b, l.donated = fresh, false
+		} else {
+			n := copy(l.b, l.b[keep:])
+			l.b = l.b[:n]
+		}
 		l.i -= keep
 		l.off0 += int64(keep)
 	}
 	if free := cap(l.b) - len(l.b); free < max(l.window/4, 1) {
-		grown := make([]byte, len(l.b), 2*cap(l.b))
+		grown := make([]byte, len(l.b), max(l.grow(), len(l.b)+l.window))
 		copy(grown, l.b)
-		l.b = grown
+		l.b, l.donated = grown, false
 	}
 	for empty := 0; ; empty++ {
 		n, err := l.src.Read(l.b[len(l.b):cap(l.b)])
@@ -320,8 +375,7 @@ func (l *lexer) value() error {
 	case '[':
 		return l.array(func(int) error { return l.value() })
 	case '"':
-		_, _, err := l.str()
-		return err
+		return l.skipStr()
 	case 't':
 		return l.literal("true")
 	case 'f':
@@ -458,6 +512,63 @@ func (l *lexer) str() (raw []byte, escaped bool, err error) {
 			l.i += size
 		default:
 			return nil, false, l.bad("invalid control character %#02x in string", c)
+		}
+	}
+}
+
+// skipStr validates a string at l.i as str does, for a caller that does not want its content: it
+// pins nothing, so the window slides along a string of any length instead of growing to hold it
+// (a gigabyte string in a resource karpgate skips costs a window, not a gigabyte).
+func (l *lexer) skipStr() error {
+	if l.peek() != '"' {
+		if l.i >= len(l.b) {
+			return l.bad("unexpected end of JSON input")
+		}
+		return l.bad("invalid character %q looking for a string", l.b[l.i])
+	}
+	l.i++
+	for {
+		l.i = plainRun(l.b, l.i)
+		if l.i >= len(l.b) {
+			if l.need(1) {
+				continue
+			}
+			return l.bad("unexpected end of JSON input in a string")
+		}
+		c := l.b[l.i]
+		switch {
+		case c == '"':
+			l.i++
+			return nil
+		case c == '\\':
+			if !l.need(2) {
+				return l.bad("unexpected end of JSON input")
+			}
+			switch l.b[l.i+1] {
+			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+				l.i += 2
+			case 'u':
+				if !l.need(6) {
+					return l.bad("unexpected end of JSON input")
+				}
+				for _, h := range l.b[l.i+2 : l.i+6] {
+					if !isHex(h) {
+						return l.bad("invalid character %q in \\u escape", h)
+					}
+				}
+				l.i += 6
+			default:
+				return l.bad("invalid escape \\%c in string", l.b[l.i+1])
+			}
+		case c >= utf8.RuneSelf:
+			l.need(utf8.UTFMax)
+			r, size := utf8.DecodeRune(l.b[l.i:])
+			if r == utf8.RuneError && size <= 1 {
+				return &lexError{off: l.offset(), path: l.pathString(), msg: "not valid UTF-8", utf8: true}
+			}
+			l.i += size
+		default:
+			return l.bad("invalid control character %#02x in string", c)
 		}
 	}
 }

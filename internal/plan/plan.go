@@ -40,6 +40,12 @@ type Plan struct {
 	Variables map[string]any
 	// Raw is the UTF-8 JSON text the plan was decoded from; rules that read input.plan get it.
 	Raw []byte
+	// Complete is the plan's "complete" (Terraform 1.8+); nil when the plan does not say.
+	Complete *bool
+	// Deferred lists deferred_changes: changes Terraform postponed to a later plan
+	// (RULES.md §3.4). An errored plan never reaches here: ParseBytes and the fast parsers
+	// reject it as an input error.
+	Deferred []*Deferred
 
 	modules map[string]*tfjson.ConfigModule // config module by key-less module path ("" for root)
 	calls   map[string]*tfjson.ModuleCall   // module call by key-less module path
@@ -67,8 +73,17 @@ type Resource struct {
 	Prior        *Attrs // prior_state values (or state values)
 }
 
-// Deleted reports whether the resource only goes away in this plan.
-func (r *Resource) Deleted() bool { return r.Action == "delete" || r.Action == "forget" }
+// Deferred is one entry of a plan's deferred_changes: a resource change Terraform could not plan
+// yet, with the reason it gives (resource_config_unknown, provider_config_unknown, ...).
+type Deferred struct {
+	Reason   string
+	Resource *Resource // Address, Module, Mode, Type, Name, Index, Action, After, AfterUnknown
+}
+
+// Deleted reports whether the resource goes away in AWS in this plan. A "forget" (a removed
+// block with lifecycle destroy = false) only drops it from the state: it stays in AWS, still
+// attached to what it was attached to (RULES.md §3.1).
+func (r *Resource) Deleted() bool { return r.Action == "delete" }
 
 // Values returns the best-known attribute values: after, else planned values, else prior state.
 func (r *Resource) Values() *Attrs {
@@ -148,6 +163,9 @@ type document struct {
 	Variables     map[string]*struct {
 		Value any `json:"value"`
 	} `json:"variables"`
+	Errored         bool                             `json:"errored"`
+	Complete        *bool                            `json:"complete"`
+	DeferredChanges []*tfjson.DeferredResourceChange `json:"deferred_changes"`
 }
 
 // ParseBytes validates and indexes a UTF-8 JSON document (see Transcode).
@@ -176,6 +194,9 @@ func ParseBytes(name string, b []byte) (*Plan, error) {
 	if err := checkFormatVersion(*doc.FormatVersion); err != nil {
 		return nil, inputErr(name, "%v", err)
 	}
+	if doc.Errored {
+		return nil, erroredPlan(name)
+	}
 	p := &Plan{
 		Name:             name,
 		FormatVersion:    *doc.FormatVersion,
@@ -195,7 +216,49 @@ func ParseBytes(name string, b []byte) (*Plan, error) {
 	if err := p.index(&doc); err != nil {
 		return nil, inputErr(name, "%v", err)
 	}
+	if err := p.status(doc.Complete, doc.DeferredChanges); err != nil {
+		return nil, inputErr(name, "%v", err)
+	}
 	return p, nil
+}
+
+// erroredPlan is the input error for a plan Terraform marked errored (RULES.md §3.4): it holds
+// only what Terraform planned before the error, so nothing in it can be trusted to be complete.
+func erroredPlan(name string) error {
+	return inputErr(name, "the plan is errored (\"errored\": true): terraform stopped planning on an error, so the plan is incomplete; fix the error terraform printed and plan again")
+}
+
+// status records the plan's completeness and its deferred changes.
+func (p *Plan) status(complete *bool, deferred []*tfjson.DeferredResourceChange) error {
+	p.Complete = complete
+	for i, d := range deferred {
+		if d == nil {
+			return fmt.Errorf("deferred_changes[%d] is null", i)
+		}
+		rc := d.ResourceChange
+		if rc == nil || rc.Address == "" {
+			return fmt.Errorf("deferred_changes[%d] has no resource_change address", i)
+		}
+		r := &Resource{Address: rc.Address, Module: rc.ModuleAddress, Mode: string(rc.Mode), Type: rc.Type, Name: rc.Name, Index: normIndex(rc.Index)}
+		if r.Module == "" {
+			r.Module = moduleOf(rc.Address)
+		}
+		if rc.Change != nil {
+			r.Action = summarize(rc.Change.Actions)
+			var err error
+			if r.After, err = object(rc.Change.After, rc.Address, "change.after"); err != nil {
+				return fmt.Errorf("deferred_changes[%d]: %w", i, err)
+			}
+			if r.AfterUnknown, err = object(rc.Change.AfterUnknown, rc.Address, "change.after_unknown"); err != nil {
+				if b, ok := rc.Change.AfterUnknown.(bool); !ok || !b {
+					return fmt.Errorf("deferred_changes[%d]: %w", i, err)
+				}
+				r.AfterUnknown = nil
+			}
+		}
+		p.Deferred = append(p.Deferred, &Deferred{Reason: d.Reason, Resource: r})
+	}
+	return nil
 }
 
 // checkSyntax validates the whole text as JSON, so a corrupted byte anywhere (even in a part

@@ -195,6 +195,7 @@ func TestParseRejectsEveryFileOfTestdataBad(t *testing.T) {
 		"no-format-version.json": "format_version",
 		"format-version-2.json":  `unsupported format_version "2.0"`,
 		"invalid-utf8.json":      "not valid UTF-8",
+		"errored.json":           `the plan is errored ("errored": true)`,
 	}
 	files, err := filepath.Glob("../../testdata/bad/*")
 	if err != nil {
@@ -378,7 +379,7 @@ func TestIndexMergesSectionsAndSkipsDeposed(t *testing.T) {
 	}
 	wantRows := map[string]row{
 		`aws_iam_role.for["x"]`:             {"create", "", "managed", "x", false, "fx", true, false},
-		"aws_iam_role.forgotten":            {"forget", "", "managed", nil, true, "", false, false},
+		"aws_iam_role.forgotten":            {"forget", "", "managed", nil, false, "", false, false},
 		"aws_iam_role.gone":                 {"delete", "", "managed", nil, true, "gone", true, false},
 		"aws_iam_role.kept":                 {"no-op", "", "managed", nil, false, "kept", true, false},
 		"aws_iam_role.rep":                  {"replace", "", "managed", nil, false, "rep", true, true},

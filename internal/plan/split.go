@@ -318,6 +318,13 @@ func (f *fastDoc) absorb(g *fastDoc) {
 	if g.variables != nil {
 		f.variables = g.variables
 	}
+	if g.complete != nil {
+		f.complete = g.complete
+	}
+	if g.deferred != nil {
+		f.deferred = g.deferred
+	}
+	f.errored = f.errored || g.errored
 	f.hasValues = f.hasValues || g.hasValues
 	f.isPlan = f.isPlan || g.isPlan
 	f.state = append(f.state, g.state...)

@@ -27,7 +27,10 @@ import (
 func KeepIAM(mode, typ string) bool {
 	switch typ {
 	case "aws_iam_role", "aws_iam_policy", "aws_iam_role_policy", "aws_iam_role_policy_attachment",
-		"aws_iam_policy_attachment", "aws_iam_role_policy_attachments_exclusive", "aws_eks_pod_identity_association":
+		"aws_iam_policy_attachment", "aws_iam_role_policy_attachments_exclusive", "aws_iam_role_policies_exclusive",
+		"aws_eks_pod_identity_association", "aws_organizations_organization", "aws_organizations_organizational_unit",
+		"aws_organizations_account", "aws_organizations_policy", "aws_organizations_policy_attachment", "aws_sqs_queue",
+		"aws_sqs_queue_policy", "aws_kms_key", "aws_kms_key_policy", "aws_kms_alias":
 		return mode == "managed"
 	case "aws_iam_policy_document", "aws_region", "aws_caller_identity", "aws_partition":
 		return mode == "data"

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/karpgate/karpgate/internal/escape"
 	"github.com/karpgate/karpgate/internal/findings"
 )
 
@@ -47,6 +48,7 @@ func (Markdown) Write(w io.Writer, r findings.Result) error {
 	s := r.Summary
 	fmt.Fprintf(&b, "| errors | warnings | notes | suppressed | plans | rules |\n|---:|---:|---:|---:|---:|---:|\n| %d | %d | %d | %d | %d | %d |\n\n",
 		s.Errors, s.Warnings, s.Notes, s.Suppressed, len(r.Plans), len(r.Rules))
+	b.WriteString(configMarkdown(r))
 	for i, n := range r.Notices {
 		if i == maxMarkdownNotices {
 			fmt.Fprintf(&b, "> _%d more notices left out; run karpgate with --format text for all._\n\n", len(r.Notices)-i)
@@ -57,9 +59,10 @@ func (Markdown) Write(w io.Writer, r findings.Result) error {
 	var sections []string
 	for _, g := range groupByRole(r.Findings) {
 		var sec strings.Builder
-		head := "`" + g.Plan + "`"
+		// <summary> is HTML: Markdown escapes do not apply there.
+		head := "<code>" + escape.HTML(g.Plan) + "</code>"
 		if g.Role != "" {
-			head += " · `" + g.Role + "`"
+			head += " · <code>" + escape.HTML(g.Role) + "</code>"
 		}
 		fmt.Fprintf(&sec, "<details><summary>%s (%s)</summary>\n\n", head, plural(len(g.Findings), "finding"))
 		for _, f := range g.Findings {
@@ -73,12 +76,12 @@ func (Markdown) Write(w io.Writer, r findings.Result) error {
 			}
 			fmt.Fprintf(&sec, "#### %s %s\n\n", badge(sev), escapeMD(title))
 			if f.Address != "" {
-				fmt.Fprintf(&sec, "Resource: `%s`", f.Address)
+				fmt.Fprintf(&sec, "Resource: `%s`", escape.Code(f.Address))
 				if f.Statement != nil {
-					fmt.Fprintf(&sec, ", %s", statementLabel(f.Statement))
+					fmt.Fprintf(&sec, ", %s", escapeMD(statementLabel(f.Statement)))
 				}
 				if f.Location != nil {
-					fmt.Fprintf(&sec, " (`%s:%d`)", f.Location.File, f.Location.StartLine)
+					fmt.Fprintf(&sec, " (`%s:%d`)", escape.Code(f.Location.File), f.Location.StartLine)
 				}
 				sec.WriteString("\n\n")
 			}
@@ -123,8 +126,6 @@ func badge(sev string) string {
 	return "⚪ " + sev
 }
 
-// escapeMD keeps messages from breaking the comment's markup.
-func escapeMD(s string) string {
-	r := strings.NewReplacer("<", "&lt;", ">", "&gt;", "|", "\\|")
-	return r.Replace(s)
-}
+// escapeMD keeps text from a plan or a policy from adding markup to the comment (links, images,
+// HTML, emphasis, blocks).
+func escapeMD(s string) string { return escape.Markdown(s) }

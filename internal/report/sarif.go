@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/karpgate/karpgate/internal/escape"
 	"github.com/karpgate/karpgate/internal/findings"
 )
 
@@ -179,7 +180,8 @@ func (s SARIF) Write(w io.Writer, r findings.Result) error {
 			InformationURI:  r.Tool.URI,
 			Rules:           []sarifRule{},
 		}},
-		Results: []sarifResult{},
+		Results:    []sarifResult{},
+		Properties: configSARIF(r),
 	}
 	if s.Category != "" {
 		run.AutomationDetails = &sarifAutomation{ID: s.Category}
@@ -276,9 +278,15 @@ func sarifRuleOf(rule findings.Rule) sarifRule {
 	}
 	tags := append([]string{"security"}, rule.Tags...)
 	tags = uniqueSorted(tags)
-	md := fmt.Sprintf("**%s**\n\n%s\n\n**Fix:** %s", rule.Title, rule.Description, rule.Remediation)
-	if u := rule.HelpURI(); u != "" {
-		md += fmt.Sprintf("\n\nSee %s", u)
+	// The metadata of user rules comes from their policies: escaped so it cannot add links, images
+	// or HTML. The embedded rules' metadata is karpgate's own Markdown.
+	title, desc, fix, see := rule.Title, rule.Description, rule.Remediation, rule.HelpURI()
+	if rule.Custom {
+		title, desc, fix, see = escape.Markdown(title), escape.MarkdownLines(desc), escape.MarkdownLines(fix), escape.Markdown(see)
+	}
+	md := fmt.Sprintf("**%s**\n\n%s\n\n**Fix:** %s", title, desc, fix)
+	if see != "" {
+		md += fmt.Sprintf("\n\nSee %s", see)
 	}
 	name := rule.Name
 	if name == "" {

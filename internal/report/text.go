@@ -35,6 +35,7 @@ func (t Text) paint(code, s string) string {
 
 // Write implements Writer.
 func (t Text) Write(w io.Writer, r findings.Result) error {
+	r = terminalSafe(r)
 	bw := bufio.NewWriter(w)
 	for _, n := range r.Notices {
 		fmt.Fprintf(bw, "%s %s\n", t.paint(ansiYellow, "notice:"), n)
@@ -51,6 +52,9 @@ func (t Text) Write(w io.Writer, r findings.Result) error {
 	}
 	if len(r.Findings) > 0 {
 		fmt.Fprintln(bw)
+	}
+	if line := configText(r); line != "" {
+		fmt.Fprintln(bw, line)
 	}
 	fmt.Fprintln(bw, t.summary(r))
 	return bw.Flush()

@@ -164,13 +164,14 @@ func TestNewChecksOptions(t *testing.T) {
 			}
 		})
 	}
-	s, err := New(Options{Scanner: fakeScanner{}})
+	s, err := New(Options{Scanner: fakeScanner{}, HMACKey: testKey})
 	if err != nil {
 		t.Fatal(err)
 	}
 	o := s.opts
 	if o.Addr != ":8080" || o.Workers != DefaultWorkers || o.QueueSize != DefaultQueueSize || o.MaxPlanSize != 1<<30 ||
-		len(o.AllowedHosts) != 1 || o.AllowedHosts[0] != "app.terraform.io" || o.RedirectHosts[0] != "archivist.terraform.io" {
+		len(o.AllowedHosts) != 1 || o.AllowedHosts[0] != "app.terraform.io" || o.RedirectHosts[0] != "archivist.terraform.io" ||
+		o.GracePeriod != DefaultGracePeriod || o.DrainTimeout+o.CallbackTimeout+stopReserve(o.GracePeriod) > o.GracePeriod {
 		t.Errorf("defaults = %+v", o)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/karpgate/karpgate/internal/escape"
 	"github.com/karpgate/karpgate/internal/findings"
 )
 
@@ -116,6 +117,9 @@ func summaryMessage(res findings.Result, rules, shown int, withOutcomes bool) st
 		fmt.Fprintf(&b, " (fail-on %s)", s.FailOn)
 	}
 	b.WriteString(".")
+	if res.Config != nil {
+		b.WriteString(" Configuration: " + res.Config.Describe() + ".")
+	}
 	if withOutcomes && rules > shown {
 		fmt.Fprintf(&b, " Showing the %d most severe rules of %d; run karpgate scan for all.", shown, rules)
 	}
@@ -185,12 +189,19 @@ func severityTag(s findings.Severity) Tag {
 // stops adding findings before MaxOutcomeBodyChars and says how many it left out.
 func outcomeBody(g ruleGroup, title string) string {
 	var head, tail strings.Builder
-	fmt.Fprintf(&head, "### %s %s\n\n", g.rule.ID, mdLine(title))
-	if g.rule.Description != "" {
-		head.WriteString(g.rule.Description + "\n\n")
+	// Findings come from plans and user rules' metadata from their policies: escaped so that
+	// nothing in them adds links, images or HTML to the body HCP Terraform renders. The embedded
+	// rules' metadata is karpgate's own Markdown.
+	desc, fix := g.rule.Description, g.rule.Remediation
+	if g.rule.Custom {
+		desc, fix = escape.MarkdownLines(desc), escape.MarkdownLines(fix)
 	}
-	if g.rule.Remediation != "" {
-		fmt.Fprintf(&tail, "\n**How to fix:** %s\n", g.rule.Remediation)
+	fmt.Fprintf(&head, "### %s %s\n\n", escape.Markdown(g.rule.ID), escape.Markdown(title))
+	if desc != "" {
+		head.WriteString(desc + "\n\n")
+	}
+	if fix != "" {
+		fmt.Fprintf(&tail, "\n**How to fix:** %s\n", fix)
 	}
 	if u := httpsURL(g.rule.HelpURI()); u != "" {
 		fmt.Fprintf(&tail, "\nMore: %s\n", u)
@@ -222,7 +233,7 @@ func findingMarkdown(f findings.Finding) string {
 	if f.Role != "" {
 		fmt.Fprintf(&b, " (role `%s`)", mdCode(f.Role))
 	}
-	fmt.Fprintf(&b, ": %s", mdLine(f.Message))
+	fmt.Fprintf(&b, ": %s", escape.Markdown(f.Message))
 	if f.Location != nil && f.Location.File != "" {
 		fmt.Fprintf(&b, " (`%s:%d`)", mdCode(f.Location.File), f.Location.StartLine)
 	}
@@ -237,11 +248,8 @@ func findingMarkdown(f findings.Finding) string {
 	return b.String()
 }
 
-// mdLine keeps text on one line so it cannot start markdown blocks of its own.
-func mdLine(s string) string { return strings.Join(strings.Fields(s), " ") }
-
 // mdCode keeps text inside a code span.
-func mdCode(s string) string { return strings.ReplaceAll(mdLine(s), "`", "'") }
+func mdCode(s string) string { return escape.Code(s) }
 
 // httpsURL returns u when it is an absolute https URL short enough for a task result, else "".
 func httpsURL(u string) string {

@@ -399,7 +399,7 @@ func TestRequests(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			e := startEnv(t, func(o *Options, _ *fakeTFC) { o.HMACKey = tt.key })
+			e := startEnv(t, func(o *Options, _ *fakeTFC) { o.HMACKey, o.InsecureNoHMAC = tt.key, tt.key == nil })
 			e.fake.addPlan("plan-1", planSpec{body: []byte(`{"fail": false}`)})
 			var body []byte
 			if tt.body != nil {

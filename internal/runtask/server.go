@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"strconv"
 	"sync"
 	"time"
 )
@@ -32,6 +33,9 @@ type Server struct {
 func New(opts Options) (*Server, error) {
 	if opts.Scanner == nil {
 		return nil, errors.New("check options: a Scanner is required")
+	}
+	if len(opts.HMACKey) == 0 && !opts.InsecureNoHMAC {
+		return nil, errors.New("check options: an HMAC key is required (anyone could otherwise send tasks); set InsecureNoHMAC to accept unsigned tasks")
 	}
 	o, err := withDefaults(opts)
 	if err != nil {
@@ -98,10 +102,16 @@ func withDefaults(o Options) (Options, error) {
 		{&o.TaskTimeout, DefaultTaskTimeout},
 		{&o.CallbackTimeout, DefaultCallbackTimeout},
 		{&o.RequestTimeout, DefaultRequestTimeout},
-		{&o.DrainTimeout, DefaultDrainTimeout},
+		{&o.GracePeriod, DefaultGracePeriod},
 	} {
 		if *d.v <= 0 {
 			*d.v = d.def
+		}
+	}
+	if o.DrainTimeout <= 0 {
+		o.DrainTimeout = o.GracePeriod - o.CallbackTimeout - stopReserve(o.GracePeriod)
+		if o.DrainTimeout <= 0 {
+			return o, fmt.Errorf("check options: grace period %s leaves no time to drain tasks after the callback timeout of %s", o.GracePeriod, o.CallbackTimeout)
 		}
 	}
 	o.PlanRetry = o.PlanRetry.withDefaults(Backoff{Attempts: 8, Initial: time.Second, Max: 10 * time.Second})
@@ -115,6 +125,10 @@ func withDefaults(o Options) (Options, error) {
 	return o, nil
 }
 
+// stopReserve is the part of the grace period kept for closing the HTTP server after the drain:
+// a tenth of it, at most httpShutdownWait.
+func stopReserve(grace time.Duration) time.Duration { return min(grace/10, httpShutdownWait) }
+
 // Handler serves POST /runtask, GET /healthz and GET /metrics. Tasks are accepted only between
 // Start and Shutdown; outside that window /runtask answers 503.
 func (s *Server) Handler() http.Handler { return s.handler }
@@ -125,6 +139,9 @@ func (s *Server) Start() {
 	s.start.Do(func() {
 		s.pool.start(s.opts.Workers, s.process)
 		s.log.Info("run-task workers started", slog.Int("workers", s.opts.Workers), slog.Int("queue", s.opts.QueueSize))
+		if len(s.opts.HMACKey) == 0 {
+			s.log.Warn("no HMAC key (--insecure-no-hmac): unsigned tasks are accepted, and anyone who can reach this service can send tasks and squat task result ids")
+		}
 	})
 }
 
@@ -185,9 +202,14 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		serveErr = fmt.Errorf("serve HTTP: %w", serveErr)
 	}
 	s.log.Info("run-task service stopping")
+	// Drain while HTTP still answers: /runtask and /healthz say 503 with Retry-After rather than
+	// refusing connections, and every accepted task gets its final callback.
 	s.pool.stop()
+	dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.opts.DrainTimeout)
+	drainErr := s.Shutdown(dctx)
+	cancel()
 
-	hctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), httpShutdownWait)
+	hctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), stopReserve(s.opts.GracePeriod))
 	httpErr := srv.Shutdown(hctx)
 	cancel()
 	if httpErr != nil {
@@ -198,9 +220,6 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 			serveErr = fmt.Errorf("serve HTTP: %w", err)
 		}
 	}
-	dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.opts.DrainTimeout)
-	drainErr := s.Shutdown(dctx)
-	cancel()
 	s.log.Info("run-task service stopped")
 	return errors.Join(serveErr, httpErr, drainErr)
 }
@@ -211,6 +230,7 @@ func (s *Server) healthz(w http.ResponseWriter, _ *http.Request) {
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
 	if !s.pool.isAccepting() {
+		w.Header().Set("Retry-After", strconv.Itoa(queueRetryAfter))
 		w.WriteHeader(http.StatusServiceUnavailable)
 		_, _ = w.Write([]byte("not accepting tasks\n"))
 		return

@@ -72,8 +72,11 @@ const (
 	DefaultQueueSize       = 64
 	DefaultTaskTimeout     = 8 * time.Minute // HCP Terraform errors a task without news for 10 minutes
 	DefaultCallbackTimeout = time.Minute     // all attempts of one callback together
-	DefaultDrainTimeout    = 5 * time.Minute
-	DefaultRequestTimeout  = 30 * time.Second // one callback attempt; response headers of a plan download
+	// DefaultGracePeriod is how long karpgate may take from SIGTERM to exit: give the process
+	// manager this long (terminationGracePeriodSeconds, TimeoutStopSec). The drain timeout is
+	// derived from it (see drainBudget).
+	DefaultGracePeriod    = 330 * time.Second
+	DefaultRequestTimeout = 30 * time.Second // one callback attempt; response headers of a plan download
 
 	// http.Server timeouts of Run/Serve.
 	readHeaderTimeout = 10 * time.Second
@@ -111,8 +114,11 @@ type Options struct {
 	// Addr is the listen address of Run (default ":8080").
 	Addr string
 	// HMACKey is the run task's HMAC key. When set, every request must carry a valid signature (401
-	// otherwise); when empty, a request that carries a signature is refused with 400.
+	// otherwise). New refuses an empty key unless InsecureNoHMAC is set.
 	HMACKey []byte
+	// InsecureNoHMAC accepts unsigned requests when HMACKey is empty (a request that carries a
+	// signature is then refused with 400); Start logs a warning every time.
+	InsecureNoHMAC bool
 	// AllowedHosts are the hosts (host or host:port, matched exactly, case-insensitively) whose plan
 	// URLs karpgate downloads and whose callback URLs it calls. Default: app.terraform.io.
 	AllowedHosts []string
@@ -142,8 +148,13 @@ type Options struct {
 	CallbackTimeout time.Duration
 	// RequestTimeout bounds one callback attempt and the wait for a plan response's headers (default 30s).
 	RequestTimeout time.Duration
-	// DrainTimeout bounds the wait for queued and running tasks at shutdown (default 5m); tasks
-	// still running then are cancelled and failed with a message, and their callbacks are still sent.
+	// GracePeriod bounds the whole shutdown, from the end of Serve's context to its return
+	// (default DefaultGracePeriod).
+	GracePeriod time.Duration
+	// DrainTimeout bounds the wait for queued and running tasks at shutdown (default: GracePeriod
+	// less CallbackTimeout and the HTTP shutdown reserve, so every accepted task still gets its final
+	// callback within GracePeriod); tasks still running then are cancelled and failed with a
+	// message, and their callbacks are still sent.
 	DrainTimeout time.Duration
 	// PlanRetry is the schedule for plan downloads answered 204 (not ready), 429, 5xx or a network
 	// error (default 8 attempts, 1s doubling to 10s).

@@ -1,7 +1,6 @@
 package scan
 
 import (
-	"bytes"
 	"encoding/json"
 	"runtime"
 	"slices"
@@ -9,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/open-policy-agent/opa/v1/ast"
+	"github.com/open-policy-agent/opa/v1/util"
 
 	"github.com/karpgate/karpgate/internal/facts"
 )
@@ -24,6 +24,8 @@ var (
 	kAttribute      = ast.InternedTerm("attribute")
 	kBase           = ast.InternedTerm("base")
 	kBy             = ast.InternedTerm("by")
+	kRemoved        = ast.InternedTerm("removed")
+	kLayers         = ast.InternedTerm("layers")
 	kCluster        = ast.InternedTerm("cluster")
 	kConditions     = ast.InternedTerm("conditions")
 	kContext        = ast.InternedTerm("context")
@@ -56,6 +58,11 @@ var (
 	kPrincipals     = ast.InternedTerm("principals")
 	kProblems       = ast.InternedTerm("problems")
 	kQueueARNs      = ast.InternedTerm("queue_arns")
+	kPodIdentity    = ast.InternedTerm("pod_identity")
+	kSize           = ast.InternedTerm("size")
+	kNamespace      = ast.InternedTerm("namespace")
+	kServiceAccount = ast.InternedTerm("service_account")
+	kSessionTags    = ast.InternedTerm("session_tags")
 	kR2             = ast.InternedTerm("r2")
 	kRegion         = ast.InternedTerm("region")
 	kRegions        = ast.InternedTerm("regions")
@@ -138,6 +145,17 @@ func (cv *iamConv) roleValue(r *facts.Role) ast.Value {
 	for i, p := range r.Policies {
 		policies[i] = ast.NewTerm(cv.policyEntryValue(p))
 	}
+	removed := make([]*ast.Term, len(r.Removed))
+	for i := range r.Removed {
+		x := &r.Removed[i]
+		removed[i] = ast.ObjectTerm(
+			item(kAddress, cv.strTerm(x.Address)),
+			item(kAttribute, cv.strTerm(x.Attribute)),
+			item(kARN, cv.strPtrTerm(x.ARN)),
+			item(kName, cv.strPtrTerm(x.Name)),
+			item(kBy, cv.strTerm(x.By)),
+		)
+	}
 	return ast.NewObject(
 		item(kAddress, cv.strTerm(r.Address)),
 		item(kModule, cv.strTerm(r.Module)),
@@ -151,26 +169,46 @@ func (cv *iamConv) roleValue(r *facts.Role) ast.Value {
 		)),
 		item(kTrust, ast.NewTerm(cv.policyEntryValue(r.Trust))),
 		item(kPolicies, cv.arrayTerm(r.Policies == nil, policies)),
+		item(kRemoved, cv.arrayTerm(r.Removed == nil, removed)),
+		item(kLayers, layersTerm(r.Layers)),
 		item(kContext, ast.NewTerm(cv.contextValue(r.Context))),
 		item(kDeployment, deploymentTerm(r.Deployment)),
 	)
 }
 
-// deploymentTerm converts a role's Karpenter deployment (RULES.md 5.1). Only Karpenter roles have
-// one, a handful per plan, so it takes the plain JSON path.
+// deploymentTerm converts a role's Karpenter deployment (RULES.md 5.1) through JSON, as
+// layersTerm does: only Karpenter roles have one.
 func deploymentTerm(d *facts.Deployment) *ast.Term {
 	if d == nil {
 		return ast.InternedNullTerm
 	}
-	b, err := json.Marshal(d)
+	return jsonTerm(d)
+}
+
+// layersTerm converts a Karpenter role's layers through JSON, the reference path: only
+// Karpenter roles have layers, so this is never the hot part of a large plan.
+func layersTerm(l *facts.Layers) *ast.Term {
+	if l == nil {
+		return ast.InternedNullTerm
+	}
+	return jsonTerm(l)
+}
+
+// jsonTerm is v's term as OPA reads v's JSON text.
+func jsonTerm(v any) *ast.Term {
+	b, err := json.Marshal(v)
 	if err != nil {
 		return ast.InternedNullTerm
 	}
-	v, err := ast.ValueFromReader(bytes.NewReader(b))
+	var doc any
+	if err := util.UnmarshalJSON(b, &doc); err != nil {
+		return ast.InternedNullTerm
+	}
+	val, err := ast.InterfaceToValue(doc)
 	if err != nil {
 		return ast.InternedNullTerm
 	}
-	return ast.NewTerm(v)
+	return ast.NewTerm(val)
 }
 
 func (cv *iamConv) policyEntryValue(p *facts.PolicyEntry) ast.Value {
@@ -195,7 +233,15 @@ func (cv *iamConv) policyEntryValue(p *facts.PolicyEntry) ast.Value {
 		item(kUnknown, cv.stringsTerm(p.Unknown)),
 		item(kProblems, cv.arrayTerm(p.Problems == nil, problems)),
 		item(kDocument, cv.documentTerm(p.Document)),
+		item(kSize, sizeTerm(p.Size)),
 	)
+}
+
+func sizeTerm(n *int) *ast.Term {
+	if n == nil {
+		return ast.InternedNullTerm
+	}
+	return ast.InternedTerm(*n)
 }
 
 // documentTerm converts a document once however many entries share it (facts parses each distinct
@@ -286,7 +332,26 @@ func (cv *iamConv) contextValue(c *facts.Context) ast.Value {
 		item(kNodeRoleARNs, cv.stringsTerm(c.NodeRoleARNs)),
 		item(kQueueARNs, cv.stringsTerm(c.QueueARNs)),
 		item(kEBSKMSKeyARNs, cv.stringsTerm(c.EBSKMSKeyARNs)),
+		item(kPodIdentity, cv.podIdentityTerm(c.PodIdentity)),
 	)
+}
+
+func (cv *iamConv) podIdentityTerm(bs []facts.PodIdentityBinding) *ast.Term {
+	terms := make([]*ast.Term, len(bs))
+	for i, b := range bs {
+		tags := ast.InternedNullTerm
+		if b.SessionTags != nil {
+			tags = ast.InternedTerm(*b.SessionTags)
+		}
+		terms[i] = ast.NewTerm(ast.NewObject(
+			item(kAddress, cv.strTerm(b.Address)),
+			item(kCluster, cv.strTerm(b.Cluster)),
+			item(kNamespace, cv.strTerm(b.Namespace)),
+			item(kServiceAccount, cv.strTerm(b.ServiceAccount)),
+			item(kSessionTags, tags),
+		))
+	}
+	return cv.arrayTerm(bs == nil, terms)
 }
 
 // principalsTerm converts a principal map. Keys are inserted in the order json.Marshal writes

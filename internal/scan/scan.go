@@ -27,6 +27,8 @@ type Options struct {
 	Today       string
 	Tool        findings.Tool
 	Workers     int // plans scanned at once; <= 0: GOMAXPROCS
+	// Config is copied into every result: the configuration applied and what it relaxed.
+	Config *findings.ConfigApplied
 	// FullDecode decodes every resource of the plan instead of streaming it and keeping only those
 	// the IAM model reads (plan.ParseStream); findings are identical, only slower. Tests compare
 	// the two.
@@ -111,6 +113,7 @@ func (s *Scanner) finish(names []string, all []findings.Finding) findings.Result
 		Findings: fs,
 		Summary:  s.opt.Gate.Summarize(fs),
 		Notices:  notices,
+		Config:   s.opt.Config,
 	}
 }
 

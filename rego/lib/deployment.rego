@@ -9,6 +9,7 @@
 package karpgate.lib.deployment
 
 import data.karpgate.lib.karpenter
+import data.karpgate.lib.layers
 import data.karpgate.lib.requests
 
 _data := data.karpgate.karpenter.requests
@@ -272,7 +273,7 @@ _least(impacts) := [i | some i in impacts; _severity[i] == m][0] if {
 assessed[role.address] := {
 	"version": v,
 	"upgrade_from": upgrade_from(role),
-	"current": current,
+	"current": array.concat(current, _layer_rows(role)),
 	"verdicts": verdicts,
 } if {
 	some role in karpenter.roles
@@ -281,17 +282,24 @@ assessed[role.address] := {
 	ids := {r.t.id | some rows in per_version[role.address]; some r in rows} | {r.t.id | some r in current}
 	ctx := karpenter.role_context(role)
 	checks := {t.id: requests.template_checks(t, ctx) | some t in templates; t.id in ids}
+	layer_checks := layers.calls(role)
 
 	# Templates often expand to the same request (one call in several versions or for several
 	# features): each distinct request is evaluated once.
 	distinct := [c | some c in {object.remove(c, ["id", "note"]) | some cs in checks; some c in cs}]
-	evals := requests.evaluate_all(karpenter.statements(role), karpenter.open_parts(role), distinct)
-	by_request := {distinct[i].requests: e | some i, e in evals}
+	evals := karpenter.evaluate_all(role, array.concat(distinct, layer_checks))
+	by_request := {c.requests: evals[i] | some i, c in array.concat(distinct, layer_checks)}
 	verdicts := {id: {"state": _agg(es), "evals": es} |
-		some id, cs in checks
+		some id, cs in object.union(checks, {c.id: [c] | some c in layer_checks})
 		es := [object.union(by_request[c.requests], {"check": c}) | some c in cs]
 	}
 }
+
+# _layer_rows are the requests the role's resource layers add (lib/layers calls: kms:Decrypt of the
+# interruption queue's key), degraded in every version.
+_layer_rows(role) := [{"t": {"id": c.id, "action": c.action, "lost": "interruption handling"}, "applies": "yes", "impact": "degraded"} |
+	some c in layers.calls(role)
+]
 
 _current(role, v) := per_version[role.address][v.minor] if v.state == "known"
 
@@ -451,7 +459,7 @@ refused_eval(row) := [e | some e in row.verdict.evals; e.decision != "allowed"; 
 
 # call_line is one refused call as Karpenter would log it, with the deciding statement.
 call_line(role, row) := sprintf("- %s%s%s", [
-	karpenter.access_denied(role, e.request, e.decision),
+	karpenter.refused(role, e),
 	_why(e),
 	_condition(row),
 ]) if {

@@ -41,7 +41,15 @@ role(policies) := {
 	"karpenter": {"detected": true, "by": ["module", "pod-identity"]},
 	"policies": policies,
 	"context": context,
+	"deployment": deployed_v1,
 }
+
+# deployed_v1 is the deployment of role(): Karpenter v1.0, the version before the change unknown
+# (so both tagging variants of v1 apply), the features of deployed().
+deployed_v1 := object.union(deployed("1.0", ""), {"upgrade_from": {"state": "unknown", "version": "", "minor": "", "source": "no prior helm_release version, no karpenter.upgrade_from"}})
+
+# unversioned removes the deployment of a role input: the version is unknown.
+unversioned(inp) := {"iam": object.union(inp.iam, {"roles": [object.remove(r, ["deployment"]) | some r in inp.iam.roles]})}
 
 # known is a managed policy entry whose text is known; doc is raw IAM JSON.
 known(address, doc) := {
@@ -108,13 +116,19 @@ _statement(s, i) := {
 	"not_actions": [lower(a) | some a in _list(object.get(s, "NotAction", []))],
 	"resources": _list(object.get(s, "Resource", [])),
 	"not_resources": _list(object.get(s, "NotResource", [])),
-	"principals": {},
-	"not_principals": {},
+	"principals": _principals(object.get(s, "Principal", null)),
+	"not_principals": _principals(object.get(s, "NotPrincipal", null)),
 	"conditions": [_condition(op, k, v) |
 		some op, keys in object.get(s, "Condition", {})
 		some k, v in keys
 	],
 }
+
+_principals(null) := {}
+
+_principals("*") := {"*": ["*"]}
+
+_principals(p) := {t: _list(ids) | some t, ids in p} if is_object(p)
 
 _condition(op, key, values) := {
 	"operator": op,

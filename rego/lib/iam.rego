@@ -18,8 +18,8 @@ package karpgate.lib.iam
 # absent) switches policy variables on ("2012-10-17") or off (anything else: ${...} is literal);
 # a statement without the field is read as 2012-10-17.
 decide(statements, request) := {"decision": _decision(pairs), "statements": results} if {
-	ctx := context(request)
 	action := lower(request.action)
+	ctx := _request_context(request, action)
 	results := [_statement_result(s, i, action, request.resource, ctx) | some i, s in statements]
 	pairs := {concat(":", [lower(r.effect), r.applies]) | some r in results}
 }
@@ -92,9 +92,10 @@ _any_variables(s, patterns) if {
 	contains(p, "${")
 }
 
-# open_parts lists the parts of an effective policy the plan does not show: unknown and external
-# entries and the unknown remainder of partial ones, as {address, attribute, status, via, arn, what}
-# where what names each unknown value (address + attribute).
+# open_parts lists the parts of an effective policy the plan does not show: unknown, external,
+# deferred and outside (the remainder of a role outside the plan) entries and the unknown remainder of partial ones, as {address, attribute, status, via,
+# arn, what} where what names each unknown value (address + attribute; for a deferred change the
+# reason Terraform gives).
 open_parts(policies) := [{
 	"address": p.address,
 	"attribute": object.get(p, "attribute", ""),
@@ -104,7 +105,7 @@ open_parts(policies) := [{
 	"what": _what_unknown(p),
 } |
 	some p in policies
-	p.status in {"unknown", "external", "partial"}
+	p.status in {"unknown", "external", "partial", "deferred", "outside"}
 ]
 
 _what_unknown(p) := p.unknown if {
@@ -367,23 +368,41 @@ _negative_resource(states) := {"state": "yes", "reasons": []} if {
 }
 
 _pattern_state(p, _, ctx, vars) := "unknown" if {
-	_substitute(p, ctx, vars).state == "unknown"
+	_resource_substitute(p, ctx, vars).state == "unknown"
 }
 
 _pattern_state(p, resource, ctx, vars) := "yes" if {
-	sub := _substitute(p, ctx, vars)
+	sub := _resource_substitute(p, ctx, vars)
 	sub.state == "ok"
 	glob.match(sub.glob, null, resource)
 }
 
 _pattern_state(p, resource, ctx, vars) := "no" if {
-	sub := _substitute(p, ctx, vars)
+	sub := _resource_substitute(p, ctx, vars)
 	sub.state == "ok"
 	not glob.match(sub.glob, null, resource)
 }
 
 # A variable whose key the request models as absent matches nothing (AWS: "the value is null").
-_pattern_state(p, _, ctx, vars) := "no" if _substitute(p, ctx, vars).state == "absent"
+_pattern_state(p, _, ctx, vars) := "no" if _resource_substitute(p, ctx, vars).state == "absent"
+
+# Policy variables in a Resource are replaced "only in the resource portion of the ARN ... after
+# the fifth colon": the service, region and account segments keep ${...} as literal text.
+_resource_substitute(p, ctx, vars) := out if {
+	vars
+	parts := split(p, ":")
+	count(parts) > 5
+	head := concat("", [concat(":", array.slice(parts, 0, 5)), ":"])
+	tail := _substitute(concat(":", array.slice(parts, 5, count(parts))), ctx, vars)
+	out := _prefixed(head, tail)
+} else := {"state": "ok", "literal": p, "glob": _glob_escape(p)}
+
+_prefixed(head, tail) := object.union(tail, {
+	"literal": concat("", [head, tail.literal]),
+	"glob": concat("", [_glob_escape(head), tail.glob]),
+}) if {
+	tail.state == "ok"
+} else := tail
 
 # _other_regions: the concrete region segments of patterns that would match if only the region
 # were different, e.g. arn:aws:ec2:eu-west-1:*:instance/* for a request in us-east-1.
@@ -457,47 +476,51 @@ _value_at(values, j, _) := "" if j >= count(values)
 _literal_escapes := {"*": "*", "?": "?", "$": "$"}
 
 _variable_value(token, _) := {"state": "ok", "literal": ch, "glob": _glob_literal(ch)} if {
-	inner := trim_space(substring(token, 2, count(token) - 3))
-	ch := _literal_escapes[inner]
+	ch := _literal_escapes[substring(token, 2, count(token) - 3)]
 }
 
-_variable_value(token, ctx) := v if {
-	inner := trim_space(substring(token, 2, count(token) - 3))
+_variable_value(token, ctx) := _resolve(lower(key), fallback, ctx) if {
+	inner := substring(token, 2, count(token) - 3)
 	not _literal_escapes[inner]
 	[key, fallback] := _key_and_default(inner)
-	v := _resolve(lower(key), fallback, ctx)
 }
 
-_key_and_default(inner) := [trim_space(m[1]), m[2]] if {
-	[m] := regex.find_all_string_submatch_n(`^([^,]+),\s*'((?:[^']|'')*)'$`, inner, 1)
-} else := [inner, null]
+# ${key} or ${key, 'default'}: a comma, exactly one space, the default in single quotes ('' is
+# an empty default). Any other spelling (${key,'x'}, ${ key }) names a key no request has.
+_key_and_default(inner) := [m[1], m[2]] if {
+	[m] := regex.find_all_string_submatch_n(`^([^,\s']+), '([^']*)'$`, inner, 1)
+} else := [inner, null] if {
+	regex.match(`^[^,\s']+$`, inner)
+} else := ["", null]
+
+# The spelling names no key: the variable has no value.
+_resolve("", _, _) := {"state": "absent"}
 
 _resolve(key, _, ctx) := {"state": "ok", "literal": v, "glob": _glob_literal(v)} if {
+	key != ""
 	[v] := _lookup(ctx, key)
 }
 
-_resolve(key, fallback, ctx) := {"state": "ok", "literal": d, "glob": _glob_literal(d)} if {
-	not _single(ctx, key)
+# A default stands in for a key the request models that is absent or has several values.
+_resolve(key, fallback, ctx) := {"state": "ok", "literal": fallback, "glob": _glob_literal(fallback)} if {
+	key != ""
 	is_string(fallback)
-	d := replace(fallback, "''", "'")
+	not _single(ctx, key)
+	_modelled(ctx, key)
 }
 
 _resolve(key, null, ctx) := {"state": "absent"} if {
-	not _lookup(ctx, key)
+	key != ""
+	not _single(ctx, key)
 	_modelled(ctx, key)
 }
 
-_resolve(key, null, ctx) := {"state": "unknown"} if {
-	not _single(ctx, key)
-	not _absent_modelled(ctx, key)
+_resolve(key, _, ctx) := {"state": "unknown"} if {
+	key != ""
+	not _modelled(ctx, key)
 }
 
 _single(ctx, key) if count(_lookup(ctx, key)) == 1
-
-_absent_modelled(ctx, key) if {
-	not _lookup(ctx, key)
-	_modelled(ctx, key)
-}
 
 _glob_special := {"\\": "\\\\", "[": "\\[", "]": "\\]", "{": "\\{", "}": "\\}"}
 
@@ -506,34 +529,123 @@ _glob_escape(text) := strings.replace_n(_glob_special, text)
 _glob_literal(text) := strings.replace_n(object.union(_glob_special, {"*": "\\*", "?": "\\?"}), text)
 
 # ---------------------------------------------------------------------------------------------
-# Context keys. The request models the families of RULES.md section 5 (a key of these families that
-# the request does not set is absent) plus every key it sets. ec2:ResourceTag/<k> has the values of
-# aws:ResourceTag/<k> and the other way round.
+# Context keys (RULES.md 4.4, 4.5). A key is modelled when the request knows its value or knows it
+# is absent: every key the request sets; the per-request families (tags, ec2:CreateAction, ...)
+# and the keys no Karpenter request has (aws:SourceArn, aws:username, ...), absent unless set; a
+# key of another service than the request's, or of a web identity provider, absent unless set; and
+# with request.closed every key (config requests, KARP005). A key in request.present is there
+# with a value karpgate does not know (aws:userid). Any other key is open.
+#
+# decide adds what it needs of the request to the context under keys no condition key has (they
+# start with "#"): the action's service, whether ec2:ResourceTag stands for aws:ResourceTag, and
+# request.closed, .present and .modelled (extra families, lower-cased prefixes).
 
-_modelled_keys := {"aws:requestedregion", "aws:tagkeys", "ec2:createaction", "iam:passedtoservice"}
+_modelled_keys := {
+	"aws:requestedregion", "aws:tagkeys", "ec2:createaction", "iam:passedtoservice",
+	"kms:viaservice", "arc-zonal-shift:resourceidentifier",
+	"aws:calledvia", "aws:calledviafirst", "aws:calledvialast", "aws:sourcearn", "aws:sourceaccount",
+	"aws:multifactorauthage", "aws:username", "aws:sourceidentity",
+}
 
 _modelled_prefixes := ["aws:requesttag/", "aws:resourcetag/", "ec2:resourcetag/"]
 
-_modelled(_, key) if key in _modelled_keys
+_modelled(ctx, key) if _lookup(ctx, key)
 
-_modelled(_, key) if {
+_modelled(ctx, key) if {
+	not _lookup(ctx, key)
+	not _present_open(ctx, key)
+	_known_absent(ctx, key)
+}
+
+_known_absent(_, key) if key in _modelled_keys
+
+_known_absent(_, key) if {
 	some prefix in _modelled_prefixes
 	startswith(key, prefix)
 }
 
-_modelled(ctx, key) if _lookup(ctx, key)
+# A closed request (a config request) has no key it does not list, except the keys of 4.5 every
+# request has with a value karpgate may not know.
+_known_absent(ctx, key) if {
+	ctx["#closed"]
+	not key in _open_keys
+	not _open_prefixed(key)
+}
+
+_open_keys := {
+	"aws:sourceip", "aws:vpcsourceip", "aws:sourcevpc", "aws:sourcevpce",
+	"aws:principalorgid", "aws:principalorgpaths", "aws:resourceaccount",
+	"aws:currenttime", "aws:epochtime", "aws:principalarn", "aws:principalaccount",
+}
+
+_open_prefixed(key) if startswith(key, "aws:principaltag/")
+
+_known_absent(ctx, key) if {
+	some prefix in ctx["#modelled"]
+	startswith(key, prefix)
+}
+
+# 4.4: "A key prefixed by another service than the request's is absent."
+_known_absent(ctx, key) if {
+	service := _key_service(key)
+	service != "aws"
+	not service in ctx["#service"]
+}
+
+# Keys of a web identity provider (accounts.google.com:aud, oidc.eks.<region>.amazonaws.com/id/<id>:sub)
+# exist only in the AssumeRoleWithWebIdentity request that names them.
+_known_absent(_, key) if _provider_key(key)
+
+_key_service(key) := prefix if {
+	prefix := split(key, ":")[0]
+	count(split(key, ":")) > 1
+	regex.match(`^[a-z0-9-]+$`, prefix)
+}
+
+_provider_key(key) if {
+	parts := split(key, ":")
+	count(parts) > 1
+	regex.match(`[./]`, parts[0])
+}
+
+_present_open(ctx, key) if key in ctx["#present"]
 
 _lookup(ctx, key) := ctx[key]
 
 _lookup(ctx, key) := ctx[concat("", ["aws:resourcetag/", substring(key, 16, -1)])] if {
 	startswith(key, "ec2:resourcetag/")
 	not ctx[key]
+	ctx["#ec2res"]
 }
 
 _lookup(ctx, key) := ctx[concat("", ["ec2:resourcetag/", substring(key, 16, -1)])] if {
 	startswith(key, "aws:resourcetag/")
 	not ctx[key]
+	ctx["#ec2res"]
 }
+
+# _request_context is context(request) plus the "#" entries described above.
+_request_context(request, action) := object.union(context(request), {k: v |
+	some k, v in {
+		"#service": [split(action, ":")[0]],
+		"#ec2res": _flag(_ec2_on_ec2(action, object.get(request, "resource", ""))),
+		"#closed": _flag(object.get(request, "closed", false) == true),
+		"#present": {lower(k) | some k in object.get(request, "present", [])},
+		"#modelled": [lower(k) | some k in object.get(request, "modelled", [])],
+	}
+	v != []
+	v != set()
+})
+
+_flag(true) := [true]
+
+_flag(false) := []
+
+# "ec2:ResourceTag/k equals aws:ResourceTag/k only for EC2 actions on EC2 resource types."
+_ec2_on_ec2(action, resource) if {
+	startswith(action, "ec2:")
+	split(resource, ":")[2] == "ec2"
+} else := false
 
 # ---------------------------------------------------------------------------------------------
 # Conditions. _condition returns {"state": "true"|"false"|"unknown", "reason": string}.
@@ -564,44 +676,71 @@ _supported(base) if _negated[base]
 _supported("null")
 
 # subs are the condition's values with policy variables substituted (_substitute results).
-_condition(c, _, _) := {"state": "unknown", "reason": sprintf("unsupported condition operator %s", [_operator(c)])} if {
+_condition(c, subs, ctx) := {"state": "unknown", "reason": sprintf("unsupported condition operator %s", [_operator(c)])} if {
 	not _supported(_base(c))
-}
-
-_condition(c, _, ctx) := {"state": "unknown", "reason": sprintf("condition key %s is not modelled by the request", [key_name(c.key)])} if {
-	_supported(_base(c))
+} else := _present_open_condition(c, subs, ctx) if {
+	_present_open(ctx, lower(c.key))
+	not _lookup(ctx, lower(c.key))
+} else := {"state": "unknown", "reason": sprintf("condition key %s is not modelled by the request", [key_name(c.key)])} if {
 	not _modelled(ctx, lower(c.key))
-}
-
-_condition(c, subs, ctx) := {"state": "unknown", "reason": sprintf(
+} else := {"state": "unknown", "reason": sprintf(
 	"%s %s uses a policy variable the request does not define (%s)",
 	[_operator(c), key_name(c.key), concat(", ", _variables_in(c.values))],
 )} if {
-	_supported(_base(c))
-	_modelled(ctx, lower(c.key))
 	_some_state(subs, "unknown")
-}
-
-# A policy value the operator cannot read (a number out of range, a date that does not exist, a
-# malformed address) makes the condition unknown rather than false: false would silently drop a
-# Deny (failing open), and AWS itself refuses such a policy.
-_condition(c, subs, ctx) := {"state": "unknown", "reason": sprintf(
+} else := {"state": "unknown", "reason": sprintf(
+	"%s %s uses a policy variable that has no value here (%s): with a negated operator the verdict is open",
+	[_operator(c), key_name(c.key), concat(", ", _variables_in(c.values))],
+)} if {
+	# 4.3: a value whose variable is absent matches nothing; under a negated operator that is open.
+	_negated[_base(c)]
+	_some_state(subs, "absent")
+} else := {"state": "unknown", "reason": sprintf(
 	"%s %s has a value it cannot read (%s)",
 	[_operator(c), key_name(c.key), concat(", ", _unreadable(c, subs))],
 )} if {
-	_supported(_base(c))
-	_modelled(ctx, lower(c.key))
-	not _some_state(subs, "unknown")
+	# A policy value the operator cannot read (a number out of range, a date that does not exist,
+	# a malformed address) makes the condition unknown rather than false: false would silently
+	# drop a Deny (failing open), and AWS itself refuses such a policy.
 	count(_unreadable(c, subs)) > 0
-}
-
-_condition(c, subs, ctx) := {"state": state, "reason": _reason(c, ctx, pvs, state)} if {
-	_supported(_base(c))
-	_modelled(ctx, lower(c.key))
-	not _some_state(subs, "unknown")
-	count(_unreadable(c, subs)) == 0
+} else := {"state": "unknown", "reason": sprintf(
+	"%s on the multivalued key %s is undefined in AWS: add ForAllValues: (or ForAnyValue:)",
+	[_operator(c), key_name(c.key)],
+)} if {
+	# 4.2: a bare negated operator on a multivalued key is open.
+	_bare_multivalued(c, ctx)
+	_negated[_base(c)]
+} else := {"state": "false", "reason": sprintf(
+	"%s on the multivalued key %s never matches: add ForAllValues: (or ForAnyValue:)",
+	[_operator(c), key_name(c.key)],
+)} if {
+	# 4.2: a bare positive operator on a multivalued key does not match, whatever the values.
+	_bare_multivalued(c, ctx)
+	_base(c) != "null"
+} else := {"state": state, "reason": _reason(c, ctx, pvs, state)} if {
 	pvs := [s | some s in subs; s.state == "ok"]
 	state := _holds_state(c, ctx, pvs)
+}
+
+# A key the request holds with a value karpgate does not know: only Null is decided.
+_present_open_condition(c, subs, _) := {"state": state, "reason": _present_reason(c, state)} if {
+	_base(c) == "null"
+	state := _null_present_state(subs)
+} else := {"state": "unknown", "reason": sprintf("condition key %s has a value karpgate does not know", [key_name(c.key)])}
+
+_null_present_state(subs) := "true" if {
+	some s in subs
+	lower(s.literal) == "false"
+} else := "false"
+
+_present_reason(_, "true") := ""
+
+_present_reason(c, "false") := sprintf("Null %s does not hold (the request has %s)", [key_name(c.key), key_name(c.key)])
+
+_bare_multivalued(c, ctx) if {
+	object.get(c, "set", "") == ""
+	lower(c.key) in data.karpgate.iam.multivalued_keys
+	_lookup(ctx, lower(c.key))
 }
 
 _unreadable(c, subs) := [s.literal |
@@ -636,14 +775,22 @@ _condition_values(s, j, _, _, _) := s.compiled.condition_values[j] if {
 	s.compiled.condition_values[j] != null
 }
 
+# 4.3: policy variables in condition values only under String and Arn operators.
 _condition_values(s, j, c, ctx, vars) := [_substitute(v, ctx, vars) | some v in c.values] if {
 	not _static_values_at(s, j)
-}
+	_variable_operator(c)
+} else := [{"state": "ok", "literal": v, "glob": _glob_escape(v)} | some v in c.values]
+
+_variable_operator(c) if startswith(_base(c), "string")
+
+_variable_operator(c) if startswith(_base(c), "arn")
 
 _static_values_at(s, j) if s.compiled.condition_values[j] != null
 
 _static_values(s, c) := [{"state": "ok", "literal": v, "glob": _glob_escape(v)} | some v in c.values] if {
 	not _any_variables(s, c.values)
+} else := [{"state": "ok", "literal": v, "glob": _glob_escape(v)} | some v in c.values] if {
+	not _variable_operator(c)
 } else := null
 
 _base(c) := lower(object.get(c, "base", ""))
@@ -783,20 +930,36 @@ _arn_parts(s) := array.concat(array.slice(parts, 0, 5), [concat(":", array.slice
 # else is unreadable (see _unreadable).
 _number(s) := to_number(trim_space(s)) if regex.match(`^\s*[-+]?([0-9]{1,100}\.?[0-9]{0,100}|\.[0-9]{1,100})([eE][-+]?[0-9]{1,2})?\s*$`, s)
 
-# Dates: ISO 8601 date-times (RFC 3339), plain dates, or epoch seconds. Only dates that exist
-# reach the time builtins (they fail on month 13 or February 30).
-_date(s) := to_number(trim_space(s)) * 1000000000 if regex.match(`^\s*[0-9]{1,12}\s*$`, s)
-
-_date(s) := time.parse_rfc3339_ns(t) if {
-	t := trim_space(s)
-	regex.match(`^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt]([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]{1,9})?([Zz]|[-+]([01][0-9]|2[0-3]):[0-5][0-9])$`, t)
-	_real_day(substring(t, 0, 10))
+# Dates (4.6): every W3C ISO 8601 form (YYYY, YYYY-MM, YYYY-MM-DD, YYYY-MM-DDThh:mmTZD,
+# ...:ssTZD, ...:ss.sTZD; missing parts are the earliest; date-only forms are UTC) or epoch
+# seconds. Only dates that exist reach the time builtins (they fail on month 13 or February 30).
+_date(s) := to_number(trim_space(s)) * 1000000000 if {
+	regex.match(`^\s*[0-9]{1,12}\s*$`, s)
+	count(trim_space(s)) != 4
 }
 
-_date(s) := time.parse_ns("2006-01-02", t) if {
+_date(s) := time.parse_rfc3339_ns(_rfc3339(t)) if {
 	t := trim_space(s)
-	regex.match(`^[0-9]{4}-[0-9]{2}-[0-9]{2}$`, t)
-	_real_day(t)
+	regex.match(`^[0-9]{4}(-[0-9]{2}(-[0-9]{2}([Tt]([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]{1,9})?)?([Zz]|[-+]([01][0-9]|2[0-3]):[0-5][0-9]))?)?)?$`, t)
+	_real_day(substring(_rfc3339(t), 0, 10))
+}
+
+# _rfc3339 completes a W3C date to YYYY-MM-DDThh:mm:ss[.s]TZD.
+_rfc3339(t) := concat("", [t, "-01-01T00:00:00Z"]) if count(t) == 4
+
+_rfc3339(t) := concat("", [t, "-01T00:00:00Z"]) if count(t) == 7
+
+_rfc3339(t) := concat("", [t, "T00:00:00Z"]) if count(t) == 10
+
+# hh:mm without seconds: insert ":00" before the zone designator.
+_rfc3339(t) := concat("", [substring(t, 0, 16), ":00", substring(t, 16, -1)]) if {
+	count(t) > 10
+	not regex.match(`^.{16}:`, t)
+}
+
+_rfc3339(t) := t if {
+	count(t) > 10
+	regex.match(`^.{16}:`, t)
 }
 
 _real_day(ymd) if {

@@ -9,6 +9,7 @@
 package karpgate.lib.karpenter
 
 import data.karpgate.lib.iam
+import data.karpgate.lib.layers
 import data.karpgate.lib.requests
 
 # roles are the Karpenter controller roles of input.iam.roles, by address. Rules iterate over
@@ -31,8 +32,27 @@ open_parts(role) := iam.open_parts(object.get(role, "policies", []))
 # role_context is the request parameters of the role (docs/input.md "context").
 role_context(role) := object.get(role, "context", {})
 
-# evaluate decides a check (lib/requests) against the role's effective policy.
-evaluate(role, check) := requests.evaluate(statements(role), open_parts(role), check)
+# evaluate decides a check (lib/requests) against the role's effective policy and every other
+# policy layer that applies (lib/layers): the verdict's layer names the deciding one.
+evaluate(role, check) := layers.combine(role, requests.evaluate(statements(role), open_parts(role), check))
+
+# evaluate_all is evaluate for several checks, matching each distinct action once.
+evaluate_all(role, checks) := [layers.combine(role, v) | some v in requests.evaluate_all(statements(role), open_parts(role), checks)]
+
+# refused is the error AWS returns for a refused verdict of evaluate, naming the deciding layer
+# in AWS's words ("because no permissions boundary allows the ec2:CreateTags action").
+refused(role, v) := sprintf("%s: %sUser: %s is not authorized to perform: %s on resource: %s %s", [
+	code,
+	prefix,
+	principal(role),
+	v.request.action,
+	v.request.resource,
+	layers.because(v.request.action, v),
+]) if {
+	service := lower(split(v.request.action, ":")[0])
+	code := _error_code(service)
+	prefix := _error_prefix(service)
+}
 
 # primary_params are the role's main parameters (first candidate region, account, partition).
 primary_params(role) := requests.params(role_context(role))[0]
@@ -47,6 +67,28 @@ main_policy(role) := ranked[0][1] if {
 	])
 	count(ranked) > 0
 } else := role.address
+
+# removed_note names the policies the plan attaches to the role that do not reach it after apply,
+# each with the resource that removes it (RULES.md section 3.1: the role's own managed_policy_arns
+# or inline_policy, an exclusive resource, an aws_iam_policy_attachment of the same policy): a
+# refusal the attachment was meant to fix then says why it is not counted. "" when there is none.
+removed_note(role) := sprintf(" Not counted: %s.", [concat("; ", [_removed_line(x) | some x in role.removed])]) if {
+	count(object.get(role, "removed", [])) > 0
+} else := ""
+
+_removed_line(x) := sprintf("%s attached by %s (removed by %s)", [_removed_name(x), x.address, x.by])
+
+_removed_name(x) := sprintf("policy %s", [x.arn]) if is_string(x.arn)
+
+_removed_name(x) := sprintf("inline policy %q", [x.name]) if {
+	not is_string(x.arn)
+	is_string(x.name)
+}
+
+_removed_name(x) := "a policy" if {
+	not is_string(x.arn)
+	not is_string(x.name)
+}
 
 # finding drops the null fields of a finding object (statement, fix and related are optional).
 finding(f) := {k: v | some k, v in f; v != null}

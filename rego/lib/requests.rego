@@ -17,6 +17,7 @@
 package karpgate.lib.requests
 
 import data.karpgate.lib.iam
+import data.karpgate.lib.keys
 
 # tagging is T(R), the existing-instance tagging request, as a check.
 tagging(ctx) := _check(data.karpgate.karpenter.tagging, params(ctx), {})
@@ -115,12 +116,14 @@ _candidates(ctx, one, many) := array.concat([primary], [x |
 # expand fills a template's placeholders from params ({"R": ..., "A": ...}).
 # The context comes out as iam.context would make it (keys lower-cased, values lists) and says
 # so, which spares decide that work for every request. The whole template is filled at once.
+# The keys every Karpenter request has (lib/keys, RULES.md 4.5) are added under the template's own.
 expand(t, params) := {
 	"id": t.id,
 	"action": filled.action,
 	"resource": filled.resource,
-	"context": iam.context(filled),
+	"context": object.union(keys.constant(filled.action, params), iam.context(filled)),
 	"context_normalized": true,
+	"present": keys.present,
 } if {
 	filled := fill(object.filter(t, ["action", "resource", "context"]), params)
 }

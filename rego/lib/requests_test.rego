@@ -62,3 +62,22 @@ test_evaluate_picks_the_allowed_candidate if {
 	v.request.resource == "arn:aws:ec2:eu-west-1:123456789012:instance/i-0123456789abcdef0"
 	not v.open
 }
+
+# RULES.md 4.5: every Karpenter request carries the constant keys, the template's own win.
+test_requests_carry_the_constant_keys if {
+	check := requests.tagging(fx.context)
+	[r] := check.requests
+	r.context["aws:securetransport"] == ["true"]
+	r.context["aws:viaawsservice"] == ["false"]
+	r.context["aws:principaltype"] == ["AssumedRole"]
+	r.context["aws:principalaccount"] == ["123456789012"]
+	r.context["ec2:region"] == ["eu-west-1"]
+	"aws:userid" in r.present
+}
+
+test_ec2_region_only_for_ec2_actions if {
+	calls := requests.calls(fx.context)
+	some c in calls
+	c.action == "iam:PassRole"
+	not c.requests[0].context["ec2:region"]
+}

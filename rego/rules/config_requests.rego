@@ -1,6 +1,8 @@
 package karpgate.rules.config_requests
 
+import data.karpgate.lib.iam
 import data.karpgate.lib.karpenter
+import data.karpgate.lib.keys
 import data.karpgate.lib.requests
 
 # METADATA
@@ -10,7 +12,10 @@ import data.karpgate.lib.requests
 #   (requests.must_allow) or must be refused (requests.must_deny), written in YAML without Rego.
 #   karpgate evaluates each against the role's effective policy like the Karpenter requests; this
 #   rule reports a must_allow request AWS would refuse and a must_deny request AWS would allow.
-#   Verdicts left open by unknown or external policies are reported by KARP020 instead.
+#   A key the request does not list is absent, except the keys every Karpenter request has
+#   (aws:SecureTransport, aws:PrincipalAccount, ...). A verdict left open (an unknown or external
+#   policy, a condition karpgate does not model) is reported as open by KARP020, and
+#   --unknown=fail fails the gate on it.
 # related_resources:
 #   - ref: https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html
 # custom:
@@ -35,11 +40,23 @@ deny contains finding if {
 	})
 }
 
+# open lists, for KARP020, the configured requests whose verdict the plan cannot settle.
+open contains {
+	"rule": "KARP005",
+	"role": address,
+	"check": concat(", ", sort({sprintf("%s %s on %s", [v.kind, v.request.action, v.request.resource]) | some v in opened})),
+	"causes": [c | some c in {c | some v in opened; some c in v.causes}],
+} if {
+	some address, vs in verdicts
+	opened := [v | some v in vs; v.open]
+	count(opened) > 0
+}
+
 # verdicts holds, by role address, the evaluation of every configured request.
 verdicts[role.address] := [object.union(v, {"kind": kind}) |
 	some kind in ["must_allow", "must_deny"]
 	some r in _configured(kind)
-	v := requests.evaluate(karpenter.statements(role), karpenter.open_parts(role), {"requests": [_request(r)]})
+	v := requests.evaluate(karpenter.statements(role), karpenter.open_parts(role), {"requests": [_request(r, karpenter.primary_params(role))]})
 ] if {
 	some role in karpenter.roles
 }
@@ -49,7 +66,16 @@ _configured(kind) := data.karpgate.config.requests[kind] if is_array(data.karpga
 
 else := []
 
-_request(r) := {"action": r.action, "resource": r.resource, "context": object.get(r, "context", {})}
+# A config request lists its keys: any other key is absent (closed), except the keys every
+# Karpenter request has (lib/keys), which the listed ones override.
+_request(r, params) := {
+	"action": r.action,
+	"resource": r.resource,
+	"context": object.union(keys.constant(r.action, params), iam.context({"context": object.get(r, "context", {})})),
+	"context_normalized": true,
+	"closed": true,
+	"present": keys.present,
+}
 
 _violates(v) if {
 	v.kind == "must_allow"

@@ -62,3 +62,42 @@ test_allow_open_verdict_is_left_to_karp020 if {
 	}]}}
 	count(rule.deny) == 0 with input as inp with data.karpgate.config as _config([_tag], [])
 }
+
+# An open verdict is no KARP005 finding but reaches KARP020 through open.
+test_open_verdict_is_reported_as_open if {
+	inp := {"iam": {"roles": [{
+		"address": "aws_iam_role.karpenter",
+		"karpenter": {"detected": true},
+		"policies": [{"address": "aws_iam_policy.k", "attribute": "policy", "kind": "managed", "status": "unknown", "unknown": ["aws_iam_policy.k.policy"], "document": null}],
+		"context": {"region": "us-west-2"},
+	}]}}
+	opens := rule.open with input as inp with data.karpgate.config as _config([_tag], [])
+	some o in opens
+	o.rule == "KARP005"
+	o.role == "aws_iam_role.karpenter"
+	contains(o.check, "must_allow ec2:CreateTags")
+	some c in o.causes
+	c.address == "aws_iam_policy.k"
+}
+
+_cond(op, key, values) := {"operator": op, "base": lower(op), "set": "", "if_exists": false, "key": lower(key), "values": values}
+
+# Keys a config request does not list are absent: a condition on aws:SourceArn is false...
+test_unlisted_key_is_absent if {
+	s := object.union(_statement(["ec2:createtags"], ["*"]), {"conditions": [_cond("StringEquals", "aws:ResourceTag/team", ["blue"])]})
+	findings := rule.deny with input as _input([s]) with data.karpgate.config as _config([_tag], [])
+	count(findings) == 1
+}
+
+# ...except the keys every request has: aws:SecureTransport is true.
+test_constant_keys_apply_to_config_requests if {
+	s := object.union(_statement(["ec2:createtags"], ["*"]), {"conditions": [_cond("Bool", "aws:SecureTransport", ["true"])]})
+	count(rule.deny) == 0 with input as _input([s]) with data.karpgate.config as _config([_tag], [])
+}
+
+# aws:SourceIp is one of the 4.5 keys that stays open unless set.
+test_source_ip_stays_open if {
+	s := object.union(_statement(["ec2:createtags"], ["*"]), {"conditions": [_cond("IpAddress", "aws:SourceIp", ["10.0.0.0/8"])]})
+	count(rule.deny) == 0 with input as _input([s]) with data.karpgate.config as _config([_tag], [])
+	count(rule.open) == 1 with input as _input([s]) with data.karpgate.config as _config([_tag], [])
+}

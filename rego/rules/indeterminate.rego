@@ -1,5 +1,6 @@
 package karpgate.rules.indeterminate
 
+import data.karpgate.rules.config_requests
 import data.karpgate.rules.instance_tagging
 import data.karpgate.rules.karpenter_calls
 import data.karpgate.rules.pass_role
@@ -27,10 +28,18 @@ import data.karpgate.rules.unscoped_resource
 #   severity: warning
 #   remediation: |
 #     Let karpgate see the policy: run it on a plan made after the resources the policy depends on
-#     exist (a second plan after the first apply), write the policy with literal values or
-#     known data sources, or point the config at the external policy's JSON. When the open part is
-#     a condition karpgate does not model, check the named statement by hand and record an
-#     exception for this finding.
+#     exist (a second plan after the first apply), or write the policy with literal values or
+#     known data sources. For a policy outside the plan (an AWS managed or another stack's policy,
+#     a permissions boundary, a KMS key policy), give karpgate its JSON in .karpgate.yaml:
+#
+#       policies:
+#         - {arn: "arn:aws:iam::111122223333:policy/OrgDeveloperBoundary", file: iam/boundary.json}
+#
+#     For service and resource control policies, list them under organization.policies (type,
+#     name, file, targets) with the account's path under organization.accounts. For a role
+#     outside the plan, set complete: true on its karpenter.roles entry when the plan shows
+#     everything that reaches it. When the open part is a condition karpgate does not model,
+#     check the named statement by hand and record an exception for this finding.
 deny contains finding if {
 	some [role, key] in {[o.role, _key(c)] | some o in _opens; some c in o.causes}
 	cause := [c | some o in _opens; o.role == role; some c in o.causes; _key(c) == key][0]
@@ -55,7 +64,7 @@ deny contains finding if {
 	)
 }
 
-_opens := (((((instance_tagging.open | tagging_region.open) | karpenter_calls.open) | unscoped_resource.open) | pass_role.open) | tag_bypass.open) | refused_start.open
+_opens := ((((((instance_tagging.open | tagging_region.open) | karpenter_calls.open) | unscoped_resource.open) | pass_role.open) | tag_bypass.open) | config_requests.open) | refused_start.open
 
 _key(c) := [c.address, c.attribute, object.get(c, "statement", null)]
 
@@ -71,12 +80,28 @@ _describe(c) := sprintf("the text of %s is unknown until apply (%s)", [c.address
 
 _describe(c) := sprintf("only some statements of %s are known until apply (%s)", [c.address, concat(", ", c.what)]) if c.status == "partial"
 
-_describe(c) := sprintf("the policy %s, attached by %s, is outside the plan", [_arn(c), c.via]) if c.status == "external"
+_describe(c) := sprintf("the policy %s, attached by %s, is outside the plan", [_arn(c), c.via]) if {
+	c.status == "external"
+	object.get(c, "layer", "") == ""
+}
+
+_describe(c) := sprintf("the %s %s, named by %s, is outside the plan and could refuse what the role's policies allow", [c.layer, _arn(c), c.address]) if {
+	c.status == "external"
+	object.get(c, "layer", "") != ""
+}
+
+_describe(c) := concat("", [concat(", ", c.what), " (please report this)"]) if c.status == "layers"
+
+_describe(c) := sprintf("the role is outside the plan: %s (set complete: true on its karpenter.roles entry when the plan shows everything that reaches it)", [concat(", ", c.what)]) if c.status == "outside"
+
+_describe(c) := sprintf("terraform deferred the change of %s to a later plan (reason: %s), so it may or may not apply in this run", [c.address, concat(", ", c.what)]) if c.status == "deferred"
 
 _describe(c) := sprintf("%s depends on what karpgate does not model: %s", [
 	_label(c.statement),
 	concat("; ", c.what),
 ]) if c.status == "statement"
+
+_describe(c) := concat("; ", c.what) if c.status == "input"
 
 _arn(c) := c.arn if is_string(c.arn)
 

@@ -15,7 +15,7 @@ test_deny_unknown_policy_names_rules_and_attribute if {
 	f.address == fx.policy_address
 	f.role == fx.role_address
 	f.related == [fx.role_address]
-	contains(f.message, "KARP001 (3 Karpenter requests of any Karpenter version v1.0-v1.14")
+	contains(f.message, "KARP001 (3 Karpenter requests of Karpenter 1.0.0")
 	contains(f.message, "KARP003")
 	contains(f.message, "KARP004")
 	contains(f.message, "KARP012")
@@ -65,4 +65,70 @@ test_allow_unmodelled_condition_that_cannot_matter if {
 test_allow_not_a_karpenter_role if {
 	doc_in := {"iam": {"roles": [object.union(fx.role([fx.unknown(fx.policy_address)]), {"karpenter": {"detected": false, "by": []}})]}}
 	count(rule.deny) == 0 with input as doc_in
+}
+
+deferred_attachment := {
+	"address": "aws_iam_role_policy_attachment.extra[\"x\"]",
+	"attribute": "",
+	"kind": "deferred",
+	"via": "",
+	"arn": null,
+	"status": "deferred",
+	"source": "deferred_changes",
+	"unknown": ["resource_config_unknown"],
+	"problems": [],
+	"document": null,
+}
+
+test_deny_deferred_change_names_address_and_reason if {
+	# The v0.33-v0.37 policy refuses T(R); a deferred attachment could bring the statement that
+	# allows it, so KARP001 is open, not decided.
+	findings := rule.deny with input as fx.input_for([fx.known(fx.policy_address, fx.v033), deferred_attachment])
+	count(findings) == 1
+	some f in findings
+	f.rule == "KARP020"
+	f.address == "aws_iam_role_policy_attachment.extra[\"x\"]"
+	contains(f.message, "KARP001 (2 Karpenter requests of Karpenter 1.0.0")
+	contains(f.message, "terraform deferred the change of aws_iam_role_policy_attachment.extra[\"x\"] to a later plan (reason: resource_config_unknown), so it may or may not apply in this run")
+}
+
+test_allow_deferred_change_cannot_open_allowed_verdicts if {
+	# The upstream v1 policy allows every Karpenter request; a deferred change adds no Deny, so
+	# only the over-reach rules (which fire when something is allowed) could be open.
+	findings := rule.deny with input as fx.input_for([fx.known(fx.policy_address, fx.upstream_v1), deferred_attachment])
+	every f in findings {
+		not contains(f.message, "KARP001")
+		not contains(f.message, "KARP004")
+	}
+}
+
+test_deny_role_outside_the_plan_is_open_until_marked_complete if {
+	remainder := {
+		"address": "arn:aws:iam::111122223333:role/KarpenterController-imported",
+		"attribute": "",
+		"kind": "outside",
+		"via": "",
+		"arn": null,
+		"status": "outside",
+		"source": "none",
+		"unknown": ["its other policies, permissions boundary and tags are outside the plan"],
+		"problems": [],
+		"document": null,
+	}
+	findings := rule.deny with input as fx.input_for([fx.known(fx.policy_address, fx.v033), remainder])
+	count(findings) == 1
+	some f in findings
+	f.address == "arn:aws:iam::111122223333:role/KarpenterController-imported"
+	contains(f.message, "KARP001")
+	contains(f.message, "the role is outside the plan: its other policies, permissions boundary and tags are outside the plan (set complete: true on its karpenter.roles entry when the plan shows everything that reaches it)")
+}
+
+test_deny_external_boundary_names_the_layer if {
+	ext := object.union(fx.external("arn:aws:iam::123456789012:policy/OrgBoundary"), {"kind": "boundary", "address": fx.role_address, "via": fx.role_address, "attribute": "permissions_boundary"})
+	in_put := {"iam": {"roles": [object.union(fx.role([fx.known(fx.policy_address, fx.upstream_v1)]), {"layers": {"boundary": ext, "session": null, "organization": null, "resources": []}})], "karpenter_roles": 1, "node_roles": []}}
+	findings := rule.deny with input as in_put
+	count(findings) == 1
+	some f in findings
+	contains(f.message, "KARP001")
+	contains(f.message, "the permissions boundary arn:aws:iam::123456789012:policy/OrgBoundary, named by module.karpenter.aws_iam_role.controller[0], is outside the plan and could refuse what the role's policies allow")
 }

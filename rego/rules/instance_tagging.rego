@@ -81,7 +81,7 @@ deny contains finding if {
 	closest := _blamed(v)
 	finding := karpenter.finding({
 		"rule": rego.metadata.rule().custom.id,
-		"address": _address(role, closest),
+		"address": _layer_or(v, _address(role, closest)),
 		"role": role.address,
 		"message": _message(role, a, row, v),
 		"statement": _ref(closest),
@@ -103,6 +103,11 @@ _blamed(v) := karpenter.denying(v.result)[0] if {
 	v.decision != "denied"
 } else := null
 
+# A refusal by another layer (boundary, session policy, SCP, ...) is fixed in that layer's policy.
+_layer_or(v, _) := v.layer_address if object.get(v, "layer_address", "") != ""
+
+_layer_or(v, address) := address if object.get(v, "layer_address", "") == ""
+
 _address(role, null) := karpenter.main_policy(role)
 
 _address(_, s) := s.policy if s != null
@@ -111,16 +116,19 @@ _ref(null) := null
 
 _ref(s) := karpenter.statement_ref(s) if s != null
 
-_message(role, a, row, v) := concat(" ", array.concat(
-	[sprintf("%s cannot tag %s, which %s does right after launch (%s); AWS would answer %s.", [
-		role.address,
-		row.t.describe,
-		deployment.describe_version(a.version),
-		_variant(row.t.variant),
-		karpenter.access_denied(role, v.request, v.decision),
-	])],
-	_details(v),
-))
+_message(role, a, row, v) := concat("", [
+	concat(" ", array.concat(
+		[sprintf("%s cannot tag %s, which %s does right after launch (%s); AWS would answer %s.", [
+			role.address,
+			row.t.describe,
+			deployment.describe_version(a.version),
+			_variant(row.t.variant),
+			karpenter.refused(role, v),
+		])],
+		_details(v),
+	)),
+	karpenter.removed_note(role),
+])
 
 _variant("T_v0") := "tagging of instances launched by Karpenter before v1.0"
 

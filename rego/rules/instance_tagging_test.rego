@@ -20,7 +20,7 @@ test_deny_v033_names_tag_keys if {
 	findings := rule.deny with input as _one_policy(fx.v033)
 	count(findings) == 1
 	some f in findings
-	contains(f.message, "cannot tag instances launched before v1.0, not yet tagged, which any Karpenter version v1.0-v1.14")
+	contains(f.message, "cannot tag instances launched before v1.0, not yet tagged, which Karpenter 1.0.0 (chart version of helm_release.karpenter) does")
 	f.rule == "KARP001"
 	f.address == fx.policy_address
 	f.role == fx.role_address
@@ -126,9 +126,11 @@ test_allow_not_resource if {
 	count(rule.deny) == 0 with input as _only([statement])
 }
 
-test_allow_policy_variable_in_resource if {
+# AWS replaces policy variables only after the fifth colon of a Resource ARN: in the region
+# segment ${aws:RequestedRegion} is literal text and the statement grants nothing.
+test_deny_policy_variable_in_region_segment if {
 	statement := object.union(fx.scoped_resource_tagging, {"Resource": "arn:aws:ec2:${aws:RequestedRegion}:*:instance/*"})
-	count(rule.deny) == 0 with input as _only([statement])
+	count(rule.deny) == 2 with input as _only([statement])
 }
 
 test_deny_policy_variable_is_literal_in_2008_10_17 if {
@@ -187,4 +189,24 @@ test_deny_no_policy_at_all if {
 	f.address == fx.role_address
 	contains(f.message, "No statement grants ec2:CreateTags on instances.")
 	not f.statement
+}
+
+test_deny_names_the_attachment_another_resource_removes if {
+	removed := [{
+		"address": "aws_iam_role_policy_attachment.tagging_fix",
+		"attribute": "policy_arn",
+		"arn": "arn:aws:iam::111122223333:policy/KarpenterTaggingFix",
+		"name": null,
+		"by": "aws_iam_role_policy_attachments_exclusive.controller",
+	}]
+	in_put := {"iam": {"roles": [object.union(fx.role([fx.known(fx.policy_address, fx.v033)]), {"removed": removed})], "karpenter_roles": 1, "node_roles": []}}
+	findings := rule.deny with input as in_put
+	count(findings) == 1
+	some f in findings
+	endswith(f.message, " Not counted: policy arn:aws:iam::111122223333:policy/KarpenterTaggingFix attached by aws_iam_role_policy_attachment.tagging_fix (removed by aws_iam_role_policy_attachments_exclusive.controller).")
+}
+
+test_deny_without_removed_policies_says_nothing_of_them if {
+	some f in rule.deny with input as _one_policy(fx.v033)
+	not contains(f.message, "Not counted")
 }

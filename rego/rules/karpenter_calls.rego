@@ -48,9 +48,10 @@ deny contains finding if {
 		"rule": rego.metadata.rule().custom.id,
 		"address": karpenter.main_policy(role),
 		"role": role.address,
-		"message": sprintf("%s cannot make %d of the %d requests %s makes whose refusal degrades it or depends on an unknown feature; Karpenter would log:\n%s", [
+		"message": sprintf("%s cannot make %d of the %d requests %s makes whose refusal degrades it or depends on an unknown feature; Karpenter would log:\n%s%s", [
 			role.address, count(failing), count(a.current), deployment.describe_version(a.version),
 			concat("\n", [deployment.call_line(role, r) | some r in failing]),
+			karpenter.removed_note(role),
 		]),
 	}
 }

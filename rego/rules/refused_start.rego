@@ -2,46 +2,154 @@ package karpgate.rules.refused_start
 
 import data.karpgate.lib.deployment
 import data.karpgate.lib.karpenter
+import data.karpgate.lib.trust
 
 # METADATA
-# title: Karpenter cannot start, launch nodes or terminate them
-# description: |
-#   karpgate simulates the requests the deployed Karpenter version makes with its features
-#   (RULES.md 5.3) against the role's effective policy. A refused request whose impact is start
-#   (the controller exits or panics), launch (no node, or no node of an EC2NodeClass, launches) or
-#   termination, made by that version with features the plan shows on, is an error. The message
-#   names each call as Karpenter logs it, what fails and the deciding statement, and the version
-#   judged with its source. A refusal that depends on an unknown feature is KARP004.
+# title: A start, launch or termination request of the deployed Karpenter is refused
+# description: >-
+#   karpgate simulates the requests the deployed Karpenter makes whose refusal stops it: the
+#   controller exits (start), no node launches (launch), or nodes are never terminated
+#   (termination). Starting takes credentials first: with EKS Pod Identity the trust policy must
+#   allow pods.eks.amazonaws.com sts:AssumeRole and, unless the association disables session
+#   tags, sts:TagSession with the session tags EKS sets; with IRSA it must allow
+#   sts:AssumeRoleWithWebIdentity for the cluster's OIDC provider with Karpenter's service account
+#   as <issuer>:sub and the token's audience (the eks.amazonaws.com/audience annotation, else
+#   sts.amazonaws.com) as <issuer>:aud. Running, the deployed version makes the requests of
+#   RULES.md 5.3 for its features: a refused start request stops the controller, a refused launch
+#   request stops nodes (of an EC2NodeClass) from launching, a refused TerminateInstances leaves
+#   nodes running. Each refused request is reported with the error the pod or Karpenter would get,
+#   the version judged with its source, and the statement that decides it. A refusal that depends
+#   on a feature the plan does not show is KARP004.
 # related_resources:
-#   - https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html
+#   - ref: https://docs.aws.amazon.com/eks/latest/userguide/pod-id-role.html
+#   - ref: https://docs.aws.amazon.com/eks/latest/userguide/associate-service-account-role.html
+#   - ref: https://docs.aws.amazon.com/IAM/latest/UserGuide/id_session-tags.html
 # custom:
 #   id: KARP003
 #   severity: error
-#   remediation: |
-#     Use the upstream controller policy of the deployed Karpenter version (terraform-aws-eks v21
-#     modules/karpenter, or v20.24+ with enable_v1_permissions = true), or add the statement of
-#     that policy that covers each failing call; for a Helm-driven request, the Helm value that
-#     turns the feature off (settings.enableZonalShift: false, no settings.interruptionQueue).
+#   security_severity: "8.0"
+#   tags: [iam, karpenter, availability]
+#   remediation: >-
+#     EKS Pod Identity: trust `{"Service": "pods.eks.amazonaws.com"}` with both `sts:AssumeRole` and
+#     `sts:TagSession` (or set `disable_session_tags = true` on the association). IRSA: the trusted
+#     `Federated` principal must be the cluster's OIDC provider, `<issuer>:aud` must be the audience
+#     of the service account token (`sts.amazonaws.com` unless the eks.amazonaws.com/audience
+#     annotation says otherwise) and `<issuer>:sub` Karpenter's service account.
 deny contains finding if {
+	some r in _refusals
+	finding := karpenter.finding({
+		"address": r.address,
+		"role": r.role,
+		"message": r.message,
+		"statement": r.statement,
+	})
+}
+
+# _refusals are the refused requests of every source, each
+#   {"role": role address, "address": finding address, "message", "statement": ref or null}
+# One rule body per source: the trust's start requests (RULES.md 5.6) here.
+_refusals contains {
+	"role": role.address,
+	"address": role.address,
+	"message": _start_message(role, v),
+	"statement": _deciding(v),
+} if {
+	some role in karpenter.roles
+	some v in _start_verdicts[role.address]
+	v.decision == "refused"
+}
+
+# The deployed version's start, launch and termination requests with known features (RULES.md 5.3):
+# one finding per role listing every refused call.
+_refusals contains {
+	"role": role.address,
+	"address": karpenter.main_policy(role),
+	"message": sprintf("%s cannot make %d requests %s makes (%s); Karpenter would log:\n%s", [
+		role.address, count(failing), deployment.describe_version(a.version),
+		concat(", ", sort({deployment.impact_words(r.impact) | some r in failing})),
+		concat("\n", [deployment.call_line(role, r) | some r in failing]),
+	]),
+	"statement": null,
+} if {
 	some role in karpenter.roles
 	a := deployment.assessed[role.address]
 	failing := [r | some r in deployment.failing(a, a.current); deployment.rule_of(r) == "KARP003"]
 	count(failing) > 0
-
-	finding := {
-		"rule": rego.metadata.rule().custom.id,
-		"address": karpenter.main_policy(role),
-		"role": role.address,
-		"message": sprintf("%s cannot make %d requests %s makes (%s); Karpenter would log:\n%s", [
-			role.address, count(failing), deployment.describe_version(a.version),
-			concat(", ", sort({deployment.impact_words(r.impact) | some r in failing})),
-			concat("\n", [deployment.call_line(role, r) | some r in failing]),
-		]),
-	}
 }
 
-# open lists the roles whose start, launch and termination verdicts are open (KARP020).
+# open lists, for KARP020, the deployed version's start, launch and termination requests whose
+# verdict the plan cannot settle.
 open contains o if {
 	some o in deployment.open
 	o.rule == "KARP003"
 }
+
+# open lists, for KARP020, the start requests whose verdict the plan cannot settle.
+open contains {
+	"rule": "KARP003",
+	"role": role.address,
+	"check": concat(", ", sort({_call(v.check) | some v in opened})),
+	"causes": [{
+		"address": role.address, "attribute": "assume_role_policy", "status": "input",
+		"what": sort({r | some v in opened; r := _open_reason(v)}),
+	}],
+} if {
+	some role in karpenter.roles
+	opened := [v | some v in _start_verdicts[role.address]; v.decision == "open"]
+	count(opened) > 0
+}
+
+_start_verdicts[role.address] := [_verdict(role, c) | some c in trust.start_checks(role, karpenter.primary_params(role))] if {
+	some role in karpenter.roles
+}
+
+# An unknown trust decides nothing.
+_verdict(role, check) := {"check": check, "decision": "open", "results": [], "unknown_trust": true} if {
+	object.get(role, ["trust", "status"], "known") in {"unknown", "external"}
+} else := trust.evaluate(role, check)
+
+_call(check) := sprintf("%s via %s", [check.action, check.via])
+
+_open_reason(v) := "the trust policy is unknown until apply" if v.unknown_trust
+
+else := "the association's disable_session_tags is unknown until apply" if v.check.optional
+
+else := concat("; ", [r | some res in v.results; some s in res.statements; s.applies == "unknown"; some r in s.reasons])
+
+_start_message(role, v) := sprintf("%s: %s cannot start Karpenter: %s %s, so the pod gets no credentials and the controller exits%s", [
+	role.address, v.check.via, _request_text(v), _because(v), _session_tags_note(v.check),
+])
+
+_request_text(v) := sprintf("sts:AssumeRoleWithWebIdentity for %s (audience %s) is refused", [_sub(v), _aud(v)]) if {
+	v.check.action == "sts:AssumeRoleWithWebIdentity"
+} else := sprintf("%s by %s is refused", [v.check.action, trust.pod_identity_service])
+
+_sub(v) := concat(", ", sort({s | some r in v.check.requests; some k, vs in r.context; endswith(k, ":sub"); some s in vs}))
+
+_aud(v) := concat(", ", sort({s | some r in v.check.requests; some k, vs in r.context; endswith(k, ":aud"); some s in vs}))
+
+_because(v) := sprintf("with an explicit deny in the trust policy (%s)", [concat(", ", [karpenter.statement_label(s) | s := _denying(v)[_]])]) if {
+	count(_denying(v)) > 0
+} else := sprintf("because no statement of the trust policy allows it (closest: %s: %s)", [karpenter.statement_label(s), concat("; ", s.reasons)]) if {
+	s := _closest(v)
+} else := sprintf("because no statement of the trust policy allows %s for this principal", [v.check.action])
+
+_denying(v) := [s | some r in v.results; some s in karpenter.denying(r)]
+
+_closest(v) := karpenter.closest(v.results[0])
+
+_deciding(v) := karpenter.statement_ref(_denying(v)[0]) if count(_denying(v)) > 0
+
+else := karpenter.statement_ref(_closest(v)) if _closest(v)
+
+# The Allow for the principal that lacks the action.
+else := karpenter.statement_ref(allows[0]) if {
+	allows := [s | some s in v.results[0].statements; lower(s.effect) == "allow"]
+	count(allows) > 0
+}
+
+else := null
+
+_session_tags_note(check) := sprintf(" (session tags are on for %s: set disable_session_tags = true on it or allow sts:TagSession)", [check.binding]) if {
+	check.action == "sts:TagSession"
+} else := ""

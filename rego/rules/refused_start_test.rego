@@ -1,11 +1,142 @@
 package karpgate.rules.refused_start_test
 
 import data.karpgate.lib.fixtures_test as fx
+import data.karpgate.rules.indeterminate
 import data.karpgate.rules.refused_start as rule
+
+_c(op, key, values) := {"operator": op, "base": lower(op), "set": "", "if_exists": false, "key": lower(key), "written": key, "values": values}
+
+_st(actions, principals, conditions) := {
+	"index": 0, "sid": "Trust", "effect": "Allow", "actions": actions, "not_actions": [], "resources": [], "not_resources": [],
+	"principals": principals, "not_principals": {}, "conditions": conditions,
+}
+
+_pods := {"Service": ["pods.eks.amazonaws.com"]}
+
+_allow_all := {
+	"address": "aws_iam_policy.all", "attribute": "policy", "kind": "managed", "via": "aws_iam_role_policy_attachment.all",
+	"arn": null, "status": "known", "source": "after", "unknown": [], "problems": [],
+	"document": {"version": "2012-10-17", "id": "", "statements": [object.union(_st(["*"], null, []), {"resources": ["*"], "principals": null, "not_principals": null})]},
+}
+
+_binding(session_tags) := {
+	"address": "aws_eks_pod_identity_association.karpenter", "cluster": "prod", "namespace": "kube-system",
+	"service_account": "karpenter", "session_tags": session_tags,
+}
+
+_input(statements, ctx) := {"iam": {"roles": [{
+	"address": "aws_iam_role.karpenter",
+	"name": "karpenter",
+	"karpenter": {"detected": true, "by": ["pod-identity"]},
+	"trust": {"address": "aws_iam_role.karpenter", "attribute": "assume_role_policy", "status": "known", "document": {"version": "2012-10-17", "statements": statements}},
+	# Every permission granted: these tests judge the trust's start requests alone.
+	"policies": [_allow_all],
+	"context": object.union({"region": "eu-west-1", "account": "111122223333", "partition": "aws", "cluster": "prod"}, ctx),
+}]}}
+
+_pod(statements, session_tags) := _input(statements, {"pod_identity": [_binding(session_tags)]})
+
+# RULES.md 5.6: with session tags on, EKS calls sts:TagSession too.
+test_deny_pod_identity_without_tag_session if {
+	findings := rule.deny with input as _pod([_st(["sts:assumerole"], _pods, [])], true)
+	count(findings) == 1
+	some f in findings
+	contains(f.message, "sts:TagSession by pods.eks.amazonaws.com is refused")
+	contains(f.message, "the controller exits")
+	contains(f.message, "disable_session_tags")
+	f.statement.sid == "Trust"
+}
+
+test_allow_pod_identity_with_tag_session if {
+	count(rule.deny) == 0 with input as _pod([_st(["sts:assumerole", "sts:tagsession"], _pods, [])], true)
+}
+
+test_allow_session_tags_disabled if {
+	count(rule.deny) == 0 with input as _pod([_st(["sts:assumerole"], _pods, [])], false)
+}
+
+test_open_session_tags_unknown if {
+	inp := _pod([_st(["sts:assumerole"], _pods, [])], null)
+	count(rule.deny) == 0 with input as inp
+	some o in rule.open with input as inp
+	contains(o.check, "sts:TagSession")
+	some f in indeterminate.deny with input as inp
+	contains(f.message, "KARP003")
+	contains(f.message, "disable_session_tags")
+}
+
+test_deny_pod_identity_wrong_principal if {
+	findings := rule.deny with input as _pod([_st(["sts:assumerole", "sts:tagsession"], {"Service": ["ec2.amazonaws.com"]}, [])], true)
+	count(findings) == 2
+}
+
+# The confused-deputy conditions EKS documents hold for the association's own cluster...
+test_allow_source_conditions_of_the_cluster if {
+	conds := [
+		_c("StringEquals", "aws:SourceAccount", ["111122223333"]),
+		_c("ArnEquals", "aws:SourceArn", ["arn:aws:eks:eu-west-1:111122223333:cluster/prod"]),
+		_c("StringEquals", "aws:RequestTag/kubernetes-namespace", ["kube-system"]),
+	]
+	count(rule.deny) == 0 with input as _pod([_st(["sts:assumerole", "sts:tagsession"], _pods, conds)], true)
+}
+
+# ...and refuse another cluster.
+test_deny_source_arn_of_another_cluster if {
+	conds := [_c("ArnEquals", "aws:SourceArn", ["arn:aws:eks:eu-west-1:111122223333:cluster/staging"])]
+	findings := rule.deny with input as _pod([_st(["sts:assumerole", "sts:tagsession"], _pods, conds)], true)
+	count(findings) == 2
+	some f in findings
+	contains(f.message, "aws:SourceArn")
+}
+
+test_deny_explicit_deny if {
+	deny := object.union(_st(["sts:tagsession"], _pods, []), {"index": 1, "sid": "NoTags", "effect": "Deny"})
+	findings := rule.deny with input as _pod([_st(["sts:assumerole", "sts:tagsession"], _pods, []), deny], true)
+	count(findings) == 1
+	some f in findings
+	contains(f.message, "explicit deny")
+	f.statement.sid == "NoTags"
+}
+
+_oidc := {"Federated": ["arn:aws:iam::111122223333:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/ABC"]}
+
+_irsa(aud) := [_st(["sts:assumerolewithwebidentity"], _oidc, [
+	_c("StringEquals", "oidc.eks.eu-west-1.amazonaws.com/id/ABC:sub", ["system:serviceaccount:kube-system:karpenter"]),
+	_c("StringEquals", "oidc.eks.eu-west-1.amazonaws.com/id/ABC:aud", [aud]),
+])]
+
+test_allow_irsa_default_audience if {
+	count(rule.deny) == 0 with input as _input(_irsa("sts.amazonaws.com"), {})
+}
+
+# The token's audience is sts.amazonaws.com unless the release annotates another.
+test_deny_irsa_wrong_audience if {
+	findings := rule.deny with input as _input(_irsa("eks.amazonaws.com"), {})
+	count(findings) == 1
+	some f in findings
+	contains(f.message, "sts:AssumeRoleWithWebIdentity for system:serviceaccount:kube-system:karpenter (audience sts.amazonaws.com) is refused")
+	contains(f.message, ":aud")
+}
+
+test_allow_irsa_annotated_audience if {
+	count(rule.deny) == 0 with input as _input(_irsa("eks.amazonaws.com"), {"audience": "eks.amazonaws.com"})
+}
+
+test_open_unknown_trust if {
+	inp := {"iam": {"roles": [{
+		"address": "aws_iam_role.karpenter", "karpenter": {"detected": true},
+		"trust": {"address": "aws_iam_role.karpenter", "status": "unknown", "document": null}, "policies": [_allow_all],
+		"context": {"region": "eu-west-1", "account": "111122223333", "pod_identity": [_binding(true)]},
+	}]}}
+	count(rule.deny) == 0 with input as inp
+	count(rule.open) == 1 with input as inp
+}
+
+# Launch, start and termination requests of the deployed version (RULES.md 5.3).
 
 _deployed(doc, v, from) := fx.input_deployed([fx.known(fx.policy_address, doc)], fx.deployed(v, from))
 
-test_allow_upstream_v1 if {
+test_allow_upstream_v1_requests if {
 	count(rule.deny) == 0 with input as fx.upstream_v1_input
 	count(rule.open) == 0 with input as fx.upstream_v1_input
 }
@@ -15,7 +146,6 @@ test_deny_launch_and_termination_name_each_call_and_version if {
 	findings := rule.deny with input as _deployed(doc, "1.0", "")
 	count(findings) == 1
 	some f in findings
-	f.rule == "KARP003"
 	f.address == fx.policy_address
 	contains(f.message, "Karpenter 1.0.0 (chart version of helm_release.karpenter)")
 	contains(f.message, "no node launches, nodes are not terminated")

@@ -1,18 +1,25 @@
 package karpgate.rules.trust_policy
 
 import data.karpgate.lib.karpenter
+import data.karpgate.lib.trust
 
 # METADATA
-# title: Trust policy lets anyone assume the Karpenter role
+# title: Trust policy lets a principal that is not Karpenter assume the role
 # description: >-
-#   The trust (assume role) policy of the Karpenter controller role allows principal `*` without a
-#   condition, or allows sts:AssumeRoleWithWebIdentity for a federated (OIDC) principal without a
-#   condition on `<issuer>:sub`, so any service account of the cluster (or any identity of the
-#   provider) can take over the controller's permissions. A `:sub` value with a wildcard in the
-#   namespace or service-account part is reported as a warning.
+#   karpgate simulates an attacker against the trust (assume role) policy of the Karpenter
+#   controller role. An Allow for principal `*` or `{"AWS": "*"}` is reported when it admits a role
+#   of another account outside the organization that chooses every condition key except
+#   aws:PrincipalArn, aws:PrincipalAccount, aws:PrincipalOrgID, aws:PrincipalOrgPaths, aws:userid,
+#   sts:ExternalId and the (absent) aws:SourceAccount and aws:SourceArn: a condition such as
+#   aws:SecureTransport restricts nothing. A web-identity Allow is reported when it admits the
+#   service account system:serviceaccount:attacker-ns:attacker-sa of its own OIDC issuer: no
+#   condition on <issuer>:sub, a sub of `*`, or conditions only on another issuer's keys (absent
+#   from this issuer's tokens, so ...IfExists holds). Either way the attacker gets the controller's
+#   permissions.
 # related_resources:
 #   - ref: https://docs.aws.amazon.com/eks/latest/userguide/associate-service-account-role.html
 #   - ref: https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_principal.html
+#   - ref: https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html
 # custom:
 #   id: KARP013
 #   severity: error
@@ -23,83 +30,50 @@ import data.karpgate.lib.karpenter
 #     `{"Service": "pods.eks.amazonaws.com"}` with actions `sts:AssumeRole` and `sts:TagSession`.
 #     With IRSA: principal `{"Federated": "<oidc provider arn>"}`, action `sts:AssumeRoleWithWebIdentity`,
 #     and `StringEquals` on `<issuer>:sub` = `system:serviceaccount:kube-system:karpenter` (your
-#     namespace and service account) and `<issuer>:aud` = `sts.amazonaws.com`.
+#     namespace and service account) and `<issuer>:aud` = `sts.amazonaws.com`, both keys of the
+#     provider the statement names. A principal of another account is restricted by
+#     aws:PrincipalArn, aws:PrincipalAccount or aws:PrincipalOrgID, never by keys the caller sets.
 deny contains finding if {
 	some role in karpenter.roles
-	some statement in object.get(role, ["trust", "document", "statements"], [])
-	statement.effect == "Allow"
+	some statement in trust.statements(role)
 	some problem in _problems(statement)
 
-	finding := object.union(
-		{
-			"address": role.address,
-			"role": role.address,
-			"message": sprintf("trust statement %s of %s %s", [_name(statement), role.address, problem.text]),
-			"statement": {"policy": role.address, "attribute": "assume_role_policy", "sid": statement.sid, "index": statement.index},
-		},
-		problem.extra,
-	)
-}
-
-_problems(statement) := (anyone | open_sub) | wildcard_sub if {
-	# Anyone: principal "*" or {"AWS": "*"} with no condition at all.
-	anyone := {{"text": "allows principal \"*\" with no condition", "extra": {}} |
-		_anyone(statement)
-		count(statement.conditions) == 0
-	}
-
-	# A federated principal with web identity and no condition on <issuer>:sub.
-	open_sub := {{"text": sprintf("allows sts:AssumeRoleWithWebIdentity for %v with no condition on <issuer>:sub", [statement.principals.Federated]), "extra": {}} |
-		_federated_web_identity(statement)
-		count(_sub_conditions(statement)) == 0
-	}
-
-	# A :sub condition whose namespace or service-account part is a wildcard: a warning.
-	wildcard_sub := {{"text": sprintf("restricts <issuer>:sub only to %v: any service account matching it can assume the role", [values]), "extra": {"severity": "warning"}} |
-		_federated_web_identity(statement)
-		subs := _sub_conditions(statement)
-		count(subs) > 0
-		every c in subs {
-			some v in c.values
-			_wildcard_subject(v)
-		}
-		values := sort([v | some c in subs; some v in c.values])
+	finding := {
+		"address": role.address,
+		"role": role.address,
+		"message": sprintf("trust statement %s of %s %s", [_name(statement), role.address, problem]),
+		"statement": {"policy": role.address, "attribute": "assume_role_policy", "sid": statement.sid, "index": statement.index},
 	}
 }
 
-_federated_web_identity(statement) if {
-	count(object.get(statement.principals, "Federated", [])) > 0
-	_web_identity(statement)
+_problems(statement) := anyone | web if {
+	anyone := {sprintf(
+		"allows %s to assume the role, and its conditions do not stop a role of another account outside the organization (%s), which chooses every other condition key",
+		[_principal_text(statement), trust.attacker_arn],
+	) |
+		trust.anyone_admits(statement)
+	}
+	web := {sprintf(
+		"lets any service account of %s assume the role: %s %s",
+		[issuer, trust.attacker_subject, _why_web(statement, issuer)],
+	) |
+		some issuer in trust.web_identity_admits(statement)
+	}
 }
 
-_anyone(statement) if "*" in object.get(statement.principals, "*", [])
+_principal_text(statement) := `principal "*"` if "*" in object.get(statement.principals, "*", [])
 
-_anyone(statement) if "*" in object.get(statement.principals, "AWS", [])
+else := `{"AWS": "*"}`
 
-_web_identity(statement) if {
-	some a in statement.actions
-	glob.match(a, [], "sts:assumerolewithwebidentity")
-}
-
-_sub_conditions(statement) := {c |
-	some c in statement.conditions
-	endswith(c.key, ":sub")
-	c.base in {"stringequals", "stringlike", "stringequalsignorecase"}
-	c.set != "foranyvalue"
-}
-
-# system:serviceaccount:<namespace>:<service account>; a wildcard in either part is too broad.
-_wildcard_subject(value) if {
-	parts := split(value, ":")
-	count(parts) == 4
-	some part in array.slice(parts, 2, 4)
-	regex.match(`[*?]`, part)
-}
-
-_wildcard_subject(value) if {
-	count(split(value, ":")) != 4
-	regex.match(`[*?]`, value)
-}
+_why_web(statement, issuer) := sprintf("passes: its conditions are on another issuer's keys (%s), which tokens of %s never carry", [
+	concat(", ", others), issuer,
+]) if {
+	count(trust.sub_values(statement, issuer)) == 0
+	others := trust.other_issuer_keys(statement, issuer)
+	count(others) > 0
+} else := sprintf("passes: there is no condition on %s:sub", [issuer]) if {
+	count(trust.sub_values(statement, issuer)) == 0
+} else := sprintf("matches its %s:sub condition %v", [issuer, trust.sub_values(statement, issuer)])
 
 _name(statement) := sprintf("%q", [statement.sid]) if statement.sid != ""
 

@@ -201,8 +201,11 @@ func (g *gen) configuration(e *enc) {
 	e.val(obj{{"name", "aws"}, {"full_name", provider}, {"version_constraint", "~> 5.61"},
 		{"expressions", obj{{"region", constant(region)},
 			{"default_tags", []any{obj{{"tags", constant(obj{{"Owner", "platform-engineering"}})}}}}}}})
-	e.s(`,"module.karpenter:aws":`)
-	e.val(g.karp.provider)
+	if g.karp.provider != nil {
+		// Terraform lists a module's own provider entry only in some configurations.
+		e.s(`,"module.karpenter:aws":`)
+		e.val(g.karp.provider)
+	}
 	e.s(`},"root_module":{"outputs":`)
 	e.val(obj{{"zone_id", obj{{"expression", ref("aws_route53_zone.main.zone_id")}}}})
 	e.s(`,"resources":`)

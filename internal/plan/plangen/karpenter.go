@@ -22,10 +22,10 @@ const karpenterSource = "testdata/plans/eks-v20.24-v033/plan.json"
 type fragment struct {
 	Source          string            `json:"source"`
 	ResourceChanges []json.RawMessage `json:"resource_changes"`
-	PlannedValues   json.RawMessage   `json:"planned_values"`  // the child module object
-	PriorState      json.RawMessage   `json:"prior_state"`     // the child module object
-	ModuleCall      json.RawMessage   `json:"module_call"`     // configuration.root_module.module_calls.karpenter
-	ProviderConfig  json.RawMessage   `json:"provider_config"` // configuration.provider_config["module.karpenter:aws"]
+	PlannedValues   json.RawMessage   `json:"planned_values"`            // the child module object
+	PriorState      json.RawMessage   `json:"prior_state"`               // the child module object
+	ModuleCall      json.RawMessage   `json:"module_call"`               // configuration.root_module.module_calls.karpenter
+	ProviderConfig  json.RawMessage   `json:"provider_config,omitempty"` // configuration.provider_config["module.karpenter:aws"], if Terraform lists one
 }
 
 // karpenterModule is the fragment with every part compacted, ready to splice into the output.
@@ -47,11 +47,16 @@ func loadKarpenter() (*karpenterModule, error) {
 		}
 		return raw(b.Bytes())
 	}
-	k := &karpenterModule{planned: c(f.PlannedValues), prior: c(f.PriorState), call: c(f.ModuleCall), provider: c(f.ProviderConfig)}
+	k := &karpenterModule{planned: c(f.PlannedValues), prior: c(f.PriorState), call: c(f.ModuleCall)}
+	if f.ProviderConfig != nil {
+		if k.provider = c(f.ProviderConfig); k.provider == nil {
+			return nil, fmt.Errorf("decode karpenter.json: the provider configuration is invalid")
+		}
+	}
 	for _, rc := range f.ResourceChanges {
 		k.changes = append(k.changes, c(rc))
 	}
-	if k.planned == nil || k.prior == nil || k.call == nil || k.provider == nil || len(k.changes) == 0 {
+	if k.planned == nil || k.prior == nil || k.call == nil || len(k.changes) == 0 {
 		return nil, fmt.Errorf("decode karpenter.json: a part is missing or invalid")
 	}
 	return k, nil

@@ -83,9 +83,9 @@ func cutKarpenter(plan []byte) ([]byte, error) {
 		return nil, err
 	}
 	f.ModuleCall = doc.Configuration.RootModule.ModuleCalls["karpenter"]
-	f.ProviderConfig = doc.Configuration.ProviderConfig["module.karpenter:aws"]
-	if f.ModuleCall == nil || f.ProviderConfig == nil {
-		return nil, fmt.Errorf("no karpenter module call or provider configuration")
+	f.ProviderConfig = doc.Configuration.ProviderConfig["module.karpenter:aws"] // absent when the module inherits the root's
+	if f.ModuleCall == nil {
+		return nil, fmt.Errorf("no karpenter module call")
 	}
 	out, err := json.MarshalIndent(f, "", "  ")
 	if err != nil {

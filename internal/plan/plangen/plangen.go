@@ -16,7 +16,7 @@ const (
 )
 
 // karpenterChanges is the number of resource changes module.karpenter contributes.
-const karpenterChanges = 13
+const karpenterChanges = 19
 
 // rootChanges is the number of root module resource changes besides aws_subnet.private, and
 // minSubnets the smallest count of aws_subnet.private.

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -56,10 +57,12 @@ func (f *filler) resource(rc *resourceChange, prev map[string]any) (map[string]a
 		}
 		return keys[i] < keys[j]
 	})
+	// A replaced instance is a new object: nothing of the old one carries over.
+	replaced := slices.Contains(rc.Change.Actions, "create")
 	var errs []error
 	for _, k := range keys {
 		u := unknown[k]
-		if pv, ok := prev[k]; ok && u == true {
+		if pv, ok := prev[k]; ok && u == true && !replaced {
 			attrs[k] = pv
 			continue
 		}
@@ -175,6 +178,12 @@ func (r *instance) awsID(prefix string) string {
 	return b.String()
 }
 
+// uuid is a deterministic lower-case UUID-shaped id (EKS access entries end in one).
+func (r *instance) uuid() string {
+	h := sha256.Sum256([]byte(r.f.scenario + " " + r.rc.Address + " uuid"))
+	return fmt.Sprintf("%x-%x-%x-%x-%x", h[0:4], h[4:6], h[6:8], h[8:10], h[10:16])
+}
+
 func (r *instance) iamPath() string {
 	if p := r.str("path"); p != "" {
 		return p
@@ -264,6 +273,24 @@ func (r *instance) known(attr string) (any, bool, error) {
 			return "terraform-" + r.uniqueSuffix(), true, nil
 		case "id":
 			return r.str("rule") + "-" + r.str("target_id"), true, nil
+		}
+	case "aws_eks_access_entry":
+		principal := r.str("principal_arn")
+		switch attr {
+		case "access_entry_arn":
+			role := principal[strings.LastIndex(principal, "/")+1:]
+			return fmt.Sprintf("arn:aws:eks:%s:%s:access-entry/%s/role/%s/%s/%s", r.region, accountID, r.str("cluster_name"), accountID, role, r.uuid()), true, nil
+		case "created_at", "modified_at":
+			return createDate, true, nil
+		case "kubernetes_groups":
+			return []any{}, true, nil
+		case "user_name":
+			if r.str("type") == "EC2_LINUX" {
+				return "system:node:{{EC2PrivateDNSName}}", true, nil
+			}
+			return principal, true, nil
+		case "id":
+			return r.str("cluster_name") + ":" + principal, true, nil
 		}
 	case "aws_eks_pod_identity_association":
 		switch attr {

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf16"
 )
 
 // maxRounds bounds the plans that settle a configuration's state: the first plan creates
@@ -27,9 +28,9 @@ type generator struct {
 	tfRoot    string // testdata/tf
 	work      string // scratch directory, removed by the caller
 	env       []string
-	keep      keepTypes // what the shared hosts' schema lists
-	direct    bool      // no shared provider host: Terraform starts its providers itself
-	trace     io.Writer // nil, or where to log every command with its time
+	cache     *hostCache // what the provider hosts share
+	direct    bool       // no shared provider host: Terraform starts its providers itself
+	trace     io.Writer  // nil, or where to log every command with its time
 }
 
 // setup prepares a generator: the STS stub must already run at stsURL.
@@ -51,9 +52,11 @@ func setup(terraform, mirror, tfRoot, work, stsURL string, direct bool) (*genera
 		if g.provider, err = providerBinary(mirror); err != nil {
 			return nil, err
 		}
-		if g.keep, err = usedTypes(tfRoot); err != nil {
+		keep, err := usedTypes(tfRoot)
+		if err != nil {
 			return nil, err
 		}
+		g.cache = newHostCache(keep)
 	}
 	return g, nil
 }
@@ -83,7 +86,7 @@ func (w *worker) scenario(ctx context.Context, s scenario) ([]byte, error) {
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			return nil, fmt.Errorf("prepare provider host: %w", err)
 		}
-		h, err := startProviderHost(ctx, w.g.provider, dir, w.g.env, w.g.keep, w.g.trace)
+		h, err := startProviderHost(ctx, w.g.provider, dir, w.g.env, w.g.cache, w.g.trace)
 		if err != nil {
 			return nil, err
 		}
@@ -147,12 +150,24 @@ func (g *generator) scenario(ctx context.Context, s scenario, host *providerHost
 	}
 	if s.Show == "state" {
 		raw, err = r.terraform(ctx, dir, "show", "-json", stateFile)
-		if err != nil {
-			return nil, err
-		}
-		return raw, nil
+	} else {
+		raw, err = normalizePlan(raw)
 	}
-	return normalizePlan(raw)
+	if err != nil || s.Encoding != "utf-16le" {
+		return raw, err
+	}
+	return powershellText(raw), nil
+}
+
+// powershellText is text as Windows PowerShell 5 redirects a command's output into a file:
+// UTF-16LE with a byte order mark, every line ended by CRLF.
+func powershellText(b []byte) []byte {
+	text := strings.ReplaceAll(strings.TrimSuffix(string(b), "\n"), "\n", "\r\n") + "\r\n"
+	out := []byte{0xff, 0xfe}
+	for _, u := range utf16.Encode([]rune(text)) {
+		out = append(out, byte(u), byte(u>>8))
+	}
+	return out
 }
 
 // stateFile is the local backend's state, the one `terraform plan` reads by default.

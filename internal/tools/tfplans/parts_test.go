@@ -26,6 +26,16 @@ func TestNormalizePlanReplacesOnlyTheTimestamp(t *testing.T) {
 	if _, err := normalizePlan([]byte(`{"timestamp":"a","x":{"timestamp":"a"}}`)); err == nil {
 		t.Error("an ambiguous timestamp was replaced")
 	}
+	// relevant_attributes comes in map order: its entries are sorted, their bytes kept.
+	raw = []byte(`{"relevant_attributes":[{"resource":"b","attribute":["arn"]},{"resource":"a","attribute":["name","x"]}],"timestamp":"t"}`)
+	got, err = normalizePlan(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want = `{"relevant_attributes":[{"resource":"a","attribute":["name","x"]},{"resource":"b","attribute":["arn"]}],"timestamp":"` + planTimestamp + `"}`
+	if string(got) != want {
+		t.Errorf("got  %s\nwant %s", got, want)
+	}
 }
 
 func TestModuleSteps(t *testing.T) {
@@ -131,5 +141,13 @@ func TestLineageIsAStableUUID(t *testing.T) {
 	}
 	if len(a) != 36 || a[14] != '4' || strings.Count(a, "-") != 4 {
 		t.Errorf("lineage %s is not a version-4 UUID", a)
+	}
+}
+
+func TestPowershellText(t *testing.T) {
+	got := powershellText([]byte("{\"a\":\"é\"}\n"))
+	want := []byte{0xff, 0xfe, '{', 0, '"', 0, 'a', 0, '"', 0, ':', 0, '"', 0, 0xe9, 0, '"', 0, '}', 0, '\r', 0, '\n', 0}
+	if string(got) != string(want) {
+		t.Errorf("got % x\nwant % x", got, want)
 	}
 }

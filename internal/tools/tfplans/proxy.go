@@ -35,10 +35,7 @@ type providerHost struct {
 	server   *grpc.Server
 	reattach string // TF_REATTACH_PROVIDERS value
 
-	keep       keepTypes
-	schemaOnce sync.Once
-	schema     []byte
-	schemaErr  error
+	shared *hostCache
 
 	configures atomic.Int32 // ConfigureProvider calls since the last reset
 	trace      io.Writer    // nil, or where to say what the host does
@@ -49,8 +46,8 @@ const maxMsg = 512 << 20
 
 // startProviderHost starts the provider binary in debug mode with env, and the proxy on a unix
 // socket in dir.
-func startProviderHost(ctx context.Context, binary, dir string, env []string, keep keepTypes, trace io.Writer) (*providerHost, error) {
-	h := &providerHost{keep: keep, trace: trace}
+func startProviderHost(ctx context.Context, binary, dir string, env []string, shared *hostCache, trace io.Writer) (*providerHost, error) {
+	h := &providerHost{shared: shared, trace: trace}
 	cmd := exec.Command(binary, "-debug")
 	cmd.Env = env
 	cmd.Dir = dir
@@ -149,6 +146,9 @@ func (h *providerHost) Close() {
 	if h.backend != nil && h.backend.Process != nil {
 		_ = h.backend.Process.Kill()
 		_ = h.backend.Wait()
+		if ps := h.backend.ProcessState; h.trace != nil && ps != nil {
+			fmt.Fprintf(h.trace, "tfplans: provider host used %s cpu\n", (ps.UserTime() + ps.SystemTime()).Round(time.Millisecond))
+		}
 	}
 }
 
@@ -163,11 +163,13 @@ func (h *providerHost) forward(_ any, in grpc.ServerStream) error {
 	if !ok {
 		return errors.New("proxy: call without a method")
 	}
-	switch method {
-	case methodSchema:
+	switch {
+	case method == methodSchema:
 		return h.serveSchema(in)
-	case methodConfigure:
+	case method == methodConfigure:
 		h.configures.Add(1)
+	case cacheable[method]:
+		return h.serveCached(in, method)
 	}
 	ctx, cancel := context.WithCancel(in.Context())
 	defer cancel()
@@ -227,30 +229,78 @@ func (h *providerHost) forward(_ any, in grpc.ServerStream) error {
 	}
 }
 
-// serveSchema answers GetProviderSchema from the trimmed copy, fetched once.
+// hostCache holds what every provider host of a generation may answer without asking its
+// provider: the trimmed schema, and the answers of calls that depend only on their request
+// (validation, state upgrades), which the provider takes hundreds of milliseconds to compute.
+type hostCache struct {
+	keep keepTypes
+
+	schemaOnce sync.Once
+	schema     []byte
+	schemaErr  error
+
+	mu    sync.Mutex
+	unary map[string][]byte
+}
+
+func newHostCache(keep keepTypes) *hostCache {
+	return &hostCache{keep: keep, unary: map[string][]byte{}}
+}
+
+// cacheable are the calls whose answer is a function of the request bytes alone.
+var cacheable = map[string]bool{
+	"/tfplugin5.Provider/PrepareProviderConfig":      true,
+	"/tfplugin5.Provider/ValidateResourceTypeConfig": true,
+	"/tfplugin5.Provider/ValidateDataSourceConfig":   true,
+	"/tfplugin5.Provider/UpgradeResourceState":       true,
+}
+
+// serveSchema answers GetProviderSchema from the trimmed copy, fetched once per generation.
 func (h *providerHost) serveSchema(in grpc.ServerStream) error {
 	var req []byte
 	if err := in.RecvMsg(&req); err != nil {
 		return err
 	}
-	h.schemaOnce.Do(func() {
+	c := h.shared
+	c.schemaOnce.Do(func() {
 		var full []byte
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 		defer cancel()
 		if err := h.conn.Invoke(ctx, methodSchema, &req, &full); err != nil {
-			h.schemaErr = fmt.Errorf("provider schema: %w", err)
+			c.schemaErr = fmt.Errorf("provider schema: %w", err)
 			return
 		}
-		h.schema, h.schemaErr = trimSchema(full, h.keep)
+		c.schema, c.schemaErr = trimSchema(full, c.keep)
 		if h.trace != nil {
-			fmt.Fprintf(h.trace, "tfplans: provider schema of %d bytes trimmed to %d\n", len(full), len(h.schema))
+			fmt.Fprintf(h.trace, "tfplans: provider schema of %d bytes trimmed to %d\n", len(full), len(c.schema))
 		}
 	})
-	if h.schemaErr != nil {
-		return h.schemaErr
+	if c.schemaErr != nil {
+		return c.schemaErr
 	}
-	out := h.schema
+	out := c.schema
 	return in.SendMsg(&out)
+}
+
+// serveCached answers a unary call from the cache, or asks the provider and keeps its answer.
+func (h *providerHost) serveCached(in grpc.ServerStream, method string) error {
+	var req []byte
+	if err := in.RecvMsg(&req); err != nil {
+		return err
+	}
+	key := method + "\x00" + string(req)
+	h.shared.mu.Lock()
+	resp, ok := h.shared.unary[key]
+	h.shared.mu.Unlock()
+	if !ok {
+		if err := h.conn.Invoke(in.Context(), method, &req, &resp); err != nil {
+			return err
+		}
+		h.shared.mu.Lock()
+		h.shared.unary[key] = resp
+		h.shared.mu.Unlock()
+	}
+	return in.SendMsg(&resp)
 }
 
 // keepTypes are the resource, data source and ephemeral resource types the proxy's schema lists.

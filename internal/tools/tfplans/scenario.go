@@ -24,6 +24,9 @@ type scenario struct {
 	Show string `json:"show"`
 	// Config names another scenario whose configuration this one uses, instead of its own .tf.
 	Config string `json:"config"`
+	// Encoding is how plan.json is written: "utf-8" (as Terraform prints it) or "utf-16le", as
+	// Windows PowerShell 5 writes `terraform show -json > plan.json` (a BOM, CRLF line ends).
+	Encoding string `json:"encoding"`
 }
 
 // settingsFile is the optional per-scenario settings file.
@@ -54,7 +57,7 @@ func loadScenarios(root string) ([]scenario, error) {
 }
 
 func loadScenario(root, name string) (scenario, error) {
-	s := scenario{Name: name, Dir: filepath.Join(root, name), Prior: "none", Show: "plan"}
+	s := scenario{Name: name, Dir: filepath.Join(root, name), Prior: "none", Show: "plan", Encoding: "utf-8"}
 	b, err := os.ReadFile(filepath.Join(s.Dir, settingsFile))
 	switch {
 	case err == nil:
@@ -84,6 +87,9 @@ func loadScenario(root, name string) (scenario, error) {
 		}
 	default:
 		return s, fmt.Errorf("%s: show %q is not one of plan, state", where, s.Show)
+	}
+	if s.Encoding != "utf-8" && s.Encoding != "utf-16le" {
+		return s, fmt.Errorf("%s: encoding %q is not one of utf-8, utf-16le", where, s.Encoding)
 	}
 	if _, err := os.Stat(filepath.Join(s.Dir, "before")); err == nil && s.Prior != "before" {
 		return s, fmt.Errorf("%s has before/ but its prior is %q: set \"prior\": \"before\" in %s", s.Dir, s.Prior, settingsFile)

@@ -1,0 +1,7 @@
+package main
+
+# One call allocates about a terabyte.
+deny contains msg if {
+	x := bits.lsh(1, 10000000000000 + count(input))
+	msg := sprintf("%d", [x])
+}

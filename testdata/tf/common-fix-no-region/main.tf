@@ -1,0 +1,31 @@
+terraform {
+  required_version = ">= 1.5.7"
+  required_providers {
+    aws = {
+      source  = "hashicorp/aws"
+      version = "~> 5.61"
+    }
+  }
+}
+
+provider "aws" {
+  region = "eu-west-1"
+}
+
+module "karpenter" {
+  # stands in for terraform-aws-modules/eks/aws//modules/karpenter 20.33.1
+  source = "../modules/karpenter-v20.24"
+
+  cluster_name = "prod"
+
+  create_pod_identity_association = true
+
+  # "fix" for ec2:CreateTags UnauthorizedOperation after upgrading to Karpenter v1
+  iam_policy_statements = [
+    {
+      sid       = "AllowKarpenterV1InstanceTagging"
+      actions   = ["ec2:CreateTags"]
+      resources = ["arn:aws:ec2:*:*:instance/*"]
+    }
+  ]
+}

@@ -1,0 +1,39 @@
+terraform {
+  required_version = ">= 1.5.7"
+  required_providers {
+    aws = {
+      source  = "hashicorp/aws"
+      version = "~> 5.61"
+    }
+  }
+}
+
+provider "aws" {
+  region = "eu-west-1"
+}
+
+module "karpenter" {
+  # stands in for terraform-aws-modules/eks/aws//modules/karpenter 20.33.1
+  source = "../modules/karpenter-v20.24"
+
+  cluster_name = "prod"
+
+  create_pod_identity_association = true
+
+  # Karpenter v1 fails with "tagging nodeclaim, tagging instance, UnauthorizedOperation ... ec2:CreateTags";
+  # widely shared workaround instead of enable_v1_permissions = true:
+  iam_policy_statements = [
+    {
+      sid       = "AllowKarpenterV1InstanceTagging"
+      actions   = ["ec2:CreateTags"]
+      resources = ["arn:aws:ec2:*:*:instance/*"]
+      conditions = [
+        {
+          test     = "StringEquals"
+          variable = "aws:RequestedRegion"
+          values   = ["eu-west-1"]
+        }
+      ]
+    }
+  ]
+}
