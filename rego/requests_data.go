@@ -1,6 +1,7 @@
 package rego
 
 import (
+	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
@@ -9,7 +10,7 @@ import (
 // expandRequests precomputes, once when the data is loaded, what every query would otherwise
 // recompute from the versioned requests of data.karpgate.karpenter.requests (RULES.md 5.3): each
 // request's "minors", the minor versions in data that make it mapped to its impact in that
-// version, and "eras", the versions grouped so that every version of a group makes the same
+// version; "by_minor", the indexes in "list" of the requests each version makes; and "eras", the versions grouped so that every version of a group makes the same
 // requests with the same impacts and chart defaults (lib/deployment judges one version per group).
 func expandRequests(root map[string]any) error {
 	reqs, ok := dig(root, Root, "karpenter", "requests").(map[string]any)
@@ -22,7 +23,11 @@ func expandRequests(root map[string]any) error {
 		versions = append(versions, s)
 	}
 	sig := make([]strings.Builder, len(versions))
-	for _, e := range asList(reqs["list"]) {
+	byMinor := map[string]any{}
+	for _, m := range versions {
+		byMinor[m] = []any{}
+	}
+	for idx, e := range asList(reqs["list"]) {
 		t, ok := e.(map[string]any)
 		if !ok {
 			return fmt.Errorf("data.karpgate.karpenter.requests.list: %T is not an object", e)
@@ -50,6 +55,7 @@ func expandRequests(root map[string]any) error {
 				}
 			}
 			minors[m] = imp
+			byMinor[m] = append(byMinor[m].([]any), json.Number(strconv.Itoa(idx)))
 			fmt.Fprintf(&sig[i], "%v=%s;", t["id"], imp)
 		}
 		t["minors"] = minors
@@ -78,6 +84,7 @@ func expandRequests(root map[string]any) error {
 		eras = append(eras, []any{m})
 	}
 	reqs["eras"] = eras
+	reqs["by_minor"] = byMinor
 	return nil
 }
 

@@ -99,7 +99,8 @@ func New(ctx context.Context, opt Options) (*Engine, error) {
 	}
 	regoOpts := append([]func(*rego.Rego){
 		rego.Compiler(c),
-		rego.Store(inmem.NewFromObject(src.data)),
+		// Data is read on every evaluation: held as AST values it is not converted on each read.
+		rego.Store(inmem.NewFromObjectWithOpts(src.data, inmem.OptReturnASTValuesOnRead(true))),
 		rego.Query(query),
 		rego.Capabilities(caps),
 		rego.StrictBuiltinErrors(false),

@@ -183,10 +183,11 @@ _term_state(s, neg) := "yes" if {
 # applies says whether template t is requested by version m with feature states st.
 applies(t, m, st) := "no" if {
 	not requested_in(t, m)
-} else := r if {
-	rs := {_term(st, term) | some term in object.get(t, "features", [])}
-	r := _worst(rs)
-}
+} else := _feature_applies(t, st)
+
+_feature_applies(t, st) := "yes" if {
+	count(object.get(t, "features", [])) == 0
+} else := _worst({_term(st, term) | some term in t.features})
 
 _worst(rs) := "no" if {
 	"no" in rs
@@ -216,10 +217,34 @@ _pre_v1(v, _, m) if {
 # requested lists the templates version m requests: {t, applies, impact}.
 requested(role, m, pre) := [{"t": t, "applies": a, "impact": impact(t, m)} |
 	st := states(role, m, pre)
-	some t in templates
-	a := applies(t, m, st)
+	some t in templates_in[m]
+	a := _feature_applies(t, st)
 	a != "no"
 ]
+
+# templates_in lists, by minor version, the templates that version requests whatever their
+# features: the embedded ones from their precomputed minors, the user's from their range.
+templates_in[m] := array.concat(
+	[t | some i in _data.by_minor[m]; t := _data.list[i]; _embedded_kept(t)],
+	[t | some t in requests.user_templates; requested_in(t, m)],
+) if {
+	some m in versions
+	_data.by_minor
+}
+
+templates_in[m] := [t | some t in templates; requested_in(t, m)] if {
+	some m in versions
+	not _data.by_minor
+}
+
+# With data.karpgate.user.requests.replace_calls the embedded calls give way to the user's; the
+# tagging variants stay (KARP001).
+_embedded_kept(t) if t.variant
+
+_embedded_kept(t) if {
+	not t.variant
+	not requests.replace_calls
+}
 
 # requested_unknown is the request set when V is unknown: what each version from v1.0 to the latest
 # requests, each at its least severe impact; a request that only some of them make, or makes only
@@ -244,8 +269,13 @@ _by_id[address] := {m: {r.t.id: r | some r in rows} | some m, rows in pv} if {
 # pre-v1 instances request the same: each such group is computed once.
 per_version[role.address] := {m: by_key[[_era_of[m], pre_v1(role, m)]] | some m in versions} if {
 	some role in karpenter.roles
+	by_key := _keyed[role.address]
+}
+
+# _keyed holds, by role address, the request sets of each era and pre-v1 state.
+_keyed[role.address] := {k: requested(role, k[0], k[1]) | some k in keys} if {
+	some role in karpenter.roles
 	keys := {[_era_of[m], pre_v1(role, m)] | some m in versions}
-	by_key := {k: requested(role, k[0], k[1]) | some k in keys}
 }
 
 _era_of := {m: era[0] | some era in _eras; some m in era}
@@ -279,9 +309,9 @@ assessed[role.address] := {
 	some role in karpenter.roles
 	v := version(role)
 	current := _current(role, v)
-	ids := {r.t.id | some rows in per_version[role.address]; some r in rows} | {r.t.id | some r in current}
+	ids := {r.t.id | some rows in _keyed[role.address]; some r in rows} | {r.t.id | some r in current}
 	ctx := karpenter.role_context(role)
-	checks := {t.id: requests.template_checks(t, ctx) | some t in templates; t.id in ids}
+	checks := requests.bulk_checks([t | some t in templates; t.id in ids], ctx)
 	layer_checks := layers.calls(role)
 
 	# Templates often expand to the same request (one call in several versions or for several

@@ -42,6 +42,12 @@ call_templates_versioned := _user_calls if {
 	object.get(_user_requests, "replace_calls", false) == true
 } else := array.concat([t | some t in data.karpgate.karpenter.requests.list; not t.variant], _user_calls)
 
+# user_templates are the user's calls (data.karpgate.user.requests.calls).
+user_templates := _user_calls
+
+# replace_calls is true when the user's calls replace the embedded ones.
+replace_calls if object.get(_user_requests, "replace_calls", false) == true
+
 # tagging_templates are the tagging variants of RULES.md 5.4 (T_v0, T_v1, T_pre).
 tagging_templates := [t | some t in data.karpgate.karpenter.requests.list; t.variant]
 
@@ -219,3 +225,29 @@ _causes(decision, parts, result) := array.concat(
 		s.applies == "unknown"
 	],
 )
+
+# bulk_checks expands many templates for one role at once: {template id: [check]}, as
+# template_checks would, but with the placeholders of every template without "each" filled in
+# one pass per parameter set (filling goes through JSON text, and its cost is per call).
+bulk_checks(ts, ctx) := object.union(plain, each) if {
+	combos := params(ctx)
+	ps := [t | some t in ts; not t.each]
+	filled := [fill([object.filter(t, ["action", "resource", "context"]) | some t in ps], p) | some p in combos]
+	plain := {t.id: [{
+		"id": t.id,
+		"action": t.action,
+		"note": object.get(t, "note", ""),
+		"requests": [_expanded(t.id, f[i]) | some f in filled],
+	}] |
+		some i, t in ps
+	}
+	each := {t.id: template_checks(t, ctx) | some t in ts; t.each}
+}
+
+_expanded(id, f) := {
+	"id": id,
+	"action": f.action,
+	"resource": f.resource,
+	"context": iam.context(f),
+	"context_normalized": true,
+}
