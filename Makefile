@@ -7,9 +7,11 @@ SAMPLE    := testdata/plans/eks-v20.24-v033/plan.json
 # Pinned tool versions, run through `go run` so a fresh machine needs nothing installed by hand.
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.6.1
 GOVULNCHECK := golang.org/x/vuln/cmd/govulncheck@v1.1.4
-# Packages with real concurrency run under the race detector in `make test`; of internal/plan, the
-# tests of its split parse (the rest is single-threaded and slow under the detector).
-RACE_PKGS := ./internal/runtask/ ./internal/scan/
+# The race detector runs only where there is concurrency, with -short (heavy cases shrink): the
+# run-task service; of internal/scan the tests of its goroutines (many plans at once, roles and
+# members converted on several cores); of internal/plan the split parse.
+TESTPROG  := $(GO) run ./internal/tools/testprogress
+RACE_RUN  := 'ManyPlans|ManyRoles|PlanValue|Split'
 FUZZTIME  ?= 30s
 
 .PHONY: help build run test lint bench fmt golden plans fuzz clean
@@ -17,8 +19,8 @@ FUZZTIME  ?= 30s
 help: ## list the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-8s %s\n", $$1, $$2}'
 
-build: ## build bin/karpgate
-	$(GO) build -trimpath -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/karpgate
+build: ## build bin/karpgate: static (CGO_ENABLED=0, runs on Alpine and distroless), versioned by git describe
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/karpgate
 
 run: build ## build, then scan a shipped sample plan and print the report (exits 0 although the sample has findings)
 	@echo "+ $(BIN) scan $(SAMPLE)"
@@ -26,13 +28,17 @@ run: build ## build, then scan a shipped sample plan and print the report (exits
 	  if [ $$code -gt 1 ]; then exit $$code; fi; \
 	  echo "(karpgate exited $$code: 1 means the gate did not pass, as expected for this sample)"
 
-test: ## gofmt check, go vet, all Go and Rego tests (what .ci/run calls)
+test: ## gofmt check, go vet, all Go and Rego tests, race detector where there is concurrency (what .ci/run calls)
+	@echo "== gofmt"
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	  if [ -n "$$unformatted" ]; then echo "gofmt would change:"; echo "$$unformatted"; exit 1; fi
-	$(GO) vet ./...
-	$(GO) test -count=1 ./...
-	$(GO) test -count=1 -race $(RACE_PKGS)
-	$(GO) test -count=1 -race -run 'Split' ./internal/plan/
+	@echo "== go vet ./..."
+	@$(GO) vet ./...
+	@echo "== go test ./... (a line per package as it finishes; every 30 s what still runs)"
+	@$(TESTPROG) -count=1 ./...
+	@echo "== go test -race -short (the packages with goroutines)"
+	@$(TESTPROG) -count=1 -race -short ./internal/runtask/
+	@$(TESTPROG) -count=1 -race -short -run $(RACE_RUN) ./internal/scan/ ./internal/plan/
 
 lint: ## go vet, staticcheck, Rego format/strict checks; govulncheck when its database is reachable
 	$(GO) vet ./...

@@ -28,6 +28,32 @@ type evaluatorCase struct {
 	Request  map[string]any   `json:"request"`
 	Want     string           `json:"want"`
 	Expect   []statementCheck `json:"statements,omitempty"`
+	// Layers, when set, are the role's other policy layers (docs/input.md "layers"): the case is
+	// then decided through every layer (lib/layers) and Phrase is the end of AWS's message.
+	Layers map[string]any `json:"layers,omitempty"`
+	Phrase string         `json:"phrase,omitempty"`
+}
+
+// layeredQuery decides a case through every policy layer of a Karpenter role made of the case.
+const layeredQuery = `some role in data.karpgate.lib.karpenter.roles
+v := data.karpgate.lib.karpenter.evaluate(role, {"id": "case", "action": input.request.action, "requests": [input.request]})
+because := data.karpgate.lib.layers.because(input.request.action, v)`
+
+// layeredInput is input.iam holding one Karpenter role with the case's policies and layers, and
+// the request.
+func layeredInput(c evaluatorCase) map[string]any {
+	role := map[string]any{
+		"address": "aws_iam_role.karpenter_controller", "module": "", "name": "KarpenterController-prod",
+		"arn": "arn:aws:iam::111122223333:role/KarpenterController-prod", "action": "no-op",
+		"karpenter": map[string]any{"detected": true, "by": []any{"config"}},
+		"trust":     nil, "policies": c.Policies, "removed": []any{}, "layers": c.Layers,
+		"context": map[string]any{
+			"region": "eu-west-1", "account": "111122223333", "partition": "aws", "cluster": "prod",
+			"regions": []any{"eu-west-1"}, "accounts": []any{"111122223333"}, "partitions": []any{"aws"},
+			"r2": "ap-southeast-4", "sources": map[string]any{"account": "config"}, "node_role_arns": []any{}, "queue_arns": []any{},
+		},
+	}
+	return map[string]any{"iam": map[string]any{"roles": []any{role}, "karpenter_roles": 1, "node_roles": []any{}}, "request": c.Request}
 }
 
 // statementCheck optionally pins one statement's applicability and a fragment of its reasons.
@@ -104,6 +130,14 @@ func TestEvaluatorCases(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	layered, err := rego.New(append(libModules(t),
+		rego.Query(layeredQuery),
+		rego.Store(inmem.NewFromObject(data)),
+		rego.StrictBuiltinErrors(true),
+	)...).PrepareForEval(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
 	seen := map[string]bool{}
 	valid := map[string]bool{"allowed": true, "denied": true, "implicit-deny": true, "indeterminate": true}
 	for _, c := range cases {
@@ -117,6 +151,10 @@ func TestEvaluatorCases(t *testing.T) {
 			}
 			if !valid[c.Want] {
 				t.Fatalf("want %q is not a decision", c.Want)
+			}
+			if c.Layers != nil {
+				checkLayered(ctx, t, layered, c)
+				return
 			}
 			rs, err := pq.Eval(ctx, rego.EvalInput(map[string]any{"policies": c.Policies, "request": c.Request}))
 			if err != nil {
@@ -140,6 +178,27 @@ func TestEvaluatorCases(t *testing.T) {
 				checkStatement(t, stmts, want)
 			}
 		})
+	}
+}
+
+// checkLayered decides a case through every layer: the decision, and AWS's phrase for a refusal.
+func checkLayered(ctx context.Context, t *testing.T, pq rego.PreparedEvalQuery, c evaluatorCase) {
+	t.Helper()
+	rs, err := pq.Eval(ctx, rego.EvalInput(layeredInput(c)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rs) != 1 {
+		t.Fatalf("got %d results, want 1 (the layered evaluation was undefined)", len(rs))
+	}
+	v, _ := rs[0].Bindings["v"].(map[string]any)
+	if got := v["decision"]; got != c.Want {
+		t.Errorf("decision = %v, want %s\nfact: %s\nlayers: %s", got, c.Want, c.Fact, dump(v["layers"]))
+	}
+	if c.Phrase != "" {
+		if got, _ := rs[0].Bindings["because"].(string); !strings.HasPrefix(got, c.Phrase) {
+			t.Errorf("message ends %q, want it to start with %q", got, c.Phrase)
+		}
 	}
 }
 

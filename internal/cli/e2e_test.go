@@ -20,6 +20,9 @@ type expectation struct {
 		Rule    string `json:"rule"`
 		Address string `json:"address"`
 		Why     string `json:"why"`
+		// Message and Fix, when given, are substrings the finding's message and fix must hold.
+		Message []string `json:"message"`
+		Fix     []string `json:"fix"`
 	} `json:"findings"`
 	Absent []string `json:"absent"`
 	// Args are extra scan arguments, e.g. the deployed Karpenter version the scenario runs.
@@ -33,6 +36,7 @@ type jsonResult struct {
 		Address     string `json:"address"`
 		Role        string `json:"role"`
 		Message     string `json:"message"`
+		Fix         string `json:"fix"`
 		Suppression any    `json:"suppression"`
 	} `json:"findings"`
 	Summary struct {
@@ -56,6 +60,7 @@ func TestScanScenarios(t *testing.T) {
 	if err != nil || len(dirs) == 0 {
 		t.Fatalf("no scenarios: %v", err)
 	}
+	// A .karpgate.yaml beside a plan is its scenario's configuration.
 	for _, exp := range dirs {
 		dir := filepath.Dir(exp)
 		t.Run(filepath.Base(dir), func(t *testing.T) {
@@ -68,7 +73,11 @@ func TestScanScenarios(t *testing.T) {
 				t.Fatalf("%s: %v", exp, err)
 			}
 			args := append([]string{"scan", "--format", "json"}, want.Args...)
-			code, out, stderr := run(t, "", append(args, filepath.Join(dir, "plan.json"))...)
+			args = append(args, filepath.Join(dir, "plan.json"))
+			if cfg := filepath.Join(dir, ".karpgate.yaml"); fileExists(cfg) {
+				args = append(args, "--config", cfg)
+			}
+			code, out, stderr := run(t, "", args...)
 			if code != 0 && code != 1 {
 				t.Fatalf("exit %d, stderr: %s", code, stderr)
 			}
@@ -79,8 +88,19 @@ func TestScanScenarios(t *testing.T) {
 			for _, w := range want.Findings {
 				found := false
 				for _, f := range got.Findings {
-					if f.RuleID == w.Rule && f.Address == w.Address {
-						found = true
+					if f.RuleID != w.Rule || f.Address != w.Address {
+						continue
+					}
+					found = true
+					for _, m := range w.Message {
+						if !strings.Contains(f.Message, m) {
+							t.Errorf("%s on %q: message does not hold %q:\n%s", w.Rule, w.Address, m, f.Message)
+						}
+					}
+					for _, m := range w.Fix {
+						if !strings.Contains(f.Fix, m) {
+							t.Errorf("%s on %q: fix does not hold %q:\n%s", w.Rule, w.Address, m, f.Fix)
+						}
 					}
 				}
 				if !found {
@@ -302,4 +322,9 @@ func TestRulesDocIsCurrent(t *testing.T) {
 	if string(want) != out {
 		t.Errorf("docs/rules.md is out of date with the rules' METADATA: run make golden")
 	}
+}
+
+func fileExists(p string) bool {
+	_, err := os.Stat(p)
+	return err == nil
 }

@@ -4,22 +4,40 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 )
 
-// special reports whether path exists and is not a regular file (a FIFO, a device, /dev/stdout):
-// such a target is written into, never replaced.
-func special(path string) bool {
+// target is where a report for path goes. inPlace: write into the existing node (a FIFO, a device,
+// /dev/stdout, anything under /dev or /proc), never replace it. Otherwise the report replaces dest
+// atomically; a symbolic link to a regular file is followed, so the link stays a link.
+func target(path string) (dest string, inPlace bool) {
+	if abs, err := filepath.Abs(path); err == nil && (strings.HasPrefix(abs, "/dev/") || strings.HasPrefix(abs, "/proc/")) {
+		return path, true
+	}
 	fi, err := os.Stat(path)
-	return err == nil && !fi.Mode().IsRegular()
+	if err != nil {
+		return path, false // a new file
+	}
+	if !fi.Mode().IsRegular() {
+		return path, true
+	}
+	if lfi, err := os.Lstat(path); err == nil && lfi.Mode()&os.ModeSymlink != 0 {
+		if t, err := filepath.EvalSymlinks(path); err == nil {
+			return t, false
+		}
+		return path, true
+	}
+	return path, false
 }
 
 // checkWritable fails when path's directory does not exist or cannot take a new file. A special
 // target is checked when it is written.
 func checkWritable(path string) error {
-	if special(path) {
+	dest, inPlace := target(path)
+	if inPlace {
 		return nil
 	}
-	dir := filepath.Dir(path)
+	dir := filepath.Dir(dest)
 	tmp, err := os.CreateTemp(dir, ".karpgate-check-*")
 	if err != nil {
 		return fmt.Errorf("output %s is not writable: %w", path, unwrapPath(err))
@@ -33,8 +51,13 @@ func checkWritable(path string) error {
 // never sees a half-written report. A special target (FIFO, device) is written into instead: the
 // reader at the other end gets the report and the node stays.
 func writeAtomic(path string, data []byte) error {
-	if special(path) {
-		f, err := os.OpenFile(path, os.O_WRONLY, 0)
+	dest, inPlace := target(path)
+	if inPlace {
+		flags := os.O_WRONLY
+		if fi, err := os.Stat(path); err == nil && fi.Mode().IsRegular() {
+			flags |= os.O_TRUNC // /dev/stdout redirected to a file
+		}
+		f, err := os.OpenFile(path, flags, 0)
 		if err != nil {
 			return fmt.Errorf("write %s: %w", path, unwrapPath(err))
 		}
@@ -47,6 +70,7 @@ func writeAtomic(path string, data []byte) error {
 		}
 		return nil
 	}
+	path = dest
 	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
 	if err != nil {
 		return fmt.Errorf("write %s: %w", path, unwrapPath(err))

@@ -139,8 +139,15 @@ func scenarioSources(name string) string {
 func blockPattern(addr string) *regexp.Regexp {
 	mod, rel := plan.SplitAddress(addr)
 	if mod != "" {
-		name := strings.TrimPrefix(strings.Split(plan.StripKeys(mod), ".")[1], "")
-		return regexp.MustCompile(`^module\s+"` + regexp.QuoteMeta(name) + `"`)
+		// The call in the root, or a nested call the locator followed a local module source to
+		// (module.clusters["prod"].module.karpenter: module "clusters" or module "karpenter").
+		var names []string
+		for i, part := range strings.Split(plan.StripKeys(mod), ".") {
+			if i%2 == 1 {
+				names = append(names, regexp.QuoteMeta(part))
+			}
+		}
+		return regexp.MustCompile(`^module\s+"(` + strings.Join(names, "|") + `)"`)
 	}
 	parts := strings.Split(plan.StripKeys(rel), ".")
 	if parts[0] == "data" {

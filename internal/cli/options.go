@@ -23,6 +23,7 @@ type pipelineFlags struct {
 	bundles        []string
 	verify         verifyFlags
 	namespaces     []string
+	regoVersion    string
 	noDefaultRules bool
 	allowNet       bool
 	timeout        time.Duration
@@ -44,6 +45,7 @@ func (f *pipelineFlags) register(cmd *cobra.Command) {
 	fl.StringArrayVar(&f.bundles, "bundle", nil, "OPA bundle directory or .tar.gz with a .manifest; roots under karpgate/rules/<name> and karpgate/user only (repeatable)")
 	f.verify.register(cmd)
 	fl.StringArrayVar(&f.namespaces, "namespace", nil, "conftest namespace to evaluate deny/violation/warn rules in (repeatable; default main)")
+	fl.StringVar(&f.regoVersion, "rego-version", "v1", "Rego syntax of --policy files, as conftest's flag: v1 or v0 (deny[msg] { ... })")
 	fl.BoolVar(&f.noDefaultRules, "no-default-rules", false, "do not run the embedded KARP rules (the library stays available to user rules)")
 	fl.BoolVar(&f.allowNet, "allow-net", false, "let user policies call http.send and net.* builtins")
 	fl.DurationVar(&f.timeout, "timeout", engine.DefaultTimeout, "time limit for evaluating one plan")
@@ -156,7 +158,12 @@ func (f *pipelineFlags) build(ctx context.Context, now time.Time) (*pipeline, er
 	if err != nil {
 		return nil, err
 	}
+	rv, err := engine.ParseRegoVersion(f.regoVersion)
+	if err != nil {
+		return nil, usageErr(fmt.Errorf("--rego-version: %w", err))
+	}
 	eng, err := engine.New(ctx, engine.Options{
+		RegoVersion:    rv,
 		Policies:       f.policies,
 		Data:           f.data,
 		Bundles:        f.bundles,
@@ -186,7 +193,7 @@ func (f *pipelineFlags) build(ctx context.Context, now time.Time) (*pipeline, er
 		MaxPlanSize: f.maxPlanSize,
 		Today:       today,
 		Config:      applied,
-		Tool:        findings.Tool{Name: "karpgate", Version: Version, URI: "https://github.com/karpgate/karpgate"},
+		Tool:        findings.Tool{Name: "karpgate", Version: version(), URI: "https://github.com/karpgate/karpgate"},
 	})
 	return &pipeline{cfg: cfg, eng: eng, scanner: sc}, nil
 }

@@ -72,3 +72,27 @@ func TestFailedScanLeavesNoStaleReport(t *testing.T) {
 		t.Errorf("%s from an earlier run is still there after a failed scan", out)
 	}
 }
+
+// TestOutputThroughASymlinkKeepsTheLink: a report path that is a symbolic link to a regular file
+// replaces the file atomically and leaves the link in place.
+func TestOutputThroughASymlinkKeepsTheLink(t *testing.T) {
+	dir := t.TempDir()
+	real := filepath.Join(dir, "real.json")
+	if err := os.WriteFile(real, []byte("old"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	link := filepath.Join(dir, "report.json")
+	if err := os.Symlink(real, link); err != nil {
+		t.Skipf("symlink: %v", err)
+	}
+	if code, _, stderr := run(t, "", "scan", "--no-config", "--format", "json="+link, upstreamPlan); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if fi, err := os.Lstat(link); err != nil || fi.Mode()&os.ModeSymlink == 0 {
+		t.Errorf("the link was replaced: %v %v", fi.Mode(), err)
+	}
+	b, err := os.ReadFile(real)
+	if err != nil || !json.Valid(b) {
+		t.Errorf("the link's target does not hold the report: %v %.100s", err, b)
+	}
+}

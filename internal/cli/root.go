@@ -9,9 +9,6 @@ import (
 	"github.com/spf13/cobra"
 )
 
-// Version is set at build time with -ldflags "-X github.com/karpgate/karpgate/internal/cli.Version=v1.2.3".
-var Version = "dev"
-
 // streams are the process's standard streams, passed down instead of read from globals.
 type streams struct {
 	in       io.Reader
@@ -72,10 +69,11 @@ UnauthorizedOperation and which statement fixes it, and which grants reach furth
 ` + exitCodesHelp,
 		SilenceUsage:  true,
 		SilenceErrors: true,
-		Version:       Version,
+		Version:       version(),
 	}
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageErr(err) })
 	root.AddCommand(newScan(s), newRules(s), newFacts(s), newVersion(s), newServe(s), newBundle(s), newTest(s), newChild(s))
+	plainBoolFlags(root)
 	return root
 }
 
@@ -85,7 +83,7 @@ func newVersion(s *streams) *cobra.Command {
 		Short: "Print karpgate's version",
 		Args:  cobra.NoArgs,
 		RunE: func(*cobra.Command, []string) error {
-			_, err := fmt.Fprintf(s.out, "karpgate %s\n", Version)
+			_, err := fmt.Fprintf(s.out, "karpgate %s\n", version())
 			return err
 		},
 	}

@@ -26,7 +26,11 @@ func newRules(s *streams) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			eng, err := engine.New(cmd.Context(), engine.Options{Policies: pf.policies, Data: pf.data, Bundles: pf.bundles, Verification: verification, Namespaces: pf.namespaces, AllowNet: pf.allowNet})
+			rv, err := engine.ParseRegoVersion(pf.regoVersion)
+			if err != nil {
+				return usageErr(fmt.Errorf("--rego-version: %w", err))
+			}
+			eng, err := engine.New(cmd.Context(), engine.Options{RegoVersion: rv, Policies: pf.policies, Data: pf.data, Bundles: pf.bundles, Verification: verification, Namespaces: pf.namespaces, AllowNet: pf.allowNet})
 			if err != nil {
 				return err
 			}
@@ -41,6 +45,7 @@ func newRules(s *streams) *cobra.Command {
 	cmd.Flags().StringArrayVar(&pf.policies, "policy", nil, "also list the rules of these user policies")
 	cmd.Flags().StringArrayVar(&pf.data, "data", nil, "data for the user policies")
 	cmd.Flags().StringArrayVar(&pf.namespaces, "namespace", nil, "conftest namespaces to list")
+	cmd.Flags().StringVar(&pf.regoVersion, "rego-version", "v1", "Rego syntax of --policy files: v1 or v0")
 	cmd.Flags().StringArrayVar(&pf.bundles, "bundle", nil, "also list the rules of these OPA bundles (directory or .tar.gz; repeatable)")
 	pf.verify.register(cmd)
 	cmd.Flags().BoolVar(&pf.allowNet, "allow-net", false, "let user policies call http.send and net.* builtins")
@@ -79,8 +84,8 @@ func explain(s *streams, r findings.Rule) error {
 	w := s.out
 	fmt.Fprintf(w, "%s: %s\n\n", r.ID, r.Title)
 	fmt.Fprintf(w, "Severity: %s\nPackage:  %s\n\n", r.Severity, r.Package)
-	fmt.Fprintf(w, "%s\n\n", wrap(r.Description, 100))
-	fmt.Fprintf(w, "How to fix:\n%s\n", indent(wrap(r.Remediation, 96), "  "))
+	fmt.Fprintf(w, "%s\n\n", wrap(strings.TrimSpace(r.Description), 100))
+	fmt.Fprintf(w, "How to fix:\n%s\n", indent(wrap(strings.TrimRight(r.Remediation, "\n"), 96), "  "))
 	if len(r.Related) > 0 {
 		fmt.Fprintf(w, "\nReferences:\n")
 		for _, u := range r.Related {
@@ -100,15 +105,21 @@ func encodeJSON(s *streams, v any) error {
 func wrap(text string, width int) string {
 	var out []string
 	for _, para := range strings.Split(text, "\n") {
+		if len(para) <= width {
+			// Short lines stay as written: code (a statement, JSON) keeps its indentation.
+			out = append(out, strings.TrimRight(para, " \t"))
+			continue
+		}
+		lead := para[:len(para)-len(strings.TrimLeft(para, " \t"))]
 		words := strings.Fields(para)
-		line := ""
+		line := lead
 		for _, word := range words {
-			if line != "" && len(line)+1+len(word) > width {
+			if line != lead && len(line)+1+len(word) > width {
 				out = append(out, line)
-				line = word
+				line = lead + word
 				continue
 			}
-			if line != "" {
+			if line != lead {
 				line += " "
 			}
 			line += word
@@ -121,7 +132,9 @@ func wrap(text string, width int) string {
 func indent(s, prefix string) string {
 	lines := strings.Split(s, "\n")
 	for i := range lines {
-		lines[i] = prefix + lines[i]
+		if lines[i] != "" {
+			lines[i] = prefix + lines[i]
+		}
 	}
 	return strings.Join(lines, "\n")
 }

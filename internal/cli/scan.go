@@ -18,8 +18,8 @@ import (
 	"github.com/karpgate/karpgate/internal/source"
 )
 
-const scanLong = `Scan one or more plans (the JSON that 'terraform show -json PLANFILE' prints; '-' reads stdin) and
-report every finding. Several plans are scanned concurrently and reported together.
+const scanLong = `Scan one or more plans (the JSON that 'terraform show -json PLANFILE' prints; '-' reads stdin; a
+directory scans every *.json file in it) and report every finding. Several plans are scanned concurrently and reported together.
 
 Formats (--format, repeatable; NAME=PATH writes that format to a file, atomically):
   %s
@@ -39,6 +39,7 @@ type scanFlags struct {
 	repoRoot  string
 	category  string
 	color     string
+	quiet     bool
 }
 
 // output is one format going to stdout or a file.
@@ -70,6 +71,7 @@ func newScan(s *streams) *cobra.Command {
 	fl.StringVar(&f.repoRoot, "repo-root", "", "repository root that SARIF paths are relative to (default: the git top level)")
 	fl.StringVar(&f.category, "category", "", "SARIF automationDetails.id (default karpgate/<source dir name>/)")
 	fl.StringVar(&f.color, "color", "auto", "colour in text output: auto, always or never")
+	fl.BoolVarP(&f.quiet, "quiet", "q", false, "print only the summary line of the text report on stdout (and errors on stderr); files get the whole report")
 	return cmd
 }
 
@@ -137,7 +139,13 @@ func (f *scanFlags) run(cmd *cobra.Command, s *streams, args []string) error {
 			srcs = append(srcs, scan.Source{Name: "-", Reader: s.in})
 			continue
 		}
-		srcs = append(srcs, scan.Source{Name: a})
+		plans, err := planFiles(a)
+		if err != nil {
+			return err
+		}
+		for _, p := range plans {
+			srcs = append(srcs, scan.Source{Name: p})
+		}
 	}
 	srcMap, category, err := f.sources()
 	if err != nil {
@@ -174,7 +182,11 @@ func (f *scanFlags) run(cmd *cobra.Command, s *streams, args []string) error {
 			return fmt.Errorf("render %s: %w", o.format, err)
 		}
 		if o.path == "" {
-			if _, err := s.out.Write(buf.Bytes()); err != nil {
+			out := buf.Bytes()
+			if f.quiet && o.format == "text" {
+				out = lastLine(out)
+			}
+			if _, err := s.out.Write(out); err != nil {
 				return fmt.Errorf("write stdout: %w", err)
 			}
 			continue

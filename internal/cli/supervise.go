@@ -143,7 +143,7 @@ func (f *pipelineFlags) superviseScan(ctx context.Context, names []string, stdin
 		w.read(evR)
 	}()
 	stop := make(chan struct{})
-	killed := make(chan struct{})
+	killed := make(chan time.Duration, 1) // how long the evaluation had run when it was killed
 	go func() {
 		t := time.NewTicker(50 * time.Millisecond)
 		defer t.Stop()
@@ -152,9 +152,9 @@ func (f *pipelineFlags) superviseScan(ctx context.Context, names []string, stdin
 			case <-stop:
 				return
 			case <-t.C:
-				if w.overdue() {
+				if ran := w.overdue(); ran > 0 {
 					_ = cmd.Process.Kill()
-					close(killed)
+					killed <- ran
 					return
 				}
 			}
@@ -166,8 +166,8 @@ func (f *pipelineFlags) superviseScan(ctx context.Context, names []string, stdin
 	<-evDone
 
 	select {
-	case <-killed:
-		return findings.Result{}, &engine.PolicyError{Problem: fmt.Sprintf("evaluation with %s did not end within --timeout %s; the evaluating process was killed", f.userCode(), f.timeout)}
+	case ran := <-killed:
+		return findings.Result{}, &engine.PolicyError{Problem: fmt.Sprintf("evaluation with %s did not end within --timeout %s; the evaluating process was killed after %s", f.userCode(), f.timeout, ran.Round(time.Millisecond))}
 	default:
 	}
 	if ctx.Err() != nil {
@@ -191,8 +191,8 @@ func (f *pipelineFlags) superviseScan(ctx context.Context, names []string, stdin
 	if strings.Contains(msg, "out of memory") || strings.Contains(msg, "cannot allocate memory") {
 		why = fmt.Sprintf("went over the memory limit of %d MiB (--max-memory)", f.maxMemory>>20)
 	}
-	if w.sawEval() {
-		return findings.Result{}, &engine.PolicyError{Problem: fmt.Sprintf("evaluation with %s %s; the evaluating process was stopped", f.userCode(), why)}
+	if ran := w.ran(); ran >= 0 {
+		return findings.Result{}, &engine.PolicyError{Problem: fmt.Sprintf("evaluation with %s %s; the evaluating process was stopped after %s", f.userCode(), why, ran.Round(time.Millisecond))}
 	}
 	return findings.Result{}, &exitError{code: ExitInput, err: fmt.Errorf("reading the plan %s", why)}
 }
@@ -212,7 +212,7 @@ type watch struct {
 	limit  time.Duration
 	mu     sync.Mutex
 	active map[string]time.Time
-	seen   bool
+	first  time.Time // when the first evaluation started; zero before
 }
 
 func (w *watch) read(r io.Reader) {
@@ -225,8 +225,11 @@ func (w *watch) read(r io.Reader) {
 		w.mu.Lock()
 		switch op {
 		case "+":
-			w.active[id] = time.Now()
-			w.seen = true
+			now := time.Now()
+			w.active[id] = now
+			if w.first.IsZero() {
+				w.first = now
+			}
 		case "-":
 			delete(w.active, id)
 		}
@@ -234,23 +237,28 @@ func (w *watch) read(r io.Reader) {
 	}
 }
 
-func (w *watch) overdue() bool {
+// overdue returns how long the oldest running evaluation has run when that is past the limit,
+// else 0.
+func (w *watch) overdue() time.Duration {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	for _, t := range w.active {
-		if time.Since(t) > w.limit {
-			return true
+		if ran := time.Since(t); ran > w.limit {
+			return ran
 		}
 	}
-	return false
+	return 0
 }
 
-// sawEval reports whether an evaluation was running when the child ended (or had run at all,
-// since the last events may be lost when it crashes).
-func (w *watch) sawEval() bool {
+// ran is how long ago the first evaluation started, or -1 when none did: a child that dies after
+// one started died evaluating (its last events may be lost in the crash).
+func (w *watch) ran() time.Duration {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	return len(w.active) > 0 || w.seen
+	if w.first.IsZero() {
+		return -1
+	}
+	return time.Since(w.first)
 }
 
 // tailBuffer keeps the first max bytes written to it.

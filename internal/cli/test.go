@@ -37,6 +37,7 @@ type testFlags struct {
 	run      string
 	timeout  time.Duration
 	allowNet bool
+	regoVer  string
 }
 
 func newTest(s *streams) *cobra.Command {
@@ -52,7 +53,11 @@ func newTest(s *streams) *cobra.Command {
 			if f.timeout <= 0 {
 				return usageErr(fmt.Errorf("--timeout must be positive"))
 			}
-			rep, err := engine.RunTests(cmd.Context(), engine.TestOptions{Paths: args, Run: f.run, Coverage: f.coverage, AllowNet: f.allowNet, Timeout: f.timeout})
+			rv, err := engine.ParseRegoVersion(f.regoVer)
+			if err != nil {
+				return usageErr(fmt.Errorf("--rego-version: %w", err))
+			}
+			rep, err := engine.RunTests(cmd.Context(), engine.TestOptions{RegoVersion: rv, Paths: args, Run: f.run, Coverage: f.coverage, AllowNet: f.allowNet, Timeout: f.timeout})
 			if err != nil {
 				if codeOf(err) == ExitBundle {
 					return err
@@ -68,6 +73,7 @@ func newTest(s *streams) *cobra.Command {
 	fl.StringVar(&f.run, "run", "", "run only the tests whose name matches this regular expression")
 	fl.DurationVar(&f.timeout, "timeout", engine.DefaultTestTimeout, "time limit for one test")
 	fl.BoolVar(&f.allowNet, "allow-net", false, "let policies call http.send and net.* builtins")
+	fl.StringVar(&f.regoVer, "rego-version", "v1", "Rego syntax of the .rego files, as conftest's flag: v1 or v0")
 	return cmd
 }
 

@@ -83,15 +83,15 @@ func (zeros) Read(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// loadBundle loads only the bundle and reports the error with how much the loader allocated.
-func loadBundle(t *testing.T, path string) (error, uint64) {
+// loadBundle loads only the bundle and reports how much the loader allocated with the error.
+func loadBundle(t *testing.T, path string) (uint64, error) {
 	t.Helper()
 	var before, after runtime.MemStats
 	runtime.GC()
 	runtime.ReadMemStats(&before)
 	_, err := engine.New(context.Background(), engine.Options{Bundles: []string{path}, NoDefaultRules: true})
 	runtime.ReadMemStats(&after)
-	return err, after.TotalAlloc - before.TotalAlloc
+	return after.TotalAlloc - before.TotalAlloc, err
 }
 
 // TestBundleLimitsFromHeaders: a bundle whose headers declare a 1 TiB file, a file over the
@@ -119,7 +119,7 @@ func TestBundleLimitsFromHeaders(t *testing.T) {
 			if fi, err := os.Stat(path); err == nil {
 				t.Logf("%s: %d bytes compressed", c.name, fi.Size())
 			}
-			err, alloc := loadBundle(t, path)
+			alloc, err := loadBundle(t, path)
 			wantPolicyError(t, err, append([]string{path}, c.want...)...)
 			// The embedded library compiles too; the bundle itself may not add tens of MiB.
 			if alloc > 48<<20 {

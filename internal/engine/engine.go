@@ -53,6 +53,7 @@ type Options struct {
 	Bundles        []string             // OPA bundle directories or .tar.gz files with a .manifest (see bundle.go)
 	Verification   *VerificationOptions // verify every bundle's signature; nil: signatures are not checked
 	Namespaces     []string             // conftest namespaces to evaluate (default: main, when it exists)
+	RegoVersion    ast.RegoVersion      // of --policy files: ast.RegoV1 (also when unset) or ast.RegoV0, as conftest's --rego-version
 	NoDefaultRules bool                 // leave out the embedded rules (the library stays)
 	AllowNet       bool                 // keep http.send and net.* in user code
 	Timeout        time.Duration        // per evaluation; 0 means DefaultTimeout
@@ -65,7 +66,8 @@ type Options struct {
 
 // Engine is a compiled policy set with one prepared query. It is safe for concurrent use.
 type Engine struct {
-	pq       rego.PreparedEvalQuery
+	pq       rego.PreparedEvalQuery  // karpgate's own rules: input is {iam, plan, run}
+	cpq      *rego.PreparedEvalQuery // conftest rules, when there are any: input is the plan (conftest.go)
 	catalog  []findings.Rule
 	byPkg    map[string]findings.Rule // rule by package path ("karpgate.rules.x") or conftest rule ref
 	usesPlan bool
@@ -92,24 +94,43 @@ func New(ctx context.Context, opt Options) (*Engine, error) {
 	if err != nil {
 		return nil, err
 	}
-	query := buildQuery(byPkg)
 	timeout := opt.Timeout
 	if timeout <= 0 {
 		timeout = DefaultTimeout
 	}
-	regoOpts := append([]func(*rego.Rego){
-		rego.Compiler(c),
-		// Data is read on every evaluation: held as AST values it is not converted on each read.
-		rego.Store(inmem.NewFromObjectWithOpts(src.data, inmem.OptReturnASTValuesOnRead(true))),
-		rego.Query(query),
-		rego.Capabilities(caps),
-		rego.StrictBuiltinErrors(false),
-	}, localSchemaBuiltins()...)
-	pq, err := rego.New(regoOpts...).PrepareForEval(ctx)
-	if err != nil {
-		return nil, &PolicyError{Problem: "prepare query: " + err.Error()}
+	native, conftest := splitRefs(byPkg)
+	// Data is read on every evaluation: held as AST values it is not converted on each read.
+	store := inmem.NewFromObjectWithOpts(src.data, inmem.OptReturnASTValuesOnRead(true))
+	prepare := func(query string) (rego.PreparedEvalQuery, error) {
+		regoOpts := append([]func(*rego.Rego){
+			rego.Compiler(c),
+			rego.Store(store),
+			rego.Query(query),
+			rego.Capabilities(caps),
+			rego.StrictBuiltinErrors(false),
+		}, localSchemaBuiltins()...)
+		pq, err := rego.New(regoOpts...).PrepareForEval(ctx)
+		if err != nil {
+			return pq, &PolicyError{Problem: "prepare query: " + err.Error()}
+		}
+		return pq, nil
 	}
-	return &Engine{pq: pq, catalog: catalog, byPkg: byPkg, usesPlan: referencesPlan(src.user), timeout: timeout, onEval: opt.OnEval, userCode: fileList(src.user)}, nil
+	pq, err := prepare(buildQuery(native) + "; " + checkedQuery)
+	if err != nil {
+		return nil, err
+	}
+	e := &Engine{pq: pq, catalog: catalog, byPkg: byPkg, timeout: timeout, onEval: opt.OnEval, userCode: fileList(src.user)}
+	// input.plan is built only when a policy reads it: a module outside the conftest namespaces that
+	// refers to it, or any conftest rule (whose input is the plan).
+	e.usesPlan = referencesPlan(outsideNamespaces(src.user, conftestNamespaces(conftest))) || len(conftest) > 0
+	if len(conftest) > 0 {
+		cpq, err := prepare(buildConftestQuery(c, conftest))
+		if err != nil {
+			return nil, err
+		}
+		e.cpq = &cpq
+	}
+	return e, nil
 }
 
 // sources is everything New compiles: the embedded library and rules, the user's policies and
@@ -285,18 +306,26 @@ func loadUser(opt Options) (map[string]*ast.Module, map[string]any, error) {
 	}
 	res, err := loader.NewFileLoader().
 		WithProcessAnnotation(true).
-		WithRegoVersion(ast.RegoV1).
+		WithRegoVersion(regoVersion(opt.RegoVersion)).
 		Filtered(paths, func(_ string, info fs.FileInfo, _ int) bool {
 			return !info.IsDir() && strings.HasSuffix(info.Name(), "_test.rego")
 		})
 	if err != nil {
-		return nil, nil, loaderError(err)
+		return nil, nil, v0Hint(loaderError(err), opt.RegoVersion)
 	}
 	mods := map[string]*ast.Module{}
 	for name, m := range res.Modules {
 		mods[name] = m.Parsed
 	}
 	return mods, res.Documents, nil
+}
+
+// regoVersion is the version --policy files are parsed with: v1 unless v0 is asked for.
+func regoVersion(v ast.RegoVersion) ast.RegoVersion {
+	if v == ast.RegoV0 {
+		return ast.RegoV0
+	}
+	return ast.RegoV1
 }
 
 // checkUserPackage keeps user code out of the embedded library's namespace: user rules live under

@@ -72,7 +72,7 @@ func iamInput(t *testing.T, statements ...map[string]any) ast.Value {
 			"status":    "known",
 			"document":  map[string]any{"statements": statements},
 		}},
-	}}}}
+	}}}, "plan": map[string]any{"format_version": "1.2", "resource_changes": []any{}}}
 	raw, err := json.Marshal(doc)
 	if err != nil {
 		t.Fatal(err)

@@ -15,7 +15,16 @@ import (
 )
 
 // Eval evaluates every rule against one input and returns the findings (Plan and Location unset).
+// karpgate's own rules see input; conftest rules see input.plan as their input, so when the
+// engine has conftest rules (UsesPlan) input must carry the plan.
 func (e *Engine) Eval(ctx context.Context, input ast.Value) ([]findings.Finding, error) {
+	fs, _, err := e.EvalChecked(ctx, input)
+	return fs, err
+}
+
+// EvalChecked is Eval that also returns, by Karpenter role address, how many Karpenter calls
+// were simulated against the role (the embedded call set K and the tagging request T(R)).
+func (e *Engine) EvalChecked(ctx context.Context, input ast.Value) ([]findings.Finding, map[string]int, error) {
 	if e.onEval != nil {
 		defer e.onEval()()
 	}
@@ -23,15 +32,56 @@ func (e *Engine) Eval(ctx context.Context, input ast.Value) ([]findings.Finding,
 	defer cancel()
 	rs, err := e.pq.Eval(ctx, rego.EvalParsedInput(input))
 	if err != nil {
-		if ctx.Err() != nil {
-			problem := fmt.Sprintf("evaluation exceeded the time limit of %s (--timeout)", e.timeout)
-			if e.userCode != "" {
-				problem += " with the user policies " + e.userCode
-			}
-			return nil, &PolicyError{Problem: problem}
-		}
-		return nil, &PolicyError{Problem: "evaluate: " + err.Error()}
+		return nil, nil, e.evalError(ctx, err)
 	}
+	out, err := e.collect(rs, false)
+	if err != nil {
+		return nil, nil, err
+	}
+	checked := checkedRoles(rs)
+	if e.cpq != nil {
+		more, err := e.evalConftest(ctx, input)
+		if err != nil {
+			return nil, nil, err
+		}
+		out = append(out, more...)
+	}
+	findings.Sort(out)
+	return out, checked, nil
+}
+
+// checkedQuery binds, by Karpenter role, the number of calls the embedded rules simulate: the
+// verdicts of KARP004 (the call set K) plus T(R). OPA evaluates the verdicts once per query, so
+// the count costs nothing the rules do not already compute.
+const checkedQuery = "checked := {addr: n | some addr, vs in data.karpgate.rules.karpenter_calls.verdicts; n := count(vs) + 1}"
+
+func checkedRoles(rs rego.ResultSet) map[string]int {
+	m, _ := rs[0].Bindings["checked"].(map[string]any)
+	out := make(map[string]int, len(m))
+	for addr, v := range m {
+		if n, ok := v.(json.Number); ok {
+			if i, err := n.Int64(); err == nil {
+				out[addr] = int(i)
+			}
+		}
+	}
+	return out
+}
+
+func (e *Engine) evalError(ctx context.Context, err error) error {
+	if ctx.Err() != nil {
+		problem := fmt.Sprintf("evaluation exceeded the time limit of %s (--timeout)", e.timeout)
+		if e.userCode != "" {
+			problem += " with the user policies " + e.userCode
+		}
+		return &PolicyError{Problem: problem}
+	}
+	return &PolicyError{Problem: "evaluate: " + err.Error()}
+}
+
+// collect reads the results binding: [ref, finding] pairs, or with conftest [ref, finding,
+// excepted] triples.
+func (e *Engine) collect(rs rego.ResultSet, conftest bool) ([]findings.Finding, error) {
 	if len(rs) == 0 {
 		return nil, &PolicyError{Problem: "evaluate: the query returned no result"}
 	}
@@ -42,7 +92,7 @@ func (e *Engine) Eval(ctx context.Context, input ast.Value) ([]findings.Finding,
 	out := make([]findings.Finding, 0, len(pairs))
 	for _, p := range pairs {
 		pair, ok := p.([]any)
-		if !ok || len(pair) != 2 {
+		if !ok || len(pair) < 2 {
 			continue
 		}
 		ref, _ := pair[0].(string)
@@ -60,9 +110,11 @@ func (e *Engine) Eval(ctx context.Context, input ast.Value) ([]findings.Finding,
 		if err != nil {
 			return nil, &PolicyError{Problem: fmt.Sprintf("rule %s (%s): %v", rule.ID, ref, err)}
 		}
+		if excepted, _ := pair[len(pair)-1].(bool); conftest && len(pair) == 3 && excepted {
+			f.Suppression = conftestSuppression(ref, e.byPkg[ref])
+		}
 		out = append(out, f)
 	}
-	findings.Sort(out)
 	return out, nil
 }
 

@@ -202,10 +202,14 @@ func checkLinks(paths []string) error {
 			if err != nil {
 				return err
 			}
+			name := filepath.Join(p, strings.TrimPrefix(path, root))
 			if d.Type()&fs.ModeSymlink == 0 {
+				if !d.IsDir() && !d.Type().IsRegular() {
+					// A FIFO or a device would block the loader or never end.
+					return &PolicyError{File: name, Problem: "not a regular file or a directory"}
+				}
 				return nil
 			}
-			name := filepath.Join(p, strings.TrimPrefix(path, root))
 			target, err := filepath.EvalSymlinks(path)
 			if err != nil {
 				return &PolicyError{File: name, Problem: "symbolic link does not resolve: " + pathProblem(err)}

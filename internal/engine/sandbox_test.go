@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/karpgate/karpgate/internal/engine"
@@ -125,4 +126,15 @@ func TestPolicyDirLinkLeavingTheRootIsRefused(t *testing.T) {
 	if len(got) != 1 || !strings.Contains(got[0], `"x": 1`) {
 		t.Fatalf("findings = %q", got)
 	}
+}
+
+// TestPolicyDirFIFOIsRefused: a FIFO under --data would block the loader for ever; it is refused.
+func TestPolicyDirFIFOIsRefused(t *testing.T) {
+	dir := writePolicy(t, "deny contains msg if {\n\tmsg := sprintf(\"%v\", [data.x])\n}\n")
+	fifo := filepath.Join(dir, "x.json")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Skipf("mkfifo: %v", err)
+	}
+	_, err := engine.New(context.Background(), engine.Options{Data: []string{dir}, NoDefaultRules: true})
+	wantPolicyError(t, err, fifo, "not a regular file")
 }

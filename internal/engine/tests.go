@@ -29,6 +29,9 @@ type TestOptions struct {
 	Coverage bool          // measure which lines of the user's files the tests evaluate
 	AllowNet bool          // keep http.send and net.* in user code
 	Timeout  time.Duration // per test; 0 means DefaultTestTimeout
+	// RegoVersion of the .rego files given as paths: ast.RegoV1 (also when unset) or ast.RegoV0,
+	// as conftest verify's --rego-version.
+	RegoVersion ast.RegoVersion
 }
 
 // TestResult is one Rego test.
@@ -83,7 +86,7 @@ func RunTests(ctx context.Context, opt TestOptions) (*TestReport, error) {
 		return nil, &PolicyError{Problem: "embedded data: " + err.Error()}
 	}
 	src := &sources{mods: mods, user: map[string]*ast.Module{}, data: data}
-	userMods, err := loadTestPaths(opt.Paths, caps, data)
+	userMods, err := loadTestPaths(opt.Paths, caps, data, regoVersion(opt.RegoVersion))
 	if err != nil {
 		return nil, err
 	}
@@ -175,7 +178,7 @@ func RunTests(ctx context.Context, opt TestOptions) (*TestReport, error) {
 // loadTestPaths loads .rego (tests included) and data files from files and directories, and bundle
 // tarballs as bundles, merging the data into data. Hidden directories (.git, .terraform) are
 // skipped.
-func loadTestPaths(paths []string, caps *ast.Capabilities, data map[string]any) (map[string]*ast.Module, error) {
+func loadTestPaths(paths []string, caps *ast.Capabilities, data map[string]any, rv ast.RegoVersion) (map[string]*ast.Module, error) {
 	mods := map[string]*ast.Module{}
 	var plain []string
 	for _, p := range paths {
@@ -210,7 +213,7 @@ func loadTestPaths(paths []string, caps *ast.Capabilities, data map[string]any) 
 		}
 		res, err := loader.NewFileLoader().
 			WithProcessAnnotation(true).
-			WithRegoVersion(ast.RegoV1).
+			WithRegoVersion(rv).
 			WithCapabilities(caps).
 			Filtered(plain, func(_ string, info fs.FileInfo, depth int) bool {
 				return depth > 0 && strings.HasPrefix(info.Name(), ".")

@@ -16,6 +16,7 @@ import (
 type Removed struct {
 	Address   string  `json:"address"`   // the resource that attaches (or holds) the policy
 	Attribute string  `json:"attribute"` // policy_arn, policy, managed_policy_arns, inline_policy
+	Policy    string  `json:"policy"`    // the resource holding the policy text, when the plan has it
 	ARN       *string `json:"arn"`       // the managed policy's ARN, when known
 	Name      *string `json:"name"`      // the inline policy's name, when known
 	By        string  `json:"by"`        // the resource that removes it
@@ -179,15 +180,22 @@ func (b *builder) linkManaged(role *Role, l *roleLinks, policyAttachments map[st
 			got = append(got, b.managedARN(arn, role.Address, "managed_policy_arns"))
 		}
 	}
+	kept := map[string]bool{}
+	for _, e := range got {
+		kept[policyKey(e)] = true
+	}
 	for _, a := range overridden {
 		for _, e := range b.managed(a, attrOfPolicy(a)) {
-			role.Removed = append(role.Removed, Removed{Address: a.Address, Attribute: attrOfPolicy(a), ARN: e.ARN, By: by})
+			if kept[policyKey(e)] {
+				continue // the overriding list names it too: it stays
+			}
+			role.Removed = append(role.Removed, Removed{Address: a.Address, Attribute: attrOfPolicy(a), Policy: policyOf(e), ARN: e.ARN, By: by})
 		}
 	}
 	// Rule 4: an aws_iam_policy_attachment of a policy decides every principal it reaches.
 	for _, e := range got {
 		if pa := excludedBy(role, e, policyAttachments, b); pa != nil {
-			role.Removed = append(role.Removed, Removed{Address: viaOr(e), Attribute: b.linkAttr(viaOr(e)), ARN: e.ARN, By: pa.Address})
+			role.Removed = append(role.Removed, Removed{Address: viaOr(e), Attribute: b.linkAttr(viaOr(e)), Policy: policyOf(e), ARN: e.ARN, By: pa.Address})
 			continue
 		}
 		role.Policies = append(role.Policies, e)
@@ -211,6 +219,22 @@ func attrOfPolicy(r *plan.Resource) string {
 		return "policy_arns"
 	}
 	return "policy_arn"
+}
+
+// policyKey identifies the policy of an entry: its ARN, else the resource holding it.
+func policyKey(e *PolicyEntry) string {
+	if e.ARN != nil {
+		return *e.ARN
+	}
+	return e.Address + "." + e.Attribute
+}
+
+// policyOf is the resource holding a managed policy's text, "" for one outside the plan.
+func policyOf(e *PolicyEntry) string {
+	if e.Kind == KindManaged {
+		return e.Address
+	}
+	return ""
 }
 
 func viaOr(e *PolicyEntry) string {
@@ -274,7 +298,7 @@ func (b *builder) linkInlinePolicies(role *Role, l *roleLinks) {
 	r := b.p.Resources[role.Address]
 	if b.configured(role, r, "inline_policy") {
 		for _, rp := range l.rolePolicies {
-			role.Removed = append(role.Removed, Removed{Address: rp.Address, Attribute: "policy", Name: knownName(rp), By: role.Address})
+			role.Removed = append(role.Removed, Removed{Address: rp.Address, Attribute: "policy", Policy: rp.Address, Name: knownName(rp), By: role.Address})
 		}
 		b.linkInline(role, r, nil)
 		return
@@ -289,7 +313,7 @@ func (b *builder) linkInlinePolicies(role *Role, l *roleLinks) {
 	for _, rp := range l.rolePolicies {
 		name := knownName(rp)
 		if keep != nil && !keep(deref(name), name != nil) {
-			role.Removed = append(role.Removed, Removed{Address: rp.Address, Attribute: "policy", Name: name, By: l.inlineExclusive.Address})
+			role.Removed = append(role.Removed, Removed{Address: rp.Address, Attribute: "policy", Policy: rp.Address, Name: name, By: l.inlineExclusive.Address})
 			continue
 		}
 		if name != nil {

@@ -233,7 +233,7 @@ func (b *builder) linkInline(role *Role, r *plan.Resource, keep func(name string
 				if counts, by := keep(name); !counts {
 					if by != "" {
 						n := name
-						role.Removed = append(role.Removed, Removed{Address: role.Address, Attribute: fmt.Sprintf("inline_policy[%d].policy", i), Name: &n, By: by})
+						role.Removed = append(role.Removed, Removed{Address: role.Address, Attribute: fmt.Sprintf("inline_policy[%d].policy", i), Policy: role.Address, Name: &n, By: by})
 					}
 					continue
 				}

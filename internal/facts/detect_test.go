@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"gopkg.in/yaml.v3"
 
 	"github.com/karpgate/karpgate/internal/facts"
 	"github.com/karpgate/karpgate/internal/plan"
@@ -261,7 +262,7 @@ func TestBuildDetectsExpectedRolesOfEveryTestdataPlan(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			iam := facts.Build(p, facts.Options{})
+			iam := facts.Build(p, facts.Options{Roles: configRoles(t, dir)})
 			got := []string{}
 			for _, r := range iam.Roles {
 				if r.Karpenter.Detected {
@@ -336,4 +337,26 @@ func loadTestdata(t *testing.T, scenario string) *plan.Plan {
 		t.Fatal(err)
 	}
 	return p
+}
+
+// configRoles reads karpenter.roles of the scenario's .karpgate.yaml, if it has one (this package
+// cannot import internal/config; the scenario test checks the whole file).
+func configRoles(t *testing.T, dir string) []string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(dir, ".karpgate.yaml"))
+	if os.IsNotExist(err) {
+		return nil
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cfg struct {
+		Karpenter struct {
+			Roles []string `yaml:"roles"`
+		} `yaml:"karpenter"`
+	}
+	if err := yaml.Unmarshal(b, &cfg); err != nil {
+		t.Fatal(err)
+	}
+	return cfg.Karpenter.Roles
 }

@@ -22,6 +22,8 @@ const (
 	scpType         = "SERVICE_CONTROL_POLICY"
 	rcpType         = "RESOURCE_CONTROL_POLICY"
 	sqsManagedAlias = "alias/aws/sqs"
+	// rootTarget stands for the organization's root when its id is unknown until apply.
+	rootTarget = "root"
 )
 
 // layers fills the layers of every Karpenter role. It runs after the request parameters are
@@ -214,7 +216,13 @@ func (b *builder) orgFacts() *orgPlan {
 		target, _ := a.String("target_id")
 		if target == "" {
 			for _, ref := range b.refs(a, "target_id") {
-				if x := b.p.Resources[ref]; x != nil {
+				x := b.p.Resources[ref]
+				switch {
+				case x == nil:
+				case x.Type == tOrganization:
+					// roots[0].id of the organization: its root, on every account's path.
+					target = rootTarget
+				default:
 					target, _ = x.String("id")
 				}
 			}
@@ -263,6 +271,8 @@ func (b *builder) organization(role *Role, o *orgPlan) *Organization {
 	add := func(kind, name, target, attachment string, e *PolicyEntry) {
 		applies, level := "yes", -1
 		switch {
+		case target == rootTarget || (o.root != "" && target == o.root) || (org.Path != nil && strings.HasPrefix(target, "r-") && org.Path[0] == target):
+			level = 0
 		case org.Path != nil:
 			i := slices.Index(org.Path, target)
 			if i < 0 {
@@ -335,6 +345,19 @@ func (b *builder) resourcePolicies(role *Role) []ResourcePolicy {
 			continue
 		}
 		arn, ok := q.String("arn")
+		if !ok {
+			// A queue created here: its ARN is known once AWS names it; the policies name it by
+			// its name.
+			name, named := q.String("name")
+			if !named || name == "" {
+				continue
+			}
+			for _, qa := range role.Context.QueueARNs {
+				if strings.HasSuffix(qa, ":"+name) {
+					arn, ok = qa, true
+				}
+			}
+		}
 		if !ok || !slices.Contains(role.Context.QueueARNs, arn) {
 			continue
 		}

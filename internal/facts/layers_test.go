@@ -174,10 +174,14 @@ func TestBuildInterruptionQueueAndKey(t *testing.T) {
 		keyARN   = "arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
 	)
 	grant := allow("Queue", "sqs:ReceiveMessage", queueARN)
+	resourcePolicy := func(sid, action, resource string) string {
+		return jsonText(map[string]any{"Version": "2012-10-17", "Statement": []any{map[string]any{
+			"Sid": sid, "Effect": "Allow", "Principal": map[string]any{"AWS": "arn:aws:iam::111122223333:root"}, "Action": action, "Resource": resource}}})
+	}
 	p := withRole().create("aws_iam_role_policy.q", map[string]any{"role": roleName, "policy": grant}).
 		noop("aws_sqs_queue.karpenter", map[string]any{"arn": queueARN, "url": "https://sqs.eu-west-1.amazonaws.com/111122223333/Karpenter-prod", "kms_master_key_id": "1234abcd-12ab-34cd-56ef-1234567890ab"}).
-		noop("aws_sqs_queue_policy.karpenter", map[string]any{"queue_url": "https://sqs.eu-west-1.amazonaws.com/111122223333/Karpenter-prod", "policy": allow("Deny", "sqs:*", queueARN)}).
-		noop("aws_kms_key.queue", map[string]any{"arn": keyARN, "key_id": "1234abcd-12ab-34cd-56ef-1234567890ab", "policy": allow("Key", "kms:*", "*")})
+		noop("aws_sqs_queue_policy.karpenter", map[string]any{"queue_url": "https://sqs.eu-west-1.amazonaws.com/111122223333/Karpenter-prod", "policy": resourcePolicy("Queue", "sqs:*", queueARN)}).
+		noop("aws_kms_key.queue", map[string]any{"arn": keyARN, "key_id": "1234abcd-12ab-34cd-56ef-1234567890ab", "policy": resourcePolicy("Key", "kms:*", "*")})
 	rs := role(t, p.build(t, facts.Options{}), roleAddr).Layers.Resources
 	if len(rs) != 2 {
 		t.Fatalf("resources = %+v", rs)
@@ -187,5 +191,23 @@ func TestBuildInterruptionQueueAndKey(t *testing.T) {
 	}
 	if rs[1].Kind != "key" || *rs[1].ARN != keyARN || rs[1].Policy.Address != "aws_kms_key.queue" || rs[1].Policy.Status != "known" {
 		t.Errorf("key = %+v", rs[1])
+	}
+}
+
+func TestKindProblemsOfResourcePoliciesAndRCPs(t *testing.T) {
+	withPrincipal, _ := facts.ParsePolicy(`{"Statement": [{"Effect": "Deny", "Principal": "*", "Action": "sqs:*", "Resource": "*"}]}`)
+	without, _ := facts.ParsePolicy(`{"Statement": [{"Effect": "Deny", "Action": "sqs:*", "Resource": "*"}]}`)
+	for _, kind := range []string{facts.KindResource, facts.KindRCP} {
+		if p := facts.KindProblems(kind, withPrincipal); len(p) != 0 {
+			t.Errorf("%s with a Principal: %v", kind, p)
+		}
+		if p := facts.KindProblems(kind, without); len(p) != 1 || p[0].Message != "resource-based policy statement has no Principal" {
+			t.Errorf("%s without a Principal: %v", kind, p)
+		}
+	}
+	for _, kind := range []string{facts.KindSCP, facts.KindBoundary, facts.KindSession} {
+		if p := facts.KindProblems(kind, withPrincipal); len(p) != 1 {
+			t.Errorf("%s with a Principal: %v, want the identity-based problem", kind, p)
+		}
 	}
 }

@@ -179,9 +179,10 @@ func duplicateSids(list []any, raw any) []Problem {
 	return probs
 }
 
-// KindProblems are what IAM rejects in a policy of this kind (trust or identity-based): a
-// Principal in an identity-based policy, a statement without Resource; a trust statement without
-// Principal or with a Resource.
+// KindProblems are what IAM rejects in a policy of this kind: a Principal in an identity-based
+// policy (managed, inline, boundary, session) or an SCP, a statement without Resource; a trust
+// statement without Principal or with a Resource; a resource-based policy or RCP statement without
+// Principal.
 func KindProblems(kind string, doc *Document) []Problem {
 	if doc == nil || kind == KindExternal || kind == "" {
 		return nil
@@ -193,12 +194,19 @@ func KindProblems(kind string, doc *Document) []Problem {
 	for _, st := range doc.Statements {
 		hasP := len(st.Principals) > 0 || len(st.NotPrincipals) > 0
 		hasR := len(st.Resources) > 0 || len(st.NotResources) > 0
-		if kind == KindTrust {
+		switch kind {
+		case KindTrust:
 			if !hasP {
 				add(st, "trust policy statement has no Principal")
 			}
 			if hasR {
 				add(st, "trust policy statement has a Resource (a trust policy names none)")
+			}
+			continue
+		case KindResource, KindRCP:
+			// Resource-based policies and RCPs name their principals.
+			if !hasP {
+				add(st, "resource-based policy statement has no Principal")
 			}
 			continue
 		}

@@ -408,6 +408,11 @@ func TestKindProblems(t *testing.T) {
 			{Path: "$.Statement[1]", Message: "trust policy statement has a Resource (a trust policy names none)"},
 		}},
 		{facts.KindTrust, parse(`{"Version":"2012-10-17","Statement":{"Effect":"Allow","Principal":{"Service":"pods.eks.amazonaws.com"},"Action":"sts:AssumeRole"}}`), nil},
+		// A queue or key policy names its principals: that is no problem, their absence is.
+		{facts.KindResource, parse(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":["events.amazonaws.com","sqs.amazonaws.com"]},"Action":"sqs:SendMessage","Resource":"arn:aws:sqs:eu-west-1:111122223333:prod"},{"Effect":"Deny","Action":"sqs:*","Resource":"*"}]}`), []facts.Problem{
+			{Path: "$.Statement[1]", Message: "resource-based policy statement has no Principal"},
+		}},
+		{facts.KindRCP, parse(`{"Version":"2012-10-17","Statement":{"Effect":"Deny","Principal":"*","Action":"sqs:*","Resource":"*"}}`), nil},
 	}
 	for _, tt := range tests {
 		if diff := cmp.Diff(tt.want, facts.KindProblems(tt.kind, tt.doc)); diff != "" {
@@ -419,5 +424,18 @@ func TestKindProblems(t *testing.T) {
 func TestPolicySize(t *testing.T) {
 	if got := facts.PolicySize("{\r\n\t\"Version\": \"2012-10-17\" }"); got != 24 {
 		t.Errorf("size = %d, want 24 (white space does not count)", got)
+	}
+}
+
+// Resource-based and organization policies name principals by design: no kind problem.
+func TestKindProblemsSkipsResourcePolicies(t *testing.T) {
+	doc, _ := facts.ParsePolicy(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"events.amazonaws.com"},"Action":"sqs:SendMessage","Resource":"arn:aws:sqs:eu-west-1:111122223333:prod"}]}`)
+	for _, kind := range []string{facts.KindResource, facts.KindRCP} {
+		if p := facts.KindProblems(kind, doc); p != nil {
+			t.Errorf("%s: %v", kind, p)
+		}
+	}
+	if p := facts.KindProblems(facts.KindBoundary, doc); len(p) != 1 {
+		t.Errorf("boundary: %v, want the Principal problem", p)
 	}
 }

@@ -131,7 +131,15 @@ type Result struct {
 	Notices  []string  `json:"notices,omitempty"` // warnings about the run itself (expired exceptions, truncation)
 	// Config is the configuration the scan ran with and what it relaxed (nil when unknown, e.g. a
 	// result built by hand).
-	Config *ConfigApplied `json:"config,omitempty"`
+	Config  *ConfigApplied `json:"config,omitempty"`
+	Checked []Checked      `json:"checked,omitempty"` // the Karpenter roles simulated, so a clean scan says what it checked
+}
+
+// Checked is one Karpenter controller role whose requests were simulated.
+type Checked struct {
+	Plan     string `json:"plan"`
+	Role     string `json:"role"`
+	Requests int    `json:"requests"` // Karpenter calls simulated against the role's effective policy
 }
 
 // Tool identifies the karpgate build.
@@ -148,8 +156,8 @@ type Summary struct {
 	Notes      int    `json:"notes"`
 	Suppressed int    `json:"suppressed"`
 	Passed     bool   `json:"passed"`
-	FailOn     string `json:"fail_on"`
-	Unknown    string `json:"unknown"` // "warn" or "fail"
+	FailOn     string `json:"threshold"` // the lowest severity that blocks the gate ("threshold": a passing report never says "fail")
+	Unknown    string `json:"unknown"`   // "warn" or "fail"
 	ExitCode   int    `json:"exit_code"`
 }
 

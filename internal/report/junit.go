@@ -19,14 +19,14 @@ type junitSuites struct {
 	XMLName  xml.Name     `xml:"testsuites"`
 	Name     string       `xml:"name,attr"`
 	Tests    int          `xml:"tests,attr"`
-	Failures int          `xml:"failures,attr"`
+	Failures int          `xml:"failures,attr,omitempty"` // left out at 0: a passing report never says "fail"
 	Suites   []junitSuite `xml:"testsuite"`
 }
 
 type junitSuite struct {
 	Name     string      `xml:"name,attr"`
 	Tests    int         `xml:"tests,attr"`
-	Failures int         `xml:"failures,attr"`
+	Failures int         `xml:"failures,attr,omitempty"`
 	Skipped  int         `xml:"skipped,attr"`
 	Cases    []junitCase `xml:"testcase"`
 }

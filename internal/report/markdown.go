@@ -49,6 +49,16 @@ func (Markdown) Write(w io.Writer, r findings.Result) error {
 	fmt.Fprintf(&b, "| errors | warnings | notes | suppressed | plans | rules |\n|---:|---:|---:|---:|---:|---:|\n| %d | %d | %d | %d | %d | %d |\n\n",
 		s.Errors, s.Warnings, s.Notes, s.Suppressed, len(r.Plans), len(r.Rules))
 	b.WriteString(configMarkdown(r))
+	for _, c := range r.Checked {
+		role := "`" + c.Role + "`"
+		if len(r.Plans) > 1 {
+			role = "`" + c.Plan + "` · " + role
+		}
+		fmt.Fprintf(&b, "- Checked %s: %s simulated\n", role, plural(c.Requests, "Karpenter request"))
+	}
+	if len(r.Checked) > 0 {
+		b.WriteString("\n")
+	}
 	for i, n := range r.Notices {
 		if i == maxMarkdownNotices {
 			fmt.Fprintf(&b, "> _%d more notices left out; run karpgate with --format text for all._\n\n", len(r.Notices)-i)
@@ -64,42 +74,10 @@ func (Markdown) Write(w io.Writer, r findings.Result) error {
 		if g.Role != "" {
 			head += " · <code>" + escape.HTML(g.Role) + "</code>"
 		}
-		fmt.Fprintf(&sec, "<details><summary>%s (%s)</summary>\n\n", head, plural(len(g.Findings), "finding"))
+		fmt.Fprintf(&sec, "### %s (%s)\n\n", head, plural(len(g.Findings), "finding"))
 		for _, f := range g.Findings {
-			title := f.RuleID
-			if rule, ok := r.Rule(f.RuleID); ok {
-				title += " " + rule.Title
-			}
-			sev := f.Severity.String()
-			if f.Suppressed() {
-				sev = "suppressed"
-			}
-			fmt.Fprintf(&sec, "#### %s %s\n\n", badge(sev), escapeMD(title))
-			if f.Address != "" {
-				fmt.Fprintf(&sec, "Resource: `%s`", escape.Code(f.Address))
-				if f.Statement != nil {
-					fmt.Fprintf(&sec, ", %s", escapeMD(statementLabel(f.Statement)))
-				}
-				if f.Location != nil {
-					fmt.Fprintf(&sec, " (`%s:%d`)", escape.Code(f.Location.File), f.Location.StartLine)
-				}
-				sec.WriteString("\n\n")
-			}
-			fmt.Fprintf(&sec, "%s\n\n", escapeMD(f.Message))
-			if f.Suppression != nil {
-				fmt.Fprintf(&sec, "Suppressed until %s: %s\n\n", f.Suppression.Expires, escapeMD(f.Suppression.Reason))
-			}
-			fix := f.Fix
-			if fix == "" {
-				if rule, ok := r.Rule(f.RuleID); ok {
-					fix = rule.Remediation
-				}
-			}
-			if fix != "" {
-				fmt.Fprintf(&sec, "**Fix**\n\n```\n%s\n```\n\n", strings.ReplaceAll(strings.TrimSpace(fix), "```", "'''"))
-			}
+			writeMarkdownFinding(&sec, r, f)
 		}
-		sec.WriteString("</details>\n\n")
 		sections = append(sections, sec.String())
 	}
 	const tail = "_Output truncated to fit a GitHub comment: %d of %d role sections shown. Run karpgate with --format text for everything._\n"
@@ -129,3 +107,73 @@ func badge(sev string) string {
 // escapeMD keeps text from a plan or a policy from adding markup to the comment (links, images,
 // HTML, emphasis, blocks).
 func escapeMD(s string) string { return escape.Markdown(s) }
+
+// writeMarkdownFinding writes one finding: rule id, title, role and a one-line reason in plain
+// sight; the whole explanation and the fix (one fenced block per language) inside <details>. A
+// suppressed finding is one line with the exception's reason and expiry.
+func writeMarkdownFinding(b *strings.Builder, r findings.Result, f findings.Finding) {
+	title := ""
+	if rule, ok := r.Rule(f.RuleID); ok {
+		title = " " + escapeMD(rule.Title)
+	}
+	sev := f.Severity.String()
+	if f.Suppressed() {
+		sev = "suppressed"
+	}
+	fmt.Fprintf(b, "%s **%s**%s", badge(sev), escapeMD(f.RuleID), title)
+	if f.Role != "" {
+		fmt.Fprintf(b, " · role `%s`", escape.Code(f.Role))
+	}
+	if f.Suppressed() {
+		fmt.Fprintf(b, " · %s\n\n", escapeMD(strings.TrimPrefix(suppressedLine(f), f.RuleID+" ")))
+		return
+	}
+	fmt.Fprintf(b, "  \n%s\n\n", escapeMD(oneLine(f.Message, 200)))
+	b.WriteString("<details><summary>Explanation and fix</summary>\n\n")
+	if f.Address != "" {
+		fmt.Fprintf(b, "Resource: `%s`", escape.Code(f.Address))
+		if f.Statement != nil {
+			fmt.Fprintf(b, ", %s", escapeMD(statementLabel(f.Statement)))
+		}
+		if f.Location != nil {
+			fmt.Fprintf(b, " (`%s:%d`)", escape.Code(f.Location.File), f.Location.StartLine)
+		}
+		b.WriteString("\n\n")
+	}
+	fmt.Fprintf(b, "%s\n\n", gfm(f.Message, trusted(r, f.RuleID)))
+	fix := f.Fix
+	if fix == "" {
+		if rule, ok := r.Rule(f.RuleID); ok {
+			fix = rule.Remediation
+		}
+	}
+	if fix != "" {
+		fmt.Fprintf(b, "**Fix**\n\n%s\n\n", gfm(strings.TrimSpace(fix), trusted(r, f.RuleID)))
+	}
+	b.WriteString("</details>\n\n")
+}
+
+// oneLine is the first line of s, cut at its first clause (". " or "; ") when longer than n bytes.
+func oneLine(s string, n int) string {
+	line, _, _ := strings.Cut(strings.TrimSpace(s), "\n")
+	if len(line) <= n {
+		return line
+	}
+	cut := -1
+	for _, sep := range []string{". ", "; "} {
+		if i := strings.Index(line, sep); i > 0 && i < n && (cut < 0 || i < cut) {
+			cut = i
+		}
+	}
+	if cut > 0 {
+		return line[:cut] + "."
+	}
+	return clip(line, n)
+}
+
+// trusted reports whether a rule's text is karpgate's own (an embedded rule), rather than text
+// from a user policy that must not add markup.
+func trusted(r findings.Result, id string) bool {
+	rule, ok := r.Rule(id)
+	return ok && !rule.Custom
+}

@@ -70,7 +70,8 @@ type sarifRule struct {
 }
 
 type sarifText struct {
-	Text string `json:"text"`
+	Text     string `json:"text"`
+	Markdown string `json:"markdown,omitempty"` // GitHub-flavoured, code in fenced blocks (gfm.go)
 }
 
 type sarifMultiText struct {
@@ -209,9 +210,9 @@ func (s SARIF) Write(w io.Writer, r findings.Result) error {
 			// A finding of a rule missing from the catalog would make GitHub reject the upload.
 			idx = len(run.Tool.Driver.Rules)
 			ruleIndex[f.RuleID] = idx
-			run.Tool.Driver.Rules = append(run.Tool.Driver.Rules, sarifRuleOf(findings.Rule{ID: f.RuleID, Name: f.RuleID, Title: f.RuleID, Description: f.RuleID, Severity: f.Severity}))
+			run.Tool.Driver.Rules = append(run.Tool.Driver.Rules, sarifRuleOf(findings.Rule{ID: f.RuleID, Name: f.RuleID, Title: f.RuleID, Description: f.RuleID, Severity: f.Severity, Custom: true}))
 		}
-		run.Results = append(run.Results, sarifResultOf(f, idx))
+		run.Results = append(run.Results, sarifResultOf(f, idx, trusted(r, f.RuleID)))
 	}
 	log := sarifLog{
 		Schema:  "https://json.schemastore.org/sarif-2.1.0.json",
@@ -279,12 +280,12 @@ func sarifRuleOf(rule findings.Rule) sarifRule {
 	tags := append([]string{"security"}, rule.Tags...)
 	tags = uniqueSorted(tags)
 	// The metadata of user rules comes from their policies: escaped so it cannot add links, images
-	// or HTML. The embedded rules' metadata is karpgate's own Markdown.
-	title, desc, fix, see := rule.Title, rule.Description, rule.Remediation, rule.HelpURI()
+	// or HTML. The embedded rules' metadata is karpgate's own text, with code spans kept.
+	title, see := escapeProse(rule.Title), rule.HelpURI()
 	if rule.Custom {
-		title, desc, fix, see = escape.Markdown(title), escape.MarkdownLines(desc), escape.MarkdownLines(fix), escape.Markdown(see)
+		title, see = escape.Markdown(rule.Title), escape.Markdown(see)
 	}
-	md := fmt.Sprintf("**%s**\n\n%s\n\n**Fix:** %s", title, desc, fix)
+	md := fmt.Sprintf("**%s**\n\n%s\n\n**Fix:**\n\n%s", title, gfm(rule.Description, !rule.Custom), gfm(rule.Remediation, !rule.Custom))
 	if see != "" {
 		md += fmt.Sprintf("\n\nSee %s", see)
 	}
@@ -309,7 +310,7 @@ func sarifRuleOf(rule findings.Rule) sarifRule {
 	}
 }
 
-func sarifResultOf(f findings.Finding, idx int) sarifResult {
+func sarifResultOf(f findings.Finding, idx int, trusted bool) sarifResult {
 	loc := sarifLocation{}
 	if f.Location != nil && f.Location.File != "" {
 		loc.PhysicalLocation = sarifPhysical{
@@ -329,15 +330,16 @@ func sarifResultOf(f findings.Finding, idx int) sarifResult {
 	if f.Address != "" {
 		loc.LogicalLocations = []sarifLogical{{FullyQualifiedName: f.Address, Kind: "resource"}}
 	}
-	msg := f.Message
+	msg, md := f.Message, gfm(f.Message, trusted)
 	if f.Fix != "" {
 		msg += "\n\nFix:\n" + f.Fix
+		md += "\n\n**Fix:**\n\n" + gfm(f.Fix, trusted)
 	}
 	res := sarifResult{
 		RuleID:              f.RuleID,
 		RuleIndex:           idx,
 		Level:               f.Severity.SARIFLevel(),
-		Message:             sarifText{Text: msg},
+		Message:             sarifText{Text: msg, Markdown: md},
 		Locations:           []sarifLocation{loc},
 		PartialFingerprints: map[string]string{FingerprintKey: Fingerprint(f), GitHubPrimaryFP: Fingerprint(f) + ":1"},
 	}

@@ -53,6 +53,9 @@ func (t Text) Write(w io.Writer, r findings.Result) error {
 	if len(r.Findings) > 0 {
 		fmt.Fprintln(bw)
 	}
+	for _, line := range checkedLines(r) {
+		fmt.Fprintln(bw, line)
+	}
 	if line := configText(r); line != "" {
 		fmt.Fprintln(bw, line)
 	}
@@ -74,8 +77,9 @@ func (t Text) finding(w io.Writer, r findings.Result, f findings.Finding) {
 		title = rule.Title
 	}
 	if f.Suppressed() {
-		label = "SUPPRESSED"
-		code = ansiDim
+		// One line: what was accepted, why, and until when.
+		fmt.Fprintf(w, "  %s %s\n", t.paint(ansiDim, "SUPPRESSED"), suppressedLine(f))
+		return
 	}
 	fmt.Fprintf(w, "  %s %s %s\n", t.paint(code, fmt.Sprintf("%-7s", label)), t.paint(ansiBold, f.RuleID), title)
 	if f.Address != "" && f.Address != f.Role {
@@ -88,9 +92,6 @@ func (t Text) finding(w io.Writer, r findings.Result, f findings.Finding) {
 		fmt.Fprintf(w, "          at: %s:%d\n", f.Location.File, f.Location.StartLine)
 	}
 	writeIndented(w, "          ", wrapText(f.Message, textWidth-10))
-	if f.Suppression != nil {
-		fmt.Fprintf(w, "          suppressed until %s: %s\n", f.Suppression.Expires, f.Suppression.Reason)
-	}
 	fix := f.Fix
 	if fix == "" {
 		if rule, ok := r.Rule(f.RuleID); ok {
@@ -172,4 +173,38 @@ func mustSeverity(s string) findings.Severity {
 		return findings.Error
 	}
 	return v
+}
+
+// suppressedLine is a suppressed finding in one line: rule, address, the exception's reason and
+// its expiry.
+func suppressedLine(f findings.Finding) string {
+	line := f.RuleID
+	if f.Address != "" {
+		line += " " + f.Address
+	} else if f.Role != "" {
+		line += " " + f.Role
+	}
+	s := f.Suppression
+	line += " (" + s.Kind
+	if s.Reason != "" {
+		line += ": " + s.Reason
+	}
+	if s.Expires != "" {
+		line += ", until " + s.Expires
+	}
+	return line + ")"
+}
+
+// checkedLines names each Karpenter role whose requests were simulated, so that a clean scan says
+// what it checked.
+func checkedLines(r findings.Result) []string {
+	var out []string
+	for _, c := range r.Checked {
+		role := c.Role
+		if len(r.Plans) > 1 {
+			role = c.Plan + ": " + role
+		}
+		out = append(out, fmt.Sprintf("checked %s: %s simulated", role, plural(c.Requests, "Karpenter request")))
+	}
+	return out
 }

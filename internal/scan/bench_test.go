@@ -57,7 +57,7 @@ const (
 	// benchTimeout replaces the 30 s default evaluation limit: the point is to measure, not to fail.
 	benchTimeout = time.Hour
 	// planPolicy is a trivial user policy that makes the engine convert input.plan.
-	planPolicy = "package main\n\ndeny contains msg if {\n\tsome rc in input.plan.resource_changes\n\trc.type == \"aws_nonexistent\"\n\tmsg := rc.address\n}\n"
+	planPolicy = "package main\n\ndeny contains msg if {\n\tsome rc in input.resource_changes\n\trc.type == \"aws_nonexistent\"\n\tmsg := rc.address\n}\n"
 )
 
 var bench struct {

@@ -22,7 +22,7 @@ import (
 // policy reading input.plan needs (a user policy that reports every resource change).
 func TestFastPathFindingsEqualFullDecode(t *testing.T) {
 	dir := t.TempDir()
-	policy := "package main\n\nwarn contains msg if {\n\tsome rc in input.plan.resource_changes\n\tmsg := sprintf(\"%s %v\", [rc.address, rc.change.actions])\n}\n"
+	policy := "package main\n\nwarn contains msg if {\n\tsome rc in input.resource_changes\n\tmsg := sprintf(\"%s %v\", [rc.address, rc.change.actions])\n}\n"
 	if err := os.WriteFile(filepath.Join(dir, "plan.rego"), []byte(policy), 0o644); err != nil {
 		t.Fatal(err)
 	}

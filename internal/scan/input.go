@@ -25,6 +25,7 @@ var (
 	kBase           = ast.InternedTerm("base")
 	kBy             = ast.InternedTerm("by")
 	kRemoved        = ast.InternedTerm("removed")
+	kPolicy         = ast.InternedTerm("policy")
 	kLayers         = ast.InternedTerm("layers")
 	kCluster        = ast.InternedTerm("cluster")
 	kConditions     = ast.InternedTerm("conditions")
@@ -151,6 +152,7 @@ func (cv *iamConv) roleValue(r *facts.Role) ast.Value {
 		removed[i] = ast.ObjectTerm(
 			item(kAddress, cv.strTerm(x.Address)),
 			item(kAttribute, cv.strTerm(x.Attribute)),
+			item(kPolicy, cv.strTerm(x.Policy)),
 			item(kARN, cv.strPtrTerm(x.ARN)),
 			item(kName, cv.strPtrTerm(x.Name)),
 			item(kBy, cv.strTerm(x.By)),

@@ -1,6 +1,7 @@
 package scan
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -8,6 +9,7 @@ import (
 	"os"
 	"runtime"
 	"slices"
+	"strings"
 	"sync"
 
 	"github.com/open-policy-agent/opa/v1/ast"
@@ -60,6 +62,7 @@ type Source struct {
 
 type planResult struct {
 	findings []findings.Finding
+	checked  []findings.Checked
 	err      error
 }
 
@@ -80,21 +83,28 @@ func (s *Scanner) Scan(ctx context.Context, srcs []Source, run Run) (findings.Re
 		go func() {
 			defer wg.Done()
 			defer func() { <-sem }()
-			fs, err := s.scanOne(ctx, src, run, split)
-			results[i] = planResult{fs, err}
+			fs, checked, err := s.scanOne(ctx, src, run, split)
+			results[i] = planResult{fs, checked, err}
 		}()
 	}
 	wg.Wait()
 	var all []findings.Finding
+	var checked []findings.Checked
 	names := make([]string, 0, len(srcs))
 	for i, r := range results {
 		if r.err != nil {
 			return findings.Result{}, r.err
 		}
 		all = append(all, r.findings...)
+		checked = append(checked, r.checked...)
 		names = append(names, srcs[i].Name)
 	}
-	return s.finish(names, all), nil
+	res := s.finish(names, all)
+	slices.SortFunc(checked, func(a, b findings.Checked) int {
+		return cmp.Or(strings.Compare(a.Plan, b.Plan), strings.Compare(a.Role, b.Role))
+	})
+	res.Checked = checked
+	return res, nil
 }
 
 func (s *Scanner) finish(names []string, all []findings.Finding) findings.Result {
@@ -134,15 +144,19 @@ func splitPlans(plans, workers, cores int) bool {
 	return min(plans, workers) < cores
 }
 
-func (s *Scanner) scanOne(ctx context.Context, src Source, run Run, split bool) ([]findings.Finding, error) {
+func (s *Scanner) scanOne(ctx context.Context, src Source, run Run, split bool) ([]findings.Finding, []findings.Checked, error) {
 	r := src.Reader
 	if r == nil {
 		f, err := os.Open(src.Name)
 		if err != nil {
-			return nil, &plan.InputError{File: src.Name, Problem: "open: " + pathErr(err)}
+			return nil, nil, &plan.InputError{File: src.Name, Problem: "open: " + pathErr(err)}
 		}
 		defer f.Close()
 		r = f
+	}
+	hr := &headReader{r: r}
+	if !regularFile(r) {
+		r = hr // a regular file keeps its type: the split parse reads it at offsets
 	}
 	var p *plan.Plan
 	var err error
@@ -156,21 +170,25 @@ func (s *Scanner) scanOne(ctx context.Context, src Source, run Run, split bool) 
 		p, err = plan.ParseStreamWith(src.Name, r, s.opt.MaxPlanSize, facts.Relevant, plan.StreamOptions{Split: split})
 	}
 	if err != nil {
-		return nil, err
+		return nil, nil, binaryPlanHint(err, hr)
 	}
 	iam := facts.Build(p, s.opt.Facts)
 	input, err := s.input(p, iam, run)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	fs, err := s.eng.Eval(ctx, input)
+	fs, counts, err := s.eng.EvalChecked(ctx, input)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", src.Name, err)
+		return nil, nil, fmt.Errorf("%s: %w", src.Name, err)
 	}
 	for i := range fs {
 		fs[i].Plan = src.Name
 	}
-	return fs, nil
+	checked := make([]findings.Checked, 0, len(counts))
+	for role, n := range counts {
+		checked = append(checked, findings.Checked{Plan: src.Name, Role: role, Requests: n})
+	}
+	return fs, checked, nil
 }
 
 // Facts returns input.iam for one plan, as `karpgate facts` prints it.

@@ -496,7 +496,9 @@ call_line(role, row) := sprintf("- %s%s%s", [
 	e := refused_eval(row)
 }
 
-_why(e) := sprintf(" (denied by %s)", [concat(", ", [karpenter.statement_label(s) | some s in karpenter.denying(e.result)])]) if {
+_why(e) := sprintf(" (%s)", [layers.explain(e)]) if {
+	layers.explain(e) != ""
+} else := sprintf(" (denied by %s)", [concat(", ", [karpenter.statement_label(s) | some s in karpenter.denying(e.result)])]) if {
 	e.decision == "denied"
 } else := sprintf(" (closest: %s: %s)", [karpenter.statement_label(s), concat("; ", karpenter.key_reasons(s.reasons))]) if {
 	s := karpenter.closest(e.result)

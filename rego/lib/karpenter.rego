@@ -80,14 +80,21 @@ _removed_line(x) := sprintf("%s attached by %s (removed by %s)", [_removed_name(
 
 _removed_name(x) := sprintf("policy %s", [x.arn]) if is_string(x.arn)
 
-_removed_name(x) := sprintf("inline policy %q", [x.name]) if {
+_removed_name(x) := sprintf("inline policy %q of %s", [x.name, x.policy]) if {
 	not is_string(x.arn)
 	is_string(x.name)
+}
+
+_removed_name(x) := sprintf("policy %s", [x.policy]) if {
+	not is_string(x.arn)
+	not is_string(x.name)
+	object.get(x, "policy", "") != ""
 }
 
 _removed_name(x) := "a policy" if {
 	not is_string(x.arn)
 	not is_string(x.name)
+	object.get(x, "policy", "") == ""
 }
 
 # finding drops the null fields of a finding object (statement, fix and related are optional).

@@ -47,13 +47,16 @@ has_layers(role) if count(object.get(role, ["layers", "organization", "rcps"], [
 
 has_layers(role) if object.get(role, ["layers", "organization", "scps_complete"], false) == true
 
-has_layers(role) if count(object.get(role, ["layers", "resources"], [])) > 0
+has_layers(role) if {
+	some r in object.get(role, ["layers", "resources"], [])
+	is_object(r.policy)
+}
 
 _compile(role) := {
 	"boundary": _entry_layer(object.get(role, ["layers", "boundary"], null)),
 	"session": _entry_layer(object.get(role, ["layers", "session", "policy"], null)),
 	"org": _org(object.get(role, ["layers", "organization"], null)),
-	"resources": [object.union(r, {"layer": _entry_layer(r.policy)}) |
+	"resources": [object.union(r, {"layer": _entry_layer(r.policy), "arn": _resource_arn(role, r)}) |
 		some r in object.get(role, ["layers", "resources"], [])
 		is_object(r.policy)
 	],
@@ -124,7 +127,7 @@ _combine_or_open(v, c) := r if {
 	r := _combine(v, c)
 } else := object.union(v, {
 	"decision": "indeterminate", "open": true, "layer": identity, "refusing": [], "layer_address": "",
-	"causes": [{"address": "", "attribute": "", "status": "layers", "via": "", "arn": null, "what": ["karpgate could not combine the role's policy layers"]}],
+	"causes": [{"address": "", "attribute": "", "status": "layers", "via": "", "arn": null, "what": ["karpgate could not combine the role's policy layers (please report this)"]}],
 })
 
 _identity_refusing(v) := [identity] if {
@@ -150,8 +153,19 @@ _combine(v, c) := object.union(v, {
 	decision := _decision(denying, implicit, opened, v)
 	is_open := decision == "indeterminate"
 	layer := _deciding(refusing)
-	causes := [cause | some r in opened; some cause in object.get(r, "causes", [])]
+	causes := _open_causes(opened, object.get(v, "causes", []))
 }
+
+# Every open verdict names what is open, so KARP020 reports it.
+_open_causes(opened, identity_causes) := causes if {
+	causes := [cause | some r in opened; some cause in object.get(r, "causes", [])]
+	count(causes) + count(identity_causes) > 0
+} else := [{
+	"address": object.get(r, "address", ""), "attribute": "", "status": "layers", "via": "", "arn": null,
+	"what": [sprintf("the %s cannot be decided for this request", [r.layer])],
+} |
+	some r in opened
+]
 
 _decision(denying, _, _, _) := "denied" if count(denying) > 0
 
@@ -287,7 +301,7 @@ _restricting(c, request) := array.concat(
 		is_object(x[1])
 		r := _restriction(x[0], x[1], request)
 	],
-	[{"layer": resource, "decision": "denied", "open": false, "causes": [], "address": q.resource.policy.address}],
+	[{"layer": resource, "decision": "denied", "open": false, "causes": [], "address": q.resource.policy.address, "denying": _denying(_principal_decide(q.resource.layer, request, c.principal, true))}],
 ) if {
 	q := _queue_result(c, request)
 	q.decision == "denied"
@@ -310,7 +324,7 @@ _restriction(name, layer, request) := {"layer": name, "decision": "denied", "ope
 	_decided_deny(layer, request)
 }
 
-_restriction(name, layer, request) := {"layer": name, "decision": d, "open": d == "indeterminate", "causes": _statement_causes(name, result), "address": layer.entry.address} if {
+_restriction(name, layer, request) := {"layer": name, "decision": d, "open": d == "indeterminate", "causes": _statement_causes(name, result), "address": layer.entry.address, "denying": _denying(result)} if {
 	not layer.open
 	result := iam.decide(layer.statements, request)
 	d := result.decision
@@ -363,9 +377,10 @@ _scp_results(org, _) := [] if org.management
 _scp_results(org, request) := [{
 	"layer": scp,
 	"address": _org_address(decided),
+	"denying": [l | some p in decided; some l in _denying(p.result)],
 	"decision": _scp_decision(org, decided),
 	"open": _scp_open(org, decided),
-	"causes": [_cause(p.policy, scp) | some p in org.scps; p.applies != "yes"],
+	"causes": _org_causes(scp, decided),
 }] if {
 	not org.management
 	decided := [object.union(p, {"result": iam.decide(_with_full_access(p.layer.statements, org.complete), request)}) | some p in org.scps]
@@ -373,6 +388,17 @@ _scp_results(org, request) := [{
 
 # With FullAWSAccess assumed at every level only a Deny refuses; with a complete list each level
 # of the path needs an Allow (an SCP refusal, implicit or explicit, reads as an explicit deny).
+# _org_causes names what keeps an organizations policy open: one that may apply (an OU on an
+# unknown path), an unknown text, or a statement whose conditions the request does not settle.
+_org_causes(name, decided) := array.concat(
+	[_cause(p.policy, name) | some p in decided; _org_policy_open(p)],
+	[c | some p in decided; p.result.decision == "indeterminate"; some c in _statement_causes(name, p.result)],
+)
+
+_org_policy_open(p) if p.applies != "yes"
+
+_org_policy_open(p) if p.layer.open
+
 # _org_address is the organizations policy to change: the first that denies, else the first.
 _org_address(decided) := [p.policy.address | some p in decided; p.result.decision == "denied"][0] if {
 	some p in decided
@@ -471,12 +497,15 @@ _rcp_results(org, _) := [] if org.management
 
 _rcp_results(_, request) := [] if not _rcp_service(request)
 
+_rcp_results(org, _) := [] if count(org.rcps) == 0
+
 _rcp_results(org, request) := [{
 	"layer": rcp,
 	"address": _org_address(decided),
+	"denying": [l | some p in decided; some l in _denying(p.result)],
 	"decision": decision,
 	"open": _rcp_open(decision, decided),
-	"causes": [_cause(p.policy, rcp) | some p in org.rcps; p.applies != "yes"],
+	"causes": _org_causes(rcp, decided),
 }] if {
 	not org.management
 	_rcp_service(request)
@@ -526,6 +555,7 @@ _key_results(_, c, request) := [] if not _key_of(c, request)
 _key_results(_, c, request) := [{
 	"layer": resource,
 	"address": layer.entry.address,
+	"denying": _denying(_principal_decide(layer, request, c.principal, true)),
 	"decision": _key_decision(null, layer, request, c.principal),
 	"open": layer.open,
 	"causes": [_cause(layer.entry, resource) | layer.open],
@@ -618,10 +648,25 @@ calls(role) := [{
 		some p in [karpenter.primary_params(role)]
 	],
 } |
-	some r in object.get(role, ["layers", "resources"], [])
-	r.kind == "key"
-	is_string(r.arn)
+	some r0 in object.get(role, ["layers", "resources"], [])
+	r0.kind == "key"
+	r := {"arn": _resource_arn(role, r0)}
 ]
+
+# _resource_arn is the resource's ARN; a key created in this plan has no ARN yet, and its
+# requests name a key id that no policy names (RULES.md 4.7: one value named nowhere).
+_resource_arn(_, r) := r.arn if is_string(r.arn)
+
+_resource_arn(role, r) := sprintf("arn:%s:kms:%s:%s:key/00000000-0000-0000-0000-000000000000", [p.P, p.R, p.A]) if {
+	not is_string(r.arn)
+	r.kind == "key"
+	p := karpenter.primary_params(role)
+}
+
+_resource_arn(_, r) := "" if {
+	not is_string(r.arn)
+	r.kind != "key"
+}
 
 # ---------------------------------------------------------------------------------------------
 # Messages.
@@ -646,3 +691,43 @@ _article(layer) := concat(" ", ["a", layer]) if layer != identity
 _also(v) := sprintf(" (also refused by: %s)", [concat(", ", [_article(l) | some l in array.slice(v.refusing, 1, count(v.refusing))])]) if {
 	count(object.get(v, "refusing", [])) > 1
 } else := ""
+
+_denying(result) := [karpenter.statement_label(s) |
+	some s in result.statements
+	lower(s.effect) == "deny"
+	s.applies == "yes"
+]
+
+# explain says, for a verdict another layer refuses, which policy refuses and how; "" when the
+# identity-based policies decide.
+explain(v) := "" if object.get(v, "layer", identity) == identity
+
+explain(v) := sprintf("Denied by %s in the %s %s%s", [concat(", ", r.denying), v.layer, r.address, _identity_note(v)]) if {
+	v.layer != identity
+	v.decision == "denied"
+	r := _deciding_result(v)
+	count(object.get(r, "denying", [])) > 0
+} else := sprintf("The %s %s has no statement that allows it%s", [v.layer, v.layer_address, _identity_note(v)]) if {
+	v.layer != identity
+	v.decision != "denied"
+} else := sprintf("The %s %s denies it%s", [v.layer, v.layer_address, _identity_note(v)]) if {
+	v.layer != identity
+}
+
+_identity_note(v) := "; the role's identity-based policies do not allow it either." if {
+	identity in object.get(v, "refusing", [])
+} else := "; the role's identity-based policies allow it."
+
+_deciding_result(v) := [r | some r in v.layers; r.layer == v.layer; r.decision != "allowed"][0]
+
+# fix_text is the advice for a verdict another layer refuses: what to allow or exempt there.
+fix_text(v) := sprintf("Allow %s on %s in the %s %s, or exempt the Karpenter controller role from the statement that refuses it; the role's own policies need no change.", [
+	v.request.action, v.request.resource, v.layer, v.layer_address,
+]) if {
+	v.layer != identity
+	v.layer != scp
+} else := sprintf("Exempt the Karpenter controller role (aws:PrincipalArn) from the service control policy %s, or allow %s on %s at every level of the account's path; the role's own policies need no change.", [
+	v.layer_address, v.request.action, v.request.resource,
+]) if {
+	v.layer == scp
+}

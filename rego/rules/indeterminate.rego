@@ -16,10 +16,10 @@ import data.karpgate.rules.unscoped_resource
 #   resources not yet created), external (an AWS managed policy or another stack's policy), only
 #   partly known (a deferred aws_iam_policy_document), or uses a condition the simulated requests do
 #   not model (an unsupported operator, a key such as aws:SourceIp, an undefined policy variable),
-#   and that part could change a rule's verdict. karpgate then neither passes nor fails that rule:
-#   it reports this warning, naming the open rules and what is unknown. Unknown parts are assumed
-#   to hold no Deny, so a request the known statements allow stays allowed. The gate fails on it
-#   only with --unknown=fail.
+#   and that part could change a rule's verdict. karpgate then neither passes nor blocks on that
+#   rule: it reports this warning, naming the open rules and what is unknown. Unknown parts are
+#   assumed to hold no Deny, so a request the known statements allow stays allowed. It blocks the
+#   gate only when --unknown (or unknown in .karpgate.yaml) says so.
 # related_resources:
 #   - https://developer.hashicorp.com/terraform/internals/json-format
 #   - https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html
@@ -55,7 +55,7 @@ deny contains finding if {
 			"rule": rego.metadata.rule().custom.id,
 			"address": _address(cause, role),
 			"role": role,
-			"message": sprintf("%s: the verdicts of %s are open because %s. karpgate neither passes nor fails them (--unknown=fail fails the gate on this).", [
+			"message": sprintf("%s: the verdicts of %s are open because %s. karpgate neither passes nor blocks on them; --unknown decides whether this blocks the gate.", [
 				role, concat("; ", rules), _describe(cause),
 			]),
 			"related": [role],
@@ -90,7 +90,7 @@ _describe(c) := sprintf("the %s %s, named by %s, is outside the plan and could r
 	object.get(c, "layer", "") != ""
 }
 
-_describe(c) := concat("", [concat(", ", c.what), " (please report this)"]) if c.status == "layers"
+_describe(c) := concat(", ", c.what) if c.status == "layers"
 
 _describe(c) := sprintf("the role is outside the plan: %s (set complete: true on its karpenter.roles entry when the plan shows everything that reaches it)", [concat(", ", c.what)]) if c.status == "outside"
 

@@ -2,6 +2,7 @@ package karpgate.rules.instance_tagging
 
 import data.karpgate.lib.deployment
 import data.karpgate.lib.karpenter
+import data.karpgate.lib.layers
 
 # METADATA
 # title: Karpenter cannot tag the instances it launches
@@ -85,7 +86,7 @@ deny contains finding if {
 		"role": role.address,
 		"message": _message(role, a, row, v),
 		"statement": _ref(closest),
-		"fix": karpenter.render(karpenter.fix_statement(role, "tagging", {})),
+		"fix": _fix(role, v),
 	})
 }
 
@@ -94,6 +95,10 @@ open contains o if {
 	some o in deployment.open
 	o.rule == "KARP001"
 }
+
+_fix(role, v) := karpenter.render(karpenter.fix_statement(role, "tagging", {})) if {
+	layers.explain(v) == ""
+} else := layers.fix_text(v)
 
 # The statement to blame: the applicable Deny when there is one, else the Allow that came
 # closest (lib/karpenter closest), else none.
@@ -135,8 +140,10 @@ _variant("T_v0") := "tagging of instances launched by Karpenter before v1.0"
 _variant("T_v1") := "tagging of instances launched by Karpenter v1"
 
 _variant("T_pre") := "tagging of instances launched before v1.0, after an upgrade to v1"
+_details(v) := [layers.explain(v)] if layers.explain(v) != ""
 
 _details(v) := [sprintf("Denied by %s.", [concat(", ", [karpenter.statement_label(s) | some s in karpenter.denying(v.result)])])] if {
+	layers.explain(v) == ""
 	v.decision == "denied"
 }
 
@@ -144,11 +151,13 @@ _details(v) := array.concat(
 	[sprintf("The closest statement, %s, does not apply: %s.", [karpenter.statement_label(closest), concat("; ", closest.reasons)])],
 	_others(v, closest),
 ) if {
+	layers.explain(v) == ""
 	v.decision != "denied"
 	closest := karpenter.closest(v.result)
 }
 
 _details(v) := ["No statement grants ec2:CreateTags on instances."] if {
+	layers.explain(v) == ""
 	v.decision != "denied"
 	not karpenter.closest(v.result)
 }

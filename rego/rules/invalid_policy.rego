@@ -87,9 +87,9 @@ deny contains finding if {
 	}
 }
 
-_size_limit := {"managed": 6144, "trust": 4096}
+_size_limit := {"managed": 6144, "boundary": 6144, "trust": 4096}
 
-_size_what := {"managed": "a managed policy", "trust": "a trust policy"}
+_size_what := {"managed": "a managed policy", "boundary": "a managed policy (the permissions boundary)", "trust": "a trust policy"}
 
 deny contains finding if {
 	some role in karpenter.roles

@@ -24,7 +24,7 @@ import data.karpgate.lib.karpenter
 #   remediation: |
 #     Use the upstream Karpenter v1 controller policy (terraform-aws-eks v21 modules/karpenter,
 #     or v20.24+ with enable_v1_permissions = true), or add the statement of that policy that covers
-#     each failing call. For example, for instance-profile management:
+#     each refused call. For example, for instance-profile management:
 #
 #     statement {
 #       sid       = "AllowInstanceProfileReadActions"

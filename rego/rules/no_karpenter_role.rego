@@ -9,7 +9,8 @@ import data.karpgate.lib.karpenter
 #   no Karpenter rule was checked. A role is recognized by the user's config (karpenter.roles), by an
 #   EKS pod identity association for a karpenter service account, by an IRSA trust policy for a
 #   karpenter service account, by the terraform-aws-eks karpenter module's role addresses, or by a
-#   name containing "karpenter".
+#   name containing "karpenter". A plan with no IAM role at all (another workspace or directory)
+#   gets this note too: it holds nothing karpgate checks, and must not look like a pass.
 # related_resources:
 #   - ref: https://github.com/karpgate/karpgate/blob/main/docs/writing-rules.md
 # custom:
@@ -38,3 +39,12 @@ _first_roles := [role.address |
 	some i, role in input.iam.roles
 	i < 5
 ]
+
+deny contains finding if {
+	count(input.iam.roles) == 0
+
+	finding := {
+		"address": "",
+		"message": "the plan has no IAM role, so karpgate checked nothing: no Karpenter controller role, no policy reaching one (is this the workspace or directory that manages Karpenter?)",
+	}
+}

@@ -16,6 +16,9 @@ test_allow_karpenter_present if {
 	]}}
 }
 
-test_allow_no_roles if {
-	count(rule.deny) == 0 with input as {"iam": {"roles": []}}
+test_deny_no_roles if {
+	findings := rule.deny with input as {"iam": {"roles": []}}
+	count(findings) == 1
+	some f in findings
+	contains(f.message, "no IAM role")
 }

@@ -65,22 +65,11 @@ func startProviderHost(ctx context.Context, binary, dir string, env []string, sh
 		h.Close()
 		return nil, fmt.Errorf("start provider %s: %w", binary, err)
 	}
-	h.conn, err = grpc.NewClient("unix://"+addr,
-		grpc.WithTransportCredentials(insecure.NewCredentials()),
-		grpc.WithDefaultCallOptions(grpc.ForceCodec(rawCodec{}), grpc.MaxCallRecvMsgSize(maxMsg), grpc.MaxCallSendMsgSize(maxMsg)))
-	if err != nil {
-		h.Close()
-		return nil, fmt.Errorf("connect to provider: %w", err)
-	}
 	sock := filepath.Join(dir, "provider.sock")
-	ln, err := net.Listen("unix", sock)
-	if err != nil {
+	if err := h.proxy(addr, sock); err != nil {
 		h.Close()
-		return nil, fmt.Errorf("listen for terraform: %w", err)
+		return nil, err
 	}
-	h.server = grpc.NewServer(grpc.ForceServerCodec(rawCodec{}), grpc.UnknownServiceHandler(h.forward),
-		grpc.MaxRecvMsgSize(maxMsg), grpc.MaxSendMsgSize(maxMsg))
-	go func() { _ = h.server.Serve(ln) }()
 	b, _ := json.Marshal(map[string]any{awsSource: map[string]any{
 		"Protocol": "grpc", "ProtocolVersion": 5, "Pid": cmd.Process.Pid, "Test": true,
 		"Addr": map[string]string{"Network": "unix", "String": sock},
@@ -89,6 +78,26 @@ func startProviderHost(ctx context.Context, binary, dir string, env []string, sh
 	// Stopping the pipe reader would block the provider's writes: drain it.
 	go func() { _, _ = io.Copy(io.Discard, out) }()
 	return h, nil
+}
+
+// proxy connects to the provider listening on the unix socket backend and serves Terraform on
+// the unix socket front.
+func (h *providerHost) proxy(backend, front string) error {
+	var err error
+	h.conn, err = grpc.NewClient("unix://"+backend,
+		grpc.WithTransportCredentials(insecure.NewCredentials()),
+		grpc.WithDefaultCallOptions(grpc.ForceCodec(rawCodec{}), grpc.MaxCallRecvMsgSize(maxMsg), grpc.MaxCallSendMsgSize(maxMsg)))
+	if err != nil {
+		return fmt.Errorf("connect to provider: %w", err)
+	}
+	ln, err := net.Listen("unix", front)
+	if err != nil {
+		return fmt.Errorf("listen for terraform: %w", err)
+	}
+	h.server = grpc.NewServer(grpc.ForceServerCodec(rawCodec{}), grpc.UnknownServiceHandler(h.forward),
+		grpc.MaxRecvMsgSize(maxMsg), grpc.MaxSendMsgSize(maxMsg))
+	go func() { _ = h.server.Serve(ln) }()
+	return nil
 }
 
 // reattachAddr reads the provider's debug banner up to the TF_REATTACH_PROVIDERS line and returns
@@ -154,7 +163,7 @@ func (h *providerHost) Close() {
 
 const (
 	methodSchema    = "/tfplugin5.Provider/GetSchema"
-	methodConfigure = "/tfplugin5.Provider/ConfigureProvider"
+	methodConfigure = "/tfplugin5.Provider/Configure"
 )
 
 // forward relays one call, of any kind, to the provider.

@@ -2,7 +2,7 @@ package main
 
 # A conftest rule without METADATA: its rule id is main/deny_public.
 deny_public contains msg if {
-	some rc in input.plan.resource_changes
+	some rc in input.resource_changes
 	rc.type == "aws_iam_policy"
 	contains(rc.change.after.policy, `"ec2:*"`)
 	msg := sprintf("%s grants ec2:*", [rc.address])
@@ -15,7 +15,7 @@ deny_public contains msg if {
 #   id: ACME-CF-001
 #   severity: warning
 deny contains {"msg": msg, "address": rc.address} if {
-	some rc in input.plan.resource_changes
+	some rc in input.resource_changes
 	rc.type == "aws_iam_role"
 	not rc.change.after.tags.owner
 	msg := sprintf("%s has no owner tag", [rc.address])
@@ -23,7 +23,7 @@ deny contains {"msg": msg, "address": rc.address} if {
 
 # A result that names its own rule id.
 violation contains {"msg": msg, "id": "ACME-CF-002", "address": rc.address} if {
-	some rc in input.plan.resource_changes
+	some rc in input.resource_changes
 	rc.type == "aws_iam_role_policy_attachment"
 	startswith(rc.change.after.policy_arn, "arn:aws:iam::aws:policy/")
 	msg := sprintf("%s attaches the AWS managed policy %s", [rc.address, rc.change.after.policy_arn])

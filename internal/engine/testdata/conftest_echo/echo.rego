@@ -1,4 +1,4 @@
 package echo
 
-# Echoes input.plan, so that a test can compare it with the plan file.
-warn contains json.marshal(input.plan)
+# Echoes its input (the plan), so that a test can compare it with the plan file.
+warn contains json.marshal(input)
