@@ -10,7 +10,8 @@ GOVULNCHECK := golang.org/x/vuln/cmd/govulncheck@v1.1.4
 # The race detector runs only where there is concurrency, with -short (heavy cases shrink): the
 # run-task service; of internal/scan the tests of its goroutines (many plans at once, roles and
 # members converted on several cores); of internal/plan the split parse.
-TESTPROG  := $(GO) run ./internal/tools/testprogress
+# -timeout: the default 10 minutes per package is too short when other builds share the cores.
+TESTPROG  := $(GO) run ./internal/tools/testprogress -timeout 30m
 RACE_RUN  := 'ManyPlans|ManyRoles|PlanValue|Split'
 FUZZTIME  ?= 30s
 

@@ -185,3 +185,63 @@ func hasOpenKARP005(res jsonResult) bool {
 	}
 	return false
 }
+
+// TestScanWithSuppliedDocuments: a policy document config supplies is read relative to the
+// configuration file and decides the verdicts it settles; an unreadable one is exit 2 naming the
+// file and line; `karpgate facts` shows where each layer came from.
+func TestScanWithSuppliedDocuments(t *testing.T) {
+	const plan = "../../testdata/plans/boundary-external/plan.json"
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, ".karpgate.yaml")
+	write := func(name, body string) {
+		t.Helper()
+		if err := os.MkdirAll(filepath.Dir(filepath.Join(dir, name)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write(".karpgate.yaml", "policies:\n  - {arn: \"arn:aws:iam::111122223333:policy/OrgDeveloperBoundary\", file: iam/boundary.json}\n")
+
+	code, _, stderr := run(t, "", "scan", "--config", cfg, plan)
+	if code != ExitUsage || !strings.Contains(stderr, cfg+":2: policies[0].file: cannot read \"iam/boundary.json\"") || strings.Count(stderr, "\n") != 1 {
+		t.Errorf("a missing document: exit %d, stderr %q; want exit %d and one line naming the file and line", code, stderr, ExitUsage)
+	}
+
+	write("iam/boundary.json", `{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "ec2:Describe*", "Resource": "*"}]}`)
+	code, out, stderr := run(t, "", "scan", "--format", "json", "--config", cfg, plan)
+	if code != 1 {
+		t.Fatalf("exit %d, want 1 (the supplied boundary refuses tagging); stderr %s", code, stderr)
+	}
+	if !strings.Contains(out, "because no permissions boundary allows the ec2:CreateTags action") {
+		t.Errorf("the supplied boundary should decide KARP001:\n%s", out)
+	}
+
+	code, out, stderr = run(t, "", "facts", "--config", cfg, plan)
+	if code != 0 {
+		t.Fatalf("facts: exit %d, stderr %s", code, stderr)
+	}
+	var iam struct {
+		Roles []struct {
+			Layers *struct {
+				Boundary struct {
+					Source string `json:"source"`
+					Status string `json:"status"`
+				} `json:"boundary"`
+			} `json:"layers"`
+		} `json:"roles"`
+	}
+	if err := json.Unmarshal([]byte(out), &iam); err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, r := range iam.Roles {
+		if r.Layers != nil && r.Layers.Boundary.Source == "config:iam/boundary.json" && r.Layers.Boundary.Status == "known" {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("facts does not show the boundary from config:iam/boundary.json:\n%s", out)
+	}
+}

@@ -26,12 +26,19 @@ func TestConftestPoliciesRunUnchanged(t *testing.T) {
 	wantInline := []conftestFinding{
 		{"main/deny", "module.karpenter.aws_iam_policy.controller[0]: IAM resources may not be deleted by a pipeline ([\"delete\"])", false},
 		{"main/deny", "module.karpenter.aws_iam_role_policy_attachment.controller[0]: IAM resources may not be deleted by a pipeline ([\"delete\"])", false},
-		// The exception names "untagged": conftest exempts every result of deny_untagged.
-		{"main/deny_untagged", "module.karpenter.aws_iam_role.controller[0] has no Team tag", true},
 		{"main/warn", "Karpenter-prod keeps messages only 300 seconds", false},
 		{"terraform.iam/violation", "module.karpenter.aws_iam_role_policy.controller[0]: statement AllowPricingReadActions allows pricing:GetProducts on every resource", false},
 		{"terraform.iam/violation", "module.karpenter.aws_iam_role_policy.controller[0]: statement AllowRegionalReadActions allows [\"ec2:DescribeSubnets\", \"ec2:DescribeSpotPriceHistory\", \"ec2:DescribeSecurityGroups\", \"ec2:DescribeLaunchTemplates\", \"ec2:DescribeInstances\", \"ec2:DescribeInstanceTypes\", \"ec2:DescribeInstanceTypeOfferings\", \"ec2:DescribeImages\", \"ec2:DescribeCapacityReservations\", \"ec2:DescribeAvailabilityZones\"] on every resource", false},
 		{"terraform.iam/violation", "module.karpenter.aws_iam_role_policy.controller[0]: statement AllowUnscopedInstanceProfileListAction allows iam:ListInstanceProfiles on every resource", false},
+	}
+	// A first apply creates the module's roles without a Team tag: the exception names "untagged", so
+	// conftest exempts every result of deny_untagged, and the warning alone does not fail the gate.
+	const firstApply = "../../testdata/plans/first-apply/plan.json"
+	wantFirstApply := []conftestFinding{
+		{"KARP020", "", false},
+		{"main/deny_untagged", "module.karpenter.aws_iam_role.controller[0] has no Team tag", true},
+		{"main/deny_untagged", "module.karpenter.aws_iam_role.node[0] has no Team tag", true},
+		{"main/warn", "Karpenter-prod keeps messages only 300 seconds", false},
 	}
 	wantV033 := []conftestFinding{
 		{"KARP001", "", false}, // karpgate's own rule, on input.iam
@@ -45,6 +52,7 @@ func TestConftestPoliciesRunUnchanged(t *testing.T) {
 		}{
 			{inline, wantInline, ExitPolicy},
 			{v033, wantV033, ExitPolicy},
+			{firstApply, wantFirstApply, ExitPass},
 		} {
 			t.Run(version+"/"+tc.plan, func(t *testing.T) {
 				code, out, stderr := run(t, "", "scan", "--format", "json", "--karpenter-version", "1.0.0", "--rego-version", version,

@@ -64,6 +64,7 @@ func TestScanScenarios(t *testing.T) {
 	for _, exp := range dirs {
 		dir := filepath.Dir(exp)
 		t.Run(filepath.Base(dir), func(t *testing.T) {
+			t.Parallel() // each scan builds its own engine: use both cores
 			var want expectation
 			b, err := os.ReadFile(exp)
 			if err != nil {

@@ -45,6 +45,7 @@ func TestScanLocatesFindingsInSources(t *testing.T) {
 		}
 		scanned++
 		t.Run(name, func(t *testing.T) {
+			t.Parallel() // each scan builds its own engine: use both cores
 			args := append([]string{"scan", "--format", "json", "--source-dir", dir, "--repo-root", dir}, scenarioArgs(t, src)...)
 			code, out, stderr := run(t, "", append(args, planFile)...)
 			if code > 1 {
@@ -111,7 +112,8 @@ func TestScanLocatesFindingsInSources(t *testing.T) {
 				want := blockPattern(addr)
 				if f.Statement != nil && !strings.HasPrefix(addr, "module.") && f.Location.Note == "" {
 					// a statement block, a Sid line, or the opening brace of a jsonencode/heredoc object
-					want = regexp.MustCompile(`(statement|Sid|"Sid"|sid|^\{|` + want.String() + `)`)
+					// (alone, or opening the list too: Statement = [{)
+					want = regexp.MustCompile(`(statement|Sid|"Sid"|sid|^\{|\[\{$|` + want.String() + `)`)
 				}
 				if !want.MatchString(got) {
 					t.Errorf("%s on %q points at %s:%d %q, want a line matching %s (note %q)", f.RuleID, addr, f.Location.File, f.Location.StartLine, got, want, f.Location.Note)

@@ -100,7 +100,8 @@ func callbackStatus(cb map[string]any) (status, raw string) {
 // (one builtin call allocating a terabyte) gets a failed callback naming the reason, and the
 // tasks around it get their normal results: the service survives.
 func TestServeHostileTaskFailsAlone(t *testing.T) {
-	tfc := newFakeTFC(t, map[string]string{"/plans/upstream": upstreamPlan})
+	// The policy blows up only on the plan with module.karpenter resources.
+	tfc := newFakeTFC(t, map[string]string{"/plans/upstream": upstreamPlan, "/plans/module": "../../testdata/plans/eks-v20.24-v033/plan.json"})
 	f := &serveFlags{}
 	cmd := &cobra.Command{}
 	f.register(cmd)
@@ -129,7 +130,11 @@ func TestServeHostileTaskFailsAlone(t *testing.T) {
 	ids := []string{"good1", "bad", "good2"}
 	for _, id := range ids {
 		rec := httptest.NewRecorder()
-		srv.Handler().ServeHTTP(rec, tfc.task(id, "/plans/upstream", key))
+		plan := "/plans/upstream"
+		if id == "bad" {
+			plan = "/plans/module"
+		}
+		srv.Handler().ServeHTTP(rec, tfc.task(id, plan, key))
 		if rec.Code != http.StatusOK {
 			t.Fatalf("%s: POST answered %d: %s", id, rec.Code, rec.Body)
 		}

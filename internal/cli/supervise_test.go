@@ -35,7 +35,8 @@ func TestHostilePolicyEndsWithinTheTimeout(t *testing.T) {
 	args := func(policy string) []string {
 		return []string{"scan", "--format", "json", "--no-config", "--timeout", timeout.String(), "--max-memory", "268435456", "--policy", policy, upstreamPlan}
 	}
-	code, out, stderr := run(t, "", args("testdata/hostile/ok")...)
+	// The well-behaved policy gets the default timeout: a loaded machine may need more than 1s.
+	code, out, stderr := run(t, "", "scan", "--format", "json", "--no-config", "--max-memory", "268435456", "--policy", "testdata/hostile/ok", upstreamPlan)
 	if code != 0 || !strings.Contains(out, "the plan changes resources") {
 		t.Fatalf("well-behaved policy: exit %d, stderr %s, output %.300s", code, stderr, out)
 	}
@@ -72,7 +73,7 @@ func TestChildArgsCarryEveryPipelineFlag(t *testing.T) {
 	set := []string{
 		"--config=c.yaml", "--policy=p1", "--policy=p2", "--data=d", "--bundle=b.tar.gz",
 		"--verification-key=k.pem", "--verification-key-id=kid", "--signing-alg=ES256",
-		"--namespace=ns", "--no-default-rules", "--allow-net", "--timeout=7s", "--fail-on=warning",
+		"--namespace=ns", "--karpenter-version=1.2.3", "--rego-version=v0", "--no-default-rules", "--allow-net", "--timeout=7s", "--fail-on=warning",
 		"--unknown=fail", "--max-plan-size=123", "--max-memory=456",
 	}
 	parse := func(args []string) (*pipelineFlags, *cobra.Command) {

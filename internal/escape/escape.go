@@ -103,3 +103,14 @@ func Terminal(s string) string {
 func isTerminalControl(r rune) bool {
 	return r != '\n' && r != '\t' && (r < 0x20 || (r >= 0x7f && r < 0xa0))
 }
+
+// StripControls drops control characters other than new line and tab: in Markdown they have no
+// business and some renderers pass them on.
+func StripControls(s string) string {
+	return strings.Map(func(r rune) rune {
+		if isTerminalControl(r) {
+			return -1
+		}
+		return r
+	}, s)
+}

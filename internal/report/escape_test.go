@@ -79,10 +79,15 @@ func render(t *testing.T, format string, r findings.Result) string {
 // TestPlanTextIsEscapedInMarkdown: links, images, HTML and control characters from a plan or a
 // policy reach the Markdown comment only escaped.
 func TestPlanTextIsEscapedInMarkdown(t *testing.T) {
-	md := render(t, "markdown", hostileResult())
-	if bad := rawMarkupIn(md); bad != "" {
-		t.Errorf("the Markdown report holds %q unescaped outside code:\n%s", bad, md)
+	for _, custom := range []bool{true, false} { // a user rule, and an embedded rule quoting the plan
+		r := hostileResult()
+		r.Rules[0].Custom = custom
+		md := render(t, "markdown", r)
+		if bad := rawMarkupIn(md); bad != "" {
+			t.Errorf("custom %v: the Markdown report holds %q unescaped outside code:\n%s", custom, bad, md)
+		}
 	}
+	md := render(t, "markdown", hostileResult())
 	if !strings.Contains(md, `\[click\]`) {
 		t.Errorf("the escaped Sid is missing:\n%s", md)
 	}

@@ -15,6 +15,7 @@ import (
 // Text from user policies (trusted false) has its prose escaped with escape.Markdown, code spans
 // included, so that it cannot add links, images or HTML; fenced code is inert either way.
 func gfm(text string, trusted bool) string {
+	text = escape.StripControls(text)
 	prose := escapeProse
 	if !trusted {
 		prose = escape.Markdown

@@ -464,8 +464,29 @@ _first_break(works, broken) := "" if {
 	count(broken) == 0
 } else := sprintf("; v%s%s breaks %s", [m, _plus(m, works), broken[m]]) if {
 	m := [x | some x in versions; broken[x]; _after_works(x, works)][0]
-} else := sprintf("; v%s breaks %s", [m, broken[m]]) if {
+} else := _older_break(m, broken) if {
 	m := [x | some x in versions; broken[x]][0]
+}
+
+# _older_break describes the oldest versions that break when no version after a working one
+# does: the run of consecutive versions from m that break for the same reason.
+_older_break(m, broken) := sprintf("; v%s breaks %s", [m, broken[m]]) if {
+	ms := _same_break_run(m, broken)
+	count(ms) == 1
+} else := sprintf("; v%s-v%s break %s", [m, ms[count(ms) - 1], broken[m]]) if {
+	ms := _same_break_run(m, broken)
+}
+
+_same_break_run(m, broken) := [versions[k] | some k in numbers.range(i, j)] if {
+	some i, x in versions
+	x == m
+	j := max([j |
+		some j, _ in versions
+		j >= i
+		every k in numbers.range(i, j) {
+			broken[versions[k]] == broken[m]
+		}
+	])
 }
 
 _after_works(_, works) if count(works) == 0
@@ -550,3 +571,16 @@ rule_of(row) := "KARP001" if {
 	row.applies == "yes"
 	row.impact in {"start", "launch", "termination"}
 } else := "KARP004"
+
+# ---------------------------------------------------------------------------------------------
+# What was checked, for the reports: by role, the number of requests of the judged version (or of
+# the unknown-version set) simulated against the role, the version judged and where it came from,
+# and the compatibility line.
+
+checked[address] := {
+	"requests": count({r.t.id | some r in a.current}),
+	"version": describe_version(a.version),
+	"compatibility": object.get(compatibility, [address, "line"], ""),
+} if {
+	some address, a in assessed
+}

@@ -26,7 +26,7 @@ _expected_line(v) := "works with v0.32; v0.33+ breaks launch" if {
 	v == "0.32"
 } else := "works with v0.33-v0.37; v1.0+ breaks tagging" if {
 	deployment.num(v) < 1000
-} else := "works with v1.0+; v0.32 breaks launch"
+} else := "works with v1.0+; v0.32-v0.37 break launch"
 
 # The compatibility line of the upstream policy of every minor version, deployed as that version
 # (created in the plan, EC2NodeClass with spec.role and an AL2023 alias, spot, interruption queue):

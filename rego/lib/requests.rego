@@ -237,17 +237,18 @@ bulk_checks(ts, ctx) := object.union(plain, each) if {
 		"id": t.id,
 		"action": t.action,
 		"note": object.get(t, "note", ""),
-		"requests": [_expanded(t.id, f[i]) | some f in filled],
+		"requests": [_expanded(t.id, f[i], combos[j]) | some j, f in filled],
 	}] |
 		some i, t in ps
 	}
 	each := {t.id: template_checks(t, ctx) | some t in ts; t.each}
 }
 
-_expanded(id, f) := {
+_expanded(id, f, params) := {
 	"id": id,
 	"action": f.action,
 	"resource": f.resource,
-	"context": iam.context(f),
+	"context": object.union(keys.constant(f.action, params), iam.context(f)),
 	"context_normalized": true,
+	"present": keys.present,
 }

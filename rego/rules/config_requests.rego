@@ -15,7 +15,7 @@ import data.karpgate.lib.requests
 #   A key the request does not list is absent, except the keys every Karpenter request has
 #   (aws:SecureTransport, aws:PrincipalAccount, ...). A verdict left open (an unknown or external
 #   policy, a condition karpgate does not model) is reported as open by KARP020, and
-#   --unknown=fail fails the gate on it.
+#   --unknown decides whether it blocks the gate.
 # related_resources:
 #   - ref: https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html
 # custom:

@@ -9,7 +9,7 @@ import data.karpgate.lib.quota
 #   The Karpenter controller role goes over a default IAM quota that an account can raise through
 #   Service Quotas: more than 10 managed policies attached to a role (easy to reach with the split
 #   upstream policies, a boundary and organization policies), or a trust policy over 2,048
-#   characters without white space. Unless the account's quota was raised, the apply fails with
+#   characters without white space. Unless the account's quota was raised, the apply stops with
 #   LimitExceeded.
 # related_resources:
 #   - ref: https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html
@@ -29,7 +29,7 @@ deny contains finding if {
 	finding := {
 		"address": role.address,
 		"role": role.address,
-		"message": sprintf("%s has %d managed policies attached, over the default quota of 10 per role (the apply fails unless the account's quota was raised)", [role.address, n]),
+		"message": sprintf("%s has %d managed policies attached, over the default quota of 10 per role (the apply is refused unless the account's quota was raised)", [role.address, n]),
 	}
 }
 
@@ -43,6 +43,6 @@ deny contains finding if {
 	finding := {
 		"address": role.address,
 		"role": role.address,
-		"message": sprintf("the trust policy of %s is %d characters without white space, over the default quota of 2,048 (the apply fails unless the account's quota was raised)", [role.address, size]),
+		"message": sprintf("the trust policy of %s is %d characters without white space, over the default quota of 2,048 (the apply is refused unless the account's quota was raised)", [role.address, size]),
 	}
 }

@@ -12,8 +12,8 @@ import data.karpgate.lib.layers
 #   v1.0 it also adds eks:eks-cluster-name to instances launched before v1.0. karpgate simulates
 #   the tagging requests of the deployed version (RULES.md 5.4): instances launched by v0.x (before
 #   v1.0), instances v1 launched, and instances launched before an upgrade to v1 (two requests);
-#   when AWS would refuse one, nodes fail with "tagging nodeclaim, tagging instance,
-#   UnauthorizedOperation ... ec2:CreateTags".
+#   when AWS refuses one, Karpenter logs "tagging nodeclaim, tagging instance,
+#   UnauthorizedOperation ... ec2:CreateTags" and the node never gets its name.
 #   Policies written for Karpenter v0.33-v0.37 (terraform-aws-eks v20 without
 #   enable_v1_permissions) limit aws:TagKeys to [karpenter.sh/nodeclaim, Name] and are the usual
 #   cause; tagging allowed only at creation (ec2:CreateAction) is another.

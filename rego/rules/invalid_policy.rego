@@ -7,7 +7,7 @@ import data.karpgate.lib.quota as lib_quota
 # title: IAM rejects a policy of the Karpenter role at apply
 # description: >-
 #   A policy or trust policy that reaches the Karpenter controller role is something IAM rejects
-#   at apply (MalformedPolicyDocument or LimitExceeded), so the apply fails or leaves the old policy
+#   at apply (MalformedPolicyDocument or LimitExceeded), so the apply stops or leaves the old policy
 #   in place: it is not JSON; has no Statement; a statement without Effect, with neither or both of
 #   Action and NotAction, without Resource or with both Resource and NotResource (identity-based
 #   policies); a Principal in an identity-based policy, no Principal or a Resource in a trust

@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"os/exec"
 	"slices"
@@ -141,7 +142,10 @@ func summarise(r io.Reader, w io.Writer, mu *sync.Mutex, running map[string]*pkg
 			}
 			if e.Action == "fail" {
 				failed = true
-				fmt.Fprint(w, strings.Join(st.output[""], "")) // build failures, panics, TestMain
+				// Build failures, TestMain, and a panic or timeout inside a test that never ended.
+				for _, name := range slices.Sorted(maps.Keys(st.output)) {
+					fmt.Fprint(w, strings.Join(st.output[name], ""))
+				}
 			}
 			fmt.Fprintln(w, line)
 		}

@@ -17,6 +17,8 @@ func TestSummarise(t *testing.T) {
 		`{"Action":"pass","Package":"github.com/karpgate/karpgate/internal/a","Test":"TestFast","Elapsed":0.1}`,
 		`{"Action":"output","Package":"github.com/karpgate/karpgate/internal/b","Test":"TestBroken","Output":"    b_test.go:9: want 1, got 2\n"}`,
 		`{"Action":"fail","Package":"github.com/karpgate/karpgate/internal/b","Test":"TestBroken","Elapsed":0.2}`,
+		`{"Action":"run","Package":"github.com/karpgate/karpgate/internal/b","Test":"TestHangs"}`,
+		`{"Action":"output","Package":"github.com/karpgate/karpgate/internal/b","Test":"TestHangs","Output":"panic: test timed out after 10m0s\n"}`,
 		`{"Action":"fail","Package":"github.com/karpgate/karpgate/internal/b","Elapsed":0.3}`,
 		`{"Action":"pass","Package":"github.com/karpgate/karpgate/internal/a","Elapsed":2.7}`,
 		`# a build error printed as text`,
@@ -30,6 +32,7 @@ func TestSummarise(t *testing.T) {
 	}
 	for _, want := range []string{
 		"b_test.go:9: want 1, got 2",
+		"panic: test timed out after 10m0s",
 		"FAIL internal/b",
 		"ok   internal/a",
 		"slowest: TestSlow 2.5s",

@@ -31,6 +31,7 @@ type generator struct {
 	cache     *hostCache // what the provider hosts share
 	direct    bool       // no shared provider host: Terraform starts its providers itself
 	trace     io.Writer  // nil, or where to log every command with its time
+	settles   sync.Map   // settleOnce results, by configuration
 }
 
 // setup prepares a generator: the STS stub must already run at stsURL.
@@ -59,6 +60,22 @@ func setup(terraform, mirror, tfRoot, work, stsURL string, direct bool) (*genera
 		g.cache = newHostCache(keep)
 	}
 	return g, nil
+}
+
+// settleOnce settles the configuration named key (a scenario, or its before/) once per
+// generation and provider mode: scenarios that show the same configuration another way share it.
+func (g *generator) settleOnce(ctx context.Context, r *run, key, dir string) (*settled, error) {
+	v, _ := g.settles.LoadOrStore(fmt.Sprintf("%s|direct=%v", key, r.host == nil), &settleResult{})
+	res := v.(*settleResult)
+	res.once.Do(func() { res.st, res.err = r.settle(ctx, dir, key) })
+	return res.st, res.err
+}
+
+// settleResult is one configuration's settled state, computed once.
+type settleResult struct {
+	once sync.Once
+	st   *settled
+	err  error
 }
 
 // worker generates scenarios one after the other, through one shared provider host.
@@ -104,19 +121,27 @@ var errManyConfigs = errors.New("more than one provider configuration")
 
 // scenario produces the bytes of testdata/plans/<s.Name>/plan.json.
 func (g *generator) scenario(ctx context.Context, s scenario, host *providerHost) ([]byte, error) {
-	// Each scenario works in its own copy of testdata/tf, so relative module sources resolve and
-	// nothing is written into the repository.
+	// Each scenario works in its own copy of its part of testdata/tf, so relative module sources
+	// resolve and nothing is written into the repository.
 	root := filepath.Join(g.work, "scenarios", s.Name)
 	if err := os.RemoveAll(root); err != nil {
 		return nil, fmt.Errorf("%s: clear scratch: %w", s.Name, err)
 	}
-	if err := copyTree(g.tfRoot, root); err != nil {
-		return nil, err
-	}
-	dir := filepath.Join(root, s.Name)
+	config := s.Name
 	if s.Config != "" {
-		dir = filepath.Join(root, s.Config)
+		config = s.Config
 	}
+	// The shared modules and the configuration: a scenario's sources reach nothing else.
+	for _, d := range []string{modulesDir, config} {
+		src := filepath.Join(g.tfRoot, d)
+		if _, err := os.Stat(src); os.IsNotExist(err) && d == modulesDir {
+			continue
+		}
+		if err := copyTree(src, filepath.Join(root, d)); err != nil {
+			return nil, err
+		}
+	}
+	dir := filepath.Join(root, config)
 	r := &run{g: g, name: s.Name, host: host}
 	var raw []byte
 	var err error
@@ -128,13 +153,22 @@ func (g *generator) scenario(ctx context.Context, s scenario, host *providerHost
 		raw, err = r.planShow(ctx, dir, false)
 	case "self":
 		var st *settled
-		if st, err = r.settle(ctx, dir); err != nil {
+		if st, err = g.settleOnce(ctx, r, config, dir); err != nil {
 			return nil, err
 		}
 		raw = st.plan
+		if s.Show == "state" {
+			// The settled state may come from another scenario's copy.
+			if err = os.WriteFile(filepath.Join(dir, stateFile), st.state, 0o644); err != nil {
+				return nil, fmt.Errorf("%s: write state: %w", s.Name, err)
+			}
+			if err = r.init(ctx, dir); err != nil {
+				return nil, err
+			}
+		}
 	case "before":
 		var st *settled
-		if st, err = r.settle(ctx, filepath.Join(dir, "before")); err != nil {
+		if st, err = g.settleOnce(ctx, r, config+"/before", filepath.Join(dir, "before")); err != nil {
 			return nil, err
 		}
 		if err = os.WriteFile(filepath.Join(dir, stateFile), st.state, 0o644); err != nil {
@@ -188,7 +222,9 @@ type settled struct {
 
 // settle builds the state that applying the configuration in dir would leave, without applying:
 // plan, fill in the values only apply would know, plan against that state, until nothing changes.
-func (r *run) settle(ctx context.Context, dir string) (*settled, error) {
+// The generated ids derive from seed, the configuration's name, so every scenario showing that
+// configuration sees the same ones.
+func (r *run) settle(ctx context.Context, dir, seed string) (*settled, error) {
 	if err := r.init(ctx, dir); err != nil {
 		return nil, err
 	}
@@ -211,7 +247,7 @@ func (r *run) settle(ctx context.Context, dir string) (*settled, error) {
 			}
 			return &settled{state: b, plan: raw}, nil
 		}
-		next, err := buildState(p, prev, r.name)
+		next, err := buildState(p, prev, seed)
 		if err != nil {
 			return nil, fmt.Errorf("%s: state of %s after round %d: %w", r.name, dir, round, err)
 		}

@@ -24,11 +24,13 @@ resource "aws_iam_role" "karpenter_node" {
   name = "KarpenterNodeRole-${local.cluster_name}"
   assume_role_policy = jsonencode({
     Version = "2012-10-17"
-    Statement = [{
-      Effect    = "Allow"
-      Principal = { Service = "ec2.amazonaws.com" }
-      Action    = "sts:AssumeRole"
-    }]
+    Statement = [
+      {
+        Effect    = "Allow"
+        Principal = { Service = "ec2.amazonaws.com" }
+        Action    = "sts:AssumeRole"
+      }
+    ]
   })
 }
 
@@ -36,12 +38,14 @@ resource "aws_iam_role" "karpenter_controller" {
   name = "KarpenterController-${local.cluster_name}"
   assume_role_policy = jsonencode({
     Version = "2012-10-17"
-    Statement = [{
-      Sid       = "AllowEksAuthToAssumeRoleForPodIdentity"
-      Effect    = "Allow"
-      Principal = { Service = "pods.eks.amazonaws.com" }
-      Action    = ["sts:AssumeRole", "sts:TagSession"]
-    }]
+    Statement = [
+      {
+        Sid       = "AllowEksAuthToAssumeRoleForPodIdentity"
+        Effect    = "Allow"
+        Principal = { Service = "pods.eks.amazonaws.com" }
+        Action    = ["sts:AssumeRole", "sts:TagSession"]
+      }
+    ]
   })
 }
 
@@ -63,27 +67,27 @@ resource "aws_iam_policy" "karpenter_controller" {
   name        = "KarpenterControllerPolicy-${local.cluster_name}"
   description = "Karpenter controller policy for cluster ${local.cluster_name} (upstream v1.0)"
   policy = jsonencode({
-    Version   = "2012-10-17"
+    Version = "2012-10-17"
     Statement = [
       {
-        Sid      = "AllowScopedEC2InstanceAccessActions"
-        Effect   = "Allow"
+        Sid    = "AllowScopedEC2InstanceAccessActions"
+        Effect = "Allow"
         Resource = [
           "arn:${local.partition}:ec2:${local.region}::image/*",
           "arn:${local.partition}:ec2:${local.region}::snapshot/*",
           "arn:${local.partition}:ec2:${local.region}:*:security-group/*",
           "arn:${local.partition}:ec2:${local.region}:*:subnet/*",
         ]
-        Action   = [
+        Action = [
           "ec2:RunInstances",
           "ec2:CreateFleet",
         ]
       },
       {
-        Sid       = "AllowScopedEC2LaunchTemplateAccessActions"
-        Effect    = "Allow"
-        Resource  = "arn:${local.partition}:ec2:${local.region}:*:launch-template/*"
-        Action    = [
+        Sid      = "AllowScopedEC2LaunchTemplateAccessActions"
+        Effect   = "Allow"
+        Resource = "arn:${local.partition}:ec2:${local.region}:*:launch-template/*"
+        Action = [
           "ec2:RunInstances",
           "ec2:CreateFleet",
         ]
@@ -91,15 +95,15 @@ resource "aws_iam_policy" "karpenter_controller" {
           StringEquals = {
             "aws:ResourceTag/kubernetes.io/cluster/${local.cluster_name}" = "owned"
           }
-          StringLike   = {
+          StringLike = {
             "aws:ResourceTag/karpenter.sh/nodepool" = "*"
           }
         }
       },
       {
-        Sid       = "AllowScopedEC2InstanceActionsWithTags"
-        Effect    = "Allow"
-        Resource  = [
+        Sid    = "AllowScopedEC2InstanceActionsWithTags"
+        Effect = "Allow"
+        Resource = [
           "arn:${local.partition}:ec2:${local.region}:*:fleet/*",
           "arn:${local.partition}:ec2:${local.region}:*:instance/*",
           "arn:${local.partition}:ec2:${local.region}:*:volume/*",
@@ -107,7 +111,7 @@ resource "aws_iam_policy" "karpenter_controller" {
           "arn:${local.partition}:ec2:${local.region}:*:launch-template/*",
           "arn:${local.partition}:ec2:${local.region}:*:spot-instances-request/*",
         ]
-        Action    = [
+        Action = [
           "ec2:RunInstances",
           "ec2:CreateFleet",
           "ec2:CreateLaunchTemplate",
@@ -117,15 +121,15 @@ resource "aws_iam_policy" "karpenter_controller" {
             "aws:RequestTag/kubernetes.io/cluster/${local.cluster_name}" = "owned"
             "aws:RequestTag/eks:eks-cluster-name"                        = "${local.cluster_name}"
           }
-          StringLike   = {
+          StringLike = {
             "aws:RequestTag/karpenter.sh/nodepool" = "*"
           }
         }
       },
       {
-        Sid       = "AllowScopedResourceCreationTagging"
-        Effect    = "Allow"
-        Resource  = [
+        Sid    = "AllowScopedResourceCreationTagging"
+        Effect = "Allow"
+        Resource = [
           "arn:${local.partition}:ec2:${local.region}:*:fleet/*",
           "arn:${local.partition}:ec2:${local.region}:*:instance/*",
           "arn:${local.partition}:ec2:${local.region}:*:volume/*",
@@ -133,35 +137,35 @@ resource "aws_iam_policy" "karpenter_controller" {
           "arn:${local.partition}:ec2:${local.region}:*:launch-template/*",
           "arn:${local.partition}:ec2:${local.region}:*:spot-instances-request/*",
         ]
-        Action    = "ec2:CreateTags"
+        Action = "ec2:CreateTags"
         Condition = {
           StringEquals = {
             "aws:RequestTag/kubernetes.io/cluster/${local.cluster_name}" = "owned"
             "aws:RequestTag/eks:eks-cluster-name"                        = "${local.cluster_name}"
-            "ec2:CreateAction"                                           = [
+            "ec2:CreateAction" = [
               "RunInstances",
               "CreateFleet",
               "CreateLaunchTemplate",
             ]
           }
-          StringLike   = {
+          StringLike = {
             "aws:RequestTag/karpenter.sh/nodepool" = "*"
           }
         }
       },
       {
-        Sid       = "AllowScopedResourceTagging"
-        Effect    = "Allow"
-        Resource  = "arn:${local.partition}:ec2:${local.region}:*:instance/*"
-        Action    = "ec2:CreateTags"
+        Sid      = "AllowScopedResourceTagging"
+        Effect   = "Allow"
+        Resource = "arn:${local.partition}:ec2:${local.region}:*:instance/*"
+        Action   = "ec2:CreateTags"
         Condition = {
-          StringEquals                = {
+          StringEquals = {
             "aws:ResourceTag/kubernetes.io/cluster/${local.cluster_name}" = "owned"
           }
-          StringLike                  = {
+          StringLike = {
             "aws:ResourceTag/karpenter.sh/nodepool" = "*"
           }
-          StringEqualsIfExists        = {
+          StringEqualsIfExists = {
             "aws:RequestTag/eks:eks-cluster-name" = "${local.cluster_name}"
           }
           "ForAllValues:StringEquals" = {
@@ -174,13 +178,13 @@ resource "aws_iam_policy" "karpenter_controller" {
         }
       },
       {
-        Sid       = "AllowScopedDeletion"
-        Effect    = "Allow"
-        Resource  = [
+        Sid    = "AllowScopedDeletion"
+        Effect = "Allow"
+        Resource = [
           "arn:${local.partition}:ec2:${local.region}:*:instance/*",
           "arn:${local.partition}:ec2:${local.region}:*:launch-template/*",
         ]
-        Action    = [
+        Action = [
           "ec2:TerminateInstances",
           "ec2:DeleteLaunchTemplate",
         ]
@@ -188,16 +192,16 @@ resource "aws_iam_policy" "karpenter_controller" {
           StringEquals = {
             "aws:ResourceTag/kubernetes.io/cluster/${local.cluster_name}" = "owned"
           }
-          StringLike   = {
+          StringLike = {
             "aws:ResourceTag/karpenter.sh/nodepool" = "*"
           }
         }
       },
       {
-        Sid       = "AllowRegionalReadActions"
-        Effect    = "Allow"
-        Resource  = "*"
-        Action    = [
+        Sid      = "AllowRegionalReadActions"
+        Effect   = "Allow"
+        Resource = "*"
+        Action = [
           "ec2:DescribeAvailabilityZones",
           "ec2:DescribeImages",
           "ec2:DescribeInstances",
@@ -230,17 +234,17 @@ resource "aws_iam_policy" "karpenter_controller" {
         Sid      = "AllowInterruptionQueueActions"
         Effect   = "Allow"
         Resource = "arn:${local.partition}:sqs:${local.region}:${local.account_id}:${local.cluster_name}"
-        Action   = [
+        Action = [
           "sqs:DeleteMessage",
           "sqs:GetQueueUrl",
           "sqs:ReceiveMessage",
         ]
       },
       {
-        Sid       = "AllowPassingInstanceRole"
-        Effect    = "Allow"
-        Resource  = "arn:${local.partition}:iam::${local.account_id}:role/KarpenterNodeRole-${local.cluster_name}"
-        Action    = "iam:PassRole"
+        Sid      = "AllowPassingInstanceRole"
+        Effect   = "Allow"
+        Resource = "arn:${local.partition}:iam::${local.account_id}:role/KarpenterNodeRole-${local.cluster_name}"
+        Action   = "iam:PassRole"
         Condition = {
           StringEquals = {
             "iam:PassedToService" = "ec2.amazonaws.com"
@@ -248,26 +252,26 @@ resource "aws_iam_policy" "karpenter_controller" {
         }
       },
       {
-        Sid       = "AllowScopedInstanceProfileCreationActions"
-        Effect    = "Allow"
-        Resource  = "arn:${local.partition}:iam::${local.account_id}:instance-profile/*"
-        Action    = ["iam:CreateInstanceProfile"]
+        Sid      = "AllowScopedInstanceProfileCreationActions"
+        Effect   = "Allow"
+        Resource = "arn:${local.partition}:iam::${local.account_id}:instance-profile/*"
+        Action   = ["iam:CreateInstanceProfile"]
         Condition = {
           StringEquals = {
             "aws:RequestTag/kubernetes.io/cluster/${local.cluster_name}" = "owned"
             "aws:RequestTag/eks:eks-cluster-name"                        = "${local.cluster_name}"
             "aws:RequestTag/topology.kubernetes.io/region"               = "${local.region}"
           }
-          StringLike   = {
+          StringLike = {
             "aws:RequestTag/karpenter.k8s.aws/ec2nodeclass" = "*"
           }
         }
       },
       {
-        Sid       = "AllowScopedInstanceProfileTagActions"
-        Effect    = "Allow"
-        Resource  = "arn:${local.partition}:iam::${local.account_id}:instance-profile/*"
-        Action    = ["iam:TagInstanceProfile"]
+        Sid      = "AllowScopedInstanceProfileTagActions"
+        Effect   = "Allow"
+        Resource = "arn:${local.partition}:iam::${local.account_id}:instance-profile/*"
+        Action   = ["iam:TagInstanceProfile"]
         Condition = {
           StringEquals = {
             "aws:ResourceTag/kubernetes.io/cluster/${local.cluster_name}" = "owned"
@@ -276,17 +280,17 @@ resource "aws_iam_policy" "karpenter_controller" {
             "aws:RequestTag/eks:eks-cluster-name"                         = "${local.cluster_name}"
             "aws:RequestTag/topology.kubernetes.io/region"                = "${local.region}"
           }
-          StringLike   = {
+          StringLike = {
             "aws:ResourceTag/karpenter.k8s.aws/ec2nodeclass" = "*"
             "aws:RequestTag/karpenter.k8s.aws/ec2nodeclass"  = "*"
           }
         }
       },
       {
-        Sid       = "AllowScopedInstanceProfileActions"
-        Effect    = "Allow"
-        Resource  = "arn:${local.partition}:iam::${local.account_id}:instance-profile/*"
-        Action    = [
+        Sid      = "AllowScopedInstanceProfileActions"
+        Effect   = "Allow"
+        Resource = "arn:${local.partition}:iam::${local.account_id}:instance-profile/*"
+        Action = [
           "iam:AddRoleToInstanceProfile",
           "iam:RemoveRoleFromInstanceProfile",
           "iam:DeleteInstanceProfile",
@@ -296,7 +300,7 @@ resource "aws_iam_policy" "karpenter_controller" {
             "aws:ResourceTag/kubernetes.io/cluster/${local.cluster_name}" = "owned"
             "aws:ResourceTag/topology.kubernetes.io/region"               = "${local.region}"
           }
-          StringLike   = {
+          StringLike = {
             "aws:ResourceTag/karpenter.k8s.aws/ec2nodeclass" = "*"
           }
         }

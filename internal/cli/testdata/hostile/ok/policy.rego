@@ -1,7 +1,7 @@
 package main
 
-# A well-behaved policy: the plan has resource changes.
+# A well-behaved conftest policy (input is the plan): the plan has resource changes.
 warn contains msg if {
-	count(input.plan.resource_changes) > 0
+	count(input.resource_changes) > 0
 	msg := "the plan changes resources"
 }
