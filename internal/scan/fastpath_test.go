@@ -19,7 +19,8 @@ import (
 // in ../shared when it is beside the checkout) through each fast path and through a plain full
 // decode, and requires byte-identical JSON reports. The fast paths: the streaming single pass that
 // keeps only IAM resources (the embedded rules), and the single pass over the whole text that a
-// policy reading input.plan needs (a user policy that reports every resource change).
+// policy reading input.plan needs (a user policy that reports every resource change). An input
+// that a fast path builds exactly as the full decode does is evaluated once (evalMemo).
 func TestFastPathFindingsEqualFullDecode(t *testing.T) {
 	dir := t.TempDir()
 	policy := "package main\n\nwarn contains msg if {\n\tsome rc in input.resource_changes\n\tmsg := sprintf(\"%s %v\", [rc.address, rc.change.actions])\n}\n"
@@ -37,6 +38,7 @@ func TestFastPathFindingsEqualFullDecode(t *testing.T) {
 	if streaming.UsesPlan() || !whole.UsesPlan() {
 		t.Fatal("the engines do not take the two fast paths")
 	}
+	streamingMemo, wholeMemo := newEvalMemo(streaming), newEvalMemo(whole)
 	files, _ := filepath.Glob("../../testdata/plans/*/plan.json")
 	corpus, _ := filepath.Glob("../../../shared/corpus/real-plans/*.json")
 	if len(corpus) == 0 {
@@ -49,12 +51,12 @@ func TestFastPathFindingsEqualFullDecode(t *testing.T) {
 	for _, f := range files {
 		t.Run(filepath.Base(filepath.Dir(f))+"/"+filepath.Base(f), func(t *testing.T) {
 			t.Parallel() // the engines are safe for concurrent use: scan plans on every core
-			for name, eng := range map[string]*engine.Engine{"stream": streaming, "whole text": whole} {
+			for name, eng := range map[string]*evalMemo{"stream": streamingMemo, "whole text": wholeMemo} {
 				fast, full := render(t, eng, false, f), render(t, eng, true, f)
 				if !bytes.Equal(fast, full) {
 					t.Errorf("%s fast path and full decode disagree:\nfast: %s\nfull: %s", name, fast, full)
 				}
-				if eng == whole && strings.Contains(f, "/plans/") && !strings.HasPrefix(filepath.Base(filepath.Dir(f)), "state-") &&
+				if eng == wholeMemo && strings.Contains(f, "/plans/") && !strings.HasPrefix(filepath.Base(filepath.Dir(f)), "state-") &&
 					!bytes.Contains(fast, []byte(`"rule_id": "main/warn"`)) {
 					t.Errorf("the input.plan policy found no resource change: %s", fast)
 				}
@@ -92,7 +94,8 @@ func TestSplitPlanFindingsEqualFullDecode(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	split, full := render(t, eng, false, path), render(t, eng, true, path)
+	memo := newEvalMemo(eng)
+	split, full := render(t, memo, false, path), render(t, memo, true, path)
 	if !bytes.Equal(split, full) {
 		t.Errorf("the split parse and the full decode disagree:\nsplit: %s\nfull: %s", split, full)
 	}
@@ -103,9 +106,9 @@ func TestSplitPlanFindingsEqualFullDecode(t *testing.T) {
 
 // render scans one plan file, through the full decode or the fast path the engine takes, and
 // returns the JSON report.
-func render(t *testing.T, eng *engine.Engine, full bool, file string) []byte {
+func render(t *testing.T, memo *evalMemo, full bool, file string) []byte {
 	t.Helper()
-	s := New(eng, Options{Gate: findings.Gate{FailOn: findings.Error}, Today: "2026-01-01", FullDecode: full})
+	s := memo.scanner(Options{Gate: findings.Gate{FailOn: findings.Error}, Today: "2026-01-01", FullDecode: full})
 	res, err := s.Scan(context.Background(), []Source{{Name: file}}, Run{})
 	if err != nil {
 		t.Fatal(err)

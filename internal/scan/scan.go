@@ -49,10 +49,14 @@ type Run struct {
 type Scanner struct {
 	eng *engine.Engine
 	opt Options
+	// eval evaluates one input: eng.EvalChecked, unless a test sets another (evalmemo_test.go).
+	eval func(context.Context, ast.Value) ([]findings.Finding, map[string]engine.Checked, error)
 }
 
 // New returns a Scanner.
-func New(eng *engine.Engine, opt Options) *Scanner { return &Scanner{eng: eng, opt: opt} }
+func New(eng *engine.Engine, opt Options) *Scanner {
+	return &Scanner{eng: eng, opt: opt, eval: eng.EvalChecked}
+}
 
 // Source is one plan to scan: a file path, or "-" with its reader.
 type Source struct {
@@ -177,7 +181,7 @@ func (s *Scanner) scanOne(ctx context.Context, src Source, run Run, split bool) 
 	if err != nil {
 		return nil, nil, err
 	}
-	fs, counts, err := s.eng.EvalChecked(ctx, input)
+	fs, counts, err := s.eval(ctx, input)
 	if err != nil {
 		return nil, nil, fmt.Errorf("%s: %w", src.Name, err)
 	}
