@@ -66,7 +66,7 @@ func scanAllFormats(t *testing.T, run func(context.Context, []string, io.Reader,
 // TestOutputIsDeterministic: the same plans give byte-identical output in every format whatever
 // GOMAXPROCS is, run after run (map order), and whatever the order of the plans on the command line.
 // No output holds the date or time of the run. The reference compiles its own engine and the
-// variants share another one (runShared), so the output is also the same from one compile to
+// variants share another one (runSharedEngine: every variant evaluates), so the output is also the same from one compile to
 // the next.
 func TestOutputIsDeterministic(t *testing.T) {
 	for _, p := range determinismPlans {
@@ -109,7 +109,7 @@ func TestOutputIsDeterministic(t *testing.T) {
 			if v.gomaxprocs > 0 {
 				defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(v.gomaxprocs))
 			}
-			got := scanAllFormats(t, runShared, v.plans)
+			got := scanAllFormats(t, runSharedEngine, v.plans)
 			for _, f := range report.Formats() {
 				if !bytes.Equal(got[f], want[f]) {
 					t.Errorf("%s output differs:\n%s", f, firstDifference(want[f], got[f]))

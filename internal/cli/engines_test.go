@@ -4,12 +4,17 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"maps"
 	"reflect"
+	"slices"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/open-policy-agent/opa/v1/ast"
+
 	"github.com/karpgate/karpgate/internal/engine"
+	"github.com/karpgate/karpgate/internal/findings"
 )
 
 // testEngines shares compiled engines between the in-process tests of this package: compiling the
@@ -19,11 +24,16 @@ import (
 // other option, so a test gets exactly the engine engine.New would build for its flags. An Engine
 // is safe for concurrent use, and without user code it keeps no state between evaluations.
 // Tests of compilation itself, or of run-to-run determinism, call Run and compile afresh.
-var testEngines = &engineCache{m: map[string]*cachedEngine{}}
+var testEngines = newEngineCache()
+
+func newEngineCache() *engineCache {
+	return &engineCache{m: map[string]*cachedEngine{}, memos: map[*engine.Engine]*evalMemo{}}
+}
 
 type engineCache struct {
-	mu sync.Mutex
-	m  map[string]*cachedEngine
+	mu    sync.Mutex
+	m     map[string]*cachedEngine
+	memos map[*engine.Engine]*evalMemo // of the shared engines
 }
 
 type cachedEngine struct {
@@ -48,7 +58,14 @@ func (c *engineCache) New(ctx context.Context, opt engine.Options) (*engine.Engi
 		c.m[string(key)] = e
 	}
 	c.mu.Unlock()
-	e.once.Do(func() { e.eng, e.err = engine.New(context.WithoutCancel(ctx), opt) })
+	e.once.Do(func() {
+		e.eng, e.err = engine.New(context.WithoutCancel(ctx), opt)
+		if e.err == nil {
+			c.mu.Lock()
+			c.memos[e.eng] = &evalMemo{eng: e.eng, seen: map[int][]memoEntry{}}
+			c.mu.Unlock()
+		}
+	})
 	return e.eng, e.err
 }
 
@@ -67,15 +84,67 @@ func optionsKey(opt engine.Options) ([]byte, error) {
 	return json.Marshal(fields)
 }
 
-// runShared runs karpgate in-process like Run, with engines from testEngines.
+// evalMemo evaluates each distinct input once: a later equal input gets a copy of the result.
+type evalMemo struct {
+	eng  *engine.Engine
+	mu   sync.Mutex
+	seen map[int][]memoEntry // by input hash
+}
+
+type memoEntry struct {
+	input   ast.Value
+	fs      []findings.Finding
+	checked map[string]engine.Checked
+}
+
+func (m *evalMemo) eval(ctx context.Context, input ast.Value) ([]findings.Finding, map[string]engine.Checked, error) {
+	h := input.Hash()
+	m.mu.Lock()
+	for _, e := range m.seen[h] {
+		if e.input.Compare(input) == 0 {
+			m.mu.Unlock()
+			return slices.Clone(e.fs), maps.Clone(e.checked), nil
+		}
+	}
+	m.mu.Unlock()
+	fs, checked, err := m.eng.EvalChecked(ctx, input)
+	if err != nil {
+		return nil, nil, err
+	}
+	m.mu.Lock()
+	m.seen[h] = append(m.seen[h], memoEntry{input: input, fs: slices.Clone(fs), checked: maps.Clone(checked)})
+	m.mu.Unlock()
+	return fs, checked, nil
+}
+
+// runShared runs karpgate in-process like Run, with engines from testEngines and their memos of
+// evaluations. Only engines without user code are shared, so only their evaluations are memoized.
 func runShared(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	return execute(ctx, args, &streams{in: stdin, out: stdout, err: stderr, isTTY: isTerminal(stdout), newEngine: testEngines.New, evalFor: testEngines.sharedEvalFor})
+}
+
+// sharedEvalFor returns the memo of eng's evaluations when testEngines shares eng: many tests
+// scan the same plans with the same engine, and an input evaluated once need not be evaluated
+// again (evaluation is a deterministic function of the engine and the input;
+// TestOutputIsDeterministic checks that, and so it does not use the memo). Other engines evaluate.
+func (c *engineCache) sharedEvalFor(eng *engine.Engine) func(context.Context, ast.Value) ([]findings.Finding, map[string]engine.Checked, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if m, ok := c.memos[eng]; ok {
+		return m.eval
+	}
+	return eng.EvalChecked
+}
+
+// runSharedEngine is runShared without the memo: every scan evaluates.
+func runSharedEngine(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	return execute(ctx, args, &streams{in: stdin, out: stdout, err: stderr, isTTY: isTerminal(stdout), newEngine: testEngines.New})
 }
 
 // TestSharedEnginesMatchTheirOptions: the cache gives one engine per configuration, another for
 // any other option value, and never shares an engine that compiles user files.
 func TestSharedEnginesMatchTheirOptions(t *testing.T) {
-	c := &engineCache{m: map[string]*cachedEngine{}}
+	c := newEngineCache()
 	ctx := context.Background()
 	get := func(opt engine.Options) *engine.Engine {
 		t.Helper()
@@ -100,8 +169,15 @@ func TestSharedEnginesMatchTheirOptions(t *testing.T) {
 		}
 	}
 	pol := engine.Options{Policies: []string{"testdata/hostile/ok"}}
-	if get(pol) == get(pol) {
+	user := get(pol)
+	if get(pol) == user {
 		t.Error("an engine with user policies was shared")
+	}
+	if _, ok := c.memos[base]; !ok {
+		t.Error("a shared engine's evaluations are not memoized")
+	}
+	if _, ok := c.memos[user]; ok {
+		t.Error("an engine with user policies has its evaluations memoized")
 	}
 	if n := len(get(engine.Options{NoDefaultRules: true}).Rules()); n != 0 {
 		t.Errorf("no default rules: %d rules", n)

@@ -6,6 +6,7 @@ import (
 	"runtime/debug"
 	"time"
 
+	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/spf13/cobra"
 
 	"github.com/karpgate/karpgate/internal/config"
@@ -38,6 +39,9 @@ type pipelineFlags struct {
 	// newEngine compiles the policies: engine.New, unless the command's streams carry another
 	// constructor (tests share one compiled engine per configuration, engines_test.go).
 	newEngine func(context.Context, engine.Options) (*engine.Engine, error)
+	// evalFor, when set (tests: engines_test.go), gives the evaluation the scanner uses with an
+	// engine (scan.Options.Eval).
+	evalFor func(*engine.Engine) func(context.Context, ast.Value) ([]findings.Finding, map[string]engine.Checked, error)
 }
 
 func (f *pipelineFlags) register(cmd *cobra.Command) {
@@ -202,7 +206,12 @@ func (f *pipelineFlags) build(ctx context.Context, now time.Time) (*pipeline, er
 	if applied.Relaxed == nil {
 		applied.Relaxed = []string{}
 	}
+	var eval func(context.Context, ast.Value) ([]findings.Finding, map[string]engine.Checked, error)
+	if f.evalFor != nil {
+		eval = f.evalFor(eng)
+	}
 	sc := scan.New(eng, scan.Options{
+		Eval:        eval,
 		Facts:       withKarpenterVersion(factsOptions(cfg), cfg.Karpenter, f.karpVersion),
 		Gate:        gate,
 		Overrides:   cfg.Overrides(),

@@ -6,9 +6,11 @@ import (
 	"io"
 	"strings"
 
+	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/spf13/cobra"
 
 	"github.com/karpgate/karpgate/internal/engine"
+	"github.com/karpgate/karpgate/internal/findings"
 )
 
 // streams are the process's standard streams, passed down instead of read from globals.
@@ -18,6 +20,8 @@ type streams struct {
 	isTTY    bool
 	// newEngine compiles policies; Run sets engine.New.
 	newEngine func(context.Context, engine.Options) (*engine.Engine, error)
+	// evalFor is nil, or what tests evaluate with (pipelineFlags.evalFor).
+	evalFor func(*engine.Engine) func(context.Context, ast.Value) ([]findings.Finding, map[string]engine.Checked, error)
 }
 
 // Run executes karpgate with args and returns the process exit code. Only main calls os.Exit.

@@ -51,7 +51,7 @@ type output struct {
 
 func newScan(s *streams) *cobra.Command {
 	f := &scanFlags{}
-	f.newEngine = s.newEngine
+	f.newEngine, f.evalFor = s.newEngine, s.evalFor
 	cmd := &cobra.Command{
 		Use:   "scan [flags] PLAN...",
 		Short: "Scan Terraform plan JSON and gate on the findings",

@@ -54,7 +54,6 @@ func (m *evalMemo) eval(ctx context.Context, input ast.Value) ([]findings.Findin
 
 // scanner is New with evaluations from memo.
 func (m *evalMemo) scanner(opt Options) *Scanner {
-	s := New(m.eng, opt)
-	s.eval = m.eval
-	return s
+	opt.Eval = m.eval
+	return New(m.eng, opt)
 }

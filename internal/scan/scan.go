@@ -35,6 +35,9 @@ type Options struct {
 	// the IAM model reads (plan.ParseStream); findings are identical, only slower. Tests compare
 	// the two.
 	FullDecode bool
+	// Eval evaluates one input in place of the engine's EvalChecked when set. Tests that scan the
+	// same plans many times pass a memo of the engine's evaluations; nil everywhere else.
+	Eval func(context.Context, ast.Value) ([]findings.Finding, map[string]engine.Checked, error)
 }
 
 // Run carries run metadata into input.run.
@@ -49,13 +52,17 @@ type Run struct {
 type Scanner struct {
 	eng *engine.Engine
 	opt Options
-	// eval evaluates one input: eng.EvalChecked, unless a test sets another (evalmemo_test.go).
+	// eval evaluates one input: eng.EvalChecked, or Options.Eval.
 	eval func(context.Context, ast.Value) ([]findings.Finding, map[string]engine.Checked, error)
 }
 
 // New returns a Scanner.
 func New(eng *engine.Engine, opt Options) *Scanner {
-	return &Scanner{eng: eng, opt: opt, eval: eng.EvalChecked}
+	eval := eng.EvalChecked
+	if opt.Eval != nil {
+		eval = opt.Eval
+	}
+	return &Scanner{eng: eng, opt: opt, eval: eval}
 }
 
 // Source is one plan to scan: a file path, or "-" with its reader.
