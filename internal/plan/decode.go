@@ -1,14 +1,13 @@
 package plan
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"strings"
-	"unicode/utf16"
-	"unicode/utf8"
+
+	"github.com/karpgate/karpgate/internal/jsontext"
 )
 
 // DefaultMaxSize is the largest plan karpgate reads unless told otherwise: 1 GiB.
@@ -62,8 +61,11 @@ func readText(name string, r io.Reader, max int64) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	b, _, err := stripBOM(name, raw)
-	return b, err
+	b, _, err := jsontext.StripBOM(raw)
+	if err != nil {
+		return nil, inputErr(name, "%v", err)
+	}
+	return b, nil
 }
 
 // readBounded reads at most max bytes (<= 0: DefaultMaxSize); more is an input error.
@@ -81,75 +83,14 @@ func readBounded(name string, r io.Reader, max int64) ([]byte, error) {
 	return raw, nil
 }
 
-// stripBOM drops a UTF-8 byte order mark and transcodes UTF-16 with one; transcoded reports
-// whether the result came from UTF-16 (and so is valid UTF-8 already).
-func stripBOM(name string, raw []byte) (b []byte, transcoded bool, err error) {
-	switch {
-	case bytes.HasPrefix(raw, []byte{0xEF, 0xBB, 0xBF}):
-		return raw[3:], false, nil
-	case bytes.HasPrefix(raw, []byte{0xFF, 0xFE}):
-		b, err := fromUTF16(name, raw[2:], false)
-		return b, true, err
-	case bytes.HasPrefix(raw, []byte{0xFE, 0xFF}):
-		b, err := fromUTF16(name, raw[2:], true)
-		return b, true, err
-	}
-	return raw, false, nil
-}
-
-// Transcode turns raw bytes into UTF-8 JSON text, handling BOMs as ReadAll describes.
+// Transcode turns raw bytes into UTF-8 JSON text: a UTF-8 BOM is dropped, UTF-16 with a BOM is
+// transcoded, and anything that is not valid UTF-8 afterwards is an input error.
 func Transcode(name string, raw []byte) ([]byte, error) {
-	b, transcoded, err := stripBOM(name, raw)
-	if err != nil || transcoded {
-		return b, err
-	}
-	if i := invalidUTF8(b); i >= 0 {
-		return nil, inputErr(name, "not valid UTF-8 at byte %d (UTF-16 needs a byte order mark)", i)
+	b, err := jsontext.Transcode(raw)
+	if err != nil {
+		return nil, inputErr(name, "%v", err)
 	}
 	return b, nil
-}
-
-func invalidUTF8(b []byte) int {
-	if utf8.Valid(b) {
-		return -1
-	}
-	for i := 0; i < len(b); {
-		r, size := utf8.DecodeRune(b[i:])
-		if r == utf8.RuneError && size <= 1 {
-			return i
-		}
-		i += size
-	}
-	return -1
-}
-
-func fromUTF16(name string, b []byte, bigEndian bool) ([]byte, error) {
-	if len(b)%2 != 0 {
-		return nil, inputErr(name, "UTF-16 text has an odd number of bytes")
-	}
-	u := make([]uint16, len(b)/2)
-	for i := range u {
-		if bigEndian {
-			u[i] = uint16(b[2*i])<<8 | uint16(b[2*i+1])
-		} else {
-			u[i] = uint16(b[2*i+1])<<8 | uint16(b[2*i])
-		}
-	}
-	out := make([]byte, 0, len(u))
-	for i := 0; i < len(u); i++ {
-		c := u[i]
-		switch {
-		case utf16.IsSurrogate(rune(c)):
-			if c >= 0xDC00 || i+1 >= len(u) || u[i+1] < 0xDC00 || u[i+1] > 0xDFFF {
-				return nil, inputErr(name, "invalid UTF-16 surrogate at byte %d", 2+2*i)
-			}
-			out = utf8.AppendRune(out, utf16.DecodeRune(rune(c), rune(u[i+1])))
-			i++
-		default:
-			out = utf8.AppendRune(out, rune(c))
-		}
-	}
-	return out, nil
 }
 
 // readLimited reads up to max+1 bytes. A file is read into one buffer of its size instead of a

@@ -8,8 +8,8 @@
 // about IAM; internal/facts builds on it.
 //
 // Two parsers build the same Plan. Parse decodes everything with encoding/json (the plain
-// reference). ParseStream and ParseFast validate the whole document in one pass with their own
-// lexer and keep only the resources a Keep function selects, their values as checked JSON text
+// reference). ParseStream and ParseFast validate the whole document in one pass with the lexer of
+// internal/jsontext, which owns the JSON syntax, and keep only the resources a Keep function selects, their values as checked JSON text
 // (Attrs) decoded when read; ParseStream slides a window along the input so the document is never
 // held whole, ParseFast holds it for input.plan. ParseStream reads a large file on all cores, in
 // sections that start at top-level members (split.go); it falls back to the single pass for

@@ -7,10 +7,10 @@ import (
 	"io"
 	"runtime"
 	"slices"
-	"strings"
-	"unicode/utf8"
 
 	tfjson "github.com/hashicorp/terraform-json"
+
+	"github.com/karpgate/karpgate/internal/jsontext"
 )
 
 // Keep selects the resources a fast parse materializes, by mode ("managed" or "data") and type.
@@ -46,7 +46,7 @@ func ParseStreamWith(name string, r io.Reader, max int64, keep Keep, opt StreamO
 }
 
 func (opt StreamOptions) config() streamConfig {
-	cfg := streamConfig{window: windowSize, splitMin: SplitMinSize}
+	cfg := streamConfig{window: jsontext.WindowSize, splitMin: SplitMinSize}
 	if !opt.Split {
 		cfg.splitMin = -1
 	}
@@ -73,24 +73,19 @@ func parseSections(name string, r io.Reader, max int64, keep Keep, cfg streamCon
 
 // parseOnePass is the single pass over a stream.
 func parseOnePass(name string, r io.Reader, max int64, keep Keep, window int) (*Plan, error) {
-	f := &fastDoc{l: *newStreamLexer(r, max, window), keep: keep}
+	f := &fastDoc{l: jsontext.NewStream(r, max, window), keep: keep}
 	l := &f.l
-	l.need(3)
-	switch {
-	case bytes.HasPrefix(l.b, []byte{0xEF, 0xBB, 0xBF}):
-		// Offsets and columns count from the first byte after the mark, as ParseFast's do.
-		l.i, l.off0 = 3, -3
-	case bytes.HasPrefix(l.b, []byte{0xFF, 0xFE}), bytes.HasPrefix(l.b, []byte{0xFE, 0xFF}):
+	if l.SkipBOM() {
 		// UTF-16 is transcoded whole: rare enough not to stream.
-		p, err := ParseFast(name, io.MultiReader(bytes.NewReader(l.b), r), max, keep)
+		p, err := ParseFast(name, io.MultiReader(bytes.NewReader(l.Buffered()), r), max, keep)
 		if p != nil {
 			p.Raw = nil
 		}
 		return p, err
 	}
-	c := l.peek()
-	if l.rerr != nil {
-		return nil, f.inputError(name, l.rerr)
+	c := l.Peek()
+	if l.ReadErr() != nil {
+		return nil, f.inputError(name, l.ReadErr())
 	}
 	switch c {
 	case 0:
@@ -117,7 +112,7 @@ func ParseBytesFast(name string, b []byte, keep Keep) (*Plan, error) {
 	if err := checkShape(name, b); err != nil {
 		return nil, err
 	}
-	f := &fastDoc{l: lexer{b: b}, keep: keep}
+	f := &fastDoc{l: jsontext.NewText(b), keep: keep}
 	return f.parse(name, b)
 }
 
@@ -126,12 +121,12 @@ func (f *fastDoc) parse(name string, raw []byte) (*Plan, error) {
 	if err := f.document(); err != nil {
 		return nil, f.inputError(name, err)
 	}
-	c := f.l.peek() // a stream is read to its end: the size limit and trailing bytes count
-	if f.l.rerr != nil {
-		return nil, f.inputError(name, f.l.rerr)
+	c := f.l.Peek() // a stream is read to its end: the size limit and trailing bytes count
+	if f.l.ReadErr() != nil {
+		return nil, f.inputError(name, f.l.ReadErr())
 	}
 	if c != 0 {
-		line, col := f.l.lineCol(f.l.offset())
+		line, col := f.l.LineCol(f.l.Offset())
 		return nil, inputErr(name, "not valid JSON at line %d, column %d: invalid character after top-level value", line, col)
 	}
 	return f.plan(name, raw)
@@ -140,30 +135,30 @@ func (f *fastDoc) parse(name string, raw []byte) (*Plan, error) {
 // inputError turns what stopped the single pass into an InputError. A read error or the size
 // limit explains whatever the lexer made of the text that did not arrive, so it comes first.
 func (f *fastDoc) inputError(name string, err error) error {
-	var tl errTooLarge
+	var tl *jsontext.TooLargeError
+	rerr := f.l.ReadErr()
 	switch {
-	case errors.As(f.l.rerr, &tl):
-		return inputErr(name, "%v", tl)
-	case f.l.rerr != nil:
-		return inputErr(name, "read: %v", f.l.rerr)
+	case errors.As(rerr, &tl):
+		return inputErr(name, "%v (--max-plan-size)", tl)
+	case rerr != nil:
+		return inputErr(name, "read: %v", rerr)
 	}
-	var le *lexError
+	var le *jsontext.Error
 	if !errors.As(err, &le) {
 		return inputErr(name, "%v", err)
 	}
-	if le.utf8 {
-		return inputErr(name, "not valid UTF-8 at byte %d (UTF-16 needs a byte order mark)", le.off)
+	if le.UTF8 {
+		return inputErr(name, "%v", jsontext.NotUTF8(le))
 	}
-	line, col := f.l.lineCol(le.off)
-	if le.syntax {
-		return inputErr(name, "not valid JSON at line %d, column %d: %s (in %s)", line, col, le.msg, le.path)
+	if le.Syntax {
+		return inputErr(name, "not valid JSON at line %d, column %d: %s (in %s)", le.Line, le.Col, le.Msg, le.Path)
 	}
-	return inputErr(name, "%s: %s (line %d, column %d)", le.path, le.msg, line, col)
+	return inputErr(name, "%s: %s (line %d, column %d)", le.Path, le.Msg, le.Line, le.Col)
 }
 
 // fastDoc collects what the single pass keeps.
 type fastDoc struct {
-	l    lexer
+	l    jsontext.Lexer
 	keep Keep
 
 	formatVersion    *string
@@ -182,8 +177,8 @@ type fastDoc struct {
 	strs             map[string]string         // interned modes and types
 	actions          map[string]tfjson.Actions // distinct change.actions lists, by their text
 	scratch          []byte                    // streaming: the spans of the resource being read
-	indexScratch     memberIndex               // where indexedSpanOf records member offsets
-	indexBlock       memberIndex               // where ownIndex copies them
+	indexScratch     jsontext.Members          // where indexedSpanOf records member offsets
+	indexBlock       jsontext.Members          // where ownIndex copies them
 	block            []byte                    // streaming: where own copies the spans the Plan keeps
 	section          bool                      // a section of a split parse (split.go)
 	top              []string                  // a section's top-level keys
@@ -200,10 +195,10 @@ type kept struct {
 
 func (f *fastDoc) document() error {
 	l := &f.l
-	if err := l.expect("an object"); err != nil {
+	if err := l.Expect("an object"); err != nil {
 		return err
 	}
-	return l.object(f.member)
+	return l.Object(f.member)
 }
 
 // member reads a top-level member of the document.
@@ -214,20 +209,20 @@ func (f *fastDoc) member(key []byte) error {
 	}
 	switch string(key) {
 	case "format_version":
-		if err := l.expect("a string"); err != nil {
+		if err := l.Expect("a string"); err != nil {
 			return err
 		}
-		s, err := l.text()
+		s, err := l.Text()
 		f.formatVersion = &s
 		return err
 	case "terraform_version":
-		if err := l.expect("a string", "null"); err != nil {
+		if err := l.Expect("a string", "null"); err != nil {
 			return err
 		}
-		if l.kind() == "null" {
-			return l.value()
+		if l.Kind() == "null" {
+			return l.Value()
 		}
-		s, err := l.text()
+		s, err := l.Text()
 		f.terraformVersion = s
 		return err
 	case "values":
@@ -239,7 +234,7 @@ func (f *fastDoc) member(key []byte) error {
 	case "prior_state":
 		f.isPlan = true
 		return f.nullOr(func() error {
-			return l.object(func(k []byte) error {
+			return l.Object(func(k []byte) error {
 				if string(k) == "values" {
 					return f.stateValues(&f.prior)
 				}
@@ -248,38 +243,38 @@ func (f *fastDoc) member(key []byte) error {
 		})
 	case "resource_changes":
 		f.isPlan = true
-		return f.nullOr(func() error { return l.array(func(int) error { return f.change() }) })
+		return f.nullOr(func() error { return l.Array(func(int) error { return f.change() }) })
 	case "configuration":
 		f.isPlan = true
 		return f.configuration()
 	case "variables":
-		span, err := l.span()
+		span, err := l.Span()
 		if err != nil {
 			return err
 		}
 		return f.decodeVariables(span)
 	case "errored", "complete":
-		if err := l.expect("a boolean", "null"); err != nil {
+		if err := l.Expect("a boolean", "null"); err != nil {
 			return err
 		}
-		isTrue := l.peek() == 't'
-		if l.kind() == "a boolean" {
+		isTrue := l.Peek() == 't'
+		if l.Kind() == "a boolean" {
 			if string(key) == "errored" {
 				f.errored = isTrue
 			} else {
 				f.complete = &isTrue
 			}
 		}
-		return l.value()
+		return l.Value()
 	case "deferred_changes":
-		span, err := l.span()
+		span, err := l.Span()
 		if err != nil {
 			return err
 		}
 		// Rare and small: decoded whole.
 		var d []*tfjson.DeferredResourceChange
 		if err := json.Unmarshal(span, &d); err != nil {
-			return f.l.fail("%s", describeDecodeError(err))
+			return f.l.Fail("%s", describeDecodeError(err))
 		}
 		f.deferred = d
 		return nil
@@ -302,30 +297,15 @@ var readKeys = []string{
 // on it such as terraform-json, match keys to struct fields whatever their case, so the document
 // would mean one thing to them and another to karpgate. Like a duplicate key, that is an error.
 func (f *fastDoc) other(key []byte) error {
-	if foldable(key) {
-		for _, k := range readKeys {
-			if strings.EqualFold(string(key), k) {
-				return f.l.fail("key %q is %q in another case (JSON keys are case-sensitive, but parsers that ignore case read it as %q)", key, k, k)
-			}
-		}
+	if k, ok := jsontext.CaseVariant(key, readKeys); ok {
+		return f.l.Fail("key %q is %q in another case (JSON keys are case-sensitive, but parsers that ignore case read it as %q)", key, k, k)
 	}
-	return f.l.value()
-}
-
-// foldable reports whether a key can differ from a lower-case ASCII key only in case: it has an
-// upper-case letter, or a non-ASCII byte (Unicode folds the Kelvin sign to k, the long s to s).
-func foldable(key []byte) bool {
-	for _, c := range key {
-		if c >= 'A' && c <= 'Z' || c >= utf8.RuneSelf {
-			return true
-		}
-	}
-	return false
+	return f.l.Value()
 }
 
 func (f *fastDoc) nullOr(fn func() error) error {
-	if f.l.kind() == "null" {
-		return f.l.value()
+	if f.l.Kind() == "null" {
+		return f.l.Value()
 	}
 	return fn()
 }
@@ -333,10 +313,10 @@ func (f *fastDoc) nullOr(fn func() error) error {
 func (f *fastDoc) stateValues(into *[]kept) error {
 	l := &f.l
 	return f.nullOr(func() error {
-		if err := l.expect("an object"); err != nil {
+		if err := l.Expect("an object"); err != nil {
 			return err
 		}
-		return l.object(func(key []byte) error {
+		return l.Object(func(key []byte) error {
 			if string(key) == "root_module" {
 				return f.module(into, "", 0)
 			}
@@ -348,7 +328,7 @@ func (f *fastDoc) stateValues(into *[]kept) error {
 func (f *fastDoc) module(into *[]kept, module string, depth int) error {
 	l := &f.l
 	return f.nullOr(func() error {
-		if err := l.expect("an object"); err != nil {
+		if err := l.Expect("an object"); err != nil {
 			return err
 		}
 		// Everything is appended to into where it is read, so nothing is copied once per level
@@ -359,15 +339,15 @@ func (f *fastDoc) module(into *[]kept, module string, depth int) error {
 		first := len(*into) // where this module's entries start
 		own, nOwn := first, 0
 		address := module
-		err := l.object(func(key []byte) error {
+		err := l.Object(func(key []byte) error {
 			switch string(key) {
 			case "resources":
 				return f.nullOr(func() error {
-					if err := l.expect("a list"); err != nil {
+					if err := l.Expect("a list"); err != nil {
 						return err
 					}
 					own = len(*into)
-					return l.array(func(int) error {
+					return l.Array(func(int) error {
 						k, ok, err := f.stateResource()
 						if ok {
 							*into = append(*into, k)
@@ -378,21 +358,21 @@ func (f *fastDoc) module(into *[]kept, module string, depth int) error {
 				})
 			case "child_modules":
 				return f.nullOr(func() error {
-					if err := l.expect("a list"); err != nil {
+					if err := l.Expect("a list"); err != nil {
 						return err
 					}
-					return l.array(func(int) error {
+					return l.Array(func(int) error {
 						if depth >= maxModuleDepth {
-							return l.value()
+							return l.Value()
 						}
 						return f.module(into, "", depth+1)
 					})
 				})
 			case "address":
-				if err := l.expect("a string"); err != nil {
+				if err := l.Expect("a string"); err != nil {
 					return err
 				}
-				s, err := l.text()
+				s, err := l.Text()
 				address = s
 				return err
 			}
@@ -431,7 +411,7 @@ type header struct {
 	after          []byte
 	afterUnknown   []byte
 
-	afterIndex, afterUnknownIndex memberIndex
+	afterIndex, afterUnknownIndex jsontext.Members
 }
 
 // resourceObject reads a resource object. With whole, it also returns the whole object's span
@@ -440,64 +420,64 @@ type header struct {
 func (f *fastDoc) resourceObject(change, whole bool) (header, []byte, error) {
 	l := &f.l
 	var h header
-	if err := l.expect("an object"); err != nil {
+	if err := l.Expect("an object"); err != nil {
 		return h, nil, err
 	}
 	f.scratch = f.scratch[:0]
-	l.ws()
+	l.SkipSpace()
 	// The pin keeps the whole object for a resource the caller wants; it is dropped as soon as mode
 	// and type say the resource is not wanted, so the window need not hold a skipped resource.
-	start := l.pin()
+	start := l.Pin()
 	pinned := true
 	if !whole {
-		l.unpin()
+		l.Unpin()
 		pinned = false
 	}
 	defer func() {
 		if pinned {
-			l.unpin()
+			l.Unpin()
 		}
 	}()
 	release := func() {
 		if pinned && h.typed && !h.want {
-			l.unpin()
+			l.Unpin()
 			pinned = false
 		}
 	}
 	var haveMode, haveType bool
-	err := l.object(func(key []byte) error {
+	err := l.Object(func(key []byte) error {
 		record := !h.typed || h.want
 		switch string(key) {
 		case "mode":
-			if err := l.expect("a string"); err != nil {
+			if err := l.Expect("a string"); err != nil {
 				return err
 			}
-			raw, esc, err := l.str()
+			raw, esc, err := l.Str()
 			h.mode, haveMode = f.intern(raw, esc), true
 			h.typed = haveMode && haveType
 			h.want = h.typed && f.wanted(h)
 			release()
 			return err
 		case "type":
-			if err := l.expect("a string"); err != nil {
+			if err := l.Expect("a string"); err != nil {
 				return err
 			}
-			raw, esc, err := l.str()
+			raw, esc, err := l.Str()
 			h.typ, haveType = f.intern(raw, esc), true
 			h.typed = haveMode && haveType
 			h.want = h.typed && f.wanted(h)
 			release()
 			return err
 		case "address":
-			if err := l.expect("a string", "null"); err != nil {
+			if err := l.Expect("a string", "null"); err != nil {
 				return err
 			}
-			if l.kind() == "a string" {
-				raw, esc, err := l.str()
+			if l.Kind() == "a string" {
+				raw, esc, err := l.Str()
 				h.address, h.addressEscaped = f.keepSpan(raw), esc
 				return err
 			}
-			return l.value()
+			return l.Value()
 		case "name":
 			return f.spanOf(&h.name, record, "a string", "null")
 		case "module_address":
@@ -505,30 +485,30 @@ func (f *fastDoc) resourceObject(change, whole bool) (header, []byte, error) {
 		case "action_reason":
 			return f.spanOf(&h.actionReason, record, "a string", "null")
 		case "provider_name", "previous_address":
-			if err := l.expect("a string", "null"); err != nil {
+			if err := l.Expect("a string", "null"); err != nil {
 				return err
 			}
-			return l.value()
+			return l.Value()
 		case "index":
-			if l.kind() == "null" {
-				return l.value()
+			if l.Kind() == "null" {
+				return l.Value()
 			}
 			return f.spanOf(&h.index, record, "a number", "a string")
 		case "deposed", "deposed_key":
-			if l.kind() == "a string" {
-				raw, _, err := l.str()
+			if l.Kind() == "a string" {
+				raw, _, err := l.Str()
 				h.deposed = len(raw) > 0
 				return err
 			}
-			return l.value()
+			return l.Value()
 		case "values":
 			if change {
-				return l.value()
+				return l.Value()
 			}
 			return f.ownedSpanOf(&h.values, record, "an object", "null")
 		case "change":
 			if !change {
-				return l.value()
+				return l.Value()
 			}
 			h.hasChange = true
 			return f.checkChange(&h, record)
@@ -538,14 +518,14 @@ func (f *fastDoc) resourceObject(change, whole bool) (header, []byte, error) {
 	if err != nil || !pinned {
 		return h, nil, err
 	}
-	return h, l.from(start), nil
+	return h, l.From(start), nil
 }
 
 // intern returns a string for a short raw string (a mode or a type), allocating once per distinct
 // value in the document.
 func (f *fastDoc) intern(raw []byte, escaped bool) string {
 	if escaped {
-		s, err := unescape(raw)
+		s, err := jsontext.Unescape(raw)
 		if err != nil {
 			return string(raw)
 		}
@@ -576,13 +556,13 @@ func (f *fastDoc) ownedSpanOf(dst *[]byte, record bool, kinds ...string) error {
 
 func (f *fastDoc) span(dst *[]byte, record bool, keep func([]byte) []byte, kinds ...string) error {
 	l := &f.l
-	if err := l.expect(kinds...); err != nil {
+	if err := l.Expect(kinds...); err != nil {
 		return err
 	}
 	if !record {
-		return l.value()
+		return l.Value()
 	}
-	span, err := l.span()
+	span, err := l.Span()
 	if err != nil {
 		return err
 	}
@@ -594,7 +574,7 @@ func (f *fastDoc) span(dst *[]byte, record bool, keep func([]byte) []byte, kinds
 // never moves, so its bytes are returned as they are; a stream's are copied to scratch space that
 // every resource reuses.
 func (f *fastDoc) keepSpan(b []byte) []byte {
-	if f.l.src == nil {
+	if !f.l.Streaming() {
 		return b
 	}
 	n := len(f.scratch)
@@ -605,38 +585,35 @@ func (f *fastDoc) keepSpan(b []byte) []byte {
 // indexedSpanOf is ownedSpanOf for an object (or null) whose members Attrs reads: the walk that
 // checks the object also records where its members are, so Attrs need not find them again on its
 // first read, alone on one core after the parse.
-func (f *fastDoc) indexedSpanOf(dst *[]byte, index *memberIndex, record bool, kinds ...string) error {
+func (f *fastDoc) indexedSpanOf(dst *[]byte, index *jsontext.Members, record bool, kinds ...string) error {
 	l := &f.l
-	if err := l.expect(kinds...); err != nil {
+	if err := l.Expect(kinds...); err != nil {
 		return err
 	}
-	if !record || l.kind() != "an object" {
+	if !record || l.Kind() != "an object" {
 		return f.span(dst, record, f.own, kinds...)
 	}
-	l.ws()
-	start := l.pin()
-	defer l.unpin()
+	l.SkipSpace()
+	start := l.Pin()
+	defer l.Unpin()
 	scratch := f.indexScratch[:0]
-	err := l.object(func([]byte) error {
-		key, keyEnd := uint32(l.keyStart-start), uint32(l.keyEnd-start) // before the value's keys
-		if l.keyEscaped {
-			keyEnd |= keyEscaped
-		}
-		l.ws()
-		value := l.offset()
-		if err := l.value(); err != nil {
+	err := l.Object(func([]byte) error {
+		key, keyEnd, escaped := l.KeyRange() // before the value's keys
+		l.SkipSpace()
+		value := l.Offset()
+		if err := l.Value(); err != nil {
 			return err
 		}
-		scratch = append(scratch, key, keyEnd, uint32(value-start), uint32(l.offset()-start))
+		scratch = scratch.AddMember(key-start, keyEnd-start, escaped, value-start, l.Offset()-start)
 		return nil
 	})
 	f.indexScratch = scratch
 	if err != nil {
 		return err
 	}
-	span := l.from(start)
+	span := l.From(start)
 	*dst = f.own(span)
-	if len(span) <= maxIndexed {
+	if len(span) <= jsontext.MaxIndexed {
 		*index = f.ownIndex(scratch)
 	}
 	return nil
@@ -644,12 +621,12 @@ func (f *fastDoc) indexedSpanOf(dst *[]byte, index *memberIndex, record bool, ki
 
 // ownIndex copies a member index into blocks shared by every index the Plan keeps, as own does
 // for text.
-func (f *fastDoc) ownIndex(index memberIndex) memberIndex {
+func (f *fastDoc) ownIndex(index jsontext.Members) jsontext.Members {
 	if len(index) == 0 {
-		return memberIndex{} // indexed, with no members
+		return jsontext.Members{} // indexed, with no members
 	}
 	if len(f.indexBlock)+len(index) > cap(f.indexBlock) {
-		f.indexBlock = make(memberIndex, 0, max(ownBlock/4, len(index)))
+		f.indexBlock = make(jsontext.Members, 0, max(ownBlock/4, len(index)))
 	}
 	n := len(f.indexBlock)
 	f.indexBlock = append(f.indexBlock, index...)
@@ -660,12 +637,12 @@ func (f *fastDoc) ownIndex(index memberIndex) memberIndex {
 // a stream's is copied into blocks shared by every kept span (one allocation a megabyte, and no
 // pointers for the collector to trace).
 func (f *fastDoc) own(b []byte) []byte {
-	if f.l.src == nil || b == nil {
+	if !f.l.Streaming() || b == nil {
 		return b
 	}
 	if len(b) >= donateMin {
 		// A huge span keeps the window's array rather than a copy of it (lexer.donate).
-		f.l.donate()
+		f.l.Donate()
 		return b[:len(b):len(b)]
 	}
 	if len(b) > ownBlock/4 {
@@ -684,19 +661,19 @@ const ownBlock = 1 << 20
 
 // donateMin is the span from which own keeps the window's array instead of copying: the array
 // (the window's capacity) is kept as long as the Plan, so only spans that fill most of it qualify.
-const donateMin = bigSpan
+const donateMin = jsontext.BigSpan
 
 // attrs is what a change member's span stands for, as the full decode has it: nil for null or
 // absent, an object's attributes kept as text (decoded when read), else the decoded scalar (which
 // indexChanges rejects, or accepts for after_unknown = true, as it does for the full decode).
-func (f *fastDoc) attrs(span []byte, index memberIndex) any {
+func (f *fastDoc) attrs(span []byte, index jsontext.Members) any {
 	switch {
 	case span == nil || span[0] == 'n':
 		return nil
 	case span[0] == '{':
 		return attrsText(span, index) // owned by indexedSpanOf
 	}
-	v, _ := decodeAny(span)
+	v, _ := jsontext.Decode(span)
 	return v
 }
 
@@ -704,26 +681,26 @@ func (f *fastDoc) attrs(span []byte, index memberIndex) any {
 // record, keeps their spans.
 func (f *fastDoc) checkChange(h *header, record bool) error {
 	l := &f.l
-	if err := l.expect("an object"); err != nil {
+	if err := l.Expect("an object"); err != nil {
 		return err
 	}
-	return l.object(func(key []byte) error {
+	return l.Object(func(key []byte) error {
 		switch string(key) {
 		case "actions":
-			if err := l.expect("a list"); err != nil {
+			if err := l.Expect("a list"); err != nil {
 				return err
 			}
-			l.ws()
-			start := l.pin()
-			defer l.unpin()
-			err := l.array(func(int) error {
-				if err := l.expect("a string"); err != nil {
+			l.SkipSpace()
+			start := l.Pin()
+			defer l.Unpin()
+			err := l.Array(func(int) error {
+				if err := l.Expect("a string"); err != nil {
 					return err
 				}
-				return l.value()
+				return l.Value()
 			})
 			if err == nil && record {
-				h.actions = f.keepSpan(l.from(start))
+				h.actions = f.keepSpan(l.From(start))
 			}
 			return err
 		case "before":
@@ -731,7 +708,7 @@ func (f *fastDoc) checkChange(h *header, record bool) error {
 		case "after":
 			return f.indexedSpanOf(&h.after, &h.afterIndex, record, "an object", "null")
 		case "after_unknown":
-			if k := l.kind(); k == "a boolean" || k == "null" {
+			if k := l.Kind(); k == "a boolean" || k == "null" {
 				return f.spanOf(&h.afterUnknown, record, k)
 			}
 			return f.indexedSpanOf(&h.afterUnknown, &h.afterUnknownIndex, record, "an object")
@@ -747,9 +724,9 @@ func (f *fastDoc) spanValue(span []byte, address, field string) (any, error) {
 	if span == nil {
 		return nil, nil
 	}
-	v, err := decodeAny(span)
+	v, err := jsontext.Decode(span)
 	if err != nil {
-		return nil, f.l.fail("%s%s: %v", address, field, err)
+		return nil, f.l.Fail("%s%s: %v", address, field, err)
 	}
 	return v, nil
 }
@@ -773,7 +750,7 @@ func (f *fastDoc) addr(h header) string {
 // rawString returns the string a JSON string's raw content (between the quotes) stands for.
 func rawString(raw []byte, escaped bool) string {
 	if escaped {
-		if u, err := unescape(raw); err == nil {
+		if u, err := jsontext.Unescape(raw); err == nil {
 			return u
 		}
 	}
@@ -821,16 +798,15 @@ func (f *fastDoc) stateResource() (k kept, ok bool, err error) {
 }
 
 func (f *fastDoc) change() error {
-	n := len(f.l.path)
 	h, _, err := f.resourceObject(true, false)
 	if err != nil {
 		return err
 	}
 	if len(h.address) == 0 {
-		return f.l.fail("resource_changes%s has no address", f.l.segString(n-1))
+		return f.l.Fail("resource_changes%s has no address", f.l.LastSegment())
 	}
 	if !h.hasChange {
-		return f.l.fail("resource_changes%s (%s) has no change", f.l.segString(n-1), f.addr(h))
+		return f.l.Fail("resource_changes%s (%s) has no change", f.l.LastSegment(), f.addr(h))
 	}
 	if !f.wanted(h) {
 		return nil
@@ -868,19 +844,19 @@ func (f *fastDoc) change() error {
 func (f *fastDoc) configuration() error {
 	l := &f.l
 	return f.nullOr(func() error {
-		if err := l.expect("an object"); err != nil {
+		if err := l.Expect("an object"); err != nil {
 			return err
 		}
 		cfg := &tfjson.Config{}
-		err := l.object(func(key []byte) error {
+		err := l.Object(func(key []byte) error {
 			switch string(key) {
 			case "provider_config":
-				span, err := l.span()
+				span, err := l.Span()
 				if err != nil {
 					return err
 				}
 				if err := json.Unmarshal(span, &cfg.ProviderConfigs); err != nil {
-					return l.fail("%s", describeDecodeError(err))
+					return l.Fail("%s", describeDecodeError(err))
 				}
 				return nil
 			case "root_module":
@@ -897,49 +873,49 @@ func (f *fastDoc) configuration() error {
 
 func (f *fastDoc) configModule(depth int) (*tfjson.ConfigModule, error) {
 	l := &f.l
-	if l.kind() == "null" {
-		return nil, l.value()
+	if l.Kind() == "null" {
+		return nil, l.Value()
 	}
-	if err := l.expect("an object"); err != nil {
+	if err := l.Expect("an object"); err != nil {
 		return nil, err
 	}
 	m := &tfjson.ConfigModule{}
-	err := l.object(func(key []byte) error {
+	err := l.Object(func(key []byte) error {
 		switch string(key) {
 		case "resources":
 			return f.nullOr(func() error {
-				if err := l.expect("a list"); err != nil {
+				if err := l.Expect("a list"); err != nil {
 					return err
 				}
-				return l.array(func(int) error {
+				return l.Array(func(int) error {
 					h, span, err := f.resourceObject(false, true)
 					if err != nil || !f.wanted(h) {
 						return err
 					}
 					var cr tfjson.ConfigResource
 					if err := json.Unmarshal(span, &cr); err != nil {
-						return l.fail("%s", describeDecodeError(err))
+						return l.Fail("%s", describeDecodeError(err))
 					}
 					m.Resources = append(m.Resources, &cr)
 					return nil
 				})
 			})
 		case "outputs":
-			span, err := l.span()
+			span, err := l.Span()
 			if err != nil {
 				return err
 			}
 			if err := json.Unmarshal(span, &m.Outputs); err != nil {
-				return l.fail("%s", describeDecodeError(err))
+				return l.Fail("%s", describeDecodeError(err))
 			}
 			return nil
 		case "module_calls":
 			return f.nullOr(func() error {
-				if err := l.expect("an object"); err != nil {
+				if err := l.Expect("an object"); err != nil {
 					return err
 				}
 				m.ModuleCalls = map[string]*tfjson.ModuleCall{}
-				return l.object(func(name []byte) error {
+				return l.Object(func(name []byte) error {
 					call, err := f.moduleCall(depth)
 					if call != nil {
 						m.ModuleCalls[string(name)] = call
@@ -955,31 +931,31 @@ func (f *fastDoc) configModule(depth int) (*tfjson.ConfigModule, error) {
 
 func (f *fastDoc) moduleCall(depth int) (*tfjson.ModuleCall, error) {
 	l := &f.l
-	if err := l.expect("an object"); err != nil {
+	if err := l.Expect("an object"); err != nil {
 		return nil, err
 	}
 	call := &tfjson.ModuleCall{}
-	err := l.object(func(key []byte) error {
+	err := l.Object(func(key []byte) error {
 		switch string(key) {
 		case "source":
-			if err := l.expect("a string"); err != nil {
+			if err := l.Expect("a string"); err != nil {
 				return err
 			}
-			s, err := l.text()
+			s, err := l.Text()
 			call.Source = s
 			return err
 		case "expressions":
-			span, err := l.span()
+			span, err := l.Span()
 			if err != nil {
 				return err
 			}
 			if err := json.Unmarshal(span, &call.Expressions); err != nil {
-				return l.fail("%s", describeDecodeError(err))
+				return l.Fail("%s", describeDecodeError(err))
 			}
 			return nil
 		case "module":
 			if depth >= maxModuleDepth {
-				return l.value()
+				return l.Value()
 			}
 			m, err := f.configModule(depth + 1)
 			call.Module = m
@@ -995,7 +971,7 @@ func (f *fastDoc) decodeVariables(span []byte) error {
 		Value any `json:"value"`
 	}
 	if err := json.Unmarshal(span, &vars); err != nil {
-		return f.l.fail("%s", describeDecodeError(err))
+		return f.l.Fail("%s", describeDecodeError(err))
 	}
 	if len(vars) > 0 {
 		f.variables = map[string]any{}
@@ -1097,8 +1073,8 @@ func (p *Plan) indexKept(doc *document, state, prior, planned []kept, lazy bool)
 
 // checkShape rejects what is not a JSON object before any work, with the messages Parse gives.
 func checkShape(name string, b []byte) error {
-	l := lexer{b: b}
-	switch l.peek() {
+	l := jsontext.NewText(b)
+	switch l.Peek() {
 	case 0:
 		return inputErr(name, "empty input: expected the output of terraform show -json")
 	case '{':

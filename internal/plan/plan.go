@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	tfjson "github.com/hashicorp/terraform-json"
+	"github.com/karpgate/karpgate/internal/jsontext"
 )
 
 // Kind tells a plan from a state.
@@ -180,7 +181,7 @@ func ParseBytes(name string, b []byte) (*Plan, error) {
 	if err := checkSyntax(b); err != nil {
 		return nil, inputErr(name, "%v", err)
 	}
-	if path, key, dup := DuplicateKey(b); dup {
+	if path, key, dup := jsontext.DuplicateKey(b); dup {
 		return nil, inputErr(name, "%s: duplicate key %q (JSON parsers disagree on which value counts)", path, key)
 	}
 	var doc document
@@ -275,29 +276,13 @@ func checkSyntax(b []byte) error {
 		if off > 0 && se.Error() != "unexpected end of JSON input" {
 			off-- // Offset counts the offending byte; name its own column
 		}
-		line, col := lineCol(b, off)
+		line, col := jsontext.LineCol(b, off)
 		return fmt.Errorf("not valid JSON at line %d, column %d: %v", line, col, se)
 	}
 	if err == nil {
 		return errors.New("not valid JSON")
 	}
 	return fmt.Errorf("not valid JSON: %v", err)
-}
-
-func lineCol(b []byte, off int64) (int, int) {
-	if off > int64(len(b)) {
-		off = int64(len(b))
-	}
-	line, col := 1, 1
-	for _, c := range b[:off] {
-		if c == '\n' {
-			line++
-			col = 1
-		} else {
-			col++
-		}
-	}
-	return line, col
 }
 
 func describeDecodeError(err error) string {
@@ -470,25 +455,7 @@ func object(v any, addr, field string) (*Attrs, error) {
 	case map[string]any:
 		return AttrsOf(x), nil
 	}
-	return nil, fmt.Errorf("resource_changes %s: %s is %s, expected an object", addr, field, jsonType(v))
-}
-
-func jsonType(v any) string {
-	switch v.(type) {
-	case nil:
-		return "null"
-	case bool:
-		return "a boolean"
-	case float64, json.Number:
-		return "a number"
-	case string:
-		return "a string"
-	case []any:
-		return "a list"
-	case map[string]any:
-		return "an object"
-	}
-	return fmt.Sprintf("%T", v)
+	return nil, fmt.Errorf("resource_changes %s: %s is %s, expected an object", addr, field, jsontext.TypeName(v))
 }
 
 func walkModule(m *tfjson.StateModule, module string, fn func(*tfjson.StateResource, string)) {

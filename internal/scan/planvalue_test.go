@@ -11,6 +11,7 @@ import (
 
 	"github.com/open-policy-agent/opa/v1/ast"
 
+	"github.com/karpgate/karpgate/internal/jsontext"
 	"github.com/karpgate/karpgate/internal/plan"
 )
 
@@ -45,7 +46,7 @@ func compareDecoded(t testing.TB, got ast.Value, err error, want ast.Value, werr
 	t.Helper()
 	switch {
 	case werr != nil && err != nil:
-		var ne *numberError
+		var ne *jsontext.NumberError
 		if errors.As(err, &ne) && ne.Error() != werr.Error() {
 			t.Errorf("error %q, the reference says %q", err, werr)
 		}

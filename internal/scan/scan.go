@@ -17,6 +17,7 @@ import (
 	"github.com/karpgate/karpgate/internal/engine"
 	"github.com/karpgate/karpgate/internal/facts"
 	"github.com/karpgate/karpgate/internal/findings"
+	"github.com/karpgate/karpgate/internal/jsontext"
 	"github.com/karpgate/karpgate/internal/plan"
 )
 
@@ -229,10 +230,10 @@ func buildInput(p *plan.Plan, iam *facts.IAM, run Run, withPlan bool) (ast.Value
 	if withPlan {
 		v, err := planValue(raw)
 		if err != nil {
-			var ne *numberError
+			var ne *jsontext.NumberError
 			if errors.As(err, &ne) {
 				// A number OPA cannot evaluate (1e100000): the error ast.InterfaceToValue gives.
-				return nil, fmt.Errorf("%s: build input: %w", name, ne.err)
+				return nil, fmt.Errorf("%s: build input: %w", name, ne.Err)
 			}
 			return nil, &plan.InputError{File: name, Problem: "decode for input.plan: " + err.Error()}
 		}
