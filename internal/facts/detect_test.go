@@ -258,7 +258,7 @@ func TestBuildDetectsExpectedRolesOfEveryTestdataPlan(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer fh.Close()
-			p, err := plan.Parse("plan.json", fh, 0)
+			p, err := plan.Read("plan.json", fh, plan.Options{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -332,7 +332,7 @@ func loadTestdata(t *testing.T, scenario string) *plan.Plan {
 		t.Fatal(err)
 	}
 	defer fh.Close()
-	p, err := plan.Parse("plan.json", fh, 0)
+	p, err := plan.Read("plan.json", fh, plan.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -43,19 +43,9 @@ func inputErr(file, format string, args ...any) error {
 	return &InputError{File: file, Problem: p}
 }
 
-// ReadAll reads at most max bytes from r (max <= 0 means DefaultMaxSize) and returns them as UTF-8:
-// a UTF-8 BOM is dropped, UTF-16 with a BOM is transcoded, and anything that is not valid UTF-8
-// afterwards is an input error.
-func ReadAll(name string, r io.Reader, max int64) ([]byte, error) {
-	raw, err := readBounded(name, r, max)
-	if err != nil {
-		return nil, err
-	}
-	return Transcode(name, raw)
-}
-
-// readText reads like ReadAll but leaves checking UTF-8 to the caller, whose own pass over the
-// text does it (the fast parser validates every string): a BOM is dropped and UTF-16 transcoded.
+// readText reads at most max bytes and returns them as JSON text, leaving checking UTF-8 to the
+// caller, whose own pass over the text does it (the lexer validates every string): a UTF-8 BOM is
+// dropped and UTF-16 with a BOM transcoded.
 func readText(name string, r io.Reader, max int64) ([]byte, error) {
 	raw, err := readBounded(name, r, max)
 	if err != nil {
@@ -81,16 +71,6 @@ func readBounded(name string, r io.Reader, max int64) ([]byte, error) {
 		return nil, inputErr(name, "larger than the limit of %d bytes (--max-plan-size)", max)
 	}
 	return raw, nil
-}
-
-// Transcode turns raw bytes into UTF-8 JSON text: a UTF-8 BOM is dropped, UTF-16 with a BOM is
-// transcoded, and anything that is not valid UTF-8 afterwards is an input error.
-func Transcode(name string, raw []byte) ([]byte, error) {
-	b, err := jsontext.Transcode(raw)
-	if err != nil {
-		return nil, inputErr(name, "%v", err)
-	}
-	return b, nil
 }
 
 // readLimited reads up to max+1 bytes. A file is read into one buffer of its size instead of a

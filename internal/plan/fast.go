@@ -3,158 +3,12 @@ package plan
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
-	"io"
-	"runtime"
 	"slices"
 
 	tfjson "github.com/hashicorp/terraform-json"
 
 	"github.com/karpgate/karpgate/internal/jsontext"
 )
-
-// Keep selects the resources a fast parse materializes, by mode ("managed" or "data") and type.
-type Keep func(mode, typ string) bool
-
-// ParseStream reads one document like Parse, but validates it in a single pass over a window
-// that slides along the input, so the document is never held whole, and materializes only the
-// resources keep selects (and the configuration of those resources and of the module calls on
-// their way). Everything else is validated as JSON (a corrupted byte anywhere, a duplicate key or
-// a field karpgate reads with the wrong type is still an input error) and skipped without being
-// decoded. Kept values stay as the checked text and are decoded attribute by attribute when read
-// (Attrs). The Plan it returns indexes only the kept resources; for them it is identical to what
-// Parse returns. Its Raw is nil: use ParseFast when the text itself is needed (input.plan).
-//
-// A large file (an *os.File or a *bytes.Reader that can be read at offsets) is read on all cores,
-// in sections that start at the top-level members holding most of a plan (split.go); the result,
-// and every error, is the single pass's.
-func ParseStream(name string, r io.Reader, max int64, keep Keep) (*Plan, error) {
-	return ParseStreamWith(name, r, max, keep, StreamOptions{Split: runtime.GOMAXPROCS(0) > 1})
-}
-
-// StreamOptions tunes ParseStreamWith.
-type StreamOptions struct {
-	// Split reads a file of at least SplitMinSize on several cores. Splitting costs CPU (the
-	// searches for the sections' keys, more reading) that only idle cores make up for: a caller
-	// that keeps every core busy with other documents reads each in one pass.
-	Split bool
-}
-
-// ParseStreamWith is ParseStream with options.
-func ParseStreamWith(name string, r io.Reader, max int64, keep Keep, opt StreamOptions) (*Plan, error) {
-	return parseStream(name, r, max, keep, opt.config())
-}
-
-func (opt StreamOptions) config() streamConfig {
-	cfg := streamConfig{window: jsontext.WindowSize, splitMin: SplitMinSize}
-	if !opt.Split {
-		cfg.splitMin = -1
-	}
-	return cfg
-}
-
-func parseStream(name string, r io.Reader, max int64, keep Keep, cfg streamConfig) (*Plan, error) {
-	p, _, err := parseSections(name, r, max, keep, cfg)
-	return p, err
-}
-
-// parseSections is parseStream, also returning how many sections were read in parallel (1: the
-// single pass).
-func parseSections(name string, r io.Reader, max int64, keep Keep, cfg streamConfig) (*Plan, int, error) {
-	if max <= 0 {
-		max = DefaultMaxSize
-	}
-	if p, n, ok, err := trySplit(name, r, max, keep, cfg); ok || err != nil {
-		return p, n, err
-	}
-	p, err := parseOnePass(name, r, max, keep, cfg.window)
-	return p, 1, err
-}
-
-// parseOnePass is the single pass over a stream.
-func parseOnePass(name string, r io.Reader, max int64, keep Keep, window int) (*Plan, error) {
-	f := &fastDoc{l: jsontext.NewStream(r, max, window), keep: keep}
-	l := &f.l
-	if l.SkipBOM() {
-		// UTF-16 is transcoded whole: rare enough not to stream.
-		p, err := ParseFast(name, io.MultiReader(bytes.NewReader(l.Buffered()), r), max, keep)
-		if p != nil {
-			p.Raw = nil
-		}
-		return p, err
-	}
-	c := l.Peek()
-	if l.ReadErr() != nil {
-		return nil, f.inputError(name, l.ReadErr())
-	}
-	switch c {
-	case 0:
-		return nil, inputErr(name, "empty input: expected the output of terraform show -json")
-	case '{':
-	default:
-		return nil, inputErr(name, "not a terraform show -json document: the top level is not a JSON object")
-	}
-	return f.parse(name, nil)
-}
-
-// ParseFast is ParseStream over the whole document read into memory, which the Plan keeps as Raw.
-func ParseFast(name string, r io.Reader, max int64, keep Keep) (*Plan, error) {
-	b, err := readText(name, r, max)
-	if err != nil {
-		return nil, err
-	}
-	return ParseBytesFast(name, b, keep)
-}
-
-// ParseBytesFast is ParseFast over JSON text without a byte order mark. It checks UTF-8 itself
-// (inside strings; outside them JSON is ASCII), so the text need not go through Transcode.
-func ParseBytesFast(name string, b []byte, keep Keep) (*Plan, error) {
-	if err := checkShape(name, b); err != nil {
-		return nil, err
-	}
-	f := &fastDoc{l: jsontext.NewText(b), keep: keep}
-	return f.parse(name, b)
-}
-
-// parse reads the document and the end of the input after it; raw is the whole text, if held.
-func (f *fastDoc) parse(name string, raw []byte) (*Plan, error) {
-	if err := f.document(); err != nil {
-		return nil, f.inputError(name, err)
-	}
-	c := f.l.Peek() // a stream is read to its end: the size limit and trailing bytes count
-	if f.l.ReadErr() != nil {
-		return nil, f.inputError(name, f.l.ReadErr())
-	}
-	if c != 0 {
-		line, col := f.l.LineCol(f.l.Offset())
-		return nil, inputErr(name, "not valid JSON at line %d, column %d: invalid character after top-level value", line, col)
-	}
-	return f.plan(name, raw)
-}
-
-// inputError turns what stopped the single pass into an InputError. A read error or the size
-// limit explains whatever the lexer made of the text that did not arrive, so it comes first.
-func (f *fastDoc) inputError(name string, err error) error {
-	var tl *jsontext.TooLargeError
-	rerr := f.l.ReadErr()
-	switch {
-	case errors.As(rerr, &tl):
-		return inputErr(name, "%v (--max-plan-size)", tl)
-	case rerr != nil:
-		return inputErr(name, "read: %v", rerr)
-	}
-	var le *jsontext.Error
-	if !errors.As(err, &le) {
-		return inputErr(name, "%v", err)
-	}
-	if le.UTF8 {
-		return inputErr(name, "%v", jsontext.NotUTF8(le))
-	}
-	if le.Syntax {
-		return inputErr(name, "not valid JSON at line %d, column %d: %s (in %s)", le.Line, le.Col, le.Msg, le.Path)
-	}
-	return inputErr(name, "%s: %s (line %d, column %d)", le.Path, le.Msg, le.Line, le.Col)
-}
 
 // fastDoc collects what the single pass keeps.
 type fastDoc struct {
@@ -1069,16 +923,4 @@ func (p *Plan) indexKept(doc *document, state, prior, planned []kept, lazy bool)
 	}
 	p.finishIndex(doc)
 	return nil
-}
-
-// checkShape rejects what is not a JSON object before any work, with the messages Parse gives.
-func checkShape(name string, b []byte) error {
-	l := jsontext.NewText(b)
-	switch l.Peek() {
-	case 0:
-		return inputErr(name, "empty input: expected the output of terraform show -json")
-	case '{':
-		return nil
-	}
-	return inputErr(name, "not a terraform show -json document: the top level is not a JSON object")
 }

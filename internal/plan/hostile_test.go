@@ -14,7 +14,7 @@ import (
 // last value wins in encoding/json) and another by a tool that keeps the first.
 func TestParseRejectsDuplicateKeys(t *testing.T) {
 	in := `{"format_version":"1.2","planned_values":{"root_module":{"resources":[{"address":"aws_iam_role.r","address":"aws_iam_role.s"}]}}}`
-	_, err := plan.ParseBytes("dup.json", []byte(in))
+	_, err := plan.OracleBytes("dup.json", []byte(in))
 	if !errors.Is(err, plan.ErrInput) {
 		t.Fatalf("err = %v, want an input error", err)
 	}
@@ -27,7 +27,7 @@ func TestParseRejectsDuplicateKeys(t *testing.T) {
 // TestInputErrorsAreBounded: a value quoted from the document cannot make the message huge.
 func TestInputErrorsAreBounded(t *testing.T) {
 	in := `{"format_version":"` + strings.Repeat("é", 1<<20) + `"}`
-	_, err := plan.ParseBytes("big.json", []byte(in))
+	_, err := plan.OracleBytes("big.json", []byte(in))
 	if err == nil {
 		t.Fatal("no error")
 	}
@@ -47,7 +47,7 @@ func TestReferencesDoNotExplode(t *testing.T) {
 "configuration":{"root_module":{"module_calls":{"a":{"source":"./a","expressions":{"x":{"references":[` + refs + `]}},
 "module":{"outputs":{"o":{"expression":{"references":["var.x","module.a.o"]}}},
 "resources":[{"address":"aws_iam_role.r","mode":"managed","type":"aws_iam_role","name":"r","expressions":{"assume_role_policy":{"references":["var.x","module.a.o"]}}}]}}}}}}`
-	p, err := plan.ParseBytes("cycle.json", []byte(in))
+	p, err := plan.OracleBytes("cycle.json", []byte(in))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -67,7 +67,7 @@ func BenchmarkParseBytes(b *testing.B) {
 	}
 	b.SetBytes(int64(len(text)))
 	for b.Loop() {
-		if _, err := plan.ParseBytes("p.json", text); err != nil {
+		if _, err := plan.OracleBytes("p.json", text); err != nil {
 			b.Fatal(err)
 		}
 	}

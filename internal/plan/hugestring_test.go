@@ -53,7 +53,7 @@ func TestSkippedHugeStringKeepsTheWindowSmall(t *testing.T) {
 // still read right.
 func TestHugeKeptStringStreamsCorrectly(t *testing.T) {
 	raw := withHugeString(t, "aws_iam_role", "description", jsontext.BigSpan+(4<<20))
-	whole, err := ParseFast("plan.json", bytes.NewReader(raw), 0, KeepIAM)
+	whole, err := Read("plan.json", bytes.NewReader(raw), Options{Keep: KeepIAM, Text: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -68,7 +68,7 @@ func TestHugeKeptStringStreamsCorrectly(t *testing.T) {
 	defer file.Close()
 	for name, r := range map[string]io.Reader{"file": file, "pipe": io.MultiReader(bytes.NewReader(raw))} {
 		t.Run(name, func(t *testing.T) {
-			stream, err := ParseStream("plan.json", r, 0, KeepIAM)
+			stream, err := Read("plan.json", r, Options{Keep: KeepIAM, Split: true})
 			if err != nil {
 				t.Fatal(err)
 			}

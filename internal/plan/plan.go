@@ -1,11 +1,9 @@
 package plan
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"slices"
 	"strconv"
 	"strings"
@@ -39,13 +37,14 @@ type Plan struct {
 	Config *tfjson.Config
 	// Variables are the root module input variables (plans only).
 	Variables map[string]any
-	// Raw is the UTF-8 JSON text the plan was decoded from; rules that read input.plan get it.
+	// Raw is the UTF-8 JSON text the plan was decoded from, with Options.Text (else nil); rules
+	// that read input.plan get it.
 	Raw []byte
 	// Complete is the plan's "complete" (Terraform 1.8+); nil when the plan does not say.
 	Complete *bool
 	// Deferred lists deferred_changes: changes Terraform postponed to a later plan
-	// (RULES.md §3.4). An errored plan never reaches here: ParseBytes and the fast parsers
-	// reject it as an input error.
+	// (RULES.md §3.4). An errored plan never reaches here: Read
+	// rejects it as an input error.
 	Deferred []*Deferred
 
 	modules map[string]*tfjson.ConfigModule // config module by key-less module path ("" for root)
@@ -137,18 +136,6 @@ func (r *Resource) String(attr string) (string, bool) {
 	return s, ok
 }
 
-// Parse reads and validates one document from r. name is used in errors. max limits its size
-// (<= 0: DefaultMaxSize). It is the plain reference for the fast parsers, with one difference:
-// encoding/json matches keys to struct fields whatever their case, so Parse reads "Address" as
-// address, where the fast parsers reject the document (fastDoc.other).
-func Parse(name string, r io.Reader, max int64) (*Plan, error) {
-	b, err := ReadAll(name, r, max)
-	if err != nil {
-		return nil, err
-	}
-	return ParseBytes(name, b)
-}
-
 // document is the subset of the plan and state formats karpgate reads. Everything else is skipped
 // by the decoder without being materialized.
 type document struct {
@@ -167,60 +154,6 @@ type document struct {
 	Errored         bool                             `json:"errored"`
 	Complete        *bool                            `json:"complete"`
 	DeferredChanges []*tfjson.DeferredResourceChange `json:"deferred_changes"`
-}
-
-// ParseBytes validates and indexes a UTF-8 JSON document (see Transcode).
-func ParseBytes(name string, b []byte) (*Plan, error) {
-	trimmed := bytes.TrimSpace(b)
-	if len(trimmed) == 0 {
-		return nil, inputErr(name, "empty input: expected the output of terraform show -json")
-	}
-	if trimmed[0] != '{' {
-		return nil, inputErr(name, "not a terraform show -json document: the top level is not a JSON object")
-	}
-	if err := checkSyntax(b); err != nil {
-		return nil, inputErr(name, "%v", err)
-	}
-	if path, key, dup := jsontext.DuplicateKey(b); dup {
-		return nil, inputErr(name, "%s: duplicate key %q (JSON parsers disagree on which value counts)", path, key)
-	}
-	var doc document
-	dec := json.NewDecoder(bytes.NewReader(b))
-	if err := dec.Decode(&doc); err != nil {
-		return nil, inputErr(name, "%s", describeDecodeError(err))
-	}
-	if doc.FormatVersion == nil {
-		return nil, inputErr(name, "no format_version: not the output of terraform show -json")
-	}
-	if err := checkFormatVersion(*doc.FormatVersion); err != nil {
-		return nil, inputErr(name, "%v", err)
-	}
-	if doc.Errored {
-		return nil, erroredPlan(name)
-	}
-	p := &Plan{
-		Name:             name,
-		FormatVersion:    *doc.FormatVersion,
-		TerraformVersion: doc.TerraformVersion,
-		Resources:        map[string]*Resource{},
-		Raw:              b,
-	}
-	isPlan := doc.PlannedValues != nil || doc.ResourceChanges != nil || doc.Configuration != nil || doc.PriorState != nil
-	switch {
-	case isPlan:
-		p.Kind = KindPlan
-	case doc.Values != nil || doc.TerraformVersion != "":
-		p.Kind = KindState
-	default:
-		return nil, inputErr(name, "neither a plan (planned_values, resource_changes) nor a state (values)")
-	}
-	if err := p.index(&doc); err != nil {
-		return nil, inputErr(name, "%v", err)
-	}
-	if err := p.status(doc.Complete, doc.DeferredChanges); err != nil {
-		return nil, inputErr(name, "%v", err)
-	}
-	return p, nil
 }
 
 // erroredPlan is the input error for a plan Terraform marked errored (RULES.md §3.4): it holds
@@ -262,29 +195,6 @@ func (p *Plan) status(complete *bool, deferred []*tfjson.DeferredResourceChange)
 	return nil
 }
 
-// checkSyntax validates the whole text as JSON, so a corrupted byte anywhere (even in a part
-// karpgate does not read) is an input error, and reports the line and column of the problem.
-func checkSyntax(b []byte) error {
-	if json.Valid(b) {
-		return nil
-	}
-	var v any
-	err := json.Unmarshal(b, &v)
-	var se *json.SyntaxError
-	if errors.As(err, &se) {
-		off := se.Offset
-		if off > 0 && se.Error() != "unexpected end of JSON input" {
-			off-- // Offset counts the offending byte; name its own column
-		}
-		line, col := jsontext.LineCol(b, off)
-		return fmt.Errorf("not valid JSON at line %d, column %d: %v", line, col, se)
-	}
-	if err == nil {
-		return errors.New("not valid JSON")
-	}
-	return fmt.Errorf("not valid JSON: %v", err)
-}
-
 func describeDecodeError(err error) string {
 	var te *json.UnmarshalTypeError
 	if errors.As(err, &te) {
@@ -309,41 +219,6 @@ func checkFormatVersion(v string) error {
 	if n != 0 && n != 1 {
 		return fmt.Errorf("unsupported format_version %q (karpgate reads 0.x and 1.x)", v)
 	}
-	return nil
-}
-
-func (p *Plan) index(doc *document) error {
-	get := func(m *tfjson.StateResource, module string) *Resource {
-		r := p.Resources[m.Address]
-		if r == nil {
-			r = &Resource{Address: m.Address, Module: module, Mode: string(m.Mode), Type: m.Type, Name: m.Name, Index: normIndex(m.Index)}
-			p.Resources[m.Address] = r
-		}
-		return r
-	}
-	if doc.Values != nil {
-		walkModule(doc.Values.RootModule, "", func(m *tfjson.StateResource, module string) {
-			if m.DeposedKey == "" {
-				get(m, module).Prior = AttrsOf(m.AttributeValues)
-			}
-		})
-	}
-	if doc.PriorState != nil && doc.PriorState.Values != nil {
-		walkModule(doc.PriorState.Values.RootModule, "", func(m *tfjson.StateResource, module string) {
-			if m.DeposedKey == "" {
-				get(m, module).Prior = AttrsOf(m.AttributeValues)
-			}
-		})
-	}
-	if doc.PlannedValues != nil {
-		walkModule(doc.PlannedValues.RootModule, "", func(m *tfjson.StateResource, module string) {
-			get(m, module).Planned = AttrsOf(m.AttributeValues)
-		})
-	}
-	if err := p.indexChanges(doc.ResourceChanges); err != nil {
-		return err
-	}
-	p.finishIndex(doc)
 	return nil
 }
 
@@ -456,26 +331,6 @@ func object(v any, addr, field string) (*Attrs, error) {
 		return AttrsOf(x), nil
 	}
 	return nil, fmt.Errorf("resource_changes %s: %s is %s, expected an object", addr, field, jsontext.TypeName(v))
-}
-
-func walkModule(m *tfjson.StateModule, module string, fn func(*tfjson.StateResource, string)) {
-	walkModuleDepth(m, module, fn, 0)
-}
-
-func walkModuleDepth(m *tfjson.StateModule, module string, fn func(*tfjson.StateResource, string), depth int) {
-	if m == nil || depth > maxModuleDepth {
-		return
-	}
-	for _, r := range m.Resources {
-		if r != nil && r.Address != "" {
-			fn(r, module)
-		}
-	}
-	for _, c := range m.ChildModules {
-		if c != nil {
-			walkModuleDepth(c, c.Address, fn, depth+1)
-		}
-	}
 }
 
 func summarize(a tfjson.Actions) string {

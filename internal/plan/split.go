@@ -42,7 +42,7 @@ var splitKeys = [...]struct {
 	{`"prior_state":`, 1, true},        // 'p'
 }
 
-// SplitMinSize is the smallest document ParseStream splits: below it, the cores are better spent on
+// SplitMinSize is the smallest document Read splits: below it, the cores are better spent on
 // other plans (ScanMany) and the search would cost more than it saves.
 const SplitMinSize = 32 << 20
 

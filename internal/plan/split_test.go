@@ -62,7 +62,7 @@ func TestSplitBuildsTheSamePlanAsTheSinglePass(t *testing.T) {
 		}
 		want := topLevelOrder(raw)
 		for _, keep := range []Keep{KeepIAM, nil} {
-			whole, err := ParseFast(path, bytes.NewReader(raw), 0, keep)
+			whole, err := Read(path, bytes.NewReader(raw), Options{Keep: keep, Text: true})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -162,7 +162,7 @@ func TestSplitJoinsOnlyAtTopLevelMembers(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			before := runtime.NumGoroutine()
-			whole, errWhole := ParseFast("p.json", bytes.NewReader(tc.doc), 0, KeepIAM)
+			whole, errWhole := Read("p.json", bytes.NewReader(tc.doc), Options{Keep: KeepIAM, Text: true})
 			for _, window := range []int{5, jsontext.WindowSize} {
 				got, n, err := parseSections("p.json", bytes.NewReader(tc.doc), 0, KeepIAM, splitting(window))
 				if fmt.Sprint(err) != fmt.Sprint(errWhole) {
@@ -241,7 +241,7 @@ func TestSplitFindsKeysAcrossSearchChunks(t *testing.T) {
 	}
 	for i, doc := range docs {
 		cut := []int{1, 5, 11, 13, 14, 18, 19, 20}[i/2]
-		whole, err := ParseFast("p.json", bytes.NewReader(doc), 0, KeepIAM)
+		whole, err := Read("p.json", bytes.NewReader(doc), Options{Keep: KeepIAM, Text: true})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -279,22 +279,22 @@ func TestSplitNeedsOffsets(t *testing.T) {
 	if n != 1 {
 		t.Errorf("a pipe was read in %d sections", n)
 	}
-	whole, err := ParseFast("pipe", bytes.NewReader(raw), 0, KeepIAM)
+	whole, err := Read("pipe", bytes.NewReader(raw), Options{Keep: KeepIAM, Text: true})
 	if err != nil {
 		t.Fatal(err)
 	}
 	samePlan(t, whole, got)
 }
 
-// TestStreamOptionsTurnSplittingOff: a caller that keeps the cores busy reads a large file in one
+// TestOptionsTurnSplittingOff: a caller that keeps the cores busy reads a large file in one
 // pass.
-func TestStreamOptionsTurnSplittingOff(t *testing.T) {
+func TestOptionsTurnSplittingOff(t *testing.T) {
 	raw, err := os.ReadFile("../../testdata/plans/upstream-v1/plan.json")
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, split := range []bool{false, true} {
-		cfg := StreamOptions{Split: split}.config()
+		cfg := Options{Split: split}.config()
 		if cfg.window != jsontext.WindowSize || (cfg.splitMin == SplitMinSize) != split || (cfg.splitMin < 0) == split {
 			t.Errorf("Split %v: %+v", split, cfg)
 		}

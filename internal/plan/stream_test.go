@@ -93,7 +93,7 @@ var planCmp = []cmp.Option{cmpopts.IgnoreFields(Plan{}, "Raw"), cmp.AllowUnexpor
 
 // parseBoth parses raw whole and streamed; it returns the two results.
 func parseBoth(name string, raw []byte, r io.Reader, max int64, keep Keep, window int) (whole, stream *Plan, errWhole, errStream error) {
-	whole, errWhole = ParseFast(name, bytes.NewReader(raw), max, keep)
+	whole, errWhole = Read(name, bytes.NewReader(raw), Options{MaxSize: max, Keep: keep, Text: true})
 	stream, errStream = parseStream(name, r, max, keep, splitting(window))
 	return
 }
@@ -129,7 +129,7 @@ func TestStreamBuildsTheSamePlanAsTheWholeText(t *testing.T) {
 			name string
 			fn   Keep
 		}{{"iam", KeepIAM}, {"all", nil}} {
-			whole, err := ParseFast(path, bytes.NewReader(raw), 0, keep.fn)
+			whole, err := Read(path, bytes.NewReader(raw), Options{Keep: keep.fn, Text: true})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -184,7 +184,7 @@ func badInputs(t *testing.T) map[string][]byte {
 func TestStreamFailsExactlyAsTheWholeText(t *testing.T) {
 	rejected := 0
 	for name, raw := range badInputs(t) {
-		_, errWhole := ParseFast(name, bytes.NewReader(raw), 0, KeepIAM)
+		_, errWhole := Read(name, bytes.NewReader(raw), Options{Keep: KeepIAM, Text: true})
 		for _, w := range []struct {
 			size   int
 			reader int
@@ -222,7 +222,7 @@ func TestStreamEnforcesTheSizeLimitWhileReading(t *testing.T) {
 		{n - 1, fmt.Sprintf("plan.json: larger than the limit of %d bytes (--max-plan-size)", n-1)},
 		{100, "plan.json: larger than the limit of 100 bytes (--max-plan-size)"},
 	} {
-		_, errWhole := ParseFast("plan.json", bytes.NewReader(raw), tc.max, KeepIAM)
+		_, errWhole := Read("plan.json", bytes.NewReader(raw), Options{MaxSize: tc.max, Keep: KeepIAM, Text: true})
 		_, errStream := parseStream("plan.json", bytes.NewReader(raw), tc.max, KeepIAM, splitting(64))
 		for _, err := range []error{errWhole, errStream} {
 			if got := fmt.Sprint(err); (tc.want == "" && err != nil) || (tc.want != "" && got != tc.want) {
@@ -323,7 +323,10 @@ func TestNumbersNoFloat64HoldsAreRejectedAnywhere(t *testing.T) {
 		{"1e-999999", true}, {"1.7976931348623157e308", true}, {strings.Repeat("9", 300), true}, {"12.5", true},
 	} {
 		for _, parse := range []func() error{
-			func() error { _, err := ParseFast("p.json", bytes.NewReader(doc(tc.number)), 0, KeepIAM); return err },
+			func() error {
+				_, err := Read("p.json", bytes.NewReader(doc(tc.number)), Options{Keep: KeepIAM, Text: true})
+				return err
+			},
 			func() error {
 				_, err := parseStream("p.json", bytes.NewReader(doc(tc.number)), 0, KeepIAM, splitting(16))
 				return err
@@ -375,7 +378,7 @@ func TestParsersIndexMembersAsAttrsDoes(t *testing.T) {
 	}
 	indexed := 0
 	for name, raw := range docs {
-		whole, err := ParseFast(name, bytes.NewReader(raw), 0, nil)
+		whole, err := Read(name, bytes.NewReader(raw), Options{Keep: nil, Text: true})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -415,7 +418,7 @@ func TestParsersIndexMembersAsAttrsDoes(t *testing.T) {
 	if indexed < 100 {
 		t.Errorf("only %d objects checked", indexed)
 	}
-	p, err := ParseFast("escaped", bytes.NewReader(escaped), 0, nil)
+	p, err := Read("escaped", bytes.NewReader(escaped), Options{Keep: nil, Text: true})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -133,7 +133,7 @@ func generatedPlan(t testing.TB) []byte {
 
 func parseTestPlan(t *testing.T, name string, b []byte) *plan.Plan {
 	t.Helper()
-	p, err := plan.Parse(name, bytes.NewReader(b), 0)
+	p, err := plan.Read(name, bytes.NewReader(b), plan.Options{Text: true})
 	if err != nil {
 		t.Fatal(err)
 	}

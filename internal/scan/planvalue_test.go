@@ -12,7 +12,6 @@ import (
 	"github.com/open-policy-agent/opa/v1/ast"
 
 	"github.com/karpgate/karpgate/internal/jsontext"
-	"github.com/karpgate/karpgate/internal/plan"
 )
 
 // corpusDir holds real plans from public repositories (optional: the test skips them when absent).
@@ -79,7 +78,7 @@ func TestPlanValueMatchesUtil(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			b, err := plan.Transcode(name, raw) // the UTF-16 plans
+			b, err := jsontext.Transcode(raw) // the UTF-16 plans
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -196,7 +195,7 @@ func FuzzPlanValue(f *testing.F) {
 	})
 }
 
-// BenchmarkPlanValue is input.plan alone: planValue on the text plan.Parse keeps (read untimed).
+// BenchmarkPlanValue is input.plan alone: planValue on the text plan.Read keeps (read untimed).
 // Compare with BenchmarkDecodeAny and BenchmarkUtilValue, the conversion planValue replaced.
 func BenchmarkPlanValue(b *testing.B) {
 	forSizes(b, "PlanValue", func(b *testing.B, path string) func(*testing.B) {
