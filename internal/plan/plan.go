@@ -383,3 +383,90 @@ func moduleOf(addr string) string {
 }
 
 func sortStrings(s []string) { slices.Sort(s) }
+
+// plan assembles the Plan exactly as index does for the full decode.
+func (f *fastDoc) plan(name string, b []byte) (*Plan, error) {
+	if f.formatVersion == nil {
+		return nil, inputErr(name, "no format_version: not the output of terraform show -json")
+	}
+	if err := checkFormatVersion(*f.formatVersion); err != nil {
+		return nil, inputErr(name, "%v", err)
+	}
+	if f.errored {
+		return nil, erroredPlan(name)
+	}
+	p := &Plan{
+		Name:             name,
+		FormatVersion:    *f.formatVersion,
+		TerraformVersion: f.terraformVersion,
+		Resources:        map[string]*Resource{},
+		Raw:              b,
+		Variables:        f.variables,
+	}
+	switch {
+	case f.isPlan:
+		p.Kind = KindPlan
+	case f.hasValues || f.terraformVersion != "":
+		p.Kind = KindState
+	default:
+		return nil, inputErr(name, "neither a plan (planned_values, resource_changes) nor a state (values)")
+	}
+	doc := &document{FormatVersion: f.formatVersion, TerraformVersion: f.terraformVersion, ResourceChanges: f.changes, Configuration: f.config}
+	if err := p.indexKept(doc, f.state, f.prior, f.planned, f.keep != nil); err != nil {
+		return nil, inputErr(name, "%v", err)
+	}
+	if err := p.status(f.complete, f.deferred); err != nil {
+		return nil, inputErr(name, "%v", err)
+	}
+	return p, nil
+}
+
+// indexKept is index for resources already collected with their module paths. With a filter, the
+// planned and prior values of a resource whose change has an "after" are not kept: Values and
+// every reader of the IAM model use "after" first, and prior state only for resources without a
+// change.
+func (p *Plan) indexKept(doc *document, state, prior, planned []kept, lazy bool) error {
+	get := func(k kept) *Resource {
+		r := p.Resources[k.address]
+		if r == nil {
+			r = &Resource{Address: k.address, Module: k.module, Mode: k.mode, Type: k.typ, Name: k.name, Index: normIndex(k.index)}
+			p.Resources[k.address] = r
+		}
+		return r
+	}
+	type pending struct {
+		r      *Resource
+		values []byte
+		prior  bool
+	}
+	var todo []pending
+	for _, set := range [][]kept{state, prior} {
+		for _, k := range set {
+			if !k.deposed {
+				todo = append(todo, pending{get(k), k.values, true})
+			}
+		}
+	}
+	for _, k := range planned {
+		todo = append(todo, pending{get(k), k.values, false})
+	}
+	if err := p.indexChanges(doc.ResourceChanges); err != nil {
+		return err
+	}
+	for _, t := range todo {
+		if lazy && t.r.After != nil {
+			continue
+		}
+		var m *Attrs
+		if t.values != nil && t.values[0] == '{' {
+			m = attrsText(t.values, nil)
+		}
+		if t.prior {
+			t.r.Prior = m
+		} else {
+			t.r.Planned = m
+		}
+	}
+	p.finishIndex(doc)
+	return nil
+}

@@ -1,5 +1,9 @@
 package plan
 
+// The schema walk of the single pass: it reads the members of terraform's fixed-shape objects by
+// the tables of keys.go, checks the type of every member it reads, keeps what the Plan needs of
+// the resources Keep selects (own.go), and validates and skips everything else.
+
 import (
 	"bytes"
 	"encoding/json"
@@ -61,15 +65,15 @@ func (f *fastDoc) member(key []byte) error {
 	if f.section {
 		f.top = append(f.top, string(key))
 	}
-	switch string(key) {
-	case "format_version":
+	switch k := documentKeys.find(key); k {
+	case docFormatVersion:
 		if err := l.Expect("a string"); err != nil {
 			return err
 		}
 		s, err := l.Text()
 		f.formatVersion = &s
 		return err
-	case "terraform_version":
+	case docTerraformVersion:
 		if err := l.Expect("a string", "null"); err != nil {
 			return err
 		}
@@ -79,48 +83,48 @@ func (f *fastDoc) member(key []byte) error {
 		s, err := l.Text()
 		f.terraformVersion = s
 		return err
-	case "values":
+	case docValues:
 		f.hasValues = true
 		return f.stateValues(&f.state)
-	case "planned_values":
+	case docPlannedValues:
 		f.isPlan = true
 		return f.stateValues(&f.planned)
-	case "prior_state":
+	case docPriorState:
 		f.isPlan = true
 		return f.nullOr(func() error {
 			return l.Object(func(k []byte) error {
-				if string(k) == "values" {
+				if priorStateKeys.find(k) == priorValues {
 					return f.stateValues(&f.prior)
 				}
 				return f.other(k)
 			})
 		})
-	case "resource_changes":
+	case docResourceChanges:
 		f.isPlan = true
 		return f.nullOr(func() error { return l.Array(func(int) error { return f.change() }) })
-	case "configuration":
+	case docConfiguration:
 		f.isPlan = true
 		return f.configuration()
-	case "variables":
+	case docVariables:
 		span, err := l.Span()
 		if err != nil {
 			return err
 		}
 		return f.decodeVariables(span)
-	case "errored", "complete":
+	case docErrored, docComplete:
 		if err := l.Expect("a boolean", "null"); err != nil {
 			return err
 		}
 		isTrue := l.Peek() == 't'
 		if l.Kind() == "a boolean" {
-			if string(key) == "errored" {
+			if k == docErrored {
 				f.errored = isTrue
 			} else {
 				f.complete = &isTrue
 			}
 		}
 		return l.Value()
-	case "deferred_changes":
+	case docDeferredChanges:
 		span, err := l.Span()
 		if err != nil {
 			return err
@@ -134,16 +138,6 @@ func (f *fastDoc) member(key []byte) error {
 		return nil
 	}
 	return f.other(key)
-}
-
-// readKeys are the keys of terraform's fixed-shape objects (the document, state modules,
-// resources, changes, the configuration's modules and module calls) that the parser reads.
-var readKeys = []string{
-	"format_version", "terraform_version", "values", "planned_values", "prior_state", "resource_changes",
-	"configuration", "variables", "root_module", "resources", "child_modules", "address", "mode", "type",
-	"name", "module_address", "action_reason", "provider_name", "previous_address", "index", "deposed",
-	"deposed_key", "change", "actions", "before", "after", "after_unknown", "provider_config", "outputs",
-	"module_calls", "source", "expressions", "module", "errored", "complete", "deferred_changes",
 }
 
 // other skips the value of a member of a fixed-shape object that the parser does not read. Its key
@@ -171,7 +165,7 @@ func (f *fastDoc) stateValues(into *[]kept) error {
 			return err
 		}
 		return l.Object(func(key []byte) error {
-			if string(key) == "root_module" {
+			if stateValuesKeys.find(key) == valuesRootModule {
 				return f.module(into, "", 0)
 			}
 			return f.other(key)
@@ -194,8 +188,8 @@ func (f *fastDoc) module(into *[]kept, module string, depth int) error {
 		own, nOwn := first, 0
 		address := module
 		err := l.Object(func(key []byte) error {
-			switch string(key) {
-			case "resources":
+			switch moduleKeys.find(key) {
+			case moduleResources:
 				return f.nullOr(func() error {
 					if err := l.Expect("a list"); err != nil {
 						return err
@@ -210,7 +204,7 @@ func (f *fastDoc) module(into *[]kept, module string, depth int) error {
 						return err
 					})
 				})
-			case "child_modules":
+			case moduleChildModules:
 				return f.nullOr(func() error {
 					if err := l.Expect("a list"); err != nil {
 						return err
@@ -222,7 +216,7 @@ func (f *fastDoc) module(into *[]kept, module string, depth int) error {
 						return f.module(into, "", depth+1)
 					})
 				})
-			case "address":
+			case moduleAddress:
 				if err := l.Expect("a string"); err != nil {
 					return err
 				}
@@ -301,8 +295,8 @@ func (f *fastDoc) resourceObject(change, whole bool) (header, []byte, error) {
 	var haveMode, haveType bool
 	err := l.Object(func(key []byte) error {
 		record := !h.typed || h.want
-		switch string(key) {
-		case "mode":
+		switch resourceKeys.find(key) {
+		case resMode:
 			if err := l.Expect("a string"); err != nil {
 				return err
 			}
@@ -312,7 +306,7 @@ func (f *fastDoc) resourceObject(change, whole bool) (header, []byte, error) {
 			h.want = h.typed && f.wanted(h)
 			release()
 			return err
-		case "type":
+		case resType:
 			if err := l.Expect("a string"); err != nil {
 				return err
 			}
@@ -322,7 +316,7 @@ func (f *fastDoc) resourceObject(change, whole bool) (header, []byte, error) {
 			h.want = h.typed && f.wanted(h)
 			release()
 			return err
-		case "address":
+		case resAddress:
 			if err := l.Expect("a string", "null"); err != nil {
 				return err
 			}
@@ -332,35 +326,35 @@ func (f *fastDoc) resourceObject(change, whole bool) (header, []byte, error) {
 				return err
 			}
 			return l.Value()
-		case "name":
+		case resName:
 			return f.spanOf(&h.name, record, "a string", "null")
-		case "module_address":
+		case resModuleAddress:
 			return f.spanOf(&h.moduleAddress, record, "a string", "null")
-		case "action_reason":
+		case resActionReason:
 			return f.spanOf(&h.actionReason, record, "a string", "null")
-		case "provider_name", "previous_address":
+		case resProviderName, resPreviousAddress:
 			if err := l.Expect("a string", "null"); err != nil {
 				return err
 			}
 			return l.Value()
-		case "index":
+		case resIndex:
 			if l.Kind() == "null" {
 				return l.Value()
 			}
 			return f.spanOf(&h.index, record, "a number", "a string")
-		case "deposed", "deposed_key":
+		case resDeposed, resDeposedKey:
 			if l.Kind() == "a string" {
 				raw, _, err := l.Str()
 				h.deposed = len(raw) > 0
 				return err
 			}
 			return l.Value()
-		case "values":
+		case resValues:
 			if change {
 				return l.Value()
 			}
 			return f.ownedSpanOf(&h.values, record, "an object", "null")
-		case "change":
+		case resChange:
 			if !change {
 				return l.Value()
 			}
@@ -396,127 +390,6 @@ func (f *fastDoc) intern(raw []byte, escaped bool) string {
 	return s
 }
 
-// spanOf checks a member's kind and, if record, keeps its bytes until the next resource object
-// (keepSpan).
-func (f *fastDoc) spanOf(dst *[]byte, record bool, kinds ...string) error {
-	return f.span(dst, record, f.keepSpan, kinds...)
-}
-
-// ownedSpanOf is spanOf for the values the Plan keeps as text: their bytes are copied once, into
-// the blocks own carves from.
-func (f *fastDoc) ownedSpanOf(dst *[]byte, record bool, kinds ...string) error {
-	return f.span(dst, record, f.own, kinds...)
-}
-
-func (f *fastDoc) span(dst *[]byte, record bool, keep func([]byte) []byte, kinds ...string) error {
-	l := &f.l
-	if err := l.Expect(kinds...); err != nil {
-		return err
-	}
-	if !record {
-		return l.Value()
-	}
-	span, err := l.Span()
-	if err != nil {
-		return err
-	}
-	*dst = keep(span)
-	return nil
-}
-
-// keepSpan makes bytes of the window last until the next resource object: a whole document
-// never moves, so its bytes are returned as they are; a stream's are copied to scratch space that
-// every resource reuses.
-func (f *fastDoc) keepSpan(b []byte) []byte {
-	if !f.l.Streaming() {
-		return b
-	}
-	n := len(f.scratch)
-	f.scratch = append(f.scratch, b...)
-	return f.scratch[n:len(f.scratch):len(f.scratch)]
-}
-
-// indexedSpanOf is ownedSpanOf for an object (or null) whose members Attrs reads: the walk that
-// checks the object also records where its members are, so Attrs need not find them again on its
-// first read, alone on one core after the parse.
-func (f *fastDoc) indexedSpanOf(dst *[]byte, index *jsontext.Members, record bool, kinds ...string) error {
-	l := &f.l
-	if err := l.Expect(kinds...); err != nil {
-		return err
-	}
-	if !record || l.Kind() != "an object" {
-		return f.span(dst, record, f.own, kinds...)
-	}
-	l.SkipSpace()
-	start := l.Pin()
-	defer l.Unpin()
-	scratch := f.indexScratch[:0]
-	err := l.Object(func([]byte) error {
-		key, keyEnd, escaped := l.KeyRange() // before the value's keys
-		l.SkipSpace()
-		value := l.Offset()
-		if err := l.Value(); err != nil {
-			return err
-		}
-		scratch = scratch.AddMember(key-start, keyEnd-start, escaped, value-start, l.Offset()-start)
-		return nil
-	})
-	f.indexScratch = scratch
-	if err != nil {
-		return err
-	}
-	span := l.From(start)
-	*dst = f.own(span)
-	if len(span) <= jsontext.MaxIndexed {
-		*index = f.ownIndex(scratch)
-	}
-	return nil
-}
-
-// ownIndex copies a member index into blocks shared by every index the Plan keeps, as own does
-// for text.
-func (f *fastDoc) ownIndex(index jsontext.Members) jsontext.Members {
-	if len(index) == 0 {
-		return jsontext.Members{} // indexed, with no members
-	}
-	if len(f.indexBlock)+len(index) > cap(f.indexBlock) {
-		f.indexBlock = make(jsontext.Members, 0, max(ownBlock/4, len(index)))
-	}
-	n := len(f.indexBlock)
-	f.indexBlock = append(f.indexBlock, index...)
-	return f.indexBlock[n:len(f.indexBlock):len(f.indexBlock)]
-}
-
-// own makes a kept span last as long as the Plan. A whole document's span is returned as it is;
-// a stream's is copied into blocks shared by every kept span (one allocation a megabyte, and no
-// pointers for the collector to trace).
-func (f *fastDoc) own(b []byte) []byte {
-	if !f.l.Streaming() || b == nil {
-		return b
-	}
-	if len(b) >= donateMin {
-		// A huge span keeps the window's array rather than a copy of it (lexer.donate).
-		f.l.Donate()
-		return b[:len(b):len(b)]
-	}
-	if len(b) > ownBlock/4 {
-		return bytes.Clone(b)
-	}
-	if len(f.block)+len(b) > cap(f.block) {
-		f.block = make([]byte, 0, ownBlock)
-	}
-	n := len(f.block)
-	f.block = append(f.block, b...)
-	return f.block[n:len(f.block):len(f.block)]
-}
-
-// ownBlock is the size of the blocks own copies spans into.
-const ownBlock = 1 << 20
-
-// donateMin is the span from which own keeps the window's array instead of copying: the array
-// (the window's capacity) is kept as long as the Plan, so only spans that fill most of it qualify.
-const donateMin = jsontext.BigSpan
-
 // attrs is what a change member's span stands for, as the full decode has it: nil for null or
 // absent, an object's attributes kept as text (decoded when read), else the decoded scalar (which
 // indexChanges rejects, or accepts for after_unknown = true, as it does for the full decode).
@@ -539,8 +412,8 @@ func (f *fastDoc) checkChange(h *header, record bool) error {
 		return err
 	}
 	return l.Object(func(key []byte) error {
-		switch string(key) {
-		case "actions":
+		switch changeKeys.find(key) {
+		case changeActions:
 			if err := l.Expect("a list"); err != nil {
 				return err
 			}
@@ -557,11 +430,11 @@ func (f *fastDoc) checkChange(h *header, record bool) error {
 				h.actions = f.keepSpan(l.From(start))
 			}
 			return err
-		case "before":
+		case changeBefore:
 			return f.spanOf(nil, false, "an object", "null") // checked, never read
-		case "after":
+		case changeAfter:
 			return f.indexedSpanOf(&h.after, &h.afterIndex, record, "an object", "null")
-		case "after_unknown":
+		case changeAfterUnknown:
 			if k := l.Kind(); k == "a boolean" || k == "null" {
 				return f.spanOf(&h.afterUnknown, record, k)
 			}
@@ -703,8 +576,8 @@ func (f *fastDoc) configuration() error {
 		}
 		cfg := &tfjson.Config{}
 		err := l.Object(func(key []byte) error {
-			switch string(key) {
-			case "provider_config":
+			switch configurationKeys.find(key) {
+			case configProviderConfig:
 				span, err := l.Span()
 				if err != nil {
 					return err
@@ -713,7 +586,7 @@ func (f *fastDoc) configuration() error {
 					return l.Fail("%s", describeDecodeError(err))
 				}
 				return nil
-			case "root_module":
+			case configRootModule:
 				m, err := f.configModule(0)
 				cfg.RootModule = m
 				return err
@@ -735,8 +608,8 @@ func (f *fastDoc) configModule(depth int) (*tfjson.ConfigModule, error) {
 	}
 	m := &tfjson.ConfigModule{}
 	err := l.Object(func(key []byte) error {
-		switch string(key) {
-		case "resources":
+		switch configModuleKeys.find(key) {
+		case cmResources:
 			return f.nullOr(func() error {
 				if err := l.Expect("a list"); err != nil {
 					return err
@@ -754,7 +627,7 @@ func (f *fastDoc) configModule(depth int) (*tfjson.ConfigModule, error) {
 					return nil
 				})
 			})
-		case "outputs":
+		case cmOutputs:
 			span, err := l.Span()
 			if err != nil {
 				return err
@@ -763,7 +636,7 @@ func (f *fastDoc) configModule(depth int) (*tfjson.ConfigModule, error) {
 				return l.Fail("%s", describeDecodeError(err))
 			}
 			return nil
-		case "module_calls":
+		case cmModuleCalls:
 			return f.nullOr(func() error {
 				if err := l.Expect("an object"); err != nil {
 					return err
@@ -790,15 +663,15 @@ func (f *fastDoc) moduleCall(depth int) (*tfjson.ModuleCall, error) {
 	}
 	call := &tfjson.ModuleCall{}
 	err := l.Object(func(key []byte) error {
-		switch string(key) {
-		case "source":
+		switch moduleCallKeys.find(key) {
+		case callSource:
 			if err := l.Expect("a string"); err != nil {
 				return err
 			}
 			s, err := l.Text()
 			call.Source = s
 			return err
-		case "expressions":
+		case callExpressions:
 			span, err := l.Span()
 			if err != nil {
 				return err
@@ -807,7 +680,7 @@ func (f *fastDoc) moduleCall(depth int) (*tfjson.ModuleCall, error) {
 				return l.Fail("%s", describeDecodeError(err))
 			}
 			return nil
-		case "module":
+		case callModule:
 			if depth >= maxModuleDepth {
 				return l.Value()
 			}
@@ -835,92 +708,5 @@ func (f *fastDoc) decodeVariables(span []byte) error {
 			}
 		}
 	}
-	return nil
-}
-
-// plan assembles the Plan exactly as index does for the full decode.
-func (f *fastDoc) plan(name string, b []byte) (*Plan, error) {
-	if f.formatVersion == nil {
-		return nil, inputErr(name, "no format_version: not the output of terraform show -json")
-	}
-	if err := checkFormatVersion(*f.formatVersion); err != nil {
-		return nil, inputErr(name, "%v", err)
-	}
-	if f.errored {
-		return nil, erroredPlan(name)
-	}
-	p := &Plan{
-		Name:             name,
-		FormatVersion:    *f.formatVersion,
-		TerraformVersion: f.terraformVersion,
-		Resources:        map[string]*Resource{},
-		Raw:              b,
-		Variables:        f.variables,
-	}
-	switch {
-	case f.isPlan:
-		p.Kind = KindPlan
-	case f.hasValues || f.terraformVersion != "":
-		p.Kind = KindState
-	default:
-		return nil, inputErr(name, "neither a plan (planned_values, resource_changes) nor a state (values)")
-	}
-	doc := &document{FormatVersion: f.formatVersion, TerraformVersion: f.terraformVersion, ResourceChanges: f.changes, Configuration: f.config}
-	if err := p.indexKept(doc, f.state, f.prior, f.planned, f.keep != nil); err != nil {
-		return nil, inputErr(name, "%v", err)
-	}
-	if err := p.status(f.complete, f.deferred); err != nil {
-		return nil, inputErr(name, "%v", err)
-	}
-	return p, nil
-}
-
-// indexKept is index for resources already collected with their module paths. With a filter, the
-// planned and prior values of a resource whose change has an "after" are not kept: Values and
-// every reader of the IAM model use "after" first, and prior state only for resources without a
-// change.
-func (p *Plan) indexKept(doc *document, state, prior, planned []kept, lazy bool) error {
-	get := func(k kept) *Resource {
-		r := p.Resources[k.address]
-		if r == nil {
-			r = &Resource{Address: k.address, Module: k.module, Mode: k.mode, Type: k.typ, Name: k.name, Index: normIndex(k.index)}
-			p.Resources[k.address] = r
-		}
-		return r
-	}
-	type pending struct {
-		r      *Resource
-		values []byte
-		prior  bool
-	}
-	var todo []pending
-	for _, set := range [][]kept{state, prior} {
-		for _, k := range set {
-			if !k.deposed {
-				todo = append(todo, pending{get(k), k.values, true})
-			}
-		}
-	}
-	for _, k := range planned {
-		todo = append(todo, pending{get(k), k.values, false})
-	}
-	if err := p.indexChanges(doc.ResourceChanges); err != nil {
-		return err
-	}
-	for _, t := range todo {
-		if lazy && t.r.After != nil {
-			continue
-		}
-		var m *Attrs
-		if t.values != nil && t.values[0] == '{' {
-			m = attrsText(t.values, nil)
-		}
-		if t.prior {
-			t.r.Prior = m
-		} else {
-			t.r.Planned = m
-		}
-	}
-	p.finishIndex(doc)
 	return nil
 }
