@@ -76,7 +76,8 @@ func TestBuildDetectsKarpenterRoles(t *testing.T) {
 					noop("aws_iam_role.a", roleVals("prod-autoscaler", podTrust)).
 					noop("aws_iam_role.b", roleVals("prod-web", podTrust))
 			},
-			opt:  facts.Options{Roles: []string{"name:*-auto?caler"}},
+			// IAM compares role names ignoring case; '*' is the only wildcard ('?' is itself).
+			opt:  facts.Options{Roles: []string{"name:*-AUTOSCALER", "name:prod-we?"}},
 			want: map[string][]string{"aws_iam_role.a": {"config"}, "aws_iam_role.b": {"-"}},
 		},
 		{

@@ -14,19 +14,35 @@ import (
 const DefaultMaxSize int64 = 1 << 30
 
 // ErrInput marks every problem with the input itself (unreadable, not JSON, not a plan or state,
-// unsupported format). Callers map it to exit code 3.
+// unsupported format), as opposed to a problem with the program's settings or policies.
 var ErrInput = errors.New("invalid input")
 
 // InputError describes a problem with one input file.
 type InputError struct {
 	File    string // the file name as given ("-" for stdin)
 	Problem string // one line, no file name
+	Err     error  // the typed cause, when there is one (*SizeError)
 }
 
 func (e *InputError) Error() string { return e.File + ": " + e.Problem }
 
 // Is makes errors.Is(err, ErrInput) true for every InputError.
 func (e *InputError) Is(target error) bool { return target == ErrInput }
+
+// Unwrap returns the typed cause.
+func (e *InputError) Unwrap() error { return e.Err }
+
+// SizeError is a document larger than Options.MaxSize. A caller that lets people set the limit
+// can say how.
+type SizeError struct{ Max int64 }
+
+func (e *SizeError) Error() string { return fmt.Sprintf("larger than the limit of %d bytes", e.Max) }
+
+// sizeErr is the InputError of a document larger than max.
+func sizeErr(name string, max int64) error {
+	se := &SizeError{Max: max}
+	return &InputError{File: name, Problem: se.Error(), Err: se}
+}
 
 // maxProblem bounds the length of InputError.Problem: values quoted from a hostile document
 // (a 10 MB format_version) must not flood stderr.
@@ -68,7 +84,7 @@ func readBounded(name string, r io.Reader, max int64) ([]byte, error) {
 		return nil, inputErr(name, "read: %v", err)
 	}
 	if int64(len(raw)) > max {
-		return nil, inputErr(name, "larger than the limit of %d bytes (--max-plan-size)", max)
+		return nil, sizeErr(name, max)
 	}
 	return raw, nil
 }

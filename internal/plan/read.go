@@ -145,7 +145,7 @@ func (f *fastDoc) inputError(name string, err error) error {
 	rerr := f.l.ReadErr()
 	switch {
 	case errors.As(rerr, &tl):
-		return inputErr(name, "%v (--max-plan-size)", tl)
+		return sizeErr(name, tl.Max)
 	case rerr != nil:
 		return inputErr(name, "read: %v", rerr)
 	}

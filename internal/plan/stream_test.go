@@ -219,14 +219,18 @@ func TestStreamEnforcesTheSizeLimitWhileReading(t *testing.T) {
 		want string
 	}{
 		{n, ""},
-		{n - 1, fmt.Sprintf("plan.json: larger than the limit of %d bytes (--max-plan-size)", n-1)},
-		{100, "plan.json: larger than the limit of 100 bytes (--max-plan-size)"},
+		{n - 1, fmt.Sprintf("plan.json: larger than the limit of %d bytes", n-1)},
+		{100, "plan.json: larger than the limit of 100 bytes"},
 	} {
 		_, errWhole := Read("plan.json", bytes.NewReader(raw), Options{MaxSize: tc.max, Keep: KeepIAM, Text: true})
 		_, errStream := parseStream("plan.json", bytes.NewReader(raw), tc.max, KeepIAM, splitting(64))
 		for _, err := range []error{errWhole, errStream} {
 			if got := fmt.Sprint(err); (tc.want == "" && err != nil) || (tc.want != "" && got != tc.want) {
 				t.Errorf("max %d: got %v, want %q", tc.max, err, tc.want)
+			}
+			var se *SizeError
+			if tc.want != "" && (!errors.As(err, &se) || se.Max != tc.max || !errors.Is(err, ErrInput)) {
+				t.Errorf("max %d: %v is not an input error wrapping a SizeError of the limit", tc.max, err)
 			}
 		}
 	}

@@ -154,7 +154,7 @@ func benchEngine(b *testing.B, withPlan bool) *engine.Engine {
 func benchScanner(b *testing.B, withPlan bool) *Scanner {
 	cfg := config.Default()
 	return New(benchEngine(b, withPlan), Options{
-		Facts:     facts.Options{MatchRole: config.MatchRole},
+		Facts:     facts.Options{},
 		Gate:      cfg.Gate(),
 		Overrides: cfg.Overrides(),
 		Today:     "2025-03-11",
@@ -313,7 +313,7 @@ func BenchmarkFacts(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		opt := facts.Options{MatchRole: config.MatchRole}
+		opt := facts.Options{}
 		facts.Build(p, opt) // decodes the attributes it reads
 		return func(*testing.B) { facts.Build(p, opt) }
 	})
