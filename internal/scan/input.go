@@ -30,7 +30,9 @@ var (
 	kCluster        = ast.InternedTerm("cluster")
 	kConditions     = ast.InternedTerm("conditions")
 	kContext        = ast.InternedTerm("context")
+	kDeployment     = ast.InternedTerm("deployment")
 	kDetected       = ast.InternedTerm("detected")
+	kEBSKMSKeyARNs  = ast.InternedTerm("ebs_kms_key_arns")
 	kDocument       = ast.InternedTerm("document")
 	kEffect         = ast.InternedTerm("effect")
 	kID             = ast.InternedTerm("id")
@@ -172,7 +174,17 @@ func (cv *iamConv) roleValue(r *facts.Role) ast.Value {
 		item(kRemoved, cv.arrayTerm(r.Removed == nil, removed)),
 		item(kLayers, layersTerm(r.Layers)),
 		item(kContext, ast.NewTerm(cv.contextValue(r.Context))),
+		item(kDeployment, deploymentTerm(r.Deployment)),
 	)
+}
+
+// deploymentTerm converts a role's Karpenter deployment (RULES.md 5.1) through JSON, as
+// layersTerm does: only Karpenter roles have one.
+func deploymentTerm(d *facts.Deployment) *ast.Term {
+	if d == nil {
+		return ast.InternedNullTerm
+	}
+	return jsonTerm(d)
 }
 
 // layersTerm converts a Karpenter role's layers through JSON, the reference path: only
@@ -181,7 +193,12 @@ func layersTerm(l *facts.Layers) *ast.Term {
 	if l == nil {
 		return ast.InternedNullTerm
 	}
-	b, err := json.Marshal(l)
+	return jsonTerm(l)
+}
+
+// jsonTerm is v's term as OPA reads v's JSON text.
+func jsonTerm(v any) *ast.Term {
+	b, err := json.Marshal(v)
 	if err != nil {
 		return ast.InternedNullTerm
 	}
@@ -189,11 +206,11 @@ func layersTerm(l *facts.Layers) *ast.Term {
 	if err := util.UnmarshalJSON(b, &doc); err != nil {
 		return ast.InternedNullTerm
 	}
-	v, err := ast.InterfaceToValue(doc)
+	val, err := ast.InterfaceToValue(doc)
 	if err != nil {
 		return ast.InternedNullTerm
 	}
-	return ast.NewTerm(v)
+	return ast.NewTerm(val)
 }
 
 func (cv *iamConv) policyEntryValue(p *facts.PolicyEntry) ast.Value {
@@ -316,6 +333,7 @@ func (cv *iamConv) contextValue(c *facts.Context) ast.Value {
 		item(kSources, sources),
 		item(kNodeRoleARNs, cv.stringsTerm(c.NodeRoleARNs)),
 		item(kQueueARNs, cv.stringsTerm(c.QueueARNs)),
+		item(kEBSKMSKeyARNs, cv.stringsTerm(c.EBSKMSKeyARNs)),
 		item(kPodIdentity, cv.podIdentityTerm(c.PodIdentity)),
 	)
 }
