@@ -186,15 +186,6 @@ func TestTranscode(t *testing.T) {
 	}
 }
 
-func TestLineColCountsLinesAndBytes(t *testing.T) {
-	text := []byte("ab\ncd\n\nef")
-	for off, want := range map[int64][2]int{0: {1, 1}, 2: {1, 3}, 3: {2, 1}, 7: {4, 1}, 9: {4, 3}, 99: {4, 3}} {
-		if l, c := LineCol(text, off); l != want[0] || c != want[1] {
-			t.Errorf("LineCol(%d) = %d, %d; want %v", off, l, c, want)
-		}
-	}
-}
-
 func TestCaseVariant(t *testing.T) {
 	known := []string{"address", "mode", "skip"}
 	for key, want := range map[string]string{"Address": "address", "MODE": "mode", "address": "", "other": "", "Other": "", "\u017fkip": "skip"} {

@@ -101,11 +101,3 @@ func fromUTF16(b []byte, bigEndian bool) ([]byte, error) {
 	}
 	return out, nil
 }
-
-// LineCol returns the 1-based line and column (in bytes) of an offset in text.
-func LineCol(b []byte, off int64) (int, int) {
-	off = min(max(off, 0), int64(len(b)))
-	seen := b[:off]
-	line := 1 + bytes.Count(seen, newline)
-	return line, int(off) - (bytes.LastIndexByte(seen, '\n') + 1) + 1
-}

@@ -94,7 +94,7 @@ func checkSyntax(b []byte) error {
 		if off > 0 && se.Error() != "unexpected end of JSON input" {
 			off-- // Offset counts the offending byte; name its own column
 		}
-		line, col := jsontext.LineCol(b, off)
+		line, col := lineCol(b, off)
 		return fmt.Errorf("not valid JSON at line %d, column %d: %v", line, col, se)
 	}
 	if err == nil {
@@ -171,4 +171,12 @@ func readAll(name string, r io.Reader, max int64) ([]byte, error) {
 		return nil, inputErr(name, "%v", err)
 	}
 	return b, nil
+}
+
+// lineCol returns the 1-based line and column (in bytes) of an offset in text.
+func lineCol(b []byte, off int64) (int, int) {
+	off = min(max(off, 0), int64(len(b)))
+	seen := b[:off]
+	line := 1 + bytes.Count(seen, []byte{'\n'})
+	return line, int(off) - (bytes.LastIndexByte(seen, '\n') + 1) + 1
 }
