@@ -454,7 +454,7 @@ func (p *Plan) indexKept(doc *document, state, prior, planned []kept, lazy bool)
 		return err
 	}
 	for _, t := range todo {
-		if lazy && t.r.After != nil {
+		if lazy && t.r.After != nil && !(t.prior && keepsPrior(t.r.Type)) {
 			continue
 		}
 		var m *Attrs

@@ -19,7 +19,8 @@ type Options struct {
 	// Keep selects the resources the Plan holds (and the configuration of those resources and of
 	// the module calls on their way); nil keeps every resource. Everything else is validated and
 	// skipped without being decoded. With a Keep, the planned and prior values of a resource whose
-	// change has an "after" are left out: every reader of the IAM model reads "after" first.
+	// change has an "after" are left out (but for the prior state of a helm_release, whose chart
+	// version is the one an upgrade starts from): every reader of the IAM model reads "after" first.
 	Keep Keep
 	// Text reads the document into memory whole and keeps it as Plan.Raw (input.plan is built
 	// from it). Without it the document slides through a window and is never held whole.
