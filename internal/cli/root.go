@@ -46,7 +46,7 @@ func execute(ctx context.Context, args []string, s *streams) int {
 	if code == ExitPolicy {
 		return code
 	}
-	fmt.Fprintf(stderr, "karpgate: %s\n", firstLine(msg))
+	fmt.Fprintf(stderr, "karpgate: %s\n", message(err))
 	if code == ExitUsage && cmd != nil && isFlagError(msg) {
 		fmt.Fprintf(stderr, "Run '%s --help' for usage.\n", cmd.CommandPath())
 	}
