@@ -105,7 +105,7 @@ func TestServeHostileTaskFailsAlone(t *testing.T) {
 	f := &serveFlags{}
 	cmd := &cobra.Command{}
 	f.register(cmd)
-	if err := cmd.ParseFlags([]string{"--no-config", "--policy", "testdata/hostile/serve", "--timeout", "2s", "--max-memory", "268435456"}); err != nil {
+	if err := cmd.ParseFlags([]string{"--no-config", "--policy", "testdata/hostile/serve", "--timeout", "30s", "--max-memory", "268435456"}); err != nil {
 		t.Fatal(err)
 	}
 	p, err := f.build(context.Background(), time.Now())
