@@ -23,6 +23,8 @@ directory scans every *.json file in it) and report every finding. Several plans
 
 Formats (--format, repeatable; NAME=PATH writes that format to a file, atomically):
   %s
+  patch: a unified diff of the .tf sources (--source-dir) that makes the fixes that are module
+  arguments (terraform-aws-eks enable_v1_permissions, its version); apply with patch -p1 or git apply
 
 Examples:
   terraform show -json tfplan > plan.json && karpgate scan plan.json
@@ -65,7 +67,7 @@ func newScan(s *streams) *cobra.Command {
 	}
 	f.register(cmd)
 	fl := cmd.Flags()
-	fl.StringArrayVarP(&f.formats, "format", "f", nil, "output format, or FORMAT=PATH to write it to a file (repeatable; default text): "+strings.Join(report.Formats(), ", "))
+	fl.StringArrayVarP(&f.formats, "format", "f", nil, "output format, or FORMAT=PATH to write it to a file (repeatable; default text): "+strings.Join(report.Formats(), ", ")+"; "+patchFormat+" (a unified diff of the .tf sources for the fixes that are module arguments)")
 	fl.StringVarP(&f.output, "output", "o", "", "write the (first stdout) format to this file instead of stdout")
 	fl.StringVar(&f.sourceDir, "source-dir", "", "Terraform root module to map findings to .tf lines (default: the working directory when it holds .tf files)")
 	fl.StringVar(&f.repoRoot, "repo-root", "", "repository root that SARIF paths are relative to (default: the git top level)")
@@ -105,6 +107,10 @@ func (f *scanFlags) outputs(s *streams) ([]output, error) {
 				return nil, usageErr(fmt.Errorf("--format %s: only one format can go to stdout; write the others to files with FORMAT=PATH", spec))
 			}
 			stdoutUsed = true
+		}
+		if name == patchFormat {
+			outs = append(outs, output{format: name, path: path, writer: &patchWriter{}})
+			continue
 		}
 		w, err := report.New(name, report.Options{Color: color && !toFile, Category: f.category})
 		if err != nil {
@@ -150,6 +156,11 @@ func (f *scanFlags) run(cmd *cobra.Command, s *streams, args []string) error {
 	srcMap, category, err := f.sources()
 	if err != nil {
 		return err
+	}
+	for _, o := range outs {
+		if pw, ok := o.writer.(*patchWriter); ok {
+			pw.sources = srcMap
+		}
 	}
 	if f.category == "" {
 		for i := range outs {

@@ -122,6 +122,7 @@ func (b *builder) build() *IAM {
 		if role.Karpenter.Detected {
 			c := b.context(role, iam.NodeRoles)
 			role.Context = &c
+			role.ModuleCall = b.moduleCall(role)
 			iam.KarpenterRoles++
 		}
 	}

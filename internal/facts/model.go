@@ -21,6 +21,9 @@ type Role struct {
 	Removed    []Removed      `json:"removed"` // attached in the plan, overridden by another resource (RULES.md §3.1)
 	Layers     *Layers        `json:"layers"`  // nil unless the role is a Karpenter role
 	Context    *Context       `json:"context"` // nil unless the role is a Karpenter role
+	// ModuleCall is the terraform-aws-eks modules/karpenter call that creates the role; nil for
+	// other roles and for roles that are not Karpenter roles.
+	ModuleCall *ModuleCall `json:"module_call"`
 }
 
 // Detection says whether and why a role is a Karpenter controller role (RULES.md §2).

@@ -295,6 +295,7 @@ var readKeys = []string{
 	"name", "module_address", "action_reason", "provider_name", "previous_address", "index", "deposed",
 	"deposed_key", "change", "actions", "before", "after", "after_unknown", "provider_config", "outputs",
 	"module_calls", "source", "expressions", "module", "errored", "complete", "deferred_changes",
+	"version_constraint",
 }
 
 // other skips the value of a member of a fixed-shape object that the parser does not read. Its key
@@ -864,7 +865,8 @@ func (f *fastDoc) change() error {
 }
 
 // configuration keeps provider_config whole and, of the module tree, the kept resources, every
-// module call (source, expressions) and the outputs.
+// module call (source, version constraint, expressions), the child modules' variables and the
+// outputs.
 func (f *fastDoc) configuration() error {
 	l := &f.l
 	return f.nullOr(func() error {
@@ -933,6 +935,19 @@ func (f *fastDoc) configModule(depth int) (*tfjson.ConfigModule, error) {
 				return l.fail("%s", describeDecodeError(err))
 			}
 			return nil
+		case "variables":
+			// A child module's variables tell which version of a known module it is (facts).
+			if depth == 0 {
+				return f.other(key)
+			}
+			span, err := l.span()
+			if err != nil {
+				return err
+			}
+			if err := json.Unmarshal(span, &m.Variables); err != nil {
+				return l.fail("%s", describeDecodeError(err))
+			}
+			return nil
 		case "module_calls":
 			return f.nullOr(func() error {
 				if err := l.expect("an object"); err != nil {
@@ -967,6 +982,13 @@ func (f *fastDoc) moduleCall(depth int) (*tfjson.ModuleCall, error) {
 			}
 			s, err := l.text()
 			call.Source = s
+			return err
+		case "version_constraint":
+			if err := l.expect("a string"); err != nil {
+				return err
+			}
+			s, err := l.text()
+			call.VersionConstraint = s
 			return err
 		case "expressions":
 			span, err := l.span()

@@ -42,6 +42,7 @@ var (
 	kKind           = ast.InternedTerm("kind")
 	kMessage        = ast.InternedTerm("message")
 	kModule         = ast.InternedTerm("module")
+	kModuleCall     = ast.InternedTerm("module_call")
 	kName           = ast.InternedTerm("name")
 	kNamePrefix     = ast.InternedTerm("name_prefix")
 	kNodeRoleARNs   = ast.InternedTerm("node_role_arns")
@@ -172,7 +173,16 @@ func (cv *iamConv) roleValue(r *facts.Role) ast.Value {
 		item(kRemoved, cv.arrayTerm(r.Removed == nil, removed)),
 		item(kLayers, layersTerm(r.Layers)),
 		item(kContext, ast.NewTerm(cv.contextValue(r.Context))),
+		item(kModuleCall, moduleCallTerm(r.ModuleCall)),
 	)
+}
+
+// moduleCallTerm converts a Karpenter role's module call through JSON, as layersTerm.
+func moduleCallTerm(m *facts.ModuleCall) *ast.Term {
+	if m == nil {
+		return ast.InternedNullTerm
+	}
+	return jsonTerm(m)
 }
 
 // layersTerm converts a Karpenter role's layers through JSON, the reference path: only
@@ -181,7 +191,12 @@ func layersTerm(l *facts.Layers) *ast.Term {
 	if l == nil {
 		return ast.InternedNullTerm
 	}
-	b, err := json.Marshal(l)
+	return jsonTerm(l)
+}
+
+// jsonTerm is the reference conversion: json.Marshal, util.UnmarshalJSON, ast.InterfaceToValue.
+func jsonTerm(x any) *ast.Term {
+	b, err := json.Marshal(x)
 	if err != nil {
 		return ast.InternedNullTerm
 	}

@@ -1,5 +1,6 @@
 package karpgate.rules.instance_tagging
 
+import data.karpgate.lib.fix
 import data.karpgate.lib.karpenter
 import data.karpgate.lib.layers
 import data.karpgate.lib.requests
@@ -80,10 +81,11 @@ deny contains finding if {
 		"message": _message(role, v),
 		"statement": _ref(closest),
 		"fix": _fix(role, v),
+		"edit": fix.edit(role, v),
 	})
 }
 
-_fix(role, v) := karpenter.render(karpenter.fix_statement(role, "tagging", {})) if {
+_fix(role, v) := fix.statement(role, v, karpenter.fix_statement(role, "tagging", {})) if {
 	layers.explain(v) == ""
 } else := layers.fix_text(v)
 
