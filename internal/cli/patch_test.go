@@ -70,8 +70,9 @@ func TestScanPatchTurnsOnTheModuleSwitch(t *testing.T) {
 	copyTree(t, "../../testdata/tf/modules/karpenter-v20.24", filepath.Join(tfRoot, "modules", "karpenter-v20.24"))
 	scenario := filepath.Join(tfRoot, "eks-v20.24-v033")
 	diffPath := filepath.Join(t.TempDir(), "fix.diff")
+	textPath := filepath.Join(t.TempDir(), "report.txt")
 	for _, policy := range []string{"", "supervised"} {
-		args := []string{"scan", "--source-dir", scenario, "--repo-root", tfRoot, "--format", "text=" + os.DevNull, "--format", "patch=" + diffPath}
+		args := []string{"scan", "--source-dir", scenario, "--repo-root", tfRoot, "--format", "text=" + textPath, "--format", "patch=" + diffPath}
 		if policy != "" {
 			// A user policy makes the scan run in the supervised child: the edit must cross back.
 			args = append(args, "--policy", "testdata/conftest/v1")
@@ -83,6 +84,9 @@ func TestScanPatchTurnsOnTheModuleSwitch(t *testing.T) {
 		diff, err := os.ReadFile(diffPath)
 		if err != nil {
 			t.Fatal(err)
+		}
+		if text, _ := os.ReadFile(textPath); !strings.Contains(string(text), "enable_v1_permissions = true\n") || !strings.Contains(string(text), "The module block is at eks-v20.24-v033/main.tf:15.") {
+			t.Errorf("%s scan: the fix does not show the switch and the module block's line:\n%s", policy, text)
 		}
 		for _, want := range []string{"--- a/eks-v20.24-v033/main.tf\n", "-  enable_v1_permissions = false\n", "+  enable_v1_permissions = true\n"} {
 			if !strings.Contains(string(diff), want) {

@@ -273,6 +273,12 @@ func locate(m *source.Map, res *findings.Result) {
 				f.Location = &findings.Location{File: rel, StartLine: 1, Note: why}
 			}
 		}
+		if f.Edit != nil {
+			// A module-argument fix names the block to edit.
+			if b, err := m.Module(f.Edit.Module); err == nil {
+				f.Fix = strings.TrimRight(f.Fix, "\n") + fmt.Sprintf("\nThe module block is at %s:%d.", b.File, b.Line)
+			}
+		}
 		if f.Address == "" {
 			fallback("the plan file: this finding is about the plan as a whole")
 			continue
