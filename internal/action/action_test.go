@@ -479,6 +479,7 @@ func TestActionRunsTheScan(t *testing.T) {
 		}{
 			{"the version input", "v1.2.3", "v9.9.9", "v1.2.3"},
 			{"the action's ref", "", "v9.9.9", "v9.9.9"},
+			{"the ref directory the runner checked the action out to", "", "", "v7.7.7"},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
 				fake := t.TempDir()
@@ -490,6 +491,17 @@ func TestActionRunsTheScan(t *testing.T) {
 				}
 				j := newJob(t, map[string]string{"version": tc.version, "plan": "infra/v1/plan.json"})
 				j.ref = tc.ref
+				if tc.ref == "" {
+					// As the runner lays actions out: _actions/OWNER/REPO/REF.
+					dir := filepath.Join(t.TempDir(), "_actions", "karpgate", "karpgate")
+					if err := os.MkdirAll(dir, 0o755); err != nil {
+						t.Fatal(err)
+					}
+					if err := os.Symlink(root, filepath.Join(dir, "v7.7.7")); err != nil {
+						t.Fatal(err)
+					}
+					j.root = filepath.Join(dir, "v7.7.7")
+				}
 				j.path = []string{fake} // karpgate is not on PATH: it must be installed
 				r := j.run()
 				if r.code != 0 {

@@ -31,9 +31,26 @@ trim() {
 	printf '%s' "$s"
 }
 
+# action_ref prints the ref the action is used at: github.action_ref, which the runner leaves
+# empty in some composite-action contexts, else the ref directory the runner checked the action
+# out to (.../_actions/OWNER/REPO/REF).
+action_ref() {
+	if [[ -n ${KARPGATE_ACTION_REF:-} ]]; then
+		printf '%s' "$KARPGATE_ACTION_REF"
+		return
+	fi
+	local rest=${GITHUB_ACTION_PATH:-}
+	[[ $rest == */_actions/*/*/* ]] || return 0
+	rest=${rest##*/_actions/}
+	rest=${rest#*/}
+	rest=${rest#*/}
+	printf '%s' "${rest%%/*}"
+}
+
 install() {
-	local version=${INPUT_VERSION:-${KARPGATE_ACTION_REF:-}} bin
+	local version=${INPUT_VERSION:-} bin
 	version=$(trim "$version")
+	[[ -n $version ]] || version=$(action_ref)
 	if [[ $version == path ]]; then
 		bin=$(command -v karpgate) || die "version: path, but no karpgate on PATH"
 	else
