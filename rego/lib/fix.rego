@@ -19,6 +19,26 @@ statement(role, v, st) := switch_text(role) if {
 	role.module_call.generation == "v21"
 } else := karpenter.render(st)
 
+# replacement is the fix for a statement of policy that reaches too far: the module's switch or
+# upgrade when the statement is the old module's own (policy inside the role's module), an
+# iam_policy_statements entry for a v21 module, else st as HCL and JSON.
+replacement(role, policy, st) := switch_text(role) if {
+	_owned_switchable(role, policy)
+} else := v21_entry(role, st) if {
+	role.module_call.generation == "v21"
+} else := karpenter.render(st)
+
+# switch is the switch or upgrade text when it replaces a statement of policy; null otherwise (for
+# rules whose fix is their remediation text).
+switch(role, policy) := switch_text(role) if {
+	_owned_switchable(role, policy)
+} else := null
+
+# policy_edit is edit for a fix of a statement in policy: null unless the switch replaces it.
+policy_edit(role, policy) := edit(role, {}) if {
+	_owned_switchable(role, policy)
+} else := null
+
 # edit is the module-argument change of the switch fix, for the patch format: {"module": address,
 # "arguments": {...}, "version": constraint or absent}; null when the fix is not a switch.
 edit(role, v) := e if {
@@ -29,11 +49,11 @@ edit(role, v) := e if {
 	)
 } else := null
 
-# conditions is the fix that adds conditions to an existing statement: the switch or upgrade for
-# an old module, a condition list in object syntax for a v21 module's iam_policy_statements entry,
+# conditions is the fix that adds conditions to an existing statement of policy: the switch or
+# upgrade when it is an old module's own statement, a condition list in object syntax for a v21 module's iam_policy_statements entry,
 # else condition blocks and the JSON Condition object.
-conditions(role, condition) := switch_text(role) if {
-	_switchable(role, {})
+conditions(role, policy, condition) := switch_text(role) if {
+	_owned_switchable(role, policy)
 } else := concat("\n", array.concat(
 	["HCL, in the entry of the module's iam_policy_statements list:"],
 	_object_conditions(condition, ""),
@@ -51,6 +71,13 @@ _switchable(role, v) if {
 	mc := role.module_call
 	_old_policy(mc)
 	object.get(v, "decision", "") != "denied"
+}
+
+# _owned_switchable: switchable, and policy is a resource of the role's module instance, so the
+# switch replaces the statement.
+_owned_switchable(role, policy) if {
+	_switchable(role, {})
+	startswith(policy, concat("", [role.module, "."]))
 }
 
 _old_policy(mc) if mc.generation in {"v19", "v20.0"}

@@ -4,6 +4,7 @@ import data.karpgate.lib.fix
 import data.karpgate.lib.fixtures_test as fx
 import data.karpgate.rules.instance_tagging
 import data.karpgate.rules.tag_bypass
+import data.karpgate.rules.unscoped_resource
 
 _call(generation, args, omitted) := {
 	"address": "module.karpenter",
@@ -79,7 +80,7 @@ test_v21_gets_an_iam_policy_statements_entry if {
 }
 
 test_v21_conditions_are_objects if {
-	text := fix.conditions(_role(_call("v21", {}, [])), {"StringEquals": {"aws:ResourceTag/k": "owned"}})
+	text := fix.conditions(_role(_call("v21", {}, [])), "aws_iam_policy.mine", {"StringEquals": {"aws:ResourceTag/k": "owned"}})
 	contains(text, "condition = [\n  { test = \"StringEquals\", variable = \"aws:ResourceTag/k\", values = [\"owned\"] },\n]")
 }
 
@@ -89,7 +90,7 @@ test_without_module_the_statement_both_ways if {
 	contains(text, "statement {")
 	contains(text, "JSON, in the policy's Statement list:")
 	fix.edit(role, {}) == null
-	startswith(fix.conditions(role, {"StringEquals": {"k": "v"}}), "HCL, in the statement block:")
+	startswith(fix.conditions(role, "module.karpenter.aws_iam_policy.controller[0]", {"StringEquals": {"k": "v"}}), "HCL, in the statement block:")
 }
 
 # The rules carry the switch: KARP001 on the v0.33 policy of a v20.24 module with the switch off.
@@ -107,4 +108,32 @@ test_tag_bypass_fix_for_v19_is_the_upgrade if {
 	some f in findings
 	contains(f.fix, "Upgrade the module to v20.24 or later")
 	f.edit.arguments == {"enable_v1_permissions": true}
+}
+
+# A statement of the user's own policy is not replaced by the module's switch.
+test_over_reach_in_the_users_policy_keeps_the_statement if {
+	role := _role(_call("v19", {}, []))
+	startswith(fix.replacement(role, "aws_iam_policy.mine", _statement), "HCL")
+	fix.policy_edit(role, "aws_iam_policy.mine") == null
+	fix.switch(role, "aws_iam_policy.mine") == null
+	contains(fix.switch(role, "module.karpenter.aws_iam_policy.controller[0]"), "Upgrade the module")
+	startswith(fix.conditions(role, "aws_iam_policy.mine", {"StringEquals": {"k": "v"}}), "HCL, in the statement block:")
+	contains(fix.replacement(role, "module.karpenter.aws_iam_policy.controller[0]", _statement), "Upgrade the module")
+	fix.policy_edit(role, "module.karpenter.aws_iam_policy.controller[0]") == {"module": "module.karpenter", "arguments": {"enable_v1_permissions": true}}
+}
+
+test_unscoped_resource_fix_for_v19_is_the_upgrade if {
+	doc := {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "ec2:TerminateInstances", "Resource": "*"}]}
+	role := object.union(fx.role([fx.known(fx.policy_address, doc)]), {"module_call": _call("v19", {}, [])})
+	findings := unscoped_resource.deny with input as {"iam": {"roles": [role], "karpenter_roles": 1, "node_roles": []}}
+	some f in findings
+	contains(f.fix, "Upgrade the module to v20.24 or later")
+	f.edit.module == "module.karpenter"
+	other := object.union(fx.role([fx.known("aws_iam_policy.mine", doc)]), {"module_call": _call("v19", {}, [])})
+	others := unscoped_resource.deny with input as {"iam": {"roles": [other], "karpenter_roles": 1, "node_roles": []}}
+	count(others) > 0
+	every g in others {
+		not g.fix
+		not g.edit
+	}
 }

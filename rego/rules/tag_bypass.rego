@@ -62,8 +62,8 @@ deny contains finding if {
 				]),
 			],
 		),
-		"fix": fix.conditions(role, conditions),
-		"edit": fix.edit(role, {}),
+		"fix": fix.conditions(role, s.policy, conditions),
+		"edit": fix.policy_edit(role, s.policy),
 	}
 }
 

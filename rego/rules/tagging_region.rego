@@ -52,8 +52,8 @@ deny contains finding if {
 				_region(v), _region(v), _partition(v), _region(v),
 			],
 		),
-		"fix": fix.statement(role, {}, karpenter.fix_statement(role, "tagging", {})),
-		"edit": fix.edit(role, {}),
+		"fix": fix.replacement(role, s.policy, karpenter.fix_statement(role, "tagging", {})),
+		"edit": fix.policy_edit(role, s.policy),
 	}
 }
 
