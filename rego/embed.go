@@ -57,6 +57,9 @@ func Data() (map[string]any, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := expandRequests(root); err != nil {
+		return nil, err
+	}
 	return root, nil
 }
 

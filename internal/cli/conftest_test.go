@@ -55,7 +55,7 @@ func TestConftestPoliciesRunUnchanged(t *testing.T) {
 			{firstApply, wantFirstApply, ExitPass},
 		} {
 			t.Run(version+"/"+tc.plan, func(t *testing.T) {
-				code, out, stderr := run(t, "", "scan", "--format", "json", "--rego-version", version,
+				code, out, stderr := run(t, "", "scan", "--format", "json", "--karpenter-version", "1.0.0", "--rego-version", version,
 					"--policy", "testdata/conftest/"+version, "--namespace", "main", "--namespace", "terraform.iam", tc.plan)
 				if code != tc.code {
 					t.Fatalf("exit %d, want %d: %s", code, tc.code, stderr)

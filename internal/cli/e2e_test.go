@@ -25,6 +25,8 @@ type expectation struct {
 		Fix     []string `json:"fix"`
 	} `json:"findings"`
 	Absent []string `json:"absent"`
+	// Args are extra scan arguments, e.g. the deployed Karpenter version the scenario runs.
+	Args []string `json:"args"`
 }
 
 type jsonResult struct {
@@ -71,7 +73,8 @@ func TestScanScenarios(t *testing.T) {
 			if err := json.Unmarshal(b, &want); err != nil {
 				t.Fatalf("%s: %v", exp, err)
 			}
-			args := []string{"scan", "--format", "json", filepath.Join(dir, "plan.json")}
+			args := append([]string{"scan", "--format", "json"}, want.Args...)
+			args = append(args, filepath.Join(dir, "plan.json"))
 			if cfg := filepath.Join(dir, ".karpgate.yaml"); fileExists(cfg) {
 				args = append(args, "--config", cfg)
 			}
@@ -123,6 +126,21 @@ func TestScanScenarios(t *testing.T) {
 			}
 		})
 	}
+}
+
+// scenarioArgs returns the extra scan arguments of the scenario whose plan is planFile (its
+// expect.json "args"), or none.
+func scenarioArgs(t *testing.T, planFile string) []string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(filepath.Dir(planFile), "expect.json"))
+	if err != nil {
+		return nil
+	}
+	var want expectation
+	if err := json.Unmarshal(b, &want); err != nil {
+		t.Fatalf("%s: %v", planFile, err)
+	}
+	return want.Args
 }
 
 // TestScanBadInputs: every bad input ends with exit 3 and one line on stderr naming the file,
@@ -223,7 +241,7 @@ func TestScanStdinAndAtomicOutput(t *testing.T) {
 // TestTextOutputForAtlantis: a passing run never says "fail" (older Atlantis fails on the
 // substring); a failing one matches Atlantis's `[1-9][0-9]* failure` pattern.
 func TestTextOutputForAtlantis(t *testing.T) {
-	_, pass, _ := run(t, "", "scan", "--color", "never", "../../testdata/plans/upstream-v1/plan.json")
+	_, pass, _ := run(t, "", "scan", "--color", "never", "--karpenter-version", "1.0.0", "../../testdata/plans/upstream-v1/plan.json")
 	if strings.Contains(strings.ToLower(pass), "fail") {
 		t.Errorf("passing output contains \"fail\":\n%s", pass)
 	}

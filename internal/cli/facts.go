@@ -13,7 +13,7 @@ import (
 )
 
 func newFacts(s *streams) *cobra.Command {
-	var configFile string
+	var configFile, karpVersion string
 	var maxSize int64
 	cmd := &cobra.Command{
 		Use:   "facts PLAN",
@@ -34,7 +34,10 @@ each came from (source: after, prior_state, config:<file>, ...). docs/input.md d
 			if err != nil {
 				return usageErr(err)
 			}
-			opt := factsOptions(cfg)
+			if err := checkKarpenterVersion(karpVersion); err != nil {
+				return err
+			}
+			opt := withKarpenterVersion(factsOptions(cfg), cfg.Karpenter, karpVersion)
 			name := args[0]
 			var iam *facts.IAM
 			if name == "-" {
@@ -54,6 +57,7 @@ each came from (source: after, prior_state, config:<file>, ...). docs/input.md d
 		},
 	}
 	cmd.Flags().StringVar(&configFile, "config", "", "configuration file (default: .karpgate.yaml when present)")
+	registerKarpenterVersion(cmd, &karpVersion)
 	cmd.Flags().Int64Var(&maxSize, "max-plan-size", plan.DefaultMaxSize, "largest plan file to read, in bytes")
 	return cmd
 }

@@ -99,7 +99,7 @@ func TestQuietPrintsOnlyTheSummary(t *testing.T) {
 func TestCleanScanNamesWhatItChecked(t *testing.T) {
 	const p = "../../testdata/plans/nested-for-each/plan.json"
 	dir := t.TempDir()
-	code, out, stderr := run(t, "", "scan", "--color", "never", "--format", "text", "--format", "markdown="+dir+"/c.md", "--format", "json="+dir+"/r.json", p)
+	code, out, stderr := run(t, "", "scan", "--color", "never", "--karpenter-version", "1.0.0", "--format", "text", "--format", "markdown="+dir+"/c.md", "--format", "json="+dir+"/r.json", p)
 	if code != ExitPass {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
@@ -111,8 +111,10 @@ func TestCleanScanNamesWhatItChecked(t *testing.T) {
 	}
 	var res struct {
 		Checked []struct {
-			Role     string `json:"role"`
-			Requests int    `json:"requests"`
+			Role          string `json:"role"`
+			Requests      int    `json:"requests"`
+			Version       string `json:"version"`
+			Compatibility string `json:"compatibility"`
 		} `json:"checked"`
 	}
 	b, _ := os.ReadFile(dir + "/r.json")
@@ -124,5 +126,29 @@ func TestCleanScanNamesWhatItChecked(t *testing.T) {
 	}
 	if !strings.Contains(out, "Karpenter requests simulated") {
 		t.Errorf("no request count:\n%s", out)
+	}
+	// The compatibility line (RULES.md section 7): the v1 policy of the module serves every v1
+	// version; v0.x launches lack the v1 tags its launch statements require.
+	const line = "works with v1.0+; v0.32-v0.37 break launch"
+	for _, c := range res.Checked {
+		if c.Version != "Karpenter 1.0.0 (--karpenter-version)" || c.Compatibility != line {
+			t.Errorf("checked %s: version %q, compatibility %q; want %q", c.Role, c.Version, c.Compatibility, line)
+		}
+	}
+	if !strings.Contains(out, "; "+line) || !strings.Contains(string(md), "; "+line) {
+		t.Errorf("text or Markdown lacks the compatibility line:\n%s\n%s", out, md)
+	}
+}
+
+// TestCompatibilityLineOfAV0Policy: a v0.33-era policy deployed as Karpenter 0.37 works with
+// v0.32-v0.37 (the module also grants what v0.32 needs) and breaks tagging from v1.0 (RULES.md
+// section 7).
+func TestCompatibilityLineOfAV0Policy(t *testing.T) {
+	code, out, stderr := run(t, "", "scan", "--no-config", "--color", "never", "--karpenter-version", "0.37.0", "../../testdata/plans/eks-v20.24-v033/plan.json")
+	if code > 1 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if !strings.Contains(out, "works with v0.32-v0.37; v1.0+ breaks tagging") {
+		t.Errorf("no compatibility line:\n%s", out)
 	}
 }

@@ -46,7 +46,8 @@ func TestScanLocatesFindingsInSources(t *testing.T) {
 		scanned++
 		t.Run(name, func(t *testing.T) {
 			t.Parallel() // each scan builds its own engine: use both cores
-			code, out, stderr := run(t, "", "scan", "--format", "json", "--source-dir", dir, "--repo-root", dir, planFile)
+			args := append([]string{"scan", "--format", "json", "--source-dir", dir, "--repo-root", dir}, scenarioArgs(t, src)...)
+			code, out, stderr := run(t, "", append(args, planFile)...)
 			if code > 1 {
 				t.Fatalf("exit %d: %s", code, stderr)
 			}

@@ -30,6 +30,7 @@ type pipelineFlags struct {
 	failOn         string
 	unknown        string
 	maxPlanSize    int64
+	karpVersion    string
 	maxMemory      int64
 	noConfig       bool
 	onEval         func() func() // set by the supervised child (supervise.go)
@@ -52,6 +53,31 @@ func (f *pipelineFlags) register(cmd *cobra.Command) {
 	fl.StringVar(&f.unknown, "unknown", "", "what an indeterminate verdict (KARP020) does: warn or fail (default warn, or unknown from the config)")
 	fl.Int64Var(&f.maxPlanSize, "max-plan-size", plan.DefaultMaxSize, "largest plan file to read, in bytes")
 	fl.Int64Var(&f.maxMemory, "max-memory", DefaultMaxMemory, "memory, in bytes, the process that evaluates --policy/--bundle code may add before it is stopped (exit 4)")
+	registerKarpenterVersion(cmd, &f.karpVersion)
+}
+
+// registerKarpenterVersion defines --karpenter-version, the deployed Karpenter version that wins
+// over config and the plan (RULES.md 5.1).
+func registerKarpenterVersion(cmd *cobra.Command, v *string) {
+	cmd.Flags().StringVar(v, "karpenter-version", "", `deployed Karpenter version, e.g. 1.12.0 (wins over karpenter.version and the plan's helm_release)`)
+}
+
+// checkKarpenterVersion refuses a --karpenter-version karpgate cannot read.
+func checkKarpenterVersion(v string) error {
+	if v == "" {
+		return nil
+	}
+	if _, ok := facts.ParseVersion(v); !ok {
+		return usageErr(fmt.Errorf("--karpenter-version %q is not a Karpenter version such as 1.12.0", v))
+	}
+	return nil
+}
+
+// withKarpenterVersion adds config karpenter.version and upgrade_from and --karpenter-version to
+// the facts options.
+func withKarpenterVersion(opt facts.Options, k config.Karpenter, flag string) facts.Options {
+	opt.Version, opt.UpgradeFrom, opt.VersionFlag = k.Version, k.UpgradeFrom, flag
+	return opt
 }
 
 // verifyFlags are the bundle signature verification flags.
@@ -152,13 +178,16 @@ func (f *pipelineFlags) build(ctx context.Context, now time.Time) (*pipeline, er
 	if err != nil {
 		return nil, err
 	}
+	if err := checkKarpenterVersion(f.karpVersion); err != nil {
+		return nil, err
+	}
 	today := findings.Today(now)
 	applied := &findings.ConfigApplied{File: cfg.File, Pinned: f.configFile != "" || f.noConfig, Relaxed: cfg.Relaxations(eng.Rules(), today)}
 	if applied.Relaxed == nil {
 		applied.Relaxed = []string{}
 	}
 	sc := scan.New(eng, scan.Options{
-		Facts:       factsOptions(cfg),
+		Facts:       withKarpenterVersion(factsOptions(cfg), cfg.Karpenter, f.karpVersion),
 		Gate:        gate,
 		Overrides:   cfg.Overrides(),
 		MaxPlanSize: f.maxPlanSize,

@@ -70,6 +70,9 @@ func (f *pipelineFlags) childArgs() []string {
 	add("verification-key-id", f.verify.keyID)
 	add("signing-alg", f.verify.alg)
 	add("namespace", f.namespaces...)
+	if f.karpVersion != "" {
+		add("karpenter-version", f.karpVersion)
+	}
 	if f.regoVersion != "" {
 		add("rego-version", f.regoVersion)
 	}

@@ -73,7 +73,7 @@ func TestChildArgsCarryEveryPipelineFlag(t *testing.T) {
 	set := []string{
 		"--config=c.yaml", "--policy=p1", "--policy=p2", "--data=d", "--bundle=b.tar.gz",
 		"--verification-key=k.pem", "--verification-key-id=kid", "--signing-alg=ES256",
-		"--namespace=ns", "--rego-version=v0", "--no-default-rules", "--allow-net", "--timeout=7s", "--fail-on=warning",
+		"--namespace=ns", "--karpenter-version=1.2.3", "--rego-version=v0", "--no-default-rules", "--allow-net", "--timeout=7s", "--fail-on=warning",
 		"--unknown=fail", "--max-plan-size=123", "--max-memory=456",
 	}
 	parse := func(args []string) (*pipelineFlags, *cobra.Command) {

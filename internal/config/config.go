@@ -56,6 +56,10 @@ type Karpenter struct {
 	Account   string // 12 digits
 	Partition string // aws, aws-cn, aws-us-gov, aws-iso or aws-iso-b
 	Cluster   string // the EKS cluster name
+	// Version is the deployed Karpenter version ("1.12.0", "v0.37.7"); UpgradeFrom the version
+	// before this change, or "none" when no instance predates v1 (RULES.md 5.1).
+	Version     string
+	UpgradeFrom string
 }
 
 // Requests are IAM requests, beyond the built-in Karpenter sets, that the Karpenter roles must

@@ -91,11 +91,13 @@ func TestParse(t *testing.T) {
 					"KARP010": {Enabled: ptr(true), Severity: ptr(findings.Note)},
 				}
 				c.Karpenter = Karpenter{
-					Roles:     []string{"module.karpenter.aws_iam_role.controller[0]", "name:KarpenterController-*"},
-					Region:    "us-west-2",
-					Account:   "011122223333",
-					Partition: "aws",
-					Cluster:   "prod",
+					Roles:       []string{"module.karpenter.aws_iam_role.controller[0]", "name:KarpenterController-*"},
+					Region:      "us-west-2",
+					Account:     "011122223333",
+					Partition:   "aws",
+					Cluster:     "prod",
+					Version:     "1.12.0",
+					UpgradeFrom: "v0.37.7",
 				}
 				c.Requests = Requests{
 					MustAllow: []Request{{
@@ -307,9 +309,14 @@ func TestParseErrors(t *testing.T) {
 			want: `.karpgate.yaml:2: karpenter.cluster: missing value (want the EKS cluster name)`,
 		},
 		{
+			name: "a version that is not MAJOR.MINOR[.PATCH] is an error",
+			file: "version-bad.yaml", line: 2,
+			want: `.karpgate.yaml:2: karpenter.version: "1.x" is not a Karpenter version (want a Karpenter version such as "1.12.0" or "v0.37.7")`,
+		},
+		{
 			name: "an unknown karpenter key is an error",
 			file: "karpenter-unknown-key.yaml", line: 3,
-			want: `.karpgate.yaml:3: karpenter: unknown key "namespace" (want roles, region, account, partition or cluster)`,
+			want: `.karpgate.yaml:3: karpenter: unknown key "namespace" (want roles, region, account, partition, cluster, version or upgrade_from)`,
 		},
 		{
 			name: "an action without a colon is an error",

@@ -32,8 +32,10 @@ const (
 	wantRule       = "a mapping with enabled and/or severity"
 	wantRuleKeys   = "enabled or severity"
 	wantBool       = "true or false"
-	wantKarpenter  = "a mapping of roles, region, account, partition and cluster"
-	wantKarpKeys   = "roles, region, account, partition or cluster"
+	wantKarpenter  = "a mapping of roles, region, account, partition, cluster, version and upgrade_from"
+	wantKarpKeys   = "roles, region, account, partition, cluster, version or upgrade_from"
+	wantVersion    = `a Karpenter version such as "1.12.0" or "v0.37.7"`
+	wantFrom       = `a Karpenter version such as "0.37.7", or "none"`
 	wantRoles      = "a list of address globs or name: globs"
 	wantPattern    = `an address glob such as "module.karpenter.*" or a name glob such as "name:KarpenterController-*"`
 	wantRegion     = "a region such as us-west-2"
@@ -303,6 +305,22 @@ func (p *parser) karpenter(n *yaml.Node, path string, k *Karpenter) {
 			if s, ok := p.text(e.v, fpath, wantCluster); ok {
 				k.Cluster = s
 			}
+		case "version":
+			if s, ok := p.text(e.v, fpath, wantVersion); ok {
+				if !versionPattern.MatchString(s) {
+					p.fail(e.v, fpath, "%s is not a Karpenter version (want %s)", quote(s), wantVersion)
+					continue
+				}
+				k.Version = s
+			}
+		case "upgrade_from":
+			if s, ok := p.text(e.v, fpath, wantFrom); ok {
+				if s != "none" && !versionPattern.MatchString(s) {
+					p.fail(e.v, fpath, "%s is not a Karpenter version or none (want %s)", quote(s), wantFrom)
+					continue
+				}
+				k.UpgradeFrom = s
+			}
 		default:
 			p.fail(e.k, path, "unknown key %q (want %s)", e.key, wantKarpKeys)
 		}
@@ -313,6 +331,9 @@ func (p *parser) karpenter(n *yaml.Node, path string, k *Karpenter) {
 		}
 	}
 }
+
+// versionPattern accepts a Karpenter release version, with or without "v" and patch.
+var versionPattern = regexp.MustCompile(`^v?\d+\.\d+(\.\d+)?$`)
 
 // regionPartition is the partition a region belongs to, or "" for a partition karpgate does not
 // support (aws-iso-e, aws-iso-f, aws-eusc).

@@ -99,7 +99,8 @@ func New(ctx context.Context, opt Options) (*Engine, error) {
 		timeout = DefaultTimeout
 	}
 	native, conftest := splitRefs(byPkg)
-	store := inmem.NewFromObject(src.data)
+	// Data is read on every evaluation: held as AST values it is not converted on each read.
+	store := inmem.NewFromObjectWithOpts(src.data, inmem.OptReturnASTValuesOnRead(true))
 	prepare := func(query string) (rego.PreparedEvalQuery, error) {
 		regoOpts := append([]func(*rego.Rego){
 			rego.Compiler(c),

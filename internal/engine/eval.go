@@ -22,9 +22,17 @@ func (e *Engine) Eval(ctx context.Context, input ast.Value) ([]findings.Finding,
 	return fs, err
 }
 
-// EvalChecked is Eval that also returns, by Karpenter role address, how many Karpenter calls
-// were simulated against the role (the embedded call set K and the tagging request T(R)).
-func (e *Engine) EvalChecked(ctx context.Context, input ast.Value) ([]findings.Finding, map[string]int, error) {
+// Checked is what the embedded rules simulated for one Karpenter role: how many Karpenter
+// requests, the version judged and where it came from, and the compatibility line.
+type Checked struct {
+	Requests      int
+	Version       string
+	Compatibility string
+}
+
+// EvalChecked is Eval that also returns, by Karpenter role address, what was simulated against
+// the role.
+func (e *Engine) EvalChecked(ctx context.Context, input ast.Value) ([]findings.Finding, map[string]Checked, error) {
 	if e.onEval != nil {
 		defer e.onEval()()
 	}
@@ -50,20 +58,28 @@ func (e *Engine) EvalChecked(ctx context.Context, input ast.Value) ([]findings.F
 	return out, checked, nil
 }
 
-// checkedQuery binds, by Karpenter role, the number of calls the embedded rules simulate: the
-// verdicts of KARP004 (the call set K) plus T(R). OPA evaluates the verdicts once per query, so
-// the count costs nothing the rules do not already compute.
-const checkedQuery = "checked := {addr: n | some addr, vs in data.karpgate.rules.karpenter_calls.verdicts; n := count(vs) + 1}"
+// checkedQuery binds, by Karpenter role, what the embedded rules simulated
+// (data.karpgate.lib.deployment.checked). OPA evaluates the verdicts once per query, so this
+// costs nothing the rules do not already compute.
+const checkedQuery = "checked := data.karpgate.lib.deployment.checked"
 
-func checkedRoles(rs rego.ResultSet) map[string]int {
+func checkedRoles(rs rego.ResultSet) map[string]Checked {
 	m, _ := rs[0].Bindings["checked"].(map[string]any)
-	out := make(map[string]int, len(m))
+	out := make(map[string]Checked, len(m))
 	for addr, v := range m {
-		if n, ok := v.(json.Number); ok {
+		o, ok := v.(map[string]any)
+		if !ok {
+			continue
+		}
+		var c Checked
+		if n, ok := o["requests"].(json.Number); ok {
 			if i, err := n.Int64(); err == nil {
-				out[addr] = int(i)
+				c.Requests = int(i)
 			}
 		}
+		c.Version, _ = o["version"].(string)
+		c.Compatibility, _ = o["compatibility"].(string)
+		out[addr] = c
 	}
 	return out
 }

@@ -118,12 +118,21 @@ func (b *builder) build() *IAM {
 	b.detect()
 	b.linkDeferred()
 	for _, role := range b.roles {
-		// Request parameters matter only for the roles the rules judge.
 		if role.Karpenter.Detected {
-			c := b.context(role, iam.NodeRoles)
-			role.Context = &c
-			role.ModuleCall = b.moduleCall(role)
 			iam.KarpenterRoles++
+		}
+	}
+	if iam.KarpenterRoles > 0 {
+		rels := b.releases()
+		features, classRoles, keys := b.manifests()
+		for _, role := range b.roles {
+			// Request parameters matter only for the roles the rules judge.
+			if role.Karpenter.Detected {
+				role.Deployment = b.deployment(role, rels, iam.KarpenterRoles, features)
+				role.ModuleCall = b.moduleCall(role)
+				c := b.context(role, iam.NodeRoles, b.linkedRelease(role, rels, iam.KarpenterRoles), classRoles, keys)
+				role.Context = &c
+			}
 		}
 	}
 	// The layers beyond identity policies depend on the role's account; their texts are parsed
@@ -559,6 +568,9 @@ var relevantTypes = map[string]string{
 	tRegion:           modeData,
 	tCallerIdentity:   modeData,
 	tPartition:        modeData,
+	tHelmRelease:      modeManaged,
+	tK8sManifest:      modeManaged,
+	tKubectl:          modeManaged,
 }
 
 // Relevant reports whether Build reads resources of this mode and type; plan.ParseFast materializes

@@ -34,7 +34,7 @@ type param struct{ value, source string }
 
 // context works out R, A, P and C for a role: config, then the plan, then the role's own policies
 // (every candidate is tried), then the defaults.
-func (b *builder) context(role *Role, nodeRoles []NodeRole) Context {
+func (b *builder) context(role *Role, nodeRoles []NodeRole, rel *release, classRoles, keys []string) Context {
 	regions, accounts, partitions := policyARNParts(role)
 	c := Context{Sources: map[string]string{}}
 	pick := func(name string, candidates []param, fromPolicy []string, def string) (string, []string) {
@@ -66,14 +66,44 @@ func (b *builder) context(role *Role, nodeRoles []NodeRole) Context {
 		{b.opt.Partition, "config"},
 		{b.dataAttr(role.Module, tPartition, "partition"), "data.aws_partition"},
 	}, partitions, DefaultPartition)
+	minor := ""
+	if role.Deployment != nil {
+		minor = role.Deployment.Version.Minor
+	}
+	relSource := ""
+	if rel != nil {
+		relSource = rel.r.Address + " settings.clusterName"
+	}
 	c.Cluster, _ = pick("cluster", []param{
 		{b.opt.Cluster, "config"},
+		{rel.clusterName(minor), relSource},
 		{b.podIdentityCluster(role), "pod-identity"},
 		{clusterFromConditions(role), "policy"},
 	}, nil, DefaultCluster)
 	c.R2 = b.r2(role)
 	c.NodeRoleARNs = nodeRoleARNs(role, nodeRoles)
+	for _, name := range classRoles {
+		arn := name
+		if !strings.HasPrefix(name, "arn:") {
+			arn = "arn:" + c.Partition + ":iam::" + c.Account + ":role/" + name
+		}
+		if !slices.Contains(c.NodeRoleARNs, arn) {
+			c.NodeRoleARNs = append(c.NodeRoleARNs, arn)
+		}
+	}
 	c.QueueARNs = queueARNs(role)
+	if q := rel.interruptionQueue(minor); q != "" {
+		// Karpenter calls the queue the release names, whatever the policy grants.
+		c.QueueARNs = []string{"arn:" + c.Partition + ":sqs:" + c.Region + ":" + c.Account + ":" + q}
+	}
+	c.EBSKMSKeyARNs = []string{}
+	for _, k := range keys {
+		if strings.HasPrefix(k, "arn:") {
+			c.EBSKMSKeyARNs = append(c.EBSKMSKeyARNs, k)
+		} else {
+			c.EBSKMSKeyARNs = append(c.EBSKMSKeyARNs, "arn:"+c.Partition+":kms:"+c.Region+":"+c.Account+":key/"+k)
+		}
+	}
 	c.PodIdentity = b.podIdentityBindings(role)
 	return c
 }

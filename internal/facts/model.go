@@ -21,6 +21,8 @@ type Role struct {
 	Removed    []Removed      `json:"removed"` // attached in the plan, overridden by another resource (RULES.md §3.1)
 	Layers     *Layers        `json:"layers"`  // nil unless the role is a Karpenter role
 	Context    *Context       `json:"context"` // nil unless the role is a Karpenter role
+	// Deployment is the Karpenter the role serves (nil unless the role is a Karpenter role).
+	Deployment *Deployment `json:"deployment"`
 	// ModuleCall is the terraform-aws-eks modules/karpenter call that creates the role; nil for
 	// other roles and for roles that are not Karpenter roles.
 	ModuleCall *ModuleCall `json:"module_call"`
@@ -96,6 +98,8 @@ type Context struct {
 	Sources      map[string]string `json:"sources"`
 	NodeRoleARNs []string          `json:"node_role_arns"`
 	QueueARNs    []string          `json:"queue_arns"`
+	// EBSKMSKeyARNs are the customer managed keys EC2NodeClasses encrypt volumes with.
+	EBSKMSKeyARNs []string `json:"ebs_kms_key_arns"`
 	// PodIdentity lists the live pod identity associations bound to the role (RULES.md 5.6).
 	PodIdentity []PodIdentityBinding `json:"pod_identity"`
 }
@@ -117,6 +121,11 @@ type Options struct {
 	Account   string
 	Partition string
 	Cluster   string
+	// Version and VersionFlag are config karpenter.version and --karpenter-version (the flag
+	// wins); UpgradeFrom is config karpenter.upgrade_from ("none" allowed).
+	Version     string
+	VersionFlag string
+	UpgradeFrom string
 	// Complete lists the karpenter.roles selectors of roles outside the plan whose entry says the
 	// plan shows everything that reaches them (RULES.md §2.3): their refusals are decided.
 	Complete map[string]bool

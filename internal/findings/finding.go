@@ -149,6 +149,12 @@ type Checked struct {
 	Plan     string `json:"plan"`
 	Role     string `json:"role"`
 	Requests int    `json:"requests"` // Karpenter calls simulated against the role's effective policy
+	// Version is the Karpenter version judged and where it came from ("Karpenter 1.12.0
+	// (helm_release.karpenter)").
+	Version string `json:"version,omitempty"`
+	// Compatibility says which Karpenter versions the role supports with the plan's features
+	// ("works with v0.33-v0.37; v1.0+ breaks tagging").
+	Compatibility string `json:"compatibility,omitempty"`
 }
 
 // Tool identifies the karpgate build.

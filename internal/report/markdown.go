@@ -54,7 +54,7 @@ func (Markdown) Write(w io.Writer, r findings.Result) error {
 		if len(r.Plans) > 1 {
 			role = "`" + c.Plan + "` · " + role
 		}
-		fmt.Fprintf(&b, "- Checked %s: %s simulated\n", role, plural(c.Requests, "Karpenter request"))
+		fmt.Fprintf(&b, "- Checked %s: %s simulated%s\n", role, plural(c.Requests, "Karpenter request"), escapeMD(checkedVersion(c)))
 	}
 	if len(r.Checked) > 0 {
 		b.WriteString("\n")

@@ -195,6 +195,19 @@ func suppressedLine(f findings.Finding) string {
 	return line + ")"
 }
 
+// checkedVersion is the version judged and the compatibility line of a checked role, as the
+// tail of its line: " of Karpenter 1.0.0 (--karpenter-version); works with v1.0+".
+func checkedVersion(c findings.Checked) string {
+	var b strings.Builder
+	if c.Version != "" {
+		b.WriteString(" of " + c.Version)
+	}
+	if c.Compatibility != "" {
+		b.WriteString("; " + c.Compatibility)
+	}
+	return b.String()
+}
+
 // checkedLines names each Karpenter role whose requests were simulated, so that a clean scan says
 // what it checked.
 func checkedLines(r findings.Result) []string {
@@ -204,7 +217,7 @@ func checkedLines(r findings.Result) []string {
 		if len(r.Plans) > 1 {
 			role = c.Plan + ": " + role
 		}
-		out = append(out, fmt.Sprintf("checked %s: %s simulated", role, plural(c.Requests, "Karpenter request")))
+		out = append(out, fmt.Sprintf("checked %s: %s simulated%s", role, plural(c.Requests, "Karpenter request"), checkedVersion(c)))
 	}
 	return out
 }

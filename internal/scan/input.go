@@ -30,7 +30,9 @@ var (
 	kCluster        = ast.InternedTerm("cluster")
 	kConditions     = ast.InternedTerm("conditions")
 	kContext        = ast.InternedTerm("context")
+	kDeployment     = ast.InternedTerm("deployment")
 	kDetected       = ast.InternedTerm("detected")
+	kEBSKMSKeyARNs  = ast.InternedTerm("ebs_kms_key_arns")
 	kDocument       = ast.InternedTerm("document")
 	kEffect         = ast.InternedTerm("effect")
 	kID             = ast.InternedTerm("id")
@@ -173,6 +175,7 @@ func (cv *iamConv) roleValue(r *facts.Role) ast.Value {
 		item(kRemoved, cv.arrayTerm(r.Removed == nil, removed)),
 		item(kLayers, layersTerm(r.Layers)),
 		item(kContext, ast.NewTerm(cv.contextValue(r.Context))),
+		item(kDeployment, deploymentTerm(r.Deployment)),
 		item(kModuleCall, moduleCallTerm(r.ModuleCall)),
 	)
 }
@@ -185,6 +188,15 @@ func moduleCallTerm(m *facts.ModuleCall) *ast.Term {
 	return jsonTerm(m)
 }
 
+// deploymentTerm converts a role's Karpenter deployment (RULES.md 5.1) through JSON, as
+// layersTerm does: only Karpenter roles have one.
+func deploymentTerm(d *facts.Deployment) *ast.Term {
+	if d == nil {
+		return ast.InternedNullTerm
+	}
+	return jsonTerm(d)
+}
+
 // layersTerm converts a Karpenter role's layers through JSON, the reference path: only
 // Karpenter roles have layers, so this is never the hot part of a large plan.
 func layersTerm(l *facts.Layers) *ast.Term {
@@ -194,9 +206,9 @@ func layersTerm(l *facts.Layers) *ast.Term {
 	return jsonTerm(l)
 }
 
-// jsonTerm is the reference conversion: json.Marshal, util.UnmarshalJSON, ast.InterfaceToValue.
-func jsonTerm(x any) *ast.Term {
-	b, err := json.Marshal(x)
+// jsonTerm is v's term as OPA reads v's JSON text.
+func jsonTerm(v any) *ast.Term {
+	b, err := json.Marshal(v)
 	if err != nil {
 		return ast.InternedNullTerm
 	}
@@ -204,11 +216,11 @@ func jsonTerm(x any) *ast.Term {
 	if err := util.UnmarshalJSON(b, &doc); err != nil {
 		return ast.InternedNullTerm
 	}
-	v, err := ast.InterfaceToValue(doc)
+	val, err := ast.InterfaceToValue(doc)
 	if err != nil {
 		return ast.InternedNullTerm
 	}
-	return ast.NewTerm(v)
+	return ast.NewTerm(val)
 }
 
 func (cv *iamConv) policyEntryValue(p *facts.PolicyEntry) ast.Value {
@@ -331,6 +343,7 @@ func (cv *iamConv) contextValue(c *facts.Context) ast.Value {
 		item(kSources, sources),
 		item(kNodeRoleARNs, cv.stringsTerm(c.NodeRoleARNs)),
 		item(kQueueARNs, cv.stringsTerm(c.QueueARNs)),
+		item(kEBSKMSKeyARNs, cv.stringsTerm(c.EBSKMSKeyARNs)),
 		item(kPodIdentity, cv.podIdentityTerm(c.PodIdentity)),
 	)
 }

@@ -185,8 +185,8 @@ func (s *Scanner) scanOne(ctx context.Context, src Source, run Run, split bool) 
 		fs[i].Plan = src.Name
 	}
 	checked := make([]findings.Checked, 0, len(counts))
-	for role, n := range counts {
-		checked = append(checked, findings.Checked{Plan: src.Name, Role: role, Requests: n})
+	for role, c := range counts {
+		checked = append(checked, findings.Checked{Plan: src.Name, Role: role, Requests: c.Requests, Version: c.Version, Compatibility: c.Compatibility})
 	}
 	return fs, checked, nil
 }

@@ -41,7 +41,15 @@ role(policies) := {
 	"karpenter": {"detected": true, "by": ["module", "pod-identity"]},
 	"policies": policies,
 	"context": context,
+	"deployment": deployed_v1,
 }
+
+# deployed_v1 is the deployment of role(): Karpenter v1.0, the version before the change unknown
+# (so both tagging variants of v1 apply), the features of deployed().
+deployed_v1 := object.union(deployed("1.0", ""), {"upgrade_from": {"state": "unknown", "version": "", "minor": "", "source": "no prior helm_release version, no karpenter.upgrade_from"}})
+
+# unversioned removes the deployment of a role input: the version is unknown.
+unversioned(inp) := {"iam": object.union(inp.iam, {"roles": [object.remove(r, ["deployment"]) | some r in inp.iam.roles]})}
 
 # known is a managed policy entry whose text is known; doc is raw IAM JSON.
 known(address, doc) := {
@@ -593,3 +601,27 @@ without_sid(doc, sid) := object.union(doc, {"Statement": [s | some s in doc.Stat
 
 # upstream_input is the upstream v1.0 policy as one known managed policy.
 upstream_input := input_for([known(policy_address, upstream_v1)])
+
+# deployed is a role's deployment (docs/input.md "deployment"): Karpenter minor version v (e.g.
+# "1.0") upgraded from "from" ("" when the release is created in the plan), with an EC2NodeClass
+# using spec.role and an AL2023 alias, spot NodePools and an interruption queue; every setting
+# at the chart default.
+deployed(v, from) := {
+	"version": {"state": "known", "version": concat("", [v, ".0"]), "minor": v, "source": "chart version of helm_release.karpenter"},
+	"upgrade_from": _from(from),
+	"release": "helm_release.karpenter",
+	"features": object.union(
+		{name: {"state": "default", "source": "chart default"} | some name, _ in data.karpgate.karpenter.requests.features},
+		{name: {"state": "on", "source": "test"} | some name in ["spot", "nodeclass_role", "alias_ami", "al2023", "interruption_queue"]},
+	),
+}
+
+_from("") := {"state": "none", "version": "", "minor": "", "source": "helm_release.karpenter is created in this plan"}
+
+_from(from) := {"state": "known", "version": concat("", [from, ".0"]), "minor": from, "source": "prior version of helm_release.karpenter"} if from != ""
+
+# input_deployed is input_for with the role's deployment set.
+input_deployed(policies, dep) := {"iam": {"roles": [object.union(role(policies), {"deployment": dep})], "karpenter_roles": 1, "node_roles": []}}
+
+# upstream_v1_input is upstream_input for a Karpenter v1.0 release created in the plan.
+upstream_v1_input := input_deployed([known(policy_address, upstream_v1)], deployed("1.0", ""))

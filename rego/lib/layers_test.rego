@@ -1,11 +1,13 @@
 package karpgate.lib.layers_test
 
+import data.karpgate.lib.deployment
 import data.karpgate.lib.fixtures_test as fx
 import data.karpgate.lib.karpenter
 import data.karpgate.lib.layers
 import data.karpgate.lib.requests
 import data.karpgate.rules.instance_tagging
 import data.karpgate.rules.karpenter_calls
+import data.karpgate.rules.refused_start
 import data.karpgate.rules.tagging_region
 
 role_arn := "arn:aws:iam::123456789012:role/KarpenterController-ex"
@@ -103,7 +105,7 @@ test_session_policy_allowing_only_reads_refuses_writes if {
 	v := tagging_verdict(with_layers({"session": s}))
 	v.decision == "implicit-deny"
 	v.layer == "session policy"
-	some f in karpenter_calls.deny with input as with_layers({"session": s})
+	some f in refused_start.deny with input as with_layers({"session": s})
 	contains(f.message, "because no session policy allows the ec2:RunInstances action")
 }
 
@@ -125,7 +127,11 @@ test_scp_denying_the_region_is_an_explicit_deny_in_a_service_control_policy if {
 test_scp_requiring_a_cost_tag_refuses_launches if {
 	require_tag := entry("aws_organizations_policy.cost_tag", "scp", doc([{"Effect": "Deny", "Action": "ec2:RunInstances", "Resource": "arn:aws:ec2:*:*:instance/*", "Condition": {"Null": {"aws:RequestTag/CostCenter": "true"}}}]))
 	o := org([{"name": "RequireCostCenter", "target": fx.account, "level": 1, "applies": "yes", "attachment": "aws_organizations_policy_attachment.acct", "policy": require_tag}], [], ["r-ab12", fx.account], false)
-	some f in karpenter_calls.deny with input as with_layers({"organization": o})
+
+	# Karpenter v1.3+ validates each EC2NodeClass with a dry-run RunInstances of an instance.
+	inp := with_layers({"organization": o})
+	v13 := {"iam": object.union(inp.iam, {"roles": [object.union(inp.iam.roles[0], {"deployment": fx.deployed("1.3", "")})]})}
+	some f in refused_start.deny with input as v13
 	contains(f.message, "ec2:RunInstances on resource: arn:aws:ec2:eu-west-1:123456789012:instance/* with an explicit deny in a service control policy")
 }
 
@@ -168,7 +174,7 @@ test_rcp_applies_to_sqs_requests_only if {
 
 test_rcp_network_perimeter_on_an_unmodelled_key_is_open if {
 	o := org([], [{"name": "Perimeter", "target": "r-ab12", "level": 0, "applies": "yes", "attachment": "a", "policy": perimeter}], ["r-ab12", fx.account], false)
-	some v in karpenter_calls.verdicts[fx.role_address] with input as with_layers({"organization": o})
+	some v in deployment.assessed[fx.role_address].verdicts["sqs-receivemessage"].evals with input as with_layers({"organization": o})
 	v.request.action == "sqs:ReceiveMessage"
 	v.decision == "indeterminate"
 }

@@ -35,6 +35,22 @@ calls(ctx) := [c |
 	some c in _template_checks(t, ctx)
 ]
 
+# call_templates_versioned is the versioned request set of data.karpgate.karpenter.requests plus
+# the user's calls (lib/deployment filters them by version and features); with replace_calls the
+# user's calls alone.
+call_templates_versioned := _user_calls if {
+	object.get(_user_requests, "replace_calls", false) == true
+} else := array.concat([t | some t in data.karpgate.karpenter.requests.list; not t.variant], _user_calls)
+
+# user_templates are the user's calls (data.karpgate.user.requests.calls).
+user_templates := _user_calls
+
+# replace_calls is true when the user's calls replace the embedded ones.
+replace_calls if object.get(_user_requests, "replace_calls", false) == true
+
+# tagging_templates are the tagging variants of RULES.md 5.4 (T_v0, T_v1, T_pre).
+tagging_templates := [t | some t in data.karpgate.karpenter.requests.list; t.variant]
+
 call_templates := _user_calls if {
 	object.get(_user_requests, "replace_calls", false) == true
 } else := array.concat(data.karpgate.karpenter.calls, _user_calls)
@@ -45,6 +61,10 @@ _user_calls := object.get(_user_requests, "calls", [])
 _user_requests := data.karpgate.user.requests if {
 	is_object(data.karpgate.user.requests)
 } else := {}
+
+# template_checks expands one template into its checks: one, or one per value of the context list
+# its "each" names (none when the list is empty or absent).
+template_checks(t, ctx) := _template_checks(t, ctx)
 
 _template_checks(t, ctx) := [_check(t, params(ctx), {})] if not t.each
 
@@ -60,7 +80,7 @@ _check(t, combos, extra) := {
 # params lists the parameter sets to try: every candidate region x account x partition, the
 # primary (context.region, .account, .partition) first. Missing values fall back to the defaults
 # of data.karpgate.karpenter.defaults.
-params(ctx) := [{"R": r, "A": a, "P": p, "C": cluster, "R2": r2} |
+params(ctx) := [{"R": r, "A": a, "P": p, "C": cluster, "R2": r2, "IAMR": iam_region(p), "PRICINGR": pricing_region(r), "EC2P": ec2_principal(p)} |
 	some r in _candidates(ctx, "region", "regions")
 	some a in _candidates(ctx, "account", "accounts")
 	some p in _candidates(ctx, "partition", "partitions")
@@ -68,6 +88,22 @@ params(ctx) := [{"R": r, "A": a, "P": p, "C": cluster, "R2": r2} |
 	cluster := _value(ctx, "cluster")
 	r2 := _value(ctx, "r2")
 }
+
+# iam_region is the region IAM requests are signed for in partition p (RULES.md 4.5).
+iam_region(p) := data.karpgate.karpenter.requests.partitions[p].iam_region
+
+iam_region(p) := "us-east-1" if not data.karpgate.karpenter.requests.partitions[p]
+
+# ec2_principal is iam:PassedToService for launches in partition p (RULES.md 5.3).
+ec2_principal(p) := data.karpgate.karpenter.requests.partitions[p].ec2_principal
+
+ec2_principal(p) := "ec2.amazonaws.com" if not data.karpgate.karpenter.requests.partitions[p]
+
+# pricing_region is the region of the pricing endpoint Karpenter uses for cluster region r.
+pricing_region(r) := [x.region | some x in data.karpgate.karpenter.requests.pricing_regions; startswith(r, x.prefix)][0] if {
+	some x in data.karpgate.karpenter.requests.pricing_regions
+	startswith(r, x.prefix)
+} else := data.karpgate.karpenter.requests.pricing_default
 
 _value(ctx, name) := v if {
 	v := object.get(ctx, name, null)
@@ -189,3 +225,30 @@ _causes(decision, parts, result) := array.concat(
 		s.applies == "unknown"
 	],
 )
+
+# bulk_checks expands many templates for one role at once: {template id: [check]}, as
+# template_checks would, but with the placeholders of every template without "each" filled in
+# one pass per parameter set (filling goes through JSON text, and its cost is per call).
+bulk_checks(ts, ctx) := object.union(plain, each) if {
+	combos := params(ctx)
+	ps := [t | some t in ts; not t.each]
+	filled := [fill([object.filter(t, ["action", "resource", "context"]) | some t in ps], p) | some p in combos]
+	plain := {t.id: [{
+		"id": t.id,
+		"action": t.action,
+		"note": object.get(t, "note", ""),
+		"requests": [_expanded(t.id, f[i], combos[j]) | some j, f in filled],
+	}] |
+		some i, t in ps
+	}
+	each := {t.id: template_checks(t, ctx) | some t in ts; t.each}
+}
+
+_expanded(id, f, params) := {
+	"id": id,
+	"action": f.action,
+	"resource": f.resource,
+	"context": object.union(keys.constant(f.action, params), iam.context(f)),
+	"context_normalized": true,
+	"present": keys.present,
+}

@@ -24,11 +24,11 @@ test_candidates_cross_product_primary_first if {
 	ctx := object.union(fx.context, {"regions": ["eu-west-1", "eu-central-1"], "accounts": ["123456789012", "210987654321"], "partitions": ["aws"]})
 	ps := requests.params(ctx)
 	count(ps) == 4
-	ps[0] == {"R": "eu-west-1", "A": "123456789012", "P": "aws", "C": "ex", "R2": "ap-southeast-4"}
+	ps[0] == {"R": "eu-west-1", "A": "123456789012", "P": "aws", "C": "ex", "R2": "ap-southeast-4", "IAMR": "us-east-1", "PRICINGR": "eu-central-1", "EC2P": "ec2.amazonaws.com"}
 }
 
 test_defaults_when_context_is_empty if {
-	requests.params({}) == [{"R": "us-east-1", "A": "123456789012", "P": "aws", "C": "cluster", "R2": "ap-southeast-4"}]
+	requests.params({}) == [{"R": "us-east-1", "A": "123456789012", "P": "aws", "C": "cluster", "R2": "ap-southeast-4", "IAMR": "us-east-1", "PRICINGR": "us-east-1", "EC2P": "ec2.amazonaws.com"}]
 }
 
 test_each_templates_follow_the_context_lists if {

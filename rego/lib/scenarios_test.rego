@@ -4,7 +4,7 @@ package karpgate.lib.scenarios_test
 
 import data.karpgate.lib.fixtures_test as fx
 
-_packages := ["instance_tagging", "tagging_region", "karpenter_calls", "unscoped_resource", "pass_role", "tag_bypass", "indeterminate"]
+_packages := ["instance_tagging", "tagging_region", "karpenter_calls", "refused_start", "upgrade_hazard", "unscoped_resource", "pass_role", "tag_bypass", "indeterminate"]
 
 # _rules lists the rule ids of every finding, sorted, duplicates kept.
 _rules(findings) := sort([f.rule | some f in findings])
@@ -17,7 +17,20 @@ _findings := [f |
 _one_policy(doc) := fx.input_for([fx.known(fx.policy_address, doc)])
 
 test_allow_upstream_v1_no_error_no_warning if {
-	count(_findings) == 0 with input as fx.upstream_input
+	count(_findings) == 0 with input as fx.upstream_v1_input
+}
+
+_deployed(doc, v, from) := fx.input_deployed([fx.known(fx.policy_address, doc)], fx.deployed(v, from))
+
+# RULES.md section 6: the v0.33-v0.37 policy gives only KARP006 for V = v0.37, KARP001 for an
+# upgrade to v1 or an unknown version, and is clean for a v1 release created in the plan.
+test_v033_policy_per_deployment if {
+	_rules(_findings) == ["KARP006"] with input as _deployed(fx.v033, "0.37", "")
+	_rules(_findings) == ["KARP001"] with input as _deployed(fx.v033, "1.0", "0.37")
+	_rules(_findings) == [] with input as _deployed(fx.v033, "1.0", "")
+	rules := _rules(_findings) with input as _one_policy(fx.v033)
+	"KARP001" in rules
+	not "KARP003" in rules
 }
 
 test_allow_upstream_2026_split_no_error_no_warning if {
@@ -25,11 +38,11 @@ test_allow_upstream_2026_split_no_error_no_warning if {
 }
 
 test_deny_v033_only_karp001 if {
-	_rules(_findings) == ["KARP001"] with input as _one_policy(fx.v033)
+	_rules(_findings) == ["KARP001"] with input as _deployed(fx.v033, "1.0", "0.37")
 }
 
 test_deny_common_fix_passes_with_exactly_one_karp014 if {
-	_rules(_findings) == ["KARP014"] with input as _one_policy(fx.with_statements(fx.v033, [fx.common_fix]))
+	_rules(_findings) == ["KARP014"] with input as _deployed(fx.with_statements(fx.v033, [fx.common_fix]), "1.0", "0.37")
 }
 
 test_deny_common_fix_without_condition_fails_with_karp002 if {
@@ -76,8 +89,8 @@ test_deny_partial_document_with_unknown_pass_role_resource_is_open if {
 }
 
 test_allow_multiple_karpenter_roles_are_judged_separately if {
-	good := object.union(fx.role([fx.known("aws_iam_policy.good", fx.upstream_v1)]), {"address": "aws_iam_role.good"})
-	bad := object.union(fx.role([fx.known("aws_iam_policy.bad", fx.v033)]), {"address": "aws_iam_role.bad"})
+	good := object.union(fx.role([fx.known("aws_iam_policy.good", fx.upstream_v1)]), {"address": "aws_iam_role.good", "deployment": fx.deployed("1.0", "")})
+	bad := object.union(fx.role([fx.known("aws_iam_policy.bad", fx.v033)]), {"address": "aws_iam_role.bad", "deployment": fx.deployed("1.0", "0.37")})
 	findings := _findings with input as {"iam": {"roles": [good, bad], "karpenter_roles": 2, "node_roles": []}}
-	[f.role | some f in findings] == ["aws_iam_role.bad"]
+	{f.role | some f in findings} == {"aws_iam_role.bad"}
 }

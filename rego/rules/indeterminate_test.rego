@@ -4,7 +4,7 @@ import data.karpgate.lib.fixtures_test as fx
 import data.karpgate.rules.indeterminate as rule
 
 test_allow_upstream_v1 if {
-	count(rule.deny) == 0 with input as fx.upstream_input
+	count(rule.deny) == 0 with input as fx.upstream_v1_input
 }
 
 test_deny_unknown_policy_names_rules_and_attribute if {
@@ -15,7 +15,8 @@ test_deny_unknown_policy_names_rules_and_attribute if {
 	f.address == fx.policy_address
 	f.role == fx.role_address
 	f.related == [fx.role_address]
-	contains(f.message, "KARP001 (ec2:CreateTags on an existing instance (T(R)))")
+	contains(f.message, "KARP001 (3 Karpenter requests of Karpenter 1.0.0")
+	contains(f.message, "KARP003")
 	contains(f.message, "KARP004")
 	contains(f.message, "KARP012")
 	contains(f.message, "module.karpenter.aws_iam_policy.controller[0].policy")
@@ -87,7 +88,7 @@ test_deny_deferred_change_names_address_and_reason if {
 	some f in findings
 	f.rule == "KARP020"
 	f.address == "aws_iam_role_policy_attachment.extra[\"x\"]"
-	contains(f.message, "KARP001 (ec2:CreateTags on an existing instance (T(R)))")
+	contains(f.message, "KARP001 (2 Karpenter requests of Karpenter 1.0.0")
 	contains(f.message, "terraform deferred the change of aws_iam_role_policy_attachment.extra[\"x\"] to a later plan (reason: resource_config_unknown), so it may or may not apply in this run")
 }
 

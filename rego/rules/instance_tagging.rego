@@ -1,17 +1,20 @@
 package karpgate.rules.instance_tagging
 
+import data.karpgate.lib.deployment
 import data.karpgate.lib.fix
 import data.karpgate.lib.karpenter
 import data.karpgate.lib.layers
-import data.karpgate.lib.requests
 
 # METADATA
 # title: Karpenter cannot tag the instances it launches
 # description: |
-#   Karpenter v1 tags every instance it launched with Name, karpenter.sh/nodeclaim and
-#   eks:eks-cluster-name right after launch (ec2:CreateTags on the existing instance). karpgate
-#   simulates that request, T(R), against the role's effective policy; when AWS would refuse it,
-#   nodes break with "tagging nodeclaim, tagging instance, UnauthorizedOperation ... ec2:CreateTags".
+#   Karpenter tags every instance it launched with Name and karpenter.sh/nodeclaim right after
+#   launch (ec2:CreateTags on the existing instance), dropping keys the instance already has; from
+#   v1.0 it also adds eks:eks-cluster-name to instances launched before v1.0. karpgate simulates
+#   the tagging requests of the deployed version (RULES.md 5.4): instances launched by v0.x (before
+#   v1.0), instances v1 launched, and instances launched before an upgrade to v1 (two requests);
+#   when AWS refuses one, Karpenter logs "tagging nodeclaim, tagging instance,
+#   UnauthorizedOperation ... ec2:CreateTags" and the node never gets its name.
 #   Policies written for Karpenter v0.33-v0.37 (terraform-aws-eks v20 without
 #   enable_v1_permissions) limit aws:TagKeys to [karpenter.sh/nodeclaim, Name] and are the usual
 #   cause; tagging allowed only at creation (ec2:CreateAction) is another.
@@ -69,41 +72,35 @@ import data.karpgate.lib.requests
 #     }
 deny contains finding if {
 	some role in karpenter.roles
-	v := verdicts[role.address]
-	not v.open
-	v.decision != "allowed"
+	a := deployment.assessed[role.address]
+	failing := [r | some r in deployment.failing(a, a.current); deployment.rule_of(r) == "KARP001"]
+	some variant in {r.t.variant | some r in failing}
+
+	# One finding per variant: its first refused request (T_pre has two, both needed).
+	row := [r | some r in failing; r.t.variant == variant][0]
+	v := deployment.refused_eval(row)
 
 	closest := _blamed(v)
 	finding := karpenter.finding({
 		"rule": rego.metadata.rule().custom.id,
 		"address": _layer_or(v, _address(role, closest)),
 		"role": role.address,
-		"message": _message(role, v),
+		"message": _message(role, a, row, v),
 		"statement": _ref(closest),
 		"fix": _fix(role, v),
 		"edit": fix.edit(role, v),
 	})
 }
 
+# open lists the roles whose tagging verdicts the plan cannot settle (reported by KARP020).
+open contains o if {
+	some o in deployment.open
+	o.rule == "KARP001"
+}
+
 _fix(role, v) := fix.statement(role, v, karpenter.fix_statement(role, "tagging", {})) if {
 	layers.explain(v) == ""
 } else := layers.fix_text(v)
-
-# verdicts holds the T(R) evaluation of every Karpenter role, by role address.
-verdicts[role.address] := karpenter.evaluate(role, requests.tagging(karpenter.role_context(role))) if {
-	some role in karpenter.roles
-}
-
-# open lists the roles whose verdict the plan cannot settle (reported by KARP020).
-open contains {
-	"rule": "KARP001",
-	"role": address,
-	"check": "ec2:CreateTags on an existing instance (T(R))",
-	"causes": v.causes,
-} if {
-	some address, v in verdicts
-	v.open
-}
 
 # The statement to blame: the applicable Deny when there is one, else the Allow that came
 # closest (lib/karpenter closest), else none.
@@ -126,10 +123,13 @@ _ref(null) := null
 
 _ref(s) := karpenter.statement_ref(s) if s != null
 
-_message(role, v) := concat("", [
+_message(role, a, row, v) := concat("", [
 	concat(" ", array.concat(
-		[sprintf("%s cannot tag the instances it launches, which Karpenter v1 does right after launch; AWS would answer %s.", [
+		[sprintf("%s cannot tag %s, which %s does right after launch (%s); AWS would answer %s.", [
 			role.address,
+			row.t.describe,
+			deployment.describe_version(a.version),
+			_variant(row.t.variant),
 			karpenter.refused(role, v),
 		])],
 		_details(v),
@@ -137,6 +137,11 @@ _message(role, v) := concat("", [
 	karpenter.removed_note(role),
 ])
 
+_variant("T_v0") := "tagging of instances launched by Karpenter before v1.0"
+
+_variant("T_v1") := "tagging of instances launched by Karpenter v1"
+
+_variant("T_pre") := "tagging of instances launched before v1.0, after an upgrade to v1"
 _details(v) := [layers.explain(v)] if layers.explain(v) != ""
 
 _details(v) := [sprintf("Denied by %s.", [concat(", ", [karpenter.statement_label(s) | some s in karpenter.denying(v.result)])])] if {

@@ -20,6 +20,7 @@ test_deny_v033_names_tag_keys if {
 	findings := rule.deny with input as _one_policy(fx.v033)
 	count(findings) == 1
 	some f in findings
+	contains(f.message, "cannot tag instances launched before v1.0, not yet tagged, which Karpenter 1.0.0 (chart version of helm_release.karpenter) does")
 	f.rule == "KARP001"
 	f.address == fx.policy_address
 	f.role == fx.role_address
@@ -129,12 +130,12 @@ test_allow_not_resource if {
 # segment ${aws:RequestedRegion} is literal text and the statement grants nothing.
 test_deny_policy_variable_in_region_segment if {
 	statement := object.union(fx.scoped_resource_tagging, {"Resource": "arn:aws:ec2:${aws:RequestedRegion}:*:instance/*"})
-	count(rule.deny) == 1 with input as _only([statement])
+	count(rule.deny) == 2 with input as _only([statement])
 }
 
 test_deny_policy_variable_is_literal_in_2008_10_17 if {
 	statement := object.union(fx.scoped_resource_tagging, {"Resource": "arn:aws:ec2:${aws:RequestedRegion}:*:instance/*"})
-	count(rule.deny) == 1 with input as _one_policy({"Version": "2008-10-17", "Statement": [statement]})
+	count(rule.deny) == 2 with input as _one_policy({"Version": "2008-10-17", "Statement": [statement]})
 }
 
 test_open_unknown_policy_is_not_an_error if {

@@ -1,5 +1,6 @@
 package karpgate.rules.refused_start
 
+import data.karpgate.lib.deployment
 import data.karpgate.lib.karpenter
 import data.karpgate.lib.trust
 
@@ -13,8 +14,12 @@ import data.karpgate.lib.trust
 #   tags, sts:TagSession with the session tags EKS sets; with IRSA it must allow
 #   sts:AssumeRoleWithWebIdentity for the cluster's OIDC provider with Karpenter's service account
 #   as <issuer>:sub and the token's audience (the eks.amazonaws.com/audience annotation, else
-#   sts.amazonaws.com) as <issuer>:aud. Each refused request is reported with the error the pod
-#   would get and the statement that decides it.
+#   sts.amazonaws.com) as <issuer>:aud. Running, the deployed version makes the requests of
+#   RULES.md 5.3 for its features: a refused start request stops the controller, a refused launch
+#   request stops nodes (of an EC2NodeClass) from launching, a refused TerminateInstances leaves
+#   nodes running. Each refused request is reported with the error the pod or Karpenter would get,
+#   the version judged with its source, and the statement that decides it. A refusal that depends
+#   on a feature the plan does not show is KARP004.
 # related_resources:
 #   - ref: https://docs.aws.amazon.com/eks/latest/userguide/pod-id-role.html
 #   - ref: https://docs.aws.amazon.com/eks/latest/userguide/associate-service-account-role.html
@@ -52,6 +57,31 @@ _refusals contains {
 	some role in karpenter.roles
 	some v in _start_verdicts[role.address]
 	v.decision == "refused"
+}
+
+# The deployed version's start, launch and termination requests with known features (RULES.md 5.3):
+# one finding per role listing every refused call.
+_refusals contains {
+	"role": role.address,
+	"address": karpenter.main_policy(role),
+	"message": sprintf("%s cannot make %d requests %s makes (%s); Karpenter would log:\n%s", [
+		role.address, count(failing), deployment.describe_version(a.version),
+		concat(", ", sort({deployment.impact_words(r.impact) | some r in failing})),
+		concat("\n", [deployment.call_line(role, r) | some r in failing]),
+	]),
+	"statement": null,
+} if {
+	some role in karpenter.roles
+	a := deployment.assessed[role.address]
+	failing := [r | some r in deployment.failing(a, a.current); deployment.rule_of(r) == "KARP003"]
+	count(failing) > 0
+}
+
+# open lists, for KARP020, the deployed version's start, launch and termination requests whose
+# verdict the plan cannot settle.
+open contains o if {
+	some o in deployment.open
+	o.rule == "KARP003"
 }
 
 # open lists, for KARP020, the start requests whose verdict the plan cannot settle.

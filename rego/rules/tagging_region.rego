@@ -70,7 +70,7 @@ verdicts[role.address] := {
 open contains {
 	"rule": "KARP002",
 	"role": address,
-	"check": "ec2:CreateTags on an existing instance in another region (T(R2))",
+	"check": "ec2:CreateTags on an existing instance in a region the role has no business in",
 	"causes": v.there.causes,
 } if {
 	some address, v in verdicts
