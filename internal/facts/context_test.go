@@ -91,7 +91,7 @@ func TestBuildContextParameters(t *testing.T) {
 				Sources: map[string]string{"region": "config", "account": "config", "partition": "config", "cluster": "config"}},
 		},
 	}
-	ignore := cmpopts.IgnoreFields(facts.Context{}, "R2", "NodeRoleARNs", "QueueARNs", "PodIdentity", "EBSKMSKeyARNs")
+	ignore := cmpopts.IgnoreFields(facts.Context{}, "R2", "NodeRoleARNs", "QueueARNs", "PodIdentity", "EBSKMSKeyARNs", "PrincipalTags")
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			iam := tt.plan().build(t, tt.opt)

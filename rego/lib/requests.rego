@@ -80,14 +80,31 @@ _check(t, combos, extra) := {
 # params lists the parameter sets to try: every candidate region x account x partition, the
 # primary (context.region, .account, .partition) first. Missing values fall back to the defaults
 # of data.karpgate.karpenter.defaults.
-params(ctx) := [{"R": r, "A": a, "P": p, "C": cluster, "R2": r2, "IAMR": iam_region(p), "PRICINGR": pricing_region(r), "EC2P": ec2_principal(p)} |
+params(ctx) := [{"R": r, "A": a, "P": p, "C": cluster, "R2": r2, "IAMR": iam_region(p), "PRICINGR": pricing_region(r), "EC2P": ec2_principal(p), "PT": pt} |
 	some r in _candidates(ctx, "region", "regions")
 	some a in _candidates(ctx, "account", "accounts")
 	some p in _candidates(ctx, "partition", "partitions")
 ] if {
 	cluster := _value(ctx, "cluster")
 	r2 := _value(ctx, "r2")
+	pt := object.get(ctx, "principal_tags", null)
 }
+
+# principal_tags is the aws:PrincipalTag part of a request's context (RULES.md 3b.4) for the tags
+# params.PT holds: the known ones with their values; with "modelled" every other principal tag is
+# absent, and the open ones are present with an unknown value. Without PT (the role's tags or
+# session tags unknown) every principal tag stays open.
+_principal_tags(params) := {concat("", ["aws:principaltag/", lower(k)]): [v] | some k, v in params.PT.known} if {
+	is_object(params.PT)
+} else := {}
+
+_principal_modelled(params) := ["aws:principaltag/"] if is_object(params.PT)
+
+else := []
+
+_principal_present(params) := [concat("", ["aws:principaltag/", k]) | some k in params.PT.open] if {
+	is_object(params.PT)
+} else := []
 
 # iam_region is the region IAM requests are signed for in partition p (RULES.md 4.5).
 iam_region(p) := data.karpgate.karpenter.requests.partitions[p].iam_region
@@ -127,18 +144,19 @@ expand(t, params) := {
 	"id": t.id,
 	"action": filled.action,
 	"resource": filled.resource,
-	"context": object.union(keys.constant(filled.action, params), iam.context(filled)),
+	"context": object.union(object.union(keys.constant(filled.action, params), _principal_tags(params)), iam.context(filled)),
 	"context_normalized": true,
-	"present": keys.present,
+	"present": array.concat(keys.present, _principal_present(params)),
+	"modelled": _principal_modelled(params),
 } if {
 	filled := fill(object.filter(t, ["action", "resource", "context"]), params)
 }
 
-_replacements(params) := {concat("", ["{", k, "}"]): v | some k, v in params}
+_replacements(params) := {concat("", ["{", k, "}"]): v | some k, v in params; is_string(v)}
 
 # fill replaces {NAME} placeholders in every string of x (objects, arrays, strings, keys too),
 # through JSON text because Rego functions cannot recurse.
-fill(x, params) := json.unmarshal(strings.replace_n(_replacements({k: _json_inner(v) | some k, v in params}), json.marshal(x)))
+fill(x, params) := json.unmarshal(strings.replace_n(_replacements({k: _json_inner(v) | some k, v in params; is_string(v)}), json.marshal(x)))
 
 _json_inner(v) := substring(text, 1, count(text) - 2) if text := json.marshal(v)
 
@@ -248,7 +266,8 @@ _expanded(id, f, params) := {
 	"id": id,
 	"action": f.action,
 	"resource": f.resource,
-	"context": object.union(keys.constant(f.action, params), iam.context(f)),
+	"context": object.union(object.union(keys.constant(f.action, params), _principal_tags(params)), iam.context(f)),
 	"context_normalized": true,
-	"present": keys.present,
+	"present": array.concat(keys.present, _principal_present(params)),
+	"modelled": _principal_modelled(params),
 }
