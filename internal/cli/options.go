@@ -204,7 +204,6 @@ func factsOptions(cfg *config.Config) facts.Options {
 	k := cfg.Karpenter
 	opt := facts.Options{
 		Roles: k.Roles, Region: k.Region, Account: k.Account, Partition: k.Partition, Cluster: k.Cluster,
-		MatchRole: config.MatchRole,
 	}
 	if len(cfg.Policies) > 0 {
 		opt.Policies = map[string]facts.Supplied{}

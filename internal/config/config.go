@@ -50,7 +50,7 @@ type Config struct {
 // Karpenter holds the Karpenter parameters. An empty field means "detect from the plan".
 type Karpenter struct {
 	// Roles selects the Karpenter roles: address globs (see MatchAddress) or "name:" globs over
-	// role names (see MatchRole). Empty means automatic detection.
+	// role names (see findings.MatchRole). Empty means automatic detection.
 	Roles     []string
 	Region    string // e.g. "us-west-2"
 	Account   string // 12 digits

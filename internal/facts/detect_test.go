@@ -76,7 +76,8 @@ func TestBuildDetectsKarpenterRoles(t *testing.T) {
 					noop("aws_iam_role.a", roleVals("prod-autoscaler", podTrust)).
 					noop("aws_iam_role.b", roleVals("prod-web", podTrust))
 			},
-			opt:  facts.Options{Roles: []string{"name:*-auto?caler"}},
+			// IAM compares role names ignoring case; '*' is the only wildcard ('?' is itself).
+			opt:  facts.Options{Roles: []string{"name:*-AUTOSCALER", "name:prod-we?"}},
 			want: map[string][]string{"aws_iam_role.a": {"config"}, "aws_iam_role.b": {"-"}},
 		},
 		{
@@ -258,7 +259,7 @@ func TestBuildDetectsExpectedRolesOfEveryTestdataPlan(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer fh.Close()
-			p, err := plan.Parse("plan.json", fh, 0)
+			p, err := plan.Read("plan.json", fh, plan.Options{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -332,7 +333,7 @@ func loadTestdata(t *testing.T, scenario string) *plan.Plan {
 		t.Fatal(err)
 	}
 	defer fh.Close()
-	p, err := plan.Parse("plan.json", fh, 0)
+	p, err := plan.Read("plan.json", fh, plan.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -136,6 +136,6 @@ type Options struct {
 	Policies map[string]Supplied
 	// Organization is config's organization section; nil when it has none.
 	Organization *OrgConfig
-	// MatchRole reports whether a role matches one of Roles; nil uses a plain glob matcher.
+	// MatchRole reports whether a role matches one of Roles; nil uses findings.MatchRole.
 	MatchRole func(patterns []string, address, name string) bool
 }

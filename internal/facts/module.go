@@ -11,7 +11,7 @@ import (
 )
 
 // ModuleCall is the call of a known Karpenter module that creates a role: what a fix changes when
-// the offending policy is that module's own (RULES.md §7).
+// the offending policy is that module's own.
 type ModuleCall struct {
 	Address           string `json:"address"`            // module.karpenter (keys dropped)
 	Name              string `json:"name"`               // the block label: module "karpenter"

@@ -39,7 +39,7 @@ func TestBuildNamesTheKarpenterModuleCall(t *testing.T) {
 		}},
 		{"upstream-v1", "aws_iam_role.karpenter_controller", nil},
 	} {
-		for _, parser := range []string{"Parse", "ParseFast"} {
+		for _, parser := range []string{"Read", "Read keeping the relevant resources"} {
 			t.Run(tt.scenario+" with "+parser, func(t *testing.T) {
 				fh, err := os.Open("../../testdata/plans/" + tt.scenario + "/plan.json")
 				if err != nil {
@@ -47,11 +47,11 @@ func TestBuildNamesTheKarpenterModuleCall(t *testing.T) {
 				}
 				defer fh.Close()
 				var p *plan.Plan
-				if parser == "Parse" {
-					p, err = plan.Parse("plan.json", fh, 0)
-				} else {
-					p, err = plan.ParseFast("plan.json", fh, 0, facts.Relevant)
+				opt := plan.Options{}
+				if parser != "Read" {
+					opt.Keep = facts.Relevant
 				}
+				p, err = plan.Read("plan.json", fh, opt)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -82,14 +82,14 @@ func TestBuildModuleCallDefaultsAnOmittedSwitch(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, parser := range []string{"Parse", "ParseFast"} {
+	for _, parser := range []string{"Read", "Read keeping the relevant resources"} {
 		t.Run(parser, func(t *testing.T) {
 			var p *plan.Plan
-			if parser == "Parse" {
-				p, err = plan.ParseBytes("plan.json", b)
-			} else {
-				p, err = plan.ParseFast("plan.json", bytes.NewReader(b), 0, facts.Relevant)
+			opt := plan.Options{}
+			if parser != "Read" {
+				opt.Keep = facts.Relevant
 			}
+			p, err = plan.Read("plan.json", bytes.NewReader(b), opt)
 			if err != nil {
 				t.Fatal(err)
 			}

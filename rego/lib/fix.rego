@@ -3,7 +3,7 @@
 # description: |
 #   When a Karpenter role comes from a known module (input.iam.roles[_].module_call:
 #   terraform-aws-eks modules/karpenter), the user cannot edit the policy document inside it: the
-#   fix is the module's switch or upgrade (RULES.md section 7), or, for v21, an entry of its
+#   fix is the module's switch or upgrade, or, for v21, an entry of its
 #   iam_policy_statements input in HCL object syntax. statement gives the fix text for a missing
 #   statement, edit the module arguments the patch format (--format patch=FILE) sets.
 package karpgate.lib.fix
