@@ -48,7 +48,7 @@ type jsonResult struct {
 func run(t *testing.T, stdin string, args ...string) (int, string, string) {
 	t.Helper()
 	var out, errOut bytes.Buffer
-	code := Run(context.Background(), args, strings.NewReader(stdin), &out, &errOut)
+	code := runShared(context.Background(), args, strings.NewReader(stdin), &out, &errOut)
 	return code, out.String(), errOut.String()
 }
 

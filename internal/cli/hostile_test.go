@@ -245,7 +245,7 @@ func TestScanFailsClosedOnHostileInput(t *testing.T) {
 			}
 			args := append(append([]string{"scan", "--format", "json"}, tt.args...), file)
 			var out, errOut bytes.Buffer
-			code := Run(context.Background(), args, strings.NewReader(""), &out, &errOut)
+			code := runShared(context.Background(), args, strings.NewReader(""), &out, &errOut)
 			stderr := errOut.String()
 			t.Logf("exit %d, stderr: %.300s", code, stderr)
 			if code != tt.wantCode {

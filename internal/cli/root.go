@@ -6,7 +6,11 @@ import (
 	"io"
 	"strings"
 
+	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/spf13/cobra"
+
+	"github.com/karpgate/karpgate/internal/engine"
+	"github.com/karpgate/karpgate/internal/findings"
 )
 
 // streams are the process's standard streams, passed down instead of read from globals.
@@ -14,16 +18,25 @@ type streams struct {
 	in       io.Reader
 	out, err io.Writer
 	isTTY    bool
+	// newEngine compiles policies; Run sets engine.New.
+	newEngine func(context.Context, engine.Options) (*engine.Engine, error)
+	// evalFor is nil, or what tests evaluate with (pipelineFlags.evalFor).
+	evalFor func(*engine.Engine) func(context.Context, ast.Value) ([]findings.Finding, map[string]engine.Checked, error)
 }
 
 // Run executes karpgate with args and returns the process exit code. Only main calls os.Exit.
 func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	s := &streams{in: stdin, out: stdout, err: stderr, isTTY: isTerminal(stdout)}
+	return execute(ctx, args, &streams{in: stdin, out: stdout, err: stderr, isTTY: isTerminal(stdout), newEngine: engine.New})
+}
+
+// execute runs the command line args with the streams s and returns the exit code.
+func execute(ctx context.Context, args []string, s *streams) int {
+	stderr := s.err
 	root := newRoot(s)
 	root.SetArgs(args)
-	root.SetIn(stdin)
-	root.SetOut(stdout)
-	root.SetErr(stderr)
+	root.SetIn(s.in)
+	root.SetOut(s.out)
+	root.SetErr(s.err)
 	cmd, err := root.ExecuteContextC(ctx)
 	if err == nil {
 		return ExitPass

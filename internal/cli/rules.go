@@ -30,7 +30,11 @@ func newRules(s *streams) *cobra.Command {
 			if err != nil {
 				return usageErr(fmt.Errorf("--rego-version: %w", err))
 			}
-			eng, err := engine.New(cmd.Context(), engine.Options{RegoVersion: rv, Policies: pf.policies, Data: pf.data, Bundles: pf.bundles, Verification: verification, Namespaces: pf.namespaces, AllowNet: pf.allowNet})
+			newEngine := s.newEngine
+			if newEngine == nil {
+				newEngine = engine.New
+			}
+			eng, err := newEngine(cmd.Context(), engine.Options{RegoVersion: rv, Policies: pf.policies, Data: pf.data, Bundles: pf.bundles, Verification: verification, Namespaces: pf.namespaces, AllowNet: pf.allowNet})
 			if err != nil {
 				return err
 			}

@@ -59,6 +59,7 @@ func reportHints() report.Hints {
 
 func newScan(s *streams) *cobra.Command {
 	f := &scanFlags{}
+	f.newEngine, f.evalFor = s.newEngine, s.evalFor
 	cmd := &cobra.Command{
 		Use:   "scan [flags] PLAN...",
 		Short: "Scan Terraform plan JSON and gate on the findings",

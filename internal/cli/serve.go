@@ -34,6 +34,7 @@ type serveFlags struct {
 
 func newServe(s *streams) *cobra.Command {
 	f := &serveFlags{}
+	f.newEngine, f.evalFor = s.newEngine, s.evalFor
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Run as an HCP Terraform / Terraform Enterprise run task (HTTP service)",

@@ -294,6 +294,7 @@ type childFlags struct {
 // the plans with the pipeline its flags describe and prints the result as JSON.
 func newChild(s *streams) *cobra.Command {
 	f := &childFlags{}
+	f.newEngine, f.evalFor = s.newEngine, s.evalFor
 	cmd := &cobra.Command{
 		Use:    childCommand + " [flags] PLAN...",
 		Hidden: true,

@@ -5,10 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"runtime"
 	"slices"
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/open-policy-agent/opa/v1/ast"
@@ -100,7 +102,11 @@ func New(ctx context.Context, opt Options) (*Engine, error) {
 	if err != nil {
 		return nil, err
 	}
-	c, err := compileModules(src.mods, caps, false)
+	compile := compileModules
+	if len(src.user) == 0 {
+		compile = compileEmbedded
+	}
+	c, err := compile(src.mods, caps, false)
 	if err != nil {
 		return nil, err
 	}
@@ -228,42 +234,64 @@ func (s *sources) addUser(mods map[string]*ast.Module, data map[string]any, stem
 	return mergeData(s.data, data, from)
 }
 
-// embeddedModules parses the embedded .rego files with annotations. It returns them by file name
-// ("karpgate:lib/iam.rego") with the stems of the embedded rule packages (karpgate.rules.<stem>),
-// which user code may not reuse. Tests are included only when withTests.
+// embeddedModules parses the embedded .rego files with annotations, on every core. It returns them
+// by file name ("karpgate:lib/iam.rego") with the stems of the embedded rule packages
+// (karpgate.rules.<stem>), which user code may not reuse. Tests are included only when withTests.
 func embeddedModules(noDefaultRules, withTests bool) (map[string]*ast.Module, map[string]bool, error) {
-	mods := map[string]*ast.Module{}
-	stems := map[string]bool{}
-	rulesPkg := "data." + regofs.Root + ".rules."
-	parseOpts := ast.ParserOptions{ProcessAnnotation: true, RegoVersion: ast.RegoV1}
+	var paths []string
 	err := fs.WalkDir(regofs.FS(), ".", func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() || !strings.HasSuffix(p, ".rego") {
 			return err
 		}
-		test := strings.HasSuffix(p, "_test.rego")
-		if test && !withTests {
+		if strings.HasSuffix(p, "_test.rego") && !withTests {
 			return nil
 		}
-		src, err := fs.ReadFile(regofs.FS(), p)
+		paths = append(paths, p)
+		return nil
+	})
+	if err != nil {
+		return nil, nil, &PolicyError{Problem: err.Error()}
+	}
+	parsed := make([]*ast.Module, len(paths))
+	errs := make([]error, len(paths))
+	parseOpts := ast.ParserOptions{ProcessAnnotation: true, RegoVersion: ast.RegoV1}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), len(paths)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := int(next.Add(1) - 1); i < len(paths); i = int(next.Add(1) - 1) {
+				src, err := fs.ReadFile(regofs.FS(), paths[i])
+				if err == nil {
+					parsed[i], err = ast.ParseModuleWithOpts("karpgate:"+paths[i], string(src), parseOpts)
+				}
+				if err != nil {
+					errs[i] = fmt.Errorf("embedded policy %s: %w", paths[i], err)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
 		if err != nil {
-			return err
+			return nil, nil, &PolicyError{Problem: err.Error()}
 		}
-		m, err := ast.ParseModuleWithOpts("karpgate:"+p, string(src), parseOpts)
-		if err != nil {
-			return fmt.Errorf("embedded policy %s: %w", p, err)
-		}
+	}
+	mods := map[string]*ast.Module{}
+	stems := map[string]bool{}
+	rulesPkg := "data." + regofs.Root + ".rules."
+	for i, p := range paths {
+		m := parsed[i]
+		test := strings.HasSuffix(p, "_test.rego")
 		if pkg := m.Package.Path.String(); strings.HasPrefix(pkg, rulesPkg) && !test {
 			stem, _, _ := strings.Cut(strings.TrimPrefix(pkg, rulesPkg), ".")
 			stems[stem] = true
 		}
 		if noDefaultRules && strings.HasPrefix(p, "rules/") {
-			return nil
+			continue
 		}
 		mods["karpgate:"+p] = m
-		return nil
-	})
-	if err != nil {
-		return nil, nil, &PolicyError{Problem: err.Error()}
 	}
 	return mods, stems, nil
 }
@@ -271,6 +299,35 @@ func embeddedModules(noDefaultRules, withTests bool) (map[string]*ast.Module, ma
 // compileModules compiles with karpgate's capabilities in strict mode.
 func compileModules(mods map[string]*ast.Module, caps *ast.Capabilities, print bool) (*ast.Compiler, error) {
 	c := newCompiler(caps, print)
+	c.Compile(mods)
+	if c.Failed() {
+		return nil, compileError(c.Errors)
+	}
+	return c, nil
+}
+
+// embeddedChecks are the compiler stages that only check and change nothing: on the embedded
+// bundle alone they give the same answer every time (no error: TestEmbeddedBundlePassesEveryCheck
+// compiles it with every stage), so a compile without user code skips them. Type checking stays:
+// evaluation reads the types it infers.
+func embeddedChecks() []ast.StageID {
+	return []ast.StageID{
+		ast.StageCheckUnusedImports,
+		ast.StageCheckKeywordOverrides,
+		ast.StageCheckDuplicateImports,
+		ast.StageCheckVoidCalls,
+		ast.StageCheckRuleConflicts,
+		ast.StageCheckUndefinedFuncs,
+		ast.StageCheckSafetyRuleHeads,
+		ast.StageCheckRecursion,
+		ast.StageCheckUnsafeBuiltins,
+		ast.StageCheckDeprecatedBuiltins,
+	}
+}
+
+// compileEmbedded compiles the embedded modules alone, without the checks that cannot fail on them.
+func compileEmbedded(mods map[string]*ast.Module, caps *ast.Capabilities, print bool) (*ast.Compiler, error) {
+	c := newCompiler(caps, print).WithSkipStages(embeddedChecks()...)
 	c.Compile(mods)
 	if c.Failed() {
 		return nil, compileError(c.Errors)

@@ -21,7 +21,8 @@ import (
 // single pass that keeps only IAM resources (the embedded rules), and the single pass over the
 // whole text that a policy reading input.plan needs (a user policy that reports every resource
 // change). That a plan with everything kept is the one encoding/json decodes, internal/plan's
-// tests check against their oracle on the same plans.
+// tests check against their oracle on the same plans. An input that a fast path builds exactly as
+// the plan read whole does is evaluated once (evalMemo).
 func TestFastPathFindingsEqualFullDecode(t *testing.T) {
 	dir := t.TempDir()
 	policy := "package main\n\nwarn contains msg if {\n\tsome rc in input.resource_changes\n\tmsg := sprintf(\"%s %v\", [rc.address, rc.change.actions])\n}\n"
@@ -39,6 +40,7 @@ func TestFastPathFindingsEqualFullDecode(t *testing.T) {
 	if streaming.UsesPlan() || !whole.UsesPlan() {
 		t.Fatal("the engines do not take the two fast paths")
 	}
+	streamingMemo, wholeMemo := newEvalMemo(streaming), newEvalMemo(whole)
 	files, _ := filepath.Glob("../../testdata/plans/*/plan.json")
 	corpus, _ := filepath.Glob("../../../shared/corpus/real-plans/*.json")
 	if len(corpus) == 0 {
@@ -50,12 +52,13 @@ func TestFastPathFindingsEqualFullDecode(t *testing.T) {
 	}
 	for _, f := range files {
 		t.Run(filepath.Base(filepath.Dir(f))+"/"+filepath.Base(f), func(t *testing.T) {
-			for name, eng := range map[string]*engine.Engine{"stream": streaming, "whole text": whole} {
+			t.Parallel() // the engines are safe for concurrent use: scan plans on every core
+			for name, eng := range map[string]*evalMemo{"stream": streamingMemo, "whole text": wholeMemo} {
 				fast, full := render(t, eng, false, f), render(t, eng, true, f)
 				if !bytes.Equal(fast, full) {
 					t.Errorf("%s fast path and full decode disagree:\nfast: %s\nfull: %s", name, fast, full)
 				}
-				if eng == whole && strings.Contains(f, "/plans/") && !strings.HasPrefix(filepath.Base(filepath.Dir(f)), "state-") &&
+				if eng == wholeMemo && strings.Contains(f, "/plans/") && !strings.HasPrefix(filepath.Base(filepath.Dir(f)), "state-") &&
 					!bytes.Contains(fast, []byte(`"rule_id": "main/warn"`)) {
 					t.Errorf("the input.plan policy found no resource change: %s", fast)
 				}
@@ -93,7 +96,8 @@ func TestSplitPlanFindingsEqualFullDecode(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	split, full := render(t, eng, false, path), render(t, eng, true, path)
+	memo := newEvalMemo(eng)
+	split, full := render(t, memo, false, path), render(t, memo, true, path)
 	if !bytes.Equal(split, full) {
 		t.Errorf("the split parse and the full decode disagree:\nsplit: %s\nfull: %s", split, full)
 	}
@@ -104,9 +108,9 @@ func TestSplitPlanFindingsEqualFullDecode(t *testing.T) {
 
 // render scans one plan file, with everything kept or through the fast path the engine takes, and
 // returns the JSON report.
-func render(t *testing.T, eng *engine.Engine, full bool, file string) []byte {
+func render(t *testing.T, memo *evalMemo, full bool, file string) []byte {
 	t.Helper()
-	s := New(eng, Options{Gate: findings.Gate{FailOn: findings.Error}, Today: "2026-01-01"})
+	s := memo.scanner(Options{Gate: findings.Gate{FailOn: findings.Error}, Today: "2026-01-01"})
 	s.keepAll = full
 	res, err := s.Scan(context.Background(), []Source{{Name: file}}, Run{})
 	if err != nil {

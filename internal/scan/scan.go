@@ -32,6 +32,9 @@ type Options struct {
 	Workers     int // plans scanned at once; <= 0: GOMAXPROCS
 	// Config is copied into every result: the configuration applied and what it relaxed.
 	Config *findings.ConfigApplied
+	// Eval evaluates one input in place of the engine's EvalChecked when set. Tests that scan the
+	// same plans many times pass a memo of the engine's evaluations; nil everywhere else.
+	Eval func(context.Context, ast.Value) ([]findings.Finding, map[string]engine.Checked, error)
 }
 
 // Run carries run metadata into input.run.
@@ -49,10 +52,18 @@ type Scanner struct {
 	// keepAll reads every resource of a plan and its whole text, instead of streaming it and
 	// keeping only what the IAM model reads; findings are identical, only slower (tests compare).
 	keepAll bool
+	// eval evaluates one input: eng.EvalChecked, or Options.Eval.
+	eval func(context.Context, ast.Value) ([]findings.Finding, map[string]engine.Checked, error)
 }
 
 // New returns a Scanner.
-func New(eng *engine.Engine, opt Options) *Scanner { return &Scanner{eng: eng, opt: opt} }
+func New(eng *engine.Engine, opt Options) *Scanner {
+	eval := eng.EvalChecked
+	if opt.Eval != nil {
+		eval = opt.Eval
+	}
+	return &Scanner{eng: eng, opt: opt, eval: eval}
+}
 
 // Source is one plan to scan: a file path, or "-" with its reader.
 type Source struct {
@@ -172,7 +183,7 @@ func (s *Scanner) scanOne(ctx context.Context, src Source, run Run, split bool) 
 	if err != nil {
 		return nil, nil, err
 	}
-	fs, counts, err := s.eng.EvalChecked(ctx, input)
+	fs, counts, err := s.eval(ctx, input)
 	if err != nil {
 		return nil, nil, fmt.Errorf("%s: %w", src.Name, err)
 	}
