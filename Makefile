@@ -3,6 +3,11 @@ GO        ?= go
 BIN       := bin/karpgate
 VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS   := -X github.com/karpgate/karpgate/internal/cli.Version=$(VERSION)
+# make image: the platform of the image (the binary is cross-built for linux/IMAGE_ARCH), and the
+# commit time as every timestamp in it, so a commit always gives the same image.
+IMAGE_ARCH ?= $(shell $(GO) env GOARCH)
+IMAGE     := dist/karpgate-image.tar
+SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null || echo 0)
 SAMPLE    := testdata/plans/eks-v20.24-v033/plan.json
 # Pinned tool versions, run through `go run` so a fresh machine needs nothing installed by hand.
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.6.1
@@ -15,13 +20,18 @@ TESTPROG  := $(GO) run ./internal/tools/testprogress -timeout 30m
 RACE_RUN  := 'ManyPlans|ManyRoles|PlanValue|Split'
 FUZZTIME  ?= 30s
 
-.PHONY: help build run test lint bench fmt golden plans fuzz clean
+.PHONY: help build image run test lint bench fmt golden plans fuzz clean
 
 help: ## list the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-8s %s\n", $$1, $$2}'
 
 build: ## build bin/karpgate: static (CGO_ENABLED=0, runs on Alpine and distroless), versioned by git describe
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/karpgate
+
+image: ## build dist/karpgate-image.tar, an OCI image for docker load (no Docker daemon needed; docs/install.md)
+	CGO_ENABLED=0 GOOS=linux GOARCH=$(IMAGE_ARCH) $(GO) build -trimpath -ldflags "$(LDFLAGS)" -o dist/linux-$(IMAGE_ARCH)/karpgate ./cmd/karpgate
+	$(GO) run ./internal/tools/ociimage -binary dist/linux-$(IMAGE_ARCH)/karpgate -arch $(IMAGE_ARCH) \
+	  -version $(VERSION) -revision "$$(git rev-parse HEAD 2>/dev/null)" -created $(SOURCE_DATE_EPOCH) -o $(IMAGE)
 
 run: build ## build, then scan a shipped sample plan and print the report (exits 0 although the sample has findings)
 	@echo "+ $(BIN) scan $(SAMPLE)"
@@ -66,4 +76,4 @@ fuzz: ## run every fuzz target for FUZZTIME each (not part of make test)
 	done
 
 clean: ## remove build outputs
-	rm -rf bin
+	rm -rf bin dist

@@ -23,6 +23,8 @@ directory scans every *.json file in it) and report every finding. Several plans
 
 Formats (--format, repeatable; NAME=PATH writes that format to a file, atomically):
   %s
+  patch: a unified diff of the .tf sources (--source-dir) that makes the fixes that are module
+  arguments (terraform-aws-eks enable_v1_permissions, its version); apply with patch -p1 or git apply
 
 Examples:
   terraform show -json tfplan > plan.json && karpgate scan plan.json
@@ -72,7 +74,7 @@ func newScan(s *streams) *cobra.Command {
 	}
 	f.register(cmd)
 	fl := cmd.Flags()
-	fl.StringArrayVarP(&f.formats, "format", "f", nil, "output format, or FORMAT=PATH to write it to a file (repeatable; default text): "+strings.Join(report.Formats(), ", "))
+	fl.StringArrayVarP(&f.formats, "format", "f", nil, "output format, or FORMAT=PATH to write it to a file (repeatable; default text): "+strings.Join(report.Formats(), ", ")+"; "+patchFormat+" (a unified diff of the .tf sources for the fixes that are module arguments)")
 	fl.StringVarP(&f.output, "output", "o", "", "write the (first stdout) format to this file instead of stdout")
 	fl.StringVar(&f.sourceDir, "source-dir", "", "Terraform root module to map findings to .tf lines (default: the working directory when it holds .tf files)")
 	fl.StringVar(&f.repoRoot, "repo-root", "", "repository root that SARIF paths are relative to (default: the git top level)")
@@ -112,6 +114,10 @@ func (f *scanFlags) outputs(s *streams) ([]output, error) {
 				return nil, usageErr(fmt.Errorf("--format %s: only one format can go to stdout; write the others to files with FORMAT=PATH", spec))
 			}
 			stdoutUsed = true
+		}
+		if name == patchFormat {
+			outs = append(outs, output{format: name, path: path})
+			continue
 		}
 		opt := report.Options{Color: color && !toFile, Category: f.category, Hints: reportHints()}
 		if _, err := report.New(name, opt); err != nil {
@@ -159,6 +165,10 @@ func (f *scanFlags) run(cmd *cobra.Command, s *streams, args []string) error {
 		return err
 	}
 	for i := range outs {
+		if outs[i].format == patchFormat {
+			outs[i].writer = &patchWriter{sources: srcMap}
+			continue
+		}
 		if f.category == "" {
 			outs[i].opt.Category = category
 		}
@@ -271,6 +281,12 @@ func locate(m *source.Map, res *findings.Result) {
 		fallback := func(why string) {
 			if rel, ok := m.Rel(f.Plan); ok && f.Plan != "-" {
 				f.Location = &findings.Location{File: rel, StartLine: 1, Note: why}
+			}
+		}
+		if f.Edit != nil {
+			// A module-argument fix names the block to edit.
+			if b, err := m.Module(f.Edit.Module); err == nil {
+				f.Fix = strings.TrimRight(f.Fix, "\n") + fmt.Sprintf("\nThe module block is at %s:%d.", b.File, b.Line)
 			}
 		}
 		if f.Address == "" {

@@ -196,6 +196,9 @@ func toFinding(rule findings.Rule, v any) (findings.Finding, error) {
 		f.Address = firstString(x, "address", "resource")
 		f.Role = firstString(x, "role")
 		f.Fix = firstString(x, "fix")
+		if e, ok := x["edit"].(map[string]any); ok {
+			f.Edit = toEdit(e)
+		}
 		if s := firstString(x, "severity"); s != "" {
 			sev, err := findings.ParseSeverity(s)
 			if err != nil || sev == findings.None {
@@ -221,6 +224,23 @@ func toFinding(rule findings.Rule, v any) (findings.Finding, error) {
 		return f, nil
 	}
 	return f, fmt.Errorf("finding is %T, not a string or an object", v)
+}
+
+// toEdit reads a finding's edit object ({"module", "arguments", "version"}); nil when it names no
+// module or sets nothing a patch can write (only booleans, strings and numbers are kept).
+func toEdit(m map[string]any) *findings.Edit {
+	e := &findings.Edit{Module: firstString(m, "module"), Version: firstString(m, "version"), Arguments: map[string]any{}}
+	args, _ := m["arguments"].(map[string]any)
+	for k, v := range args {
+		switch v.(type) {
+		case bool, string, json.Number:
+			e.Arguments[k] = v
+		}
+	}
+	if e.Module == "" || (len(e.Arguments) == 0 && e.Version == "") {
+		return nil
+	}
+	return e
 }
 
 func firstString(m map[string]any, keys ...string) string {

@@ -129,6 +129,7 @@ func (b *builder) build() *IAM {
 			// Request parameters matter only for the roles the rules judge.
 			if role.Karpenter.Detected {
 				role.Deployment = b.deployment(role, rels, iam.KarpenterRoles, features)
+				role.ModuleCall = b.moduleCall(role)
 				c := b.context(role, iam.NodeRoles, b.linkedRelease(role, rels, iam.KarpenterRoles), classRoles, keys)
 				c.PrincipalTags = b.principalTags(role, &c)
 				role.Context = &c

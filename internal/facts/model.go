@@ -23,6 +23,9 @@ type Role struct {
 	Context    *Context       `json:"context"` // nil unless the role is a Karpenter role
 	// Deployment is the Karpenter the role serves (nil unless the role is a Karpenter role).
 	Deployment *Deployment `json:"deployment"`
+	// ModuleCall is the terraform-aws-eks modules/karpenter call that creates the role; nil for
+	// other roles and for roles that are not Karpenter roles.
+	ModuleCall *ModuleCall `json:"module_call"`
 }
 
 // Detection says whether and why a role is a Karpenter controller role (RULES.md §2).

@@ -57,10 +57,19 @@ type Finding struct {
 	Role        string        `json:"role,omitempty"`
 	Message     string        `json:"message"`
 	Statement   *StatementRef `json:"statement,omitempty"`
-	Fix         string        `json:"fix,omitempty"` // a statement or change that fixes it, when the rule knows one
+	Fix         string        `json:"fix,omitempty"`  // a statement or change that fixes it, when the rule knows one
+	Edit        *Edit         `json:"edit,omitempty"` // the module-argument change the fix describes, when it is one
 	Related     []string      `json:"related,omitempty"`
 	Location    *Location     `json:"location,omitempty"`
 	Suppression *Suppression  `json:"suppression,omitempty"`
+}
+
+// Edit is a fix that sets arguments of a module call: what `--format patch=FILE` writes into the
+// module block of the .tf sources.
+type Edit struct {
+	Module    string         `json:"module"`            // the module call's address, keys dropped: module.karpenter
+	Arguments map[string]any `json:"arguments"`         // argument name -> literal value (bool, number, string)
+	Version   string         `json:"version,omitempty"` // a version constraint to set, for a registry module
 }
 
 // Location is where a finding points in the Terraform sources (or the plan file as a fallback).

@@ -125,12 +125,14 @@ const (
 	cmResources = iota
 	cmOutputs
 	cmModuleCalls
+	cmVariables
 )
 
 var configModuleKeys = newKeyTable([]string{
 	cmResources:   "resources",
 	cmOutputs:     "outputs",
 	cmModuleCalls: "module_calls",
+	cmVariables:   "variables",
 })
 
 // A module call of the configuration.
@@ -138,12 +140,14 @@ const (
 	callSource = iota
 	callExpressions
 	callModule
+	callVersionConstraint
 )
 
 var moduleCallKeys = newKeyTable([]string{
-	callSource:      "source",
-	callExpressions: "expressions",
-	callModule:      "module",
+	callSource:            "source",
+	callExpressions:       "expressions",
+	callModule:            "module",
+	callVersionConstraint: "version_constraint",
 })
 
 // readKeys is every key of every table: the keys fastDoc.other rejects in another case.

@@ -640,6 +640,19 @@ func (f *fastDoc) configModule(depth int) (*tfjson.ConfigModule, error) {
 				return l.Fail("%s", describeDecodeError(err))
 			}
 			return nil
+		case cmVariables:
+			// A child module's variables tell which version of a known module it is (facts).
+			if depth == 0 {
+				return f.other(key)
+			}
+			span, err := l.Span()
+			if err != nil {
+				return err
+			}
+			if err := json.Unmarshal(span, &m.Variables); err != nil {
+				return l.Fail("%s", describeDecodeError(err))
+			}
+			return nil
 		case cmModuleCalls:
 			return f.nullOr(func() error {
 				if err := l.Expect("an object"); err != nil {
@@ -674,6 +687,13 @@ func (f *fastDoc) moduleCall(depth int) (*tfjson.ModuleCall, error) {
 			}
 			s, err := l.Text()
 			call.Source = s
+			return err
+		case callVersionConstraint:
+			if err := l.Expect("a string"); err != nil {
+				return err
+			}
+			s, err := l.Text()
+			call.VersionConstraint = s
 			return err
 		case callExpressions:
 			span, err := l.Span()

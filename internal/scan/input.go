@@ -44,6 +44,7 @@ var (
 	kKind           = ast.InternedTerm("kind")
 	kMessage        = ast.InternedTerm("message")
 	kModule         = ast.InternedTerm("module")
+	kModuleCall     = ast.InternedTerm("module_call")
 	kName           = ast.InternedTerm("name")
 	kNamePrefix     = ast.InternedTerm("name_prefix")
 	kNodeRoleARNs   = ast.InternedTerm("node_role_arns")
@@ -178,7 +179,16 @@ func (cv *iamConv) roleValue(r *facts.Role) ast.Value {
 		item(kLayers, layersTerm(r.Layers)),
 		item(kContext, ast.NewTerm(cv.contextValue(r.Context))),
 		item(kDeployment, deploymentTerm(r.Deployment)),
+		item(kModuleCall, moduleCallTerm(r.ModuleCall)),
 	)
+}
+
+// moduleCallTerm converts a Karpenter role's module call through JSON, as layersTerm.
+func moduleCallTerm(m *facts.ModuleCall) *ast.Term {
+	if m == nil {
+		return ast.InternedNullTerm
+	}
+	return jsonTerm(m)
 }
 
 // deploymentTerm converts a role's Karpenter deployment (RULES.md 5.1) through JSON, as

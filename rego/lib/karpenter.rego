@@ -259,6 +259,12 @@ hcl_conditions(condition, indent) := [line |
 	]
 ]
 
+# hcl_string and hcl_list quote a string, and a string or list, as HCL (lib/fix renders module
+# inputs with them).
+hcl_string(s) := _hcl_string(s)
+
+hcl_list(v) := _hcl_list(v)
+
 # HCL quoting: backslash and double quote escaped, ${ written $${ so Terraform keeps it literal.
 _hcl_string(s) := concat("", ["\"", replace(replace(replace(s, "\\", "\\\\"), "\"", "\\\""), "${", "$${"), "\""])
 

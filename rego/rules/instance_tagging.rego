@@ -1,6 +1,7 @@
 package karpgate.rules.instance_tagging
 
 import data.karpgate.lib.deployment
+import data.karpgate.lib.fix
 import data.karpgate.lib.karpenter
 import data.karpgate.lib.layers
 
@@ -87,6 +88,7 @@ deny contains finding if {
 		"message": _message(role, a, row, v),
 		"statement": _ref(closest),
 		"fix": _fix(role, v),
+		"edit": fix.edit(role, v),
 	})
 }
 
@@ -96,7 +98,7 @@ open contains o if {
 	o.rule == "KARP001"
 }
 
-_fix(role, v) := karpenter.render(karpenter.fix_statement(role, "tagging", {})) if {
+_fix(role, v) := fix.statement(role, v, karpenter.fix_statement(role, "tagging", {})) if {
 	layers.explain(v) == ""
 } else := layers.fix_text(v)
 

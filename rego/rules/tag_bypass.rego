@@ -1,5 +1,6 @@
 package karpgate.rules.tag_bypass
 
+import data.karpgate.lib.fix
 import data.karpgate.lib.karpenter
 import data.karpgate.lib.requests
 
@@ -61,10 +62,8 @@ deny contains finding if {
 				]),
 			],
 		),
-		"fix": concat("\n", array.concat(
-			array.concat(["HCL, in the statement block:"], karpenter.hcl_conditions(conditions, "")),
-			["", "JSON, the statement's Condition:", json.marshal_with_options(conditions, {"pretty": true, "indent": "  "})],
-		)),
+		"fix": fix.conditions(role, s.policy, conditions),
+		"edit": fix.policy_edit(role, s.policy),
 	}
 }
 

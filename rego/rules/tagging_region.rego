@@ -1,5 +1,6 @@
 package karpgate.rules.tagging_region
 
+import data.karpgate.lib.fix
 import data.karpgate.lib.karpenter
 import data.karpgate.lib.requests
 
@@ -51,7 +52,8 @@ deny contains finding if {
 				_region(v), _region(v), _partition(v), _region(v),
 			],
 		),
-		"fix": karpenter.render(karpenter.fix_statement(role, "tagging", {})),
+		"fix": fix.replacement(role, s.policy, karpenter.fix_statement(role, "tagging", {})),
+		"edit": fix.policy_edit(role, s.policy),
 	}
 }
 

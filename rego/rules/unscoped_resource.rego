@@ -1,5 +1,6 @@
 package karpgate.rules.unscoped_resource
 
+import data.karpgate.lib.fix
 import data.karpgate.lib.karpenter
 import data.karpgate.lib.requests
 
@@ -54,7 +55,11 @@ import data.karpgate.lib.requests
 #     }
 #
 #     Read-only calls (ec2:Describe*, pricing:GetProducts, iam:ListInstanceProfiles) may stay on "*".
-deny contains object.union(finding, {"rule": rego.metadata.rule().custom.id}) if {
+deny contains karpenter.finding(object.union(finding, {
+	"rule": rego.metadata.rule().custom.id,
+	"fix": fix.switch(karpenter.roles[finding.role], finding.address),
+	"edit": fix.policy_edit(karpenter.roles[finding.role], finding.address),
+})) if {
 	some finding in _findings
 }
 

@@ -1,0 +1,138 @@
+package cli
+
+import (
+	"bytes"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
+)
+
+// copyTree copies a directory of regular files.
+func copyTree(t *testing.T, from, to string) {
+	t.Helper()
+	err := filepath.WalkDir(from, func(p string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(from, p)
+		if d.IsDir() {
+			return os.MkdirAll(filepath.Join(to, rel), 0o755)
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(filepath.Join(to, rel), b, 0o644)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// moduleArgument returns the source text of an argument of a module block in a .tf file.
+func moduleArgument(t *testing.T, path, module, arg string) string {
+	t.Helper()
+	src, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, diags := hclsyntax.ParseConfig(src, path, hcl.InitialPos)
+	if diags.HasErrors() {
+		t.Fatalf("%s does not parse: %s", path, diags.Error())
+	}
+	for _, b := range f.Body.(*hclsyntax.Body).Blocks {
+		if b.Type == "module" && len(b.Labels) == 1 && b.Labels[0] == module {
+			if a, ok := b.Body.Attributes[arg]; ok {
+				r := a.Expr.Range()
+				return string(src[r.Start.Byte:r.End.Byte])
+			}
+		}
+	}
+	return ""
+}
+
+// TestScanPatchTurnsOnTheModuleSwitch: the README sample's fix as a patch. Applied to the
+// scenario's configuration it gives the configuration of eks-v20.24-v1, whose plan scans clean;
+// where Terraform and the provider mirror are at hand, the patched configuration is planned again
+// and that plan scans clean too.
+func TestScanPatchTurnsOnTheModuleSwitch(t *testing.T) {
+	patchBin, err := exec.LookPath("patch")
+	if err != nil {
+		t.Skip("no patch command on PATH")
+	}
+	tfRoot := t.TempDir()
+	copyTree(t, "../../testdata/tf/eks-v20.24-v033", filepath.Join(tfRoot, "eks-v20.24-v033"))
+	copyTree(t, "../../testdata/tf/modules/karpenter-v20.24", filepath.Join(tfRoot, "modules", "karpenter-v20.24"))
+	scenario := filepath.Join(tfRoot, "eks-v20.24-v033")
+	diffPath := filepath.Join(t.TempDir(), "fix.diff")
+	textPath := filepath.Join(t.TempDir(), "report.txt")
+	for _, policy := range []string{"", "supervised"} {
+		args := []string{"scan", "--source-dir", scenario, "--repo-root", tfRoot, "--format", "text=" + textPath, "--format", "patch=" + diffPath}
+		if policy != "" {
+			// A user policy makes the scan run in the supervised child: the edit must cross back.
+			args = append(args, "--policy", "testdata/conftest/v1")
+		}
+		code, _, stderr := run(t, "", append(args, "../../testdata/plans/eks-v20.24-v033/plan.json")...)
+		if code != ExitPolicy {
+			t.Fatalf("%s scan: exit %d, want %d: %s", policy, code, ExitPolicy, stderr)
+		}
+		diff, err := os.ReadFile(diffPath)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if text, _ := os.ReadFile(textPath); !strings.Contains(string(text), "enable_v1_permissions = true\n") || !strings.Contains(string(text), "The module block is at eks-v20.24-v033/main.tf:15.") {
+			t.Errorf("%s scan: the fix does not show the switch and the module block's line:\n%s", policy, text)
+		}
+		for _, want := range []string{"--- a/eks-v20.24-v033/main.tf\n", "-  enable_v1_permissions = false\n", "+  enable_v1_permissions = true\n"} {
+			if !strings.Contains(string(diff), want) {
+				t.Fatalf("%s scan: the patch lacks %q:\n%s", policy, want, diff)
+			}
+		}
+	}
+	diff, _ := os.ReadFile(diffPath)
+	cmd := exec.Command(patchBin, "-p1", "--batch", "--forward")
+	cmd.Dir = tfRoot
+	cmd.Stdin = bytes.NewReader(diff)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("patch -p1: %v\n%s", err, out)
+	}
+	main := filepath.Join(scenario, "main.tf")
+	if got := moduleArgument(t, main, "karpenter", "enable_v1_permissions"); got != "true" {
+		t.Fatalf("patched enable_v1_permissions = %q, want true", got)
+	}
+	for _, arg := range []string{"source", "cluster_name", "create_pod_identity_association", "enable_v1_permissions"} {
+		if got, want := moduleArgument(t, main, "karpenter", arg), moduleArgument(t, "../../testdata/tf/eks-v20.24-v1/main.tf", "karpenter", arg); got != want {
+			t.Errorf("patched %s = %s; the eks-v20.24-v1 configuration has %s", arg, got, want)
+		}
+	}
+	if code, stdout, stderr := run(t, "", "scan", "--no-config", "../../testdata/plans/eks-v20.24-v1/plan.json"); code != ExitPass {
+		t.Errorf("the plan of the patched configuration: exit %d\n%s%s", code, stdout, stderr)
+	}
+
+	t.Run("re-planned with Terraform", func(t *testing.T) {
+		if testing.Short() {
+			t.Skip("-short: no Terraform run")
+		}
+		if _, err := exec.LookPath("terraform"); err != nil && os.Getenv("KARPGATE_TERRAFORM") == "" {
+			t.Skip("no terraform on PATH")
+		}
+		out := t.TempDir()
+		gen := exec.Command("go", "run", "./internal/tools/tfplans", "-tf", tfRoot, "-out", out, "-run", "^eks-v20.24-v033$", "-j", "1")
+		gen.Dir = "../.."
+		if b, err := gen.CombinedOutput(); err != nil {
+			if strings.Contains(string(b), "missing tool") {
+				t.Skipf("tfplans cannot run here: %s", b)
+			}
+			t.Fatalf("tfplans: %v\n%s", err, b)
+		}
+		plan := filepath.Join(out, "eks-v20.24-v033", "plan.json")
+		if code, stdout, stderr := run(t, "", "scan", "--no-config", plan); code != ExitPass {
+			t.Errorf("the re-planned patched configuration: exit %d\n%s%s", code, stdout, stderr)
+		}
+	})
+}

@@ -1,0 +1,168 @@
+package patch
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclwrite"
+	"github.com/zclconf/go-cty/cty"
+
+	"github.com/karpgate/karpgate/internal/findings"
+	"github.com/karpgate/karpgate/internal/source"
+)
+
+// Sources finds the block of a module call; *source.Map implements it.
+type Sources interface {
+	Module(addr string) (source.ModuleBlock, error)
+}
+
+// edit is what to set on one module call, merged over every finding.
+type edit struct {
+	module  string
+	args    map[string]any
+	version string
+}
+
+// Diff returns a unified diff that makes every finding's module edit in the sources, preceded by a
+// comment line per edit it could not make (no sources, the module's files outside the repository,
+// a conflict between findings). src may be nil (no sources indexed). Suppressed findings are left
+// out. The result is empty when no finding carries an edit.
+func Diff(src Sources, fs []findings.Finding) []byte {
+	byModule := map[string]*edit{}
+	var notes []string
+	for _, f := range fs {
+		if f.Edit == nil || f.Suppressed() {
+			continue
+		}
+		e := byModule[f.Edit.Module]
+		if e == nil {
+			e = &edit{module: f.Edit.Module, args: map[string]any{}}
+			byModule[f.Edit.Module] = e
+		}
+		for k, v := range f.Edit.Arguments {
+			if old, ok := e.args[k]; ok && fmt.Sprint(old) != fmt.Sprint(v) {
+				notes = append(notes, fmt.Sprintf("%s: findings disagree on %s (%v, %v); %v kept", f.Edit.Module, k, old, v, old))
+				continue
+			}
+			e.args[k] = v
+		}
+		if f.Edit.Version != "" {
+			if e.version != "" && e.version != f.Edit.Version {
+				notes = append(notes, fmt.Sprintf("%s: findings disagree on the version (%s, %s); %s kept", f.Edit.Module, e.version, f.Edit.Version, e.version))
+				continue
+			}
+			e.version = f.Edit.Version
+		}
+	}
+	// Edits grouped by the file that holds their block.
+	type fileEdits struct {
+		src   []byte
+		edits []*edit
+		names []string
+	}
+	files := map[string]*fileEdits{}
+	for _, addr := range slices.Sorted(maps.Keys(byModule)) {
+		e := byModule[addr]
+		if src == nil {
+			notes = append(notes, fmt.Sprintf("%s: no Terraform sources to edit (run in the root module or pass --source-dir); %s", addr, describe(e)))
+			continue
+		}
+		b, err := src.Module(addr)
+		if err != nil {
+			notes = append(notes, fmt.Sprintf("%s: %v; %s", addr, err, describe(e)))
+			continue
+		}
+		fe := files[b.File]
+		if fe == nil {
+			fe = &fileEdits{src: b.Src}
+			files[b.File] = fe
+		}
+		fe.edits = append(fe.edits, e)
+		fe.names = append(fe.names, b.Name)
+	}
+	var out bytes.Buffer
+	for _, n := range notes {
+		out.WriteString("# karpgate: " + n + "\n")
+	}
+	for _, name := range slices.Sorted(maps.Keys(files)) {
+		fe := files[name]
+		after, err := apply(fe.src, fe.names, fe.edits)
+		if err != nil {
+			fmt.Fprintf(&out, "# karpgate: %s: %v\n", name, err)
+			continue
+		}
+		out.Write(unified(name, fe.src, after))
+	}
+	return out.Bytes()
+}
+
+// describe says what an edit sets, for the notes on edits made by hand.
+func describe(e *edit) string {
+	var parts []string
+	for _, k := range slices.Sorted(maps.Keys(e.args)) {
+		parts = append(parts, fmt.Sprintf("set %s = %s", k, literal(e.args[k])))
+	}
+	if e.version != "" {
+		parts = append(parts, fmt.Sprintf("set version = %q", e.version))
+	}
+	return strings.Join(parts, ", ") + " by hand"
+}
+
+func literal(v any) string {
+	switch x := v.(type) {
+	case string:
+		return fmt.Sprintf("%q", x)
+	default:
+		return fmt.Sprint(x)
+	}
+}
+
+// apply sets the edits' arguments in the module blocks of one file with hclwrite.
+func apply(src []byte, names []string, edits []*edit) ([]byte, error) {
+	f, diags := hclwrite.ParseConfig(src, "", hcl.InitialPos)
+	if diags.HasErrors() {
+		return nil, fmt.Errorf("parse: %s", diags.Error())
+	}
+	for i, e := range edits {
+		b := f.Body().FirstMatchingBlock("module", []string{names[i]})
+		if b == nil {
+			return nil, fmt.Errorf("no module %q block", names[i])
+		}
+		if e.version != "" {
+			b.Body().SetAttributeValue("version", cty.StringVal(e.version))
+		}
+		for _, k := range slices.Sorted(maps.Keys(e.args)) {
+			v, err := ctyOf(e.args[k])
+			if err != nil {
+				return nil, fmt.Errorf("module %q: %s: %w", names[i], k, err)
+			}
+			b.Body().SetAttributeValue(k, v)
+		}
+	}
+	return f.Bytes(), nil
+}
+
+func ctyOf(v any) (cty.Value, error) {
+	switch x := v.(type) {
+	case bool:
+		return cty.BoolVal(x), nil
+	case string:
+		return cty.StringVal(x), nil
+	case json.Number:
+		n, err := cty.ParseNumberVal(x.String())
+		if err != nil {
+			return cty.NilVal, fmt.Errorf("number %s: %w", x, err)
+		}
+		return n, nil
+	case float64:
+		return cty.NumberFloatVal(x), nil
+	case int:
+		return cty.NumberIntVal(int64(x)), nil
+	}
+	return cty.NilVal, fmt.Errorf("value %v of type %T cannot be written", v, v)
+}
