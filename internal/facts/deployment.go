@@ -405,7 +405,7 @@ func (rel *release) interruptionQueue(minor string) string {
 
 // manifests reads EC2NodeClass and NodePool manifests (kubernetes_manifest, kubectl_manifest) into
 // features, and the node role names and EBS key ids EC2NodeClasses name.
-func (b *builder) manifests() (map[string]Feature, []string, []string) {
+func (b *builder) manifests() (features map[string]Feature, roles, keys, profiles []string) {
 	var nodeClasses, nodePools []map[string]any
 	var srcs []string
 	unknown := ""
@@ -452,7 +452,6 @@ func (b *builder) manifests() (map[string]Feature, []string, []string) {
 			}
 		}
 	}
-	var roles, keys []string
 	src := "EC2NodeClass manifests " + strings.Join(srcs, ", ")
 	if len(nodeClasses) > 0 {
 		found := map[string]bool{}
@@ -461,6 +460,9 @@ func (b *builder) manifests() (map[string]Feature, []string, []string) {
 			if role, ok := spec["role"].(string); ok && role != "" {
 				found["nodeclass_role"] = true
 				roles = append(roles, role)
+			}
+			if ip, ok := spec["instanceProfile"].(string); ok && ip != "" {
+				profiles = append(profiles, ip)
 			}
 			if fam, _ := spec["amiFamily"].(string); fam != "" {
 				found["alias_ami"] = true
@@ -524,7 +526,7 @@ func (b *builder) manifests() (map[string]Feature, []string, []string) {
 			}
 		}
 	}
-	return out, roles, keys
+	return out, roles, keys, profiles
 }
 
 // allowsSpot reads a NodePool's karpenter.sh/capacity-type requirement (absent: on-demand only).

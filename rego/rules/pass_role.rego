@@ -81,5 +81,5 @@ _fix(role) := object.union(karpenter.fix_statement(role, "pass_role", {"EACH": "
 _fix_resources(role) := _node_role_arns(role) if {
 	count(_node_role_arns(role)) > 0
 } else := [sprintf("arn:%s:iam::%s:role/NODE_ROLE_NAME", [p.P, p.A])] if {
-	p := karpenter.primary_params(role)
+	p := karpenter.display_params(role)
 }
