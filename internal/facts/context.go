@@ -274,8 +274,15 @@ func (b *builder) nodeRoleARNs(role *Role, nodeRoles []NodeRole, classes nodeCla
 			}
 		})
 		for _, n := range nodeRoles {
-			if n.ARN != nil && named[*n.ARN] && n.Address != role.Address {
+			if n.Address == role.Address {
+				continue
+			}
+			switch {
+			case n.ARN != nil && named[*n.ARN]:
 				add(*n.ARN)
+			case n.ARN == nil && n.Name != nil && namesRole(named, *n.Name):
+				// A role created here has no ARN yet; the policy names it by its name.
+				add(byName(*n.Name))
 			}
 		}
 	}
@@ -297,6 +304,18 @@ func (b *builder) nodeRoleARNs(role *Role, nodeRoles []NodeRole, classes nodeCla
 	slices.Sort(arns)
 	arns = append(arns, "arn:"+firstOf(c.Partition, "{P}")+":iam::"+firstOf(c.Account, "{A}")+":role/karpgate-unnamed-node-role")
 	return arns, true
+}
+
+// namesRole reports whether one of the concrete ARNs in named is an IAM role ARN ending in
+// role/<name> (any path).
+func namesRole(named map[string]bool, name string) bool {
+	for r := range named {
+		if strings.HasPrefix(r, "arn:") && strings.Contains(r, ":iam::") && !strings.ContainsAny(r, "*?$") &&
+			(strings.HasSuffix(r, ":role/"+name) || (strings.Contains(r, ":role/") && strings.HasSuffix(r, "/"+name))) {
+			return true
+		}
+	}
+	return false
 }
 
 // nodeRoleARN is a node role's ARN: known, else from its name.
