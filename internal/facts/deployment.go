@@ -305,9 +305,12 @@ func (b *builder) bindsRole(r *plan.Resource, role *Role) bool {
 func (b *builder) deployment(role *Role, rels []*release, karpenterRoles int, manifests map[string]Feature) *Deployment {
 	d := &Deployment{Features: map[string]Feature{}}
 	rel := b.linkedRelease(role, rels, karpenterRoles)
+	ro := b.roleOptions(role)
 	switch {
 	case b.opt.VersionFlag != "":
 		d.Version = versionFact(b.opt.VersionFlag, "--karpenter-version")
+	case ro.Version != "":
+		d.Version = versionFact(ro.Version, "config karpenter.roles entry "+ro.Selector)
 	case b.opt.Version != "":
 		d.Version = versionFact(b.opt.Version, "config karpenter.version")
 	case rel != nil:
@@ -322,6 +325,10 @@ func (b *builder) deployment(role *Role, rels []*release, karpenterRoles int, ma
 		d.Version = VersionFact{State: StateUnknown, Source: "no linked Karpenter helm_release, no karpenter.version"}
 	}
 	switch {
+	case ro.UpgradeFrom == "none":
+		d.UpgradeFrom = VersionFact{State: StateNone, Source: "config karpenter.roles entry " + ro.Selector}
+	case ro.UpgradeFrom != "":
+		d.UpgradeFrom = versionFact(ro.UpgradeFrom, "config karpenter.roles entry "+ro.Selector+" upgrade_from")
 	case b.opt.UpgradeFrom == "none":
 		d.UpgradeFrom = VersionFact{State: StateNone, Source: "config karpenter.upgrade_from"}
 	case b.opt.UpgradeFrom != "":
