@@ -133,6 +133,7 @@ func (b *builder) build() *IAM {
 			if role.Karpenter.Detected {
 				role.Deployment = b.deployment(role, rels, iam.KarpenterRoles, features)
 				c := b.context(role, iam.NodeRoles, b.linkedRelease(role, rels, iam.KarpenterRoles), nodeClasses{roles: classRoles, profiles: profiles}, keys)
+				c.PrincipalTags = b.principalTags(role, &c)
 				role.Context = &c
 			}
 		}

@@ -306,12 +306,21 @@ func (b *builder) nodeRoleARNs(role *Role, nodeRoles []NodeRole, classes nodeCla
 	return arns, true
 }
 
-// namesRole reports whether one of the concrete ARNs in named is an IAM role ARN ending in
-// role/<name> (any path).
+// namesRole reports whether one of the ARNs in named is an IAM role ARN whose name (after any
+// path) is name or a pattern matching it.
 func namesRole(named map[string]bool, name string) bool {
 	for r := range named {
-		if strings.HasPrefix(r, "arn:") && strings.Contains(r, ":iam::") && !strings.ContainsAny(r, "*?$") &&
-			(strings.HasSuffix(r, ":role/"+name) || (strings.Contains(r, ":role/") && strings.HasSuffix(r, "/"+name))) {
+		if !strings.HasPrefix(r, "arn:") || !strings.Contains(r, ":iam::") {
+			continue
+		}
+		_, res, ok := strings.Cut(r, ":role/")
+		if !ok || strings.Contains(res, "$") {
+			continue
+		}
+		if i := strings.LastIndex(res, "/"); i >= 0 {
+			res = res[i+1:]
+		}
+		if globMatch(res, name) {
 			return true
 		}
 	}

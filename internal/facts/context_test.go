@@ -126,7 +126,7 @@ func TestBuildContextParameters(t *testing.T) {
 				Sources: map[string]string{"region": "config", "account": "role-arn", "partition": "role-arn", "cluster": "config"}},
 		},
 	}
-	ignore := cmpopts.IgnoreFields(facts.Context{}, "R2", "NodeRoleARNs", "NodeRoleUnknown", "QueueARNs", "PodIdentity", "EBSKMSKeyARNs")
+	ignore := cmpopts.IgnoreFields(facts.Context{}, "R2", "NodeRoleARNs", "NodeRoleUnknown", "QueueARNs", "PodIdentity", "EBSKMSKeyARNs", "PrincipalTags")
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			iam := tt.plan().build(t, tt.opt)

@@ -2,6 +2,7 @@ package facts
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/karpgate/karpgate/internal/plan"
@@ -89,6 +90,15 @@ func (b *builder) sourceDocs(d *plan.Resource, attr string, depth int, dd *dataD
 		}
 	}
 	refs := b.p.References(d.Address, attr)
+	if chosen, ok, open := b.conditionalDocs(d, attr); open != "" {
+		dd.unknown = append(dd.unknown, open)
+		return out
+	} else if ok {
+		refs = slices.DeleteFunc(refs, func(a string) bool {
+			_, rel := plan.SplitAddress(a)
+			return plan.StripKeys(rel) != chosen
+		})
+	}
 	for _, a := range refs {
 		src := b.p.Resources[a]
 		if src == nil || src.Mode != modeData || src.Type != tPolicyDocument || src.Address == d.Address {
@@ -108,6 +118,70 @@ func (b *builder) sourceDocs(d *plan.Resource, attr string, depth int, dd *dataD
 		dd.unknown = append(dd.unknown, d.Address+"."+attr)
 	}
 	return out
+}
+
+// conditionalDocs reads a choice between policy documents: an attribute written
+// `var.X ? [data.aws_iam_policy_document.a[0].json] : [data.aws_iam_policy_document.b[0].json]`
+// (terraform-aws-eks v20.24's enable_v1_permissions switch). The plan keeps only the
+// expression's references, in source order: the condition variable, then the documents of the
+// true branch, then those of the false branch. When the references have exactly that shape and
+// the module call gives X as a constant bool (or leaves it to the variable's default), the chosen
+// document's address (module-relative, without keys) is returned with ok; when X is not known,
+// open says which alternative documents the choice is between. Any other shape: neither, and
+// every referenced document counts.
+func (b *builder) conditionalDocs(d *plan.Resource, attr string) (chosen string, ok bool, open string) {
+	e := b.p.Expression(d.Address, attr)
+	if e == nil || len(e.References) < 3 || !strings.HasPrefix(e.References[0], "var.") {
+		return "", false, ""
+	}
+	variable := strings.TrimPrefix(e.References[0], "var.")
+	var docs []string
+	for _, r := range e.References[1:] {
+		if !strings.HasPrefix(r, "data."+tPolicyDocument+".") {
+			return "", false, ""
+		}
+		name := strings.SplitN(strings.TrimPrefix(r, "data."+tPolicyDocument+"."), ".", 2)[0]
+		name = "data." + tPolicyDocument + "." + plan.StripKeys(name)
+		if len(docs) == 0 || docs[len(docs)-1] != name {
+			if slices.Contains(docs, name) {
+				return "", false, ""
+			}
+			docs = append(docs, name)
+		}
+	}
+	if len(docs) != 2 {
+		return "", false, ""
+	}
+	mod, _ := plan.SplitAddress(d.Address)
+	v, known := b.moduleBool(mod, variable)
+	if !known {
+		return "", false, fmt.Sprintf("%s.%s (the alternative documents %s and %s, chosen by var.%s, which is not known)", d.Address, attr, docs[0], docs[1], variable)
+	}
+	if v {
+		return docs[0], true, ""
+	}
+	return docs[1], true, ""
+}
+
+// moduleBool is the value of the module instance's input variable name when the module call sets
+// it to a constant bool or leaves it to a bool default.
+func (b *builder) moduleBool(module, name string) (value, known bool) {
+	if module == "" {
+		return false, false
+	}
+	call := b.p.ModuleCall(module)
+	if call == nil {
+		return false, false
+	}
+	if e := call.Expressions[name]; e != nil && e.ExpressionData != nil {
+		v, ok := e.ConstantValue.(bool)
+		return v, ok
+	}
+	if call.Module == nil || call.Module.Variables[name] == nil {
+		return false, false
+	}
+	v, ok := call.Module.Variables[name].Default.(bool)
+	return v, ok
 }
 
 // ownStatements converts the known statement blocks of a deferred policy document.

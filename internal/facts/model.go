@@ -105,6 +105,8 @@ type Context struct {
 	EBSKMSKeyARNs []string `json:"ebs_kms_key_arns"`
 	// PodIdentity lists the live pod identity associations bound to the role (RULES.md 5.6).
 	PodIdentity []PodIdentityBinding `json:"pod_identity"`
+	// PrincipalTags are the aws:PrincipalTag values of the role's sessions; nil when unknown.
+	PrincipalTags *PrincipalTags `json:"principal_tags"`
 }
 
 // PodIdentityBinding is one aws_eks_pod_identity_association of a role. Unknown strings are "";

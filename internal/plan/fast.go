@@ -740,6 +740,10 @@ func (f *fastDoc) checkChange(h *header, record bool) error {
 	})
 }
 
+// keepsPrior names the resource types whose prior state a lazy parse keeps although they have a
+// change: a Helm release's prior chart version is the version an upgrade starts from.
+func keepsPrior(typ string) bool { return typ == "helm_release" }
+
 func (f *fastDoc) wanted(h header) bool { return f.keep == nil || f.keep(h.mode, h.typ) }
 
 // spanValue decodes a recorded span (absent: nil); address and field name it in an error.
@@ -1078,7 +1082,7 @@ func (p *Plan) indexKept(doc *document, state, prior, planned []kept, lazy bool)
 		return err
 	}
 	for _, t := range todo {
-		if lazy && t.r.After != nil {
+		if lazy && t.r.After != nil && !(t.prior && keepsPrior(t.r.Type)) {
 			continue
 		}
 		var m *Attrs

@@ -62,6 +62,9 @@ var (
 	kProblems       = ast.InternedTerm("problems")
 	kQueueARNs      = ast.InternedTerm("queue_arns")
 	kPodIdentity    = ast.InternedTerm("pod_identity")
+	kPrincipalTags  = ast.InternedTerm("principal_tags")
+	kKnown          = ast.InternedTerm("known")
+	kOpen           = ast.InternedTerm("open")
 	kSize           = ast.InternedTerm("size")
 	kNamespace      = ast.InternedTerm("namespace")
 	kServiceAccount = ast.InternedTerm("service_account")
@@ -339,7 +342,23 @@ func (cv *iamConv) contextValue(c *facts.Context) ast.Value {
 		item(kQueueARNs, cv.stringsTerm(c.QueueARNs)),
 		item(kEBSKMSKeyARNs, cv.stringsTerm(c.EBSKMSKeyARNs)),
 		item(kPodIdentity, cv.podIdentityTerm(c.PodIdentity)),
+		item(kPrincipalTags, cv.principalTagsTerm(c.PrincipalTags)),
 	)
+}
+
+func (cv *iamConv) principalTagsTerm(pt *facts.PrincipalTags) *ast.Term {
+	if pt == nil {
+		return ast.InternedNullTerm
+	}
+	known := ast.InternedNullTerm
+	if pt.Known != nil {
+		o := ast.NewObjectWithCapacity(len(pt.Known))
+		for _, k := range sortedKeys(pt.Known) {
+			o.Insert(cv.strTerm(k), cv.strTerm(pt.Known[k]))
+		}
+		known = ast.NewTerm(o)
+	}
+	return ast.NewTerm(ast.NewObject(item(kKnown, known), item(kOpen, cv.stringsTerm(pt.Open))))
 }
 
 func (cv *iamConv) podIdentityTerm(bs []facts.PodIdentityBinding) *ast.Term {

@@ -79,8 +79,9 @@ _template_checks(t, ctx) := [_check(t, params(ctx), {"EACH": v}) | some v in obj
 	not _unknown_each(t, ctx)
 }
 
-# With the node role unknown, one check tries every candidate name (RULES.md 5.5).
-_template_checks(t, ctx) := [_check(t, [_with_each(p, {"EACH": v}) | some p in params(ctx); some v in object.get(ctx, t.each, [])], {})] if {
+# With the node role unknown, one check tries every candidate name (RULES.md 5.5); NODE keeps the
+# candidate, so that a verdict that changes with it names the node role.
+_template_checks(t, ctx) := [_check(t, [_with_each(object.union(p, {"NODE": v}), {"EACH": v}) | some p in params(ctx); some v in object.get(ctx, t.each, [])], {})] if {
 	_unknown_each(t, ctx)
 }
 
@@ -106,19 +107,20 @@ _with_each(p, extra) := object.union(p, {"EACH": fill(extra.EACH, p)}) if {
 # params lists the parameter sets to try: one when every parameter is known, else every
 # combination of the candidates of the unknown ones. A parameter neither known nor given candidates
 # takes the value of data.karpgate.karpenter.defaults, which names it nowhere.
-params(ctx) := [{"R": r, "A": a, "P": p, "C": c, "R2": r2, "IAMR": iam_region(p), "PRICINGR": pricing_region(r), "EC2P": ec2_principal(p)} |
+params(ctx) := [{"R": r, "A": a, "P": p, "C": c, "R2": r2, "IAMR": iam_region(p), "PRICINGR": pricing_region(r), "EC2P": ec2_principal(p), "PT": pt} |
 	some r in candidates(ctx, "region")
 	some a in candidates(ctx, "account")
 	some p in candidates(ctx, "partition")
 	some c in candidates(ctx, "cluster")
 ] if {
 	r2 := _value(ctx, "r2")
+	pt := object.get(ctx, "principal_tags", null)
 }
 
 _plural := {"region": "regions", "account": "accounts", "partition": "partitions", "cluster": "clusters"}
 
 # param_keys maps a parameter's name to its placeholder in templates.
-param_keys := {"region": "R", "account": "A", "partition": "P", "cluster": "C", "node_role": "EACH"}
+param_keys := {"region": "R", "account": "A", "partition": "P", "cluster": "C", "node_role": "NODE"}
 
 # candidates lists the values parameter name is tried with: its value when known, else its
 # candidates, else the default named nowhere.
@@ -152,6 +154,22 @@ display_params(ctx) := object.union(params(ctx)[0], {param_keys[n]: data.karpgat
 	n != "node_role"
 })
 
+# principal_tags is the aws:PrincipalTag part of a request's context (RULES.md 3b.4) for the tags
+# params.PT holds: the known ones with their values; with "modelled" every other principal tag is
+# absent, and the open ones are present with an unknown value. Without PT (the role's tags or
+# session tags unknown) every principal tag stays open.
+_principal_tags(params) := {concat("", ["aws:principaltag/", lower(k)]): [v] | some k, v in params.PT.known} if {
+	is_object(params.PT)
+} else := {}
+
+_principal_modelled(params) := ["aws:principaltag/"] if is_object(params.PT)
+
+else := []
+
+_principal_present(params) := [concat("", ["aws:principaltag/", k]) | some k in params.PT.open] if {
+	is_object(params.PT)
+} else := []
+
 # iam_region is the region IAM requests are signed for in partition p (RULES.md 4.5).
 iam_region(p) := data.karpgate.karpenter.requests.partitions[p].iam_region
 
@@ -182,18 +200,19 @@ expand(t, params) := {
 	"id": t.id,
 	"action": filled.action,
 	"resource": filled.resource,
-	"context": object.union(keys.constant(filled.action, params), iam.context(filled)),
+	"context": object.union(object.union(keys.constant(filled.action, params), _principal_tags(params)), iam.context(filled)),
 	"context_normalized": true,
-	"present": keys.present,
+	"present": array.concat(keys.present, _principal_present(params)),
+	"modelled": _principal_modelled(params),
 } if {
 	filled := fill(object.filter(t, ["action", "resource", "context"]), params)
 }
 
-_replacements(params) := {concat("", ["{", k, "}"]): v | some k, v in params}
+_replacements(params) := {concat("", ["{", k, "}"]): v | some k, v in params; is_string(v)}
 
 # fill replaces {NAME} placeholders in every string of x (objects, arrays, strings, keys too),
 # through JSON text because Rego functions cannot recurse.
-fill(x, params) := json.unmarshal(strings.replace_n(_replacements({k: _json_inner(v) | some k, v in params}), json.marshal(x)))
+fill(x, params) := json.unmarshal(strings.replace_n(_replacements({k: _json_inner(v) | some k, v in params; is_string(v)}), json.marshal(x)))
 
 _json_inner(v) := substring(text, 1, count(text) - 2) if text := json.marshal(v)
 
@@ -340,7 +359,8 @@ _expanded(id, f, params) := {
 	"id": id,
 	"action": f.action,
 	"resource": f.resource,
-	"context": object.union(keys.constant(f.action, params), iam.context(f)),
+	"context": object.union(object.union(keys.constant(f.action, params), _principal_tags(params)), iam.context(f)),
 	"context_normalized": true,
-	"present": keys.present,
+	"present": array.concat(keys.present, _principal_present(params)),
+	"modelled": _principal_modelled(params),
 }

@@ -31,12 +31,12 @@ test_unknown_parameters_cross_their_candidates if {
 	ctx := object.union(fx.context, {"region": "", "account": "", "regions": ["eu-west-1", "eu-central-1"], "accounts": ["123456789012", "210987654321"]})
 	ps := requests.params(ctx)
 	count(ps) == 4
-	ps[0] == {"R": "eu-west-1", "A": "123456789012", "P": "aws", "C": "ex", "R2": "ap-southeast-4", "IAMR": "us-east-1", "PRICINGR": "eu-central-1", "EC2P": "ec2.amazonaws.com"}
+	ps[0] == {"R": "eu-west-1", "A": "123456789012", "P": "aws", "C": "ex", "R2": "ap-southeast-4", "IAMR": "us-east-1", "PRICINGR": "eu-central-1", "EC2P": "ec2.amazonaws.com", "PT": null}
 	requests.unknown(ctx) == ["region", "account"]
 }
 
 test_defaults_when_context_is_empty if {
-	requests.params({}) == [{"R": "us-east-1", "A": "123456789012", "P": "aws", "C": "cluster", "R2": "ap-southeast-4", "IAMR": "us-east-1", "PRICINGR": "us-east-1", "EC2P": "ec2.amazonaws.com"}]
+	requests.params({}) == [{"R": "us-east-1", "A": "123456789012", "P": "aws", "C": "cluster", "R2": "ap-southeast-4", "IAMR": "us-east-1", "PRICINGR": "us-east-1", "EC2P": "ec2.amazonaws.com", "PT": null}]
 }
 
 # RULES.md 5.2/7: an unknown parameter shows as a placeholder naming its config key.
@@ -124,4 +124,22 @@ test_ec2_region_only_for_ec2_actions if {
 	some c in calls
 	c.action == "iam:PassRole"
 	not c.requests[0].context["ec2:region"]
+}
+
+# RULES.md 3b.4: the principal tags of the role's sessions are in every request; a key neither the
+# session nor the role has is absent, the pod's name is present with an unknown value.
+test_principal_tags_in_every_request if {
+	pt := {"known": {"eks-cluster-name": "ex", "team": "platform"}, "open": ["kubernetes-pod-name"]}
+	p := object.union(requests.params(fx.context)[0], {"PT": pt})
+	r := requests.expand({"id": "x", "action": "ec2:DescribeImages", "resource": "*", "context": {}}, p)
+	r.context["aws:principaltag/eks-cluster-name"] == ["ex"]
+	r.context["aws:principaltag/team"] == ["platform"]
+	"aws:principaltag/kubernetes-pod-name" in r.present
+	r.modelled == ["aws:principaltag/"]
+}
+
+test_principal_tags_unknown_stay_open if {
+	r := requests.expand({"id": "x", "action": "ec2:DescribeImages", "resource": "*", "context": {}}, requests.params(fx.context)[0])
+	r.modelled == []
+	not r.context["aws:principaltag/team"]
 }

@@ -187,6 +187,9 @@ func (g *generator) scenario(ctx context.Context, s scenario, host *providerHost
 	} else {
 		raw, err = normalizePlan(raw)
 	}
+	if err == nil && s.Splice != "" {
+		raw, err = splice(raw, filepath.Join(s.Dir, s.Splice))
+	}
 	if err != nil || s.Encoding != "utf-16le" {
 		return raw, err
 	}

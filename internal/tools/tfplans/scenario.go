@@ -27,6 +27,10 @@ type scenario struct {
 	// Encoding is how plan.json is written: "utf-8" (as Terraform prints it) or "utf-16le", as
 	// Windows PowerShell 5 writes `terraform show -json > plan.json` (a BOM, CRLF line ends).
 	Encoding string `json:"encoding"`
+	// Splice names a file of the scenario holding resource changes Terraform cannot print here
+	// (the mirror has no helm or kubernetes provider): {"resource_changes": [...]}. They are
+	// added at the start of the plan's resource_changes, each entry as written (compacted).
+	Splice string `json:"splice"`
 }
 
 // settingsFile is the optional per-scenario settings file.
