@@ -2,6 +2,7 @@ package cli
 
 import (
 	"errors"
+	"strings"
 
 	"github.com/karpgate/karpgate/internal/engine"
 	"github.com/karpgate/karpgate/internal/plan"
@@ -48,4 +49,34 @@ func codeOf(err error) int {
 		return ExitBundle
 	}
 	return ExitUsage
+}
+
+// message is the first line of err for people, with the flag that sets what a lower layer's
+// typed error is about: the layers below know their settings as options, not as flags.
+func message(err error) string {
+	msg := firstLine(strings.TrimSpace(err.Error()))
+	var se *plan.SizeError
+	var pe *engine.PolicyError
+	switch {
+	case errors.As(err, &se):
+		msg += " (--max-plan-size)"
+	case errors.As(err, &pe):
+		msg += policyHint(pe.Hint)
+	}
+	return msg
+}
+
+// policyHint words an engine.Hint.
+func policyHint(h engine.Hint) string {
+	switch h {
+	case engine.HintTimeout:
+		return " (--timeout)"
+	case engine.HintAllowNet:
+		return " (--allow-net enables them)"
+	case engine.HintRegoV0:
+		return " (a Rego v0 policy? load it with --rego-version v0, as conftest does)"
+	case engine.HintVerificationKey:
+		return " (--verification-key)"
+	}
+	return ""
 }

@@ -102,7 +102,7 @@ func TestNoConfigPinsTheGate(t *testing.T) {
 	if code != ExitPolicy {
 		t.Fatalf("exit %d, want %d: %s", code, ExitPolicy, stderr)
 	}
-	if !strings.Contains(out, "KARP001") || !strings.Contains(out, "built-in defaults (--no-config); relaxes nothing") {
+	if !strings.Contains(out, "KARP001") || !strings.Contains(out, "built-in defaults (chosen on the command line); relaxes nothing") {
 		t.Errorf("report:\n%s", out)
 	}
 	if code, _, stderr := run(t, "", "scan", "--no-config", "--config", ".karpgate.yaml", plan); code != ExitUsage {

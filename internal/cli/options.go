@@ -204,7 +204,6 @@ func factsOptions(cfg *config.Config) facts.Options {
 	k := cfg.Karpenter
 	opt := facts.Options{
 		Roles: k.Roles, Region: k.Region, Account: k.Account, Partition: k.Partition, Cluster: k.Cluster,
-		MatchRole: config.MatchRole,
 	}
 	for _, e := range k.RoleEntries {
 		opt.PerRole = append(opt.PerRole, facts.RoleOptions{Selector: e.Role, Region: e.Region, Account: e.Account,

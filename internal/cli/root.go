@@ -33,7 +33,7 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	if code == ExitPolicy {
 		return code
 	}
-	fmt.Fprintf(stderr, "karpgate: %s\n", firstLine(msg))
+	fmt.Fprintf(stderr, "karpgate: %s\n", message(err))
 	if code == ExitUsage && cmd != nil && isFlagError(msg) {
 		fmt.Fprintf(stderr, "Run '%s --help' for usage.\n", cmd.CommandPath())
 	}

@@ -46,7 +46,13 @@ type scanFlags struct {
 type output struct {
 	format string
 	path   string // "" for stdout
-	writer report.Writer
+	opt    report.Options
+	writer report.Writer // made once the sources are known (the SARIF category comes from them)
+}
+
+// reportHints are how a report tells its reader to get more from karpgate: with its flags.
+func reportHints() report.Hints {
+	return report.Hints{SourceDir: "pass --source-dir", TextReport: "run karpgate with --format text"}
 }
 
 func newScan(s *streams) *cobra.Command {
@@ -106,11 +112,11 @@ func (f *scanFlags) outputs(s *streams) ([]output, error) {
 			}
 			stdoutUsed = true
 		}
-		w, err := report.New(name, report.Options{Color: color && !toFile, Category: f.category})
-		if err != nil {
+		opt := report.Options{Color: color && !toFile, Category: f.category, Hints: reportHints()}
+		if _, err := report.New(name, opt); err != nil {
 			return nil, usageErr(fmt.Errorf("--format: %w", err))
 		}
-		outs = append(outs, output{format: name, path: path, writer: w})
+		outs = append(outs, output{format: name, path: path, opt: opt})
 	}
 	return outs, nil
 }
@@ -151,12 +157,12 @@ func (f *scanFlags) run(cmd *cobra.Command, s *streams, args []string) error {
 	if err != nil {
 		return err
 	}
-	if f.category == "" {
-		for i := range outs {
-			if sw, ok := outs[i].writer.(report.SARIF); ok {
-				sw.Category = category
-				outs[i].writer = sw
-			}
+	for i := range outs {
+		if f.category == "" {
+			outs[i].opt.Category = category
+		}
+		if outs[i].writer, err = report.New(outs[i].format, outs[i].opt); err != nil {
+			return usageErr(fmt.Errorf("--format: %w", err))
 		}
 	}
 	res, err := f.scan(cmd.Context(), s, srcs)
@@ -169,6 +175,10 @@ func (f *scanFlags) run(cmd *cobra.Command, s *streams, args []string) error {
 		}
 		removeStale(paths)
 		return err
+	}
+	res.Summary.ExitCode = ExitPass
+	if !res.Summary.Passed {
+		res.Summary.ExitCode = ExitPolicy
 	}
 	locate(srcMap, &res)
 	if srcMap != nil {

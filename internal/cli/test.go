@@ -3,6 +3,7 @@ package cli
 import (
 	"fmt"
 	"maps"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -57,7 +58,13 @@ func newTest(s *streams) *cobra.Command {
 			if err != nil {
 				return usageErr(fmt.Errorf("--rego-version: %w", err))
 			}
-			rep, err := engine.RunTests(cmd.Context(), engine.TestOptions{RegoVersion: rv, Paths: args, Run: f.run, Coverage: f.coverage, AllowNet: f.allowNet, Timeout: f.timeout})
+			var run *regexp.Regexp
+			if f.run != "" {
+				if run, err = regexp.Compile(f.run); err != nil {
+					return usageErr(fmt.Errorf("--run: %w", err))
+				}
+			}
+			rep, err := engine.RunTests(cmd.Context(), engine.TestOptions{RegoVersion: rv, Paths: args, Run: run, Coverage: f.coverage, AllowNet: f.allowNet, Timeout: f.timeout})
 			if err != nil {
 				if codeOf(err) == ExitBundle {
 					return err
@@ -79,30 +86,19 @@ func newTest(s *streams) *cobra.Command {
 
 func (f *testFlags) print(s *streams, rep *engine.TestReport) error {
 	w := s.out
-	passed, failed, skipped := 0, 0, 0
 	for _, r := range rep.Results {
-		status := "PASS"
-		switch {
-		case r.Skip:
-			status = "SKIP"
-			skipped++
-		case r.Error != "":
-			status = "ERROR"
-			failed++
-		case !r.Pass:
-			status = "FAIL"
-			failed++
-		default:
-			passed++
-		}
-		if !f.verbose && (status == "PASS" || status == "SKIP") {
+		status := r.Status()
+		if !f.verbose && (status == engine.TestPassed || status == engine.TestSkipped) {
 			continue
 		}
 		fmt.Fprintf(w, "%s:%d: %s.%s: %s (%s)\n", r.File, r.Line, r.Package, r.Name, status, r.Duration.Round(time.Microsecond))
-		if r.Error != "" {
+		switch {
+		case r.TimedOut:
+			fmt.Fprintf(w, "  %s (--timeout)\n", r.Error)
+		case r.Error != "":
 			fmt.Fprintf(w, "  %s\n", r.Error)
 		}
-		if r.Output != "" && status != "PASS" {
+		if r.Output != "" && status != engine.TestPassed {
 			fmt.Fprintln(w, indent(strings.TrimRight(r.Output, "\n"), "  "))
 		}
 	}
@@ -112,6 +108,7 @@ func (f *testFlags) print(s *streams, rep *engine.TestReport) error {
 			fmt.Fprintf(w, "  %6.2f%%  %s\n", rep.Coverage[file], file)
 		}
 	}
+	passed, failed, skipped := rep.Tally()
 	total := passed + failed + skipped
 	if total == 0 {
 		fmt.Fprintln(s.err, "karpgate: no tests found (test rules are named test_* and live in *_test.rego files)")

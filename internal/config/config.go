@@ -50,7 +50,7 @@ type Config struct {
 // Karpenter holds the Karpenter parameters. An empty field means "detect from the plan".
 type Karpenter struct {
 	// Roles selects the Karpenter roles: address globs (see MatchAddress) or "name:" globs over
-	// role names (see MatchRole). Empty means automatic detection. It lists the selectors of
+	// role names (see findings.MatchRole). Empty means automatic detection. It lists the selectors of
 	// RoleEntries too.
 	Roles []string
 	// RoleEntries are the roles items written as mappings, with their own values, in file order.

@@ -733,39 +733,3 @@ func TestOverrides(t *testing.T) {
 		}
 	})
 }
-
-func TestMatchRole(t *testing.T) {
-	patterns := []string{"module.karpenter.aws_iam_role.controller[0]", "name:KarpenterController-*"}
-	tests := []struct {
-		name     string
-		patterns []string
-		address  string
-		role     string
-		want     bool
-	}{
-		{"an address pattern matches the exact address", patterns, "module.karpenter.aws_iam_role.controller[0]", "", true},
-		{"an address pattern does not match another index", patterns, "module.karpenter.aws_iam_role.controller[1]", "other", false},
-		{"a name pattern matches the role name", patterns, "aws_iam_role.x", "KarpenterController-prod", true},
-		{"a name pattern ignores case as IAM does", patterns, "aws_iam_role.x", "karpentercontroller-prod", true},
-		{"a name pattern never matches an unknown name", []string{"name:*"}, "aws_iam_role.x", "", false},
-		{"a name pattern is not tried against the address", []string{"name:aws_iam_role.*"}, "aws_iam_role.x", "y", false},
-		{"an address pattern is not tried against the name", []string{"Karpenter*"}, "aws_iam_role.x", "KarpenterController", false},
-		{"address patterns are case-sensitive", []string{"AWS_IAM_ROLE.*"}, "aws_iam_role.x", "", false},
-		{"no patterns match nothing", nil, "aws_iam_role.x", "x", false},
-		{"a wildcard address pattern crosses modules and brackets", []string{"*.aws_iam_role.controller*"}, `module.a.module.b.aws_iam_role.controller["x"]`, "", true},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			if got := MatchRole(tt.patterns, tt.address, tt.role); got != tt.want {
-				t.Errorf("MatchRole(%q, %q, %q) = %v, want %v", tt.patterns, tt.address, tt.role, got, tt.want)
-			}
-		})
-	}
-	t.Run("MatchAddress is the findings matcher", func(t *testing.T) {
-		for _, c := range [][2]string{{"module.karpenter.*", "module.karpenter.aws_iam_role.x[0]"}, {"a*", "b"}, {"", ""}} {
-			if got, want := MatchAddress(c[0], c[1]), findings.MatchAddress(c[0], c[1]); got != want {
-				t.Errorf("MatchAddress(%q, %q) = %v, findings says %v", c[0], c[1], got, want)
-			}
-		}
-	})
-}

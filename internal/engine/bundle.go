@@ -197,7 +197,7 @@ func readBundle(path string, caps *ast.Capabilities, vc *bundle.VerificationConf
 	}
 	// Belt and braces over OPA's own check, which depends on the key id being set.
 	if vc != nil && len(b.Signatures.Signatures) == 0 {
-		return nil, &PolicyError{File: path, Problem: "bundle is not signed (no .signatures.json) but --verification-key was given"}
+		return nil, &PolicyError{File: path, Problem: "bundle is not signed (no .signatures.json) but a verification key was given", Hint: HintVerificationKey}
 	}
 	ub := &userBundle{path: path, bundle: b, modules: map[string]*ast.Module{}}
 	if b.Manifest.Roots != nil {
@@ -274,7 +274,12 @@ func readRaw(path string, caps *ast.Capabilities, vc *bundle.VerificationConfig,
 	}
 	b, err := br.Read()
 	if err != nil {
-		return bundle.Bundle{}, &PolicyError{File: path, Problem: bundleProblem(err)}
+		problem := bundleProblem(err)
+		pe := &PolicyError{File: path, Problem: problem}
+		if strings.HasPrefix(problem, "bundle is not signed") {
+			pe.Hint = HintVerificationKey
+		}
+		return bundle.Bundle{}, pe
 	}
 	return b, nil
 }
@@ -299,7 +304,7 @@ func bundleProblem(err error) string {
 	case strings.Contains(msg, "not included in bundle signature"):
 		return "signature check failed: " + msg + " (a file was added after signing)"
 	case strings.Contains(msg, "missing .signatures.json"):
-		return "bundle is not signed (no .signatures.json) but --verification-key was given"
+		return "bundle is not signed (no .signatures.json) but a verification key was given"
 	}
 	return msg
 }

@@ -1,9 +1,9 @@
 package engine
 
-// conftest compatibility: rules in conftest namespaces (main, or --namespace) are evaluated in a
+// conftest compatibility: rules in conftest namespaces (main, or one the user names) are evaluated in a
 // query of their own whose input is the plan itself, exactly as `conftest test plan.json` gives it
 // (karpgate's own rules keep input.iam / input.plan / input.run), with conftest's exceptions
-// (data.<ns>.exception) and the Rego version the user picks (--rego-version, v1 by default).
+// (data.<ns>.exception) and the Rego version the user picks (v1 by default).
 
 import (
 	"context"
@@ -17,7 +17,7 @@ import (
 	"github.com/karpgate/karpgate/internal/findings"
 )
 
-// ParseRegoVersion reads the --rego-version flag: "v1" (the default, also for "") or "v0".
+// ParseRegoVersion reads a Rego version name: "v1" (the default, also for "") or "v0".
 func ParseRegoVersion(s string) (ast.RegoVersion, error) {
 	switch s {
 	case "", "v1":
@@ -143,7 +143,7 @@ func v0Hint(err error, v ast.RegoVersion) error {
 		return err
 	}
 	if strings.Contains(pe.Problem, "keyword is required") || strings.Contains(pe.Problem, "`if` keyword") {
-		pe.Problem += " (a Rego v0 policy? load it with --rego-version v0, as conftest does)"
+		pe.Hint = HintRegoV0
 	}
 	return err
 }

@@ -20,7 +20,7 @@ import (
 	regofs "github.com/karpgate/karpgate/rego"
 )
 
-// ErrPolicy marks every problem with a policy, a bundle or rule metadata (exit code 4).
+// ErrPolicy marks every problem with a policy, a bundle or rule metadata.
 var ErrPolicy = errors.New("policy error")
 
 // PolicyError is a problem with one policy source; File and Line are set when known.
@@ -28,7 +28,21 @@ type PolicyError struct {
 	File    string
 	Line    int
 	Problem string
+	Hint    Hint // the setting of the caller's the problem is about, for the caller to name
 }
+
+// Hint names a setting a PolicyError is about; the engine knows the settings as Options fields,
+// the caller knows how people set them.
+type Hint int
+
+// The hints.
+const (
+	NoHint              Hint = iota
+	HintTimeout              // Options.Timeout: the evaluation time limit was exceeded
+	HintAllowNet             // Options.AllowNet: the policy calls a network builtin
+	HintRegoV0               // Options.RegoVersion: the policy looks like Rego v0
+	HintVerificationKey      // a verification key was given for an unsigned bundle
+)
 
 func (e *PolicyError) Error() string {
 	switch {
@@ -53,7 +67,7 @@ type Options struct {
 	Bundles        []string             // OPA bundle directories or .tar.gz files with a .manifest (see bundle.go)
 	Verification   *VerificationOptions // verify every bundle's signature; nil: signatures are not checked
 	Namespaces     []string             // conftest namespaces to evaluate (default: main, when it exists)
-	RegoVersion    ast.RegoVersion      // of --policy files: ast.RegoV1 (also when unset) or ast.RegoV0, as conftest's --rego-version
+	RegoVersion    ast.RegoVersion      // of Policies files: ast.RegoV1 (also when unset) or ast.RegoV0, as conftest's option
 	NoDefaultRules bool                 // leave out the embedded rules (the library stays)
 	AllowNet       bool                 // keep http.send and net.* in user code
 	Timeout        time.Duration        // per evaluation; 0 means DefaultTimeout
@@ -161,7 +175,7 @@ func loadSources(opt Options, caps *ast.Capabilities) (*sources, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := src.addUser(userMods, userData, stems, "--policy/--data files"); err != nil {
+	if err := src.addUser(userMods, userData, stems, "the policy and data files"); err != nil {
 		return nil, err
 	}
 	vc, err := opt.Verification.config()
@@ -178,7 +192,7 @@ func loadSources(opt Options, caps *ast.Capabilities) (*sources, error) {
 		}
 		src.bundles = append(src.bundles, b)
 	}
-	// --policy modules may not write into a bundle's roots: the bundle owns them.
+	// Policies modules may not write into a bundle's roots: the bundle owns them.
 	for _, name := range sortedKeys(userMods) {
 		m := userMods[name]
 		for _, b := range src.bundles {
@@ -320,7 +334,7 @@ func loadUser(opt Options) (map[string]*ast.Module, map[string]any, error) {
 	return mods, res.Documents, nil
 }
 
-// regoVersion is the version --policy files are parsed with: v1 unless v0 is asked for.
+// regoVersion is the version Policies files are parsed with: v1 unless v0 is asked for.
 func regoVersion(v ast.RegoVersion) ast.RegoVersion {
 	if v == ast.RegoV0 {
 		return ast.RegoV0
@@ -415,7 +429,8 @@ func compileError(errs ast.Errors) error {
 		pe.File, pe.Line = e.Location.File, e.Location.Row
 	}
 	if strings.Contains(e.Message, "undefined function") && (strings.Contains(e.Message, "http.send") || strings.Contains(e.Message, "net.")) {
-		pe.Problem += " (not available to karpgate policies: network builtins are disabled unless --allow-net)"
+		pe.Problem += " (not available to karpgate policies: network builtins are disabled)"
+		pe.Hint = HintAllowNet
 	}
 	if strings.Contains(e.Message, "undefined function") && strings.Contains(e.Message, "opa.runtime") {
 		pe.Problem += " (not available to karpgate policies: it reads the environment; see docs/security.md)"

@@ -86,11 +86,11 @@ func checkedRoles(rs rego.ResultSet) map[string]Checked {
 
 func (e *Engine) evalError(ctx context.Context, err error) error {
 	if ctx.Err() != nil {
-		problem := fmt.Sprintf("evaluation exceeded the time limit of %s (--timeout)", e.timeout)
+		problem := fmt.Sprintf("evaluation exceeded the time limit of %s", e.timeout)
 		if e.userCode != "" {
 			problem += " with the user policies " + e.userCode
 		}
-		return &PolicyError{Problem: problem}
+		return &PolicyError{Problem: problem, Hint: HintTimeout}
 	}
 	return &PolicyError{Problem: "evaluate: " + err.Error()}
 }

@@ -17,14 +17,14 @@ import (
 
 // What user code may reach. The threat model and the reasons are in docs/security.md.
 //
-// Left out of every capability set, --allow-net or not:
+// Left out of every capability set, network allowed or not:
 //   - opa.runtime (environment variables and the process's configuration);
 //   - json.verify_schema and json.match_schema as OPA implements them: they follow a schema's
 //     "$ref" to file:// and http:// URLs. User code calls them under their usual names; the calls
 //     are rewritten to local versions (localSchemaBuiltins) that refuse every $ref leading out of
 //     the schema document, before OPA's implementation sees the schema.
 //
-// Left out unless --allow-net: http.send and net.lookup_ip_addr.
+// Left out unless Options.AllowNet: http.send and net.lookup_ip_addr.
 var (
 	alwaysDenied = map[string]bool{"opa.runtime": true, "json.verify_schema": true, "json.match_schema": true}
 	netBuiltins  = map[string]bool{"http.send": true, "net.lookup_ip_addr": true}
@@ -181,7 +181,7 @@ func schemaRefAllowed(key, s string) bool {
 	return strings.HasPrefix(s, "#")
 }
 
-// checkLinks refuses a symbolic link under a --policy or --data path that resolves outside it
+// checkLinks refuses a symbolic link under a policy or data path that resolves outside it
 // (dir/leak.yaml -> /etc/passwd would put the file into data). A path given as a link itself is the
 // user's choice; its target becomes the root.
 func checkLinks(paths []string) error {
@@ -215,7 +215,7 @@ func checkLinks(paths []string) error {
 				return &PolicyError{File: name, Problem: "symbolic link does not resolve: " + pathProblem(err)}
 			}
 			if rel, err := filepath.Rel(root, target); err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
-				return &PolicyError{File: name, Problem: fmt.Sprintf("symbolic link leaves %s (points to %s); links under --policy and --data must stay inside the directory", p, target)}
+				return &PolicyError{File: name, Problem: fmt.Sprintf("symbolic link leaves %s (points to %s); links in a policy or data directory must stay inside it", p, target)}
 			}
 			return nil
 		})

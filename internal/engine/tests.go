@@ -24,13 +24,13 @@ const DefaultTestTimeout = 5 * time.Second
 
 // TestOptions configures RunTests.
 type TestOptions struct {
-	Paths    []string      // .rego files, directories (with data beside them) or bundle .tar.gz files
-	Run      string        // only tests whose name matches this regular expression ("" runs all)
-	Coverage bool          // measure which lines of the user's files the tests evaluate
-	AllowNet bool          // keep http.send and net.* in user code
-	Timeout  time.Duration // per test; 0 means DefaultTestTimeout
+	Paths    []string       // .rego files, directories (with data beside them) or bundle .tar.gz files
+	Run      *regexp.Regexp // only tests whose name matches it (nil runs all)
+	Coverage bool           // measure which lines of the user's files the tests evaluate
+	AllowNet bool           // keep http.send and net.* in user code
+	Timeout  time.Duration  // per test; 0 means DefaultTestTimeout
 	// RegoVersion of the .rego files given as paths: ast.RegoV1 (also when unset) or ast.RegoV0,
-	// as conftest verify's --rego-version.
+	// as conftest verify's option.
 	RegoVersion ast.RegoVersion
 }
 
@@ -41,8 +41,9 @@ type TestResult struct {
 	File     string        `json:"file"`
 	Line     int           `json:"line"`
 	Pass     bool          `json:"pass"`
-	Skip     bool          `json:"skip,omitempty"`  // todo_test_
-	Error    string        `json:"error,omitempty"` // an evaluation error (counts as a failure)
+	Skip     bool          `json:"skip,omitempty"`      // todo_test_
+	Error    string        `json:"error,omitempty"`     // an evaluation error (counts as a failure)
+	TimedOut bool          `json:"timed_out,omitempty"` // the error is the time limit (TestOptions.Timeout)
 	Duration time.Duration `json:"duration_ns"`
 	Output   string        `json:"output,omitempty"` // what print() wrote
 }
@@ -54,28 +55,49 @@ type TestReport struct {
 	Coverage map[string]float64 `json:"coverage,omitempty"`
 }
 
-// Failed reports whether a test failed or could not be evaluated.
-func (r *TestReport) Failed() bool {
+// TestStatus is the outcome of one test.
+type TestStatus string
+
+// The outcomes.
+const (
+	TestPassed  TestStatus = "PASS"
+	TestFailed  TestStatus = "FAIL"
+	TestErrored TestStatus = "ERROR" // it could not be evaluated; counts as failed
+	TestSkipped TestStatus = "SKIP"  // todo_test_
+)
+
+// Status is the test's outcome.
+func (t TestResult) Status() TestStatus {
+	switch {
+	case t.Skip:
+		return TestSkipped
+	case t.Error != "":
+		return TestErrored
+	case !t.Pass:
+		return TestFailed
+	}
+	return TestPassed
+}
+
+// Tally counts the outcomes: failed includes the tests that could not be evaluated.
+func (r *TestReport) Tally() (passed, failed, skipped int) {
 	for _, t := range r.Results {
-		if !t.Pass && !t.Skip {
-			return true
+		switch t.Status() {
+		case TestPassed:
+			passed++
+		case TestSkipped:
+			skipped++
+		default:
+			failed++
 		}
 	}
-	return false
+	return passed, failed, skipped
 }
 
 // RunTests runs the user's Rego tests (rules named test_*) with the user's rules and data, against
 // the embedded library and rules, with the capabilities and strict mode of a scan. Policies that do
-// not compile, or native rules whose # METADATA is incomplete, are a PolicyError; a bad Run
-// expression is a plain error.
+// not compile, or native rules whose # METADATA is incomplete, are a PolicyError.
 func RunTests(ctx context.Context, opt TestOptions) (*TestReport, error) {
-	var runRE *regexp.Regexp
-	if opt.Run != "" {
-		var err error
-		if runRE, err = regexp.Compile(opt.Run); err != nil {
-			return nil, fmt.Errorf("--run: %w", err)
-		}
-	}
 	caps := capabilities(opt.AllowNet)
 	mods, stems, err := embeddedModules(false, false)
 	if err != nil {
@@ -124,8 +146,8 @@ func RunTests(ctx context.Context, opt TestOptions) (*TestReport, error) {
 		cov = cover.New()
 		runner = runner.SetCoverageQueryTracer(cov)
 	}
-	if runRE != nil {
-		runner = runner.Filter(runRE.String())
+	if opt.Run != nil {
+		runner = runner.Filter(opt.Run.String())
 	}
 	ch, err := runner.RunTests(ctx, nil)
 	if err != nil {
@@ -147,7 +169,7 @@ func RunTests(ctx context.Context, opt TestOptions) (*TestReport, error) {
 		if r.Error != nil {
 			tr.Error = strings.ReplaceAll(r.Error.Error(), "\n", " ")
 			if ctx.Err() == nil && r.Duration >= timeout {
-				tr.Error = fmt.Sprintf("test exceeded the time limit of %s (--timeout)", timeout)
+				tr.Error, tr.TimedOut = fmt.Sprintf("test exceeded the time limit of %s", timeout), true
 			}
 		}
 		report.Results = append(report.Results, tr)

@@ -579,7 +579,7 @@ var relevantTypes = map[string]string{
 	tKubectl:          modeManaged,
 }
 
-// Relevant reports whether Build reads resources of this mode and type; plan.ParseFast materializes
+// Relevant reports whether Build reads resources of this mode and type; plan.Read materializes
 // only those.
 func Relevant(mode, typ string) bool {
 	m, ok := relevantTypes[typ]

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/karpgate/karpgate/internal/findings"
 	"github.com/karpgate/karpgate/internal/plan"
 )
 
@@ -59,7 +60,7 @@ func (b *builder) context(role *Role, nodeRoles []NodeRole, rel *release, classe
 func (b *builder) roleOptions(role *Role) RoleOptions {
 	match := b.opt.MatchRole
 	if match == nil {
-		match = defaultMatchRole
+		match = findings.MatchRole
 	}
 	name := ""
 	if role.Name != nil {

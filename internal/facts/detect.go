@@ -4,6 +4,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/karpgate/karpgate/internal/findings"
 	"github.com/karpgate/karpgate/internal/plan"
 )
 
@@ -11,7 +12,7 @@ import (
 func (b *builder) detect() {
 	match := b.opt.MatchRole
 	if match == nil {
-		match = defaultMatchRole
+		match = findings.MatchRole
 	}
 	byConfig := len(b.opt.Roles) > 0
 	podIdentity := b.podIdentityRoles()
@@ -46,21 +47,6 @@ func (b *builder) detect() {
 			role.Karpenter.Detected = len(by) > 0
 		}
 	}
-}
-
-func defaultMatchRole(patterns []string, address, name string) bool {
-	for _, p := range patterns {
-		if n, ok := strings.CutPrefix(p, "name:"); ok {
-			if name != "" && globMatch(n, name) {
-				return true
-			}
-			continue
-		}
-		if globMatch(p, address) {
-			return true
-		}
-	}
-	return false
 }
 
 // podIdentityRoles returns the roles bound by a pod identity association whose service account

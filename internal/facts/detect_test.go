@@ -76,7 +76,8 @@ func TestBuildDetectsKarpenterRoles(t *testing.T) {
 					noop("aws_iam_role.a", roleVals("prod-autoscaler", podTrust)).
 					noop("aws_iam_role.b", roleVals("prod-web", podTrust))
 			},
-			opt:  facts.Options{Roles: []string{"name:*-auto?caler"}},
+			// IAM compares role names ignoring case; '*' is the only wildcard ('?' is itself).
+			opt:  facts.Options{Roles: []string{"name:*-AUTOSCALER", "name:prod-we?"}},
 			want: map[string][]string{"aws_iam_role.a": {"config"}, "aws_iam_role.b": {"-"}},
 		},
 		{
@@ -258,7 +259,7 @@ func TestBuildDetectsExpectedRolesOfEveryTestdataPlan(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer fh.Close()
-			p, err := plan.Parse("plan.json", fh, 0)
+			p, err := plan.Read("plan.json", fh, plan.Options{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -332,7 +333,7 @@ func loadTestdata(t *testing.T, scenario string) *plan.Plan {
 		t.Fatal(err)
 	}
 	defer fh.Close()
-	p, err := plan.Parse("plan.json", fh, 0)
+	p, err := plan.Read("plan.json", fh, plan.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -352,11 +353,21 @@ func configRoles(t *testing.T, dir string) []string {
 	}
 	var cfg struct {
 		Karpenter struct {
-			Roles []string `yaml:"roles"`
+			Roles []any `yaml:"roles"` // selectors, or mappings whose role is the selector
 		} `yaml:"karpenter"`
 	}
 	if err := yaml.Unmarshal(b, &cfg); err != nil {
 		t.Fatal(err)
 	}
-	return cfg.Karpenter.Roles
+	var out []string
+	for _, r := range cfg.Karpenter.Roles {
+		switch v := r.(type) {
+		case string:
+			out = append(out, v)
+		case map[string]any:
+			s, _ := v["role"].(string)
+			out = append(out, s)
+		}
+	}
+	return out
 }

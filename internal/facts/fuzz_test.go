@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/karpgate/karpgate/internal/facts"
+	"github.com/karpgate/karpgate/internal/jsontext"
 	"github.com/karpgate/karpgate/internal/plan"
 )
 
@@ -57,7 +58,7 @@ func fuzzPolicyTexts(tb testing.TB) []string {
 		if err != nil {
 			tb.Fatal(err)
 		}
-		text, err := plan.Transcode(f, b)
+		text, err := jsontext.Transcode(b)
 		if err != nil {
 			continue
 		}
@@ -180,7 +181,7 @@ func FuzzParsePolicy(f *testing.F) {
 // kind, and other lists to their first element: a fuzzer spends its time on small inputs.
 func fuzzIAMOnly(tb testing.TB, b []byte) []byte {
 	tb.Helper()
-	text, err := plan.Transcode("seed", b)
+	text, err := jsontext.Transcode(b)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -266,7 +267,7 @@ func FuzzBuild(f *testing.F) {
 	f.Add([]byte(fuzzMinimalPlan), "name:Karpenter*")
 	f.Add([]byte(fuzzMinimalPlan), "module.*.aws_iam_role.*")
 	f.Fuzz(func(t *testing.T, data []byte, role string) {
-		p, err := plan.Parse("fuzz.json", strings.NewReader(string(data)), 0)
+		p, err := plan.Read("fuzz.json", strings.NewReader(string(data)), plan.Options{})
 		if err != nil {
 			return
 		}

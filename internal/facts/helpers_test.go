@@ -1,6 +1,7 @@
 package facts_test
 
 import (
+	"bytes"
 	"encoding/json"
 	"sort"
 	"strings"
@@ -247,7 +248,7 @@ func (p *tplan) json(t *testing.T) []byte {
 
 func (p *tplan) parse(t *testing.T) *plan.Plan {
 	t.Helper()
-	pl, err := plan.ParseBytes("test.json", p.json(t))
+	pl, err := plan.Read("test.json", bytes.NewReader(p.json(t)), plan.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -364,10 +364,74 @@ func (b *builder) resourcePolicies(role *Role) []ResourcePolicy {
 		a := arn
 		out = append(out, ResourcePolicy{Kind: "queue", ARN: &a, Resource: q.Address, Policy: b.queuePolicy(q)})
 		if key := b.queueKey(q); key != nil {
+			key.For = "queue"
 			out = append(out, *key)
 		}
 	}
+	for _, arn := range role.Context.EBSKMSKeyARNs {
+		out = append(out, b.ebsKey(arn))
+	}
 	return out
+}
+
+// ebsKey is the customer managed key an EC2NodeClass encrypts volumes with (ebs.kmsKeyID, as an
+// ARN), with its key policy: the plan's aws_kms_key by ARN or key id (or the key an aws_kms_alias
+// of that name targets), else config's supplied policy for the ARN, else external (open).
+func (b *builder) ebsKey(arn string) ResourcePolicy {
+	a := arn
+	id := arn[strings.LastIndex(arn, "/")+1:]
+	alias := ""
+	if i := strings.Index(arn, ":alias/"); i >= 0 {
+		alias = arn[i+1:]
+	}
+	var key *plan.Resource
+	for _, r := range b.byType[tKey] {
+		if r.Mode != modeManaged || r.Deleted() {
+			continue
+		}
+		kid, _ := r.String("key_id")
+		karn, _ := r.String("arn")
+		if alias == "" && (karn == arn || (kid != "" && kid == id)) {
+			key = r
+			break
+		}
+	}
+	if alias != "" {
+		for _, al := range b.byType[tKeyAlias] {
+			if name, _ := al.String("name"); al.Mode != modeManaged || al.Deleted() || name != alias {
+				continue
+			}
+			target, _ := al.String("target_key_id")
+			for _, r := range b.byType[tKey] {
+				kid, _ := r.String("key_id")
+				if slices.Contains(b.refs(al, "target_key_id"), r.Address) || (target != "" && target == kid) {
+					key = r
+				}
+			}
+		}
+	}
+	if key == nil {
+		if sup, ok := b.opt.Policies[arn]; ok {
+			e := &PolicyEntry{Address: arn, Attribute: "ebs.kmsKeyID", Kind: KindResource, Problems: []Problem{}, Unknown: []string{}}
+			b.fill(e, sup.Text, "config:"+sup.File)
+			return ResourcePolicy{Kind: "key", For: "ebs", ARN: &a, Resource: arn, Policy: e}
+		}
+		return ResourcePolicy{Kind: "key", For: "ebs", ARN: &a, Resource: arn, Policy: &PolicyEntry{Address: arn, Attribute: "ebs.kmsKeyID",
+			Kind: KindResource, Status: StatusExternal, Source: "none", Unknown: []string{arn}, Problems: []Problem{}}}
+	}
+	rp := ResourcePolicy{Kind: "key", For: "ebs", ARN: &a, Resource: key.Address}
+	kid, _ := key.String("key_id")
+	for _, r := range b.byType[tKeyPolicy] {
+		if r.Mode != modeManaged || r.Deleted() {
+			continue
+		}
+		if v, ok := r.String("key_id"); (ok && kid != "" && v == kid) || slices.Contains(b.refs(r, "key_id"), key.Address) {
+			rp.Policy = b.textEntry(r, "policy", KindResource, "")
+			return rp
+		}
+	}
+	rp.Policy = b.textEntry(key, "policy", KindResource, "")
+	return rp
 }
 
 // queuePolicy is the queue's policy: an aws_sqs_queue_policy naming it, else its policy

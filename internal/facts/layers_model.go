@@ -62,6 +62,7 @@ type OrgPolicy struct {
 // ResourcePolicy is the resource-based policy of a resource Karpenter calls (RULES.md §3b.5).
 type ResourcePolicy struct {
 	Kind     string       `json:"kind"`     // queue | key
+	For      string       `json:"for"`      // what a key encrypts: queue (the interruption queue) | ebs (EC2NodeClass volumes)
 	ARN      *string      `json:"arn"`      // the resource's ARN, when known
 	Resource string       `json:"resource"` // its address
 	Policy   *PolicyEntry `json:"policy"`   // kind "resource"; status unknown or external when not shown

@@ -142,7 +142,7 @@ type Options struct {
 	// PerRole are the karpenter.roles entries with their own values, in config order: the first
 	// whose selector matches a role wins over the global values above.
 	PerRole []RoleOptions
-	// MatchRole reports whether a role matches one of Roles; nil uses a plain glob matcher.
+	// MatchRole reports whether a role matches one of Roles; nil uses findings.MatchRole.
 	MatchRole func(patterns []string, address, name string) bool
 }
 

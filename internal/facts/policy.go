@@ -6,7 +6,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/karpgate/karpgate/internal/plan"
+	"github.com/karpgate/karpgate/internal/jsontext"
 )
 
 // Document is a normalized IAM policy document (docs/input.md "policy (normalized)").
@@ -87,7 +87,7 @@ func ParsePolicy(text string) (*Document, []Problem) {
 	}
 	doc, probs := parseDocument(obj)
 	// The decoder kept the last of duplicate keys; AWS or another reader may keep the first.
-	if path, key, dup := plan.DuplicateKey([]byte(text)); dup {
+	if path, key, dup := jsontext.DuplicateKey([]byte(text)); dup {
 		probs = append(probs, Problem{Path: path, Message: fmt.Sprintf("duplicate key %q (JSON parsers disagree on which value counts)", key)})
 	}
 	return doc, probs
@@ -530,20 +530,5 @@ func conditionValues(v any) ([]string, string) {
 	return out, ""
 }
 
-func typeName(v any) string {
-	switch v.(type) {
-	case nil:
-		return "null"
-	case bool:
-		return "a boolean"
-	case json.Number, float64:
-		return "a number"
-	case string:
-		return "a string"
-	case []any:
-		return "a list"
-	case map[string]any:
-		return "an object"
-	}
-	return fmt.Sprintf("%T", v)
-}
+// typeName names a decoded value's JSON type as the plan reader does.
+func typeName(v any) string { return jsontext.TypeName(v) }

@@ -1,6 +1,7 @@
 package facts_test
 
 import (
+	"bytes"
 	"encoding/json"
 	"testing"
 
@@ -24,7 +25,7 @@ func withDeferred(t *testing.T, p *tplan, deferred ...map[string]any) *plan.Plan
 	if err != nil {
 		t.Fatal(err)
 	}
-	pl, err := plan.ParseBytes("deferred.json", b)
+	pl, err := plan.Read("deferred.json", bytes.NewReader(b), plan.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,7 +6,7 @@ import "strings"
 // change to .karpgate.yaml that turns the gate off cannot go unseen.
 type ConfigApplied struct {
 	File    string   `json:"file"`    // the configuration file; "" for the built-in defaults
-	Pinned  bool     `json:"pinned"`  // chosen with --config or --no-config, not found in the working directory
+	Pinned  bool     `json:"pinned"`  // chosen on the command line, not found in the working directory
 	Relaxed []string `json:"relaxed"` // rules disabled, severities lowered, fail_on/unknown changed, exceptions in force
 }
 
@@ -15,11 +15,11 @@ func (c ConfigApplied) Describe() string {
 	var b strings.Builder
 	switch {
 	case c.File == "" && c.Pinned:
-		b.WriteString("built-in defaults (--no-config)")
+		b.WriteString("built-in defaults (chosen on the command line)")
 	case c.File == "":
 		b.WriteString("built-in defaults (no .karpgate.yaml found)")
 	case c.Pinned:
-		b.WriteString(c.File + " (--config)")
+		b.WriteString(c.File + " (chosen on the command line)")
 	default:
 		b.WriteString(c.File + " (found in the working directory)")
 	}

@@ -2,6 +2,7 @@ package findings
 
 import (
 	"cmp"
+	"encoding/json"
 	"slices"
 	"strconv"
 	"time"
@@ -164,7 +165,23 @@ type Summary struct {
 	Passed     bool   `json:"passed"`
 	FailOn     string `json:"threshold"` // the lowest severity that blocks the gate ("threshold": a passing report never says "fail")
 	Unknown    string `json:"unknown"`   // "warn" or "fail"
-	ExitCode   int    `json:"exit_code"`
+	ExitCode   int    `json:"exit_code"` // the program's exit code, which the program sets (0 until it does)
+	// Gate is the gate that decided Passed and that decides, for each finding, whether it fails the
+	// run (Gate.Fails). Its JSON form is FailOn and Unknown.
+	Gate Gate `json:"-"`
+}
+
+// UnmarshalJSON reads a summary with the gate that its threshold and unknown fields describe.
+func (s *Summary) UnmarshalJSON(b []byte) error {
+	type plain Summary
+	if err := json.Unmarshal(b, (*plain)(s)); err != nil {
+		return err
+	}
+	s.Gate = Gate{UnknownFail: s.Unknown == "fail"}
+	if sev, err := ParseSeverity(s.FailOn); err == nil {
+		s.Gate.FailOn = sev
+	}
+	return nil
 }
 
 // Rule returns the catalog entry for id.
@@ -202,7 +219,7 @@ func (g Gate) Fails(f Finding) bool {
 
 // Summarize counts fs and decides the gate.
 func (g Gate) Summarize(fs []Finding) Summary {
-	s := Summary{Passed: true, FailOn: g.FailOn.String(), Unknown: "warn"}
+	s := Summary{Passed: true, FailOn: g.FailOn.String(), Unknown: "warn", Gate: g}
 	if g.FailOn == None {
 		s.FailOn = "never"
 	}
@@ -225,9 +242,6 @@ func (g Gate) Summarize(fs []Finding) Summary {
 		if g.Fails(f) {
 			s.Passed = false
 		}
-	}
-	if !s.Passed {
-		s.ExitCode = 1
 	}
 	return s
 }

@@ -331,7 +331,7 @@ func TestApplyFeedsTheGate(t *testing.T) {
 		t.Fatal("the findings should fail the gate before overrides")
 	}
 	_, got, _ := o.Apply(catalog(), fs, today)
-	want := Summary{Warnings: 1, Suppressed: 1, Passed: true, FailOn: "error", Unknown: "warn"}
+	want := Summary{Warnings: 1, Suppressed: 1, Passed: true, FailOn: "error", Unknown: "warn", Gate: g}
 	if diff := cmp.Diff(want, g.Summarize(got)); diff != "" {
 		t.Errorf("Summarize after Apply (-want +got):\n%s", diff)
 	}

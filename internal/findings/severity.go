@@ -5,8 +5,8 @@ import (
 	"strings"
 )
 
-// Severity orders findings. The zero value is None, which ranks below every real severity and is
-// used by --fail-on never.
+// Severity orders findings. The zero value is None, which ranks below every real severity: a gate
+// that fails on None never fails.
 type Severity int
 
 // Severities in increasing order.
@@ -43,33 +43,6 @@ func (s Severity) String() string {
 		return "note"
 	}
 	return "none"
-}
-
-// SARIFLevel is the SARIF result level for the severity.
-func (s Severity) SARIFLevel() string {
-	switch s {
-	case Error:
-		return "error"
-	case Warning:
-		return "warning"
-	case Note:
-		return "note"
-	}
-	return "none"
-}
-
-// SecuritySeverity is the GitHub code scanning security-severity score (RULES.md §6): error 8.0-9.0,
-// warning 5.0, note 2.0. Errors default to 8.0; a rule may raise its own score through metadata.
-func (s Severity) SecuritySeverity() string {
-	switch s {
-	case Error:
-		return "8.0"
-	case Warning:
-		return "5.0"
-	case Note:
-		return "2.0"
-	}
-	return "0.0"
 }
 
 // MarshalText makes severities render as their names in JSON.

@@ -33,11 +33,23 @@ func BenchmarkParser(b *testing.B) {
 			return nil
 		}},
 		{"decode-any", func() error { var v any; return json.Unmarshal(data, &v) }},
-		{"full", func() error { _, err := plan.ParseBytes("p", data); return err }},
-		{"fast-none", func() error { _, err := plan.ParseBytesFast("p", data, none); return err }},
-		{"fast-iam", func() error { _, err := plan.ParseBytesFast("p", data, iamOnly); return err }},
-		{"stream-none", func() error { _, err := plan.ParseStream("p", bytes.NewReader(data), 0, none); return err }},
-		{"stream-iam", func() error { _, err := plan.ParseStream("p", bytes.NewReader(data), 0, iamOnly); return err }},
+		{"full", func() error { _, err := plan.OracleBytes("p", data); return err }},
+		{"fast-none", func() error {
+			_, err := plan.Read("p", bytes.NewReader(data), plan.Options{Keep: none, Text: true})
+			return err
+		}},
+		{"fast-iam", func() error {
+			_, err := plan.Read("p", bytes.NewReader(data), plan.Options{Keep: iamOnly, Text: true})
+			return err
+		}},
+		{"stream-none", func() error {
+			_, err := plan.Read("p", bytes.NewReader(data), plan.Options{Keep: none, Split: true})
+			return err
+		}},
+		{"stream-iam", func() error {
+			_, err := plan.Read("p", bytes.NewReader(data), plan.Options{Keep: iamOnly, Split: true})
+			return err
+		}},
 	} {
 		b.Run(bc.name, func(b *testing.B) {
 			b.SetBytes(int64(len(data)))

@@ -3,13 +3,9 @@ package plan
 import (
 	"bytes"
 	"fmt"
-	"go/ast"
-	"go/parser"
-	"go/token"
 	"io"
 	"os"
 	"slices"
-	"strconv"
 	"strings"
 	"testing"
 )
@@ -49,7 +45,7 @@ func TestKeysInAnotherCaseAreRejected(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			doc := plant(tc.after, tc.old, tc.new)
-			_, errWhole := ParseFast("p.json", bytes.NewReader(doc), 0, KeepIAM)
+			_, errWhole := Read("p.json", bytes.NewReader(doc), Options{Keep: KeepIAM, Text: true})
 			_, errStream := parseStream("p.json", iotestHalf(doc), 0, KeepIAM, splitting(64))
 			_, n, errSplit := parseSections("p.json", bytes.NewReader(doc), 0, KeepIAM, splitting(4096))
 			if tc.want == "" { // not a case variant of a key the parser reads: an ordinary unknown key
@@ -72,7 +68,7 @@ func TestKeysInAnotherCaseAreRejected(t *testing.T) {
 	free := bytes.Replace(base, []byte(`"values": {`), []byte(`"values": {"labels_x": {"Name": "x", "Address": "y"},`), 1)
 	free = bytes.Replace(free, []byte(`"module_calls": {`), []byte(`"module_calls": {"Address": {"source": "./m"},`), 1)
 	free = bytes.Replace(free, []byte(`"format_version"`), []byte(`"variables": {"Values": {"value": 1}}, "format_version"`), 1)
-	if _, err := ParseFast("p.json", bytes.NewReader(free), 0, KeepIAM); err != nil {
+	if _, err := Read("p.json", bytes.NewReader(free), Options{Keep: KeepIAM, Text: true}); err != nil {
 		t.Errorf("keys of maps in another case were rejected: %v", err)
 	}
 }
@@ -91,42 +87,35 @@ func (r *halfReader) Read(p []byte) (int, error) {
 	return n, nil
 }
 
-// TestReadKeysListsEveryKeyTheParserReads: readKeys, which the check of keys in another case uses,
-// holds every key a switch of fast.go reads.
-func TestReadKeysListsEveryKeyTheParserReads(t *testing.T) {
-	file, err := parser.ParseFile(token.NewFileSet(), "fast.go", nil, 0)
-	if err != nil {
-		t.Fatal(err)
+// TestKeyTablesFindEveryKey: each table finds each of its keys at its position and nothing else,
+// and readKeys, which the check of keys in another case uses, holds every key of every table.
+func TestKeyTablesFindEveryKey(t *testing.T) {
+	tables := map[string]*keyTable{
+		"document": documentKeys, "prior_state": priorStateKeys, "state values": stateValuesKeys, "module": moduleKeys,
+		"resource": resourceKeys, "change": changeKeys, "configuration": configurationKeys,
+		"configuration module": configModuleKeys, "module call": moduleCallKeys,
 	}
-	found := 0
-	ast.Inspect(file, func(n ast.Node) bool {
-		sw, ok := n.(*ast.SwitchStmt)
-		if !ok {
-			return true
-		}
-		call, ok := sw.Tag.(*ast.CallExpr)
-		if !ok {
-			return true
-		}
-		if fn, ok := call.Fun.(*ast.Ident); !ok || fn.Name != "string" {
-			return true
-		}
-		for _, stmt := range sw.Body.List {
-			for _, e := range stmt.(*ast.CaseClause).List {
-				lit, ok := e.(*ast.BasicLit)
-				if !ok {
-					continue
-				}
-				key, _ := strconv.Unquote(lit.Value)
-				found++
-				if !slices.Contains(readKeys, key) {
-					t.Errorf("fast.go reads %q, which readKeys does not list", key)
+	total := 0
+	for name, table := range tables {
+		for i, k := range table.keys {
+			total++
+			if got := table.find([]byte(k)); got != i {
+				t.Errorf("%s: find(%q) = %d, want %d", name, k, got, i)
+			}
+			if !slices.Contains(readKeys, k) {
+				t.Errorf("%s: readKeys does not list %q", name, k)
+			}
+			for _, other := range []string{strings.ToUpper(k), k + "x", k[1:], ""} {
+				if got := table.find([]byte(other)); got >= 0 && table.keys[got] != other {
+					t.Errorf("%s: find(%q) = %d (%q)", name, other, got, table.keys[got])
 				}
 			}
 		}
-		return true
-	})
-	if found < 25 {
-		t.Errorf("only %d keys found in fast.go's switches", found)
+	}
+	if total < 36 || len(readKeys) != 36 {
+		t.Errorf("%d keys in the tables, %d in readKeys; the walk reads 36 distinct keys", total, len(readKeys))
+	}
+	if resourceKeys.keys[resChange] != "change" || documentKeys.keys[docDeferredChanges] != "deferred_changes" {
+		t.Error("a table's positions do not follow its constants")
 	}
 }

@@ -1,33 +1,48 @@
 package plan
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"strings"
-	"unicode/utf16"
-	"unicode/utf8"
+
+	"github.com/karpgate/karpgate/internal/jsontext"
 )
 
 // DefaultMaxSize is the largest plan karpgate reads unless told otherwise: 1 GiB.
 const DefaultMaxSize int64 = 1 << 30
 
 // ErrInput marks every problem with the input itself (unreadable, not JSON, not a plan or state,
-// unsupported format). Callers map it to exit code 3.
+// unsupported format), as opposed to a problem with the program's settings or policies.
 var ErrInput = errors.New("invalid input")
 
 // InputError describes a problem with one input file.
 type InputError struct {
 	File    string // the file name as given ("-" for stdin)
 	Problem string // one line, no file name
+	Err     error  // the typed cause, when there is one (*SizeError)
 }
 
 func (e *InputError) Error() string { return e.File + ": " + e.Problem }
 
 // Is makes errors.Is(err, ErrInput) true for every InputError.
 func (e *InputError) Is(target error) bool { return target == ErrInput }
+
+// Unwrap returns the typed cause.
+func (e *InputError) Unwrap() error { return e.Err }
+
+// SizeError is a document larger than Options.MaxSize. A caller that lets people set the limit
+// can say how.
+type SizeError struct{ Max int64 }
+
+func (e *SizeError) Error() string { return fmt.Sprintf("larger than the limit of %d bytes", e.Max) }
+
+// sizeErr is the InputError of a document larger than max.
+func sizeErr(name string, max int64) error {
+	se := &SizeError{Max: max}
+	return &InputError{File: name, Problem: se.Error(), Err: se}
+}
 
 // maxProblem bounds the length of InputError.Problem: values quoted from a hostile document
 // (a 10 MB format_version) must not flood stderr.
@@ -44,26 +59,19 @@ func inputErr(file, format string, args ...any) error {
 	return &InputError{File: file, Problem: p}
 }
 
-// ReadAll reads at most max bytes from r (max <= 0 means DefaultMaxSize) and returns them as UTF-8:
-// a UTF-8 BOM is dropped, UTF-16 with a BOM is transcoded, and anything that is not valid UTF-8
-// afterwards is an input error.
-func ReadAll(name string, r io.Reader, max int64) ([]byte, error) {
-	raw, err := readBounded(name, r, max)
-	if err != nil {
-		return nil, err
-	}
-	return Transcode(name, raw)
-}
-
-// readText reads like ReadAll but leaves checking UTF-8 to the caller, whose own pass over the
-// text does it (the fast parser validates every string): a BOM is dropped and UTF-16 transcoded.
+// readText reads at most max bytes and returns them as JSON text, leaving checking UTF-8 to the
+// caller, whose own pass over the text does it (the lexer validates every string): a UTF-8 BOM is
+// dropped and UTF-16 with a BOM transcoded.
 func readText(name string, r io.Reader, max int64) ([]byte, error) {
 	raw, err := readBounded(name, r, max)
 	if err != nil {
 		return nil, err
 	}
-	b, _, err := stripBOM(name, raw)
-	return b, err
+	b, _, err := jsontext.StripBOM(raw)
+	if err != nil {
+		return nil, inputErr(name, "%v", err)
+	}
+	return b, nil
 }
 
 // readBounded reads at most max bytes (<= 0: DefaultMaxSize); more is an input error.
@@ -76,80 +84,9 @@ func readBounded(name string, r io.Reader, max int64) ([]byte, error) {
 		return nil, inputErr(name, "read: %v", err)
 	}
 	if int64(len(raw)) > max {
-		return nil, inputErr(name, "larger than the limit of %d bytes (--max-plan-size)", max)
+		return nil, sizeErr(name, max)
 	}
 	return raw, nil
-}
-
-// stripBOM drops a UTF-8 byte order mark and transcodes UTF-16 with one; transcoded reports
-// whether the result came from UTF-16 (and so is valid UTF-8 already).
-func stripBOM(name string, raw []byte) (b []byte, transcoded bool, err error) {
-	switch {
-	case bytes.HasPrefix(raw, []byte{0xEF, 0xBB, 0xBF}):
-		return raw[3:], false, nil
-	case bytes.HasPrefix(raw, []byte{0xFF, 0xFE}):
-		b, err := fromUTF16(name, raw[2:], false)
-		return b, true, err
-	case bytes.HasPrefix(raw, []byte{0xFE, 0xFF}):
-		b, err := fromUTF16(name, raw[2:], true)
-		return b, true, err
-	}
-	return raw, false, nil
-}
-
-// Transcode turns raw bytes into UTF-8 JSON text, handling BOMs as ReadAll describes.
-func Transcode(name string, raw []byte) ([]byte, error) {
-	b, transcoded, err := stripBOM(name, raw)
-	if err != nil || transcoded {
-		return b, err
-	}
-	if i := invalidUTF8(b); i >= 0 {
-		return nil, inputErr(name, "not valid UTF-8 at byte %d (UTF-16 needs a byte order mark)", i)
-	}
-	return b, nil
-}
-
-func invalidUTF8(b []byte) int {
-	if utf8.Valid(b) {
-		return -1
-	}
-	for i := 0; i < len(b); {
-		r, size := utf8.DecodeRune(b[i:])
-		if r == utf8.RuneError && size <= 1 {
-			return i
-		}
-		i += size
-	}
-	return -1
-}
-
-func fromUTF16(name string, b []byte, bigEndian bool) ([]byte, error) {
-	if len(b)%2 != 0 {
-		return nil, inputErr(name, "UTF-16 text has an odd number of bytes")
-	}
-	u := make([]uint16, len(b)/2)
-	for i := range u {
-		if bigEndian {
-			u[i] = uint16(b[2*i])<<8 | uint16(b[2*i+1])
-		} else {
-			u[i] = uint16(b[2*i+1])<<8 | uint16(b[2*i])
-		}
-	}
-	out := make([]byte, 0, len(u))
-	for i := 0; i < len(u); i++ {
-		c := u[i]
-		switch {
-		case utf16.IsSurrogate(rune(c)):
-			if c >= 0xDC00 || i+1 >= len(u) || u[i+1] < 0xDC00 || u[i+1] > 0xDFFF {
-				return nil, inputErr(name, "invalid UTF-16 surrogate at byte %d", 2+2*i)
-			}
-			out = utf8.AppendRune(out, utf16.DecodeRune(rune(c), rune(u[i+1])))
-			i++
-		default:
-			out = utf8.AppendRune(out, rune(c))
-		}
-	}
-	return out, nil
 }
 
 // readLimited reads up to max+1 bytes. A file is read into one buffer of its size instead of a

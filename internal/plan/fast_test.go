@@ -12,6 +12,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 
+	"github.com/karpgate/karpgate/internal/jsontext"
 	"github.com/karpgate/karpgate/internal/plan"
 )
 
@@ -27,7 +28,7 @@ func readTranscoded(t *testing.T, path string) []byte {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := plan.Transcode(path, raw)
+	b, err := jsontext.Transcode(raw)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -40,11 +41,11 @@ func TestParseFastKeepingEverythingEqualsParse(t *testing.T) {
 	for _, path := range everyPlan(t) {
 		t.Run(filepath.Base(filepath.Dir(path))+"/"+filepath.Base(path), func(t *testing.T) {
 			b := readTranscoded(t, path)
-			full, err := plan.ParseBytes(path, b)
+			full, err := plan.OracleBytes(path, b)
 			if err != nil {
 				t.Fatal(err)
 			}
-			fast, err := plan.ParseBytesFast(path, b, nil)
+			fast, err := plan.Read(path, bytes.NewReader(b), plan.Options{Keep: nil, Text: true})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -71,11 +72,11 @@ func TestParseFastFilteredKeepsExactlyTheSelectedResources(t *testing.T) {
 	for _, path := range everyPlan(t) {
 		t.Run(filepath.Base(filepath.Dir(path))+"/"+filepath.Base(path), func(t *testing.T) {
 			b := readTranscoded(t, path)
-			full, err := plan.ParseBytes(path, b)
+			full, err := plan.OracleBytes(path, b)
 			if err != nil {
 				t.Fatal(err)
 			}
-			fast, err := plan.ParseBytesFast(path, b, iamOnly)
+			fast, err := plan.Read(path, bytes.NewReader(b), plan.Options{Keep: iamOnly, Text: true})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -115,8 +116,8 @@ func TestParseFastFilteredKeepsExactlyTheSelectedResources(t *testing.T) {
 // input error for both.
 func TestParseFastRejectsWhatParseRejects(t *testing.T) {
 	for f, raw := range plan.BadTestFiles(t) {
-		_, errFull := plan.Parse(f, bytes.NewReader(raw), 0)
-		_, errFast := plan.ParseFast(f, bytes.NewReader(raw), 0, iamOnly)
+		_, errFull := plan.Oracle(f, bytes.NewReader(raw), 0)
+		_, errFast := plan.Read(f, bytes.NewReader(raw), plan.Options{Keep: iamOnly, Text: true})
 		if !errors.Is(errFull, plan.ErrInput) || !errors.Is(errFast, plan.ErrInput) {
 			t.Errorf("%s: full %v, fast %v; want input errors from both", f, errFull, errFast)
 		}
@@ -139,7 +140,7 @@ func TestParseFileRespectsTheSizeLimit(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		_, err = plan.ParseFast(src, f, tc.max, iamOnly)
+		_, err = plan.Read(src, f, plan.Options{MaxSize: tc.max, Keep: iamOnly, Text: true})
 		f.Close()
 		if (err == nil) != tc.wantOK {
 			t.Errorf("max %d of a %d-byte file: err %v", tc.max, fi.Size(), err)
@@ -168,7 +169,7 @@ func TestParseFastFindsDuplicateKeysInObjectsOfAnySize(t *testing.T) {
 	for _, n := range []int{1, 10, 64, 65, 300} {
 		for _, dup := range []bool{false, true} {
 			doc := fmt.Sprintf(`{"format_version":"1.2","planned_values":{"root_module":{}},"variables":{"a":{"value":%s},"b":{"value":%s}}}`, object(n, false), object(n, dup))
-			_, err := plan.ParseBytesFast("dup.json", []byte(doc), iamOnly)
+			_, err := plan.Read("dup.json", bytes.NewReader([]byte(doc)), plan.Options{Keep: iamOnly, Text: true})
 			if dup != (err != nil) {
 				t.Errorf("%d keys, duplicate %v: err %v", n, dup, err)
 			}
@@ -189,7 +190,7 @@ func TestAttrsGetAgreesWithTheWholeObject(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		p, err := plan.ParseStream(path, f, 0, iamOnly)
+		p, err := plan.Read(path, f, plan.Options{Keep: iamOnly, Split: true})
 		f.Close()
 		if err != nil {
 			t.Fatal(err)
@@ -242,18 +243,18 @@ func TestModuleMembersInAnyOrder(t *testing.T) {
 		`"child_modules":[{"resources":[` + role("module.a.aws_iam_role.r", "child") + `,` + role("aws_iam_role.dup", "from-child") + `],"address":"module.a",` +
 		`"child_modules":[{"address":"module.a.module.b","resources":[` + role("module.a.module.b.aws_iam_role.r", "grandchild") + `]}]}],` +
 		`"resources":[` + role("aws_iam_role.root", "root") + `,` + role("aws_iam_role.dup", "from-root") + `]}}}`
-	full, err := plan.ParseBytes("p.json", []byte(doc))
+	full, err := plan.OracleBytes("p.json", []byte(doc))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if got := full.Resources["aws_iam_role.dup"].Values().Value("name"); got != "from-child" {
 		t.Fatalf("the full decode kept %v for the duplicate address; the test assumes the child's", got)
 	}
-	fast, err := plan.ParseBytesFast("p.json", []byte(doc), iamOnly)
+	fast, err := plan.Read("p.json", bytes.NewReader([]byte(doc)), plan.Options{Keep: iamOnly, Text: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	stream, err := plan.ParseStream("p.json", strings.NewReader(doc), 0, iamOnly)
+	stream, err := plan.Read("p.json", strings.NewReader(doc), plan.Options{Keep: iamOnly, Split: true})
 	if err != nil {
 		t.Fatal(err)
 	}

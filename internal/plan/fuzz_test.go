@@ -12,6 +12,7 @@ import (
 	"unicode/utf16"
 	"unicode/utf8"
 
+	"github.com/karpgate/karpgate/internal/jsontext"
 	"github.com/karpgate/karpgate/internal/plan"
 )
 
@@ -72,7 +73,7 @@ func fuzzShrink(b []byte) []byte {
 	if len(b) <= fuzzSeedMax {
 		return b
 	}
-	text, err := plan.Transcode("seed", b)
+	text, err := jsontext.Transcode(b)
 	if err != nil {
 		return b[:fuzzSeedMax]
 	}
@@ -130,7 +131,7 @@ func FuzzParse(f *testing.F) {
 	}
 	const name = "fuzz.json"
 	f.Fuzz(func(t *testing.T, data []byte) {
-		p, err := plan.Parse(name, bytes.NewReader(data), 0)
+		p, err := plan.Oracle(name, bytes.NewReader(data), 0)
 		if err != nil {
 			checkFuzzInputError(t, name, p, err)
 			return
@@ -210,8 +211,8 @@ func FuzzParseFast(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		full, errFull := plan.Parse("fuzz.json", bytes.NewReader(data), 0)
-		fast, errFast := plan.ParseFast("fuzz.json", bytes.NewReader(data), 0, nil)
+		full, errFull := plan.Oracle("fuzz.json", bytes.NewReader(data), 0)
+		fast, errFast := plan.Read("fuzz.json", bytes.NewReader(data), plan.Options{Keep: nil, Text: true})
 		if errFast != nil {
 			checkFuzzInputError(t, "fuzz.json", fast, errFast)
 			return

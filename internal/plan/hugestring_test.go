@@ -1,6 +1,8 @@
 package plan
 
 import (
+	"github.com/karpgate/karpgate/internal/jsontext"
+
 	"bytes"
 	"fmt"
 	"io"
@@ -36,22 +38,22 @@ func withHugeString(t *testing.T, typ, attr string, size int) []byte {
 // slides through the window instead of growing it to the string's size.
 func TestSkippedHugeStringKeepsTheWindowSmall(t *testing.T) {
 	raw := withHugeString(t, "aws_s3_object", "content", 20<<20)
-	f := &fastDoc{l: *newStreamLexer(bytes.NewReader(raw), DefaultMaxSize, 4096), keep: KeepIAM}
+	f := &fastDoc{l: jsontext.NewStream(bytes.NewReader(raw), DefaultMaxSize, 4096), keep: KeepIAM}
 	if _, err := f.parse("plan.json", nil); err != nil {
 		t.Fatal(err)
 	}
-	if c := cap(f.l.b); c > 1<<20 {
+	if c := cap(f.l.Buffered()); c > 1<<20 {
 		t.Errorf("the window grew to %d bytes for a skipped string of %d", c, 20<<20)
 	}
 }
 
-// TestHugeKeptStringStreamsCorrectly: a kept value larger than bigSpan (the window grows to what
+// TestHugeKeptStringStreamsCorrectly: a kept value larger than jsontext.BigSpan (the window grows to what
 // the file has left, and own takes the window's array) parses to the same plan as the whole text,
 // from a file (size known) and from a pipe-like reader (size unknown), and the text after it is
 // still read right.
 func TestHugeKeptStringStreamsCorrectly(t *testing.T) {
-	raw := withHugeString(t, "aws_iam_role", "description", bigSpan+(4<<20))
-	whole, err := ParseFast("plan.json", bytes.NewReader(raw), 0, KeepIAM)
+	raw := withHugeString(t, "aws_iam_role", "description", jsontext.BigSpan+(4<<20))
+	whole, err := Read("plan.json", bytes.NewReader(raw), Options{Keep: KeepIAM, Text: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -66,7 +68,7 @@ func TestHugeKeptStringStreamsCorrectly(t *testing.T) {
 	defer file.Close()
 	for name, r := range map[string]io.Reader{"file": file, "pipe": io.MultiReader(bytes.NewReader(raw))} {
 		t.Run(name, func(t *testing.T) {
-			stream, err := ParseStream("plan.json", r, 0, KeepIAM)
+			stream, err := Read("plan.json", r, Options{Keep: KeepIAM, Split: true})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -1,16 +1,15 @@
 package plan
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"slices"
 	"strconv"
 	"strings"
 
 	tfjson "github.com/hashicorp/terraform-json"
+	"github.com/karpgate/karpgate/internal/jsontext"
 )
 
 // Kind tells a plan from a state.
@@ -38,13 +37,14 @@ type Plan struct {
 	Config *tfjson.Config
 	// Variables are the root module input variables (plans only).
 	Variables map[string]any
-	// Raw is the UTF-8 JSON text the plan was decoded from; rules that read input.plan get it.
+	// Raw is the UTF-8 JSON text the plan was decoded from, with Options.Text (else nil); rules
+	// that read input.plan get it.
 	Raw []byte
 	// Complete is the plan's "complete" (Terraform 1.8+); nil when the plan does not say.
 	Complete *bool
 	// Deferred lists deferred_changes: changes Terraform postponed to a later plan
-	// (RULES.md §3.4). An errored plan never reaches here: ParseBytes and the fast parsers
-	// reject it as an input error.
+	// (RULES.md §3.4). An errored plan never reaches here: Read
+	// rejects it as an input error.
 	Deferred []*Deferred
 
 	modules map[string]*tfjson.ConfigModule // config module by key-less module path ("" for root)
@@ -136,18 +136,6 @@ func (r *Resource) String(attr string) (string, bool) {
 	return s, ok
 }
 
-// Parse reads and validates one document from r. name is used in errors. max limits its size
-// (<= 0: DefaultMaxSize). It is the plain reference for the fast parsers, with one difference:
-// encoding/json matches keys to struct fields whatever their case, so Parse reads "Address" as
-// address, where the fast parsers reject the document (fastDoc.other).
-func Parse(name string, r io.Reader, max int64) (*Plan, error) {
-	b, err := ReadAll(name, r, max)
-	if err != nil {
-		return nil, err
-	}
-	return ParseBytes(name, b)
-}
-
 // document is the subset of the plan and state formats karpgate reads. Everything else is skipped
 // by the decoder without being materialized.
 type document struct {
@@ -166,60 +154,6 @@ type document struct {
 	Errored         bool                             `json:"errored"`
 	Complete        *bool                            `json:"complete"`
 	DeferredChanges []*tfjson.DeferredResourceChange `json:"deferred_changes"`
-}
-
-// ParseBytes validates and indexes a UTF-8 JSON document (see Transcode).
-func ParseBytes(name string, b []byte) (*Plan, error) {
-	trimmed := bytes.TrimSpace(b)
-	if len(trimmed) == 0 {
-		return nil, inputErr(name, "empty input: expected the output of terraform show -json")
-	}
-	if trimmed[0] != '{' {
-		return nil, inputErr(name, "not a terraform show -json document: the top level is not a JSON object")
-	}
-	if err := checkSyntax(b); err != nil {
-		return nil, inputErr(name, "%v", err)
-	}
-	if path, key, dup := DuplicateKey(b); dup {
-		return nil, inputErr(name, "%s: duplicate key %q (JSON parsers disagree on which value counts)", path, key)
-	}
-	var doc document
-	dec := json.NewDecoder(bytes.NewReader(b))
-	if err := dec.Decode(&doc); err != nil {
-		return nil, inputErr(name, "%s", describeDecodeError(err))
-	}
-	if doc.FormatVersion == nil {
-		return nil, inputErr(name, "no format_version: not the output of terraform show -json")
-	}
-	if err := checkFormatVersion(*doc.FormatVersion); err != nil {
-		return nil, inputErr(name, "%v", err)
-	}
-	if doc.Errored {
-		return nil, erroredPlan(name)
-	}
-	p := &Plan{
-		Name:             name,
-		FormatVersion:    *doc.FormatVersion,
-		TerraformVersion: doc.TerraformVersion,
-		Resources:        map[string]*Resource{},
-		Raw:              b,
-	}
-	isPlan := doc.PlannedValues != nil || doc.ResourceChanges != nil || doc.Configuration != nil || doc.PriorState != nil
-	switch {
-	case isPlan:
-		p.Kind = KindPlan
-	case doc.Values != nil || doc.TerraformVersion != "":
-		p.Kind = KindState
-	default:
-		return nil, inputErr(name, "neither a plan (planned_values, resource_changes) nor a state (values)")
-	}
-	if err := p.index(&doc); err != nil {
-		return nil, inputErr(name, "%v", err)
-	}
-	if err := p.status(doc.Complete, doc.DeferredChanges); err != nil {
-		return nil, inputErr(name, "%v", err)
-	}
-	return p, nil
 }
 
 // erroredPlan is the input error for a plan Terraform marked errored (RULES.md §3.4): it holds
@@ -261,45 +195,6 @@ func (p *Plan) status(complete *bool, deferred []*tfjson.DeferredResourceChange)
 	return nil
 }
 
-// checkSyntax validates the whole text as JSON, so a corrupted byte anywhere (even in a part
-// karpgate does not read) is an input error, and reports the line and column of the problem.
-func checkSyntax(b []byte) error {
-	if json.Valid(b) {
-		return nil
-	}
-	var v any
-	err := json.Unmarshal(b, &v)
-	var se *json.SyntaxError
-	if errors.As(err, &se) {
-		off := se.Offset
-		if off > 0 && se.Error() != "unexpected end of JSON input" {
-			off-- // Offset counts the offending byte; name its own column
-		}
-		line, col := lineCol(b, off)
-		return fmt.Errorf("not valid JSON at line %d, column %d: %v", line, col, se)
-	}
-	if err == nil {
-		return errors.New("not valid JSON")
-	}
-	return fmt.Errorf("not valid JSON: %v", err)
-}
-
-func lineCol(b []byte, off int64) (int, int) {
-	if off > int64(len(b)) {
-		off = int64(len(b))
-	}
-	line, col := 1, 1
-	for _, c := range b[:off] {
-		if c == '\n' {
-			line++
-			col = 1
-		} else {
-			col++
-		}
-	}
-	return line, col
-}
-
 func describeDecodeError(err error) string {
 	var te *json.UnmarshalTypeError
 	if errors.As(err, &te) {
@@ -324,41 +219,6 @@ func checkFormatVersion(v string) error {
 	if n != 0 && n != 1 {
 		return fmt.Errorf("unsupported format_version %q (karpgate reads 0.x and 1.x)", v)
 	}
-	return nil
-}
-
-func (p *Plan) index(doc *document) error {
-	get := func(m *tfjson.StateResource, module string) *Resource {
-		r := p.Resources[m.Address]
-		if r == nil {
-			r = &Resource{Address: m.Address, Module: module, Mode: string(m.Mode), Type: m.Type, Name: m.Name, Index: normIndex(m.Index)}
-			p.Resources[m.Address] = r
-		}
-		return r
-	}
-	if doc.Values != nil {
-		walkModule(doc.Values.RootModule, "", func(m *tfjson.StateResource, module string) {
-			if m.DeposedKey == "" {
-				get(m, module).Prior = AttrsOf(m.AttributeValues)
-			}
-		})
-	}
-	if doc.PriorState != nil && doc.PriorState.Values != nil {
-		walkModule(doc.PriorState.Values.RootModule, "", func(m *tfjson.StateResource, module string) {
-			if m.DeposedKey == "" {
-				get(m, module).Prior = AttrsOf(m.AttributeValues)
-			}
-		})
-	}
-	if doc.PlannedValues != nil {
-		walkModule(doc.PlannedValues.RootModule, "", func(m *tfjson.StateResource, module string) {
-			get(m, module).Planned = AttrsOf(m.AttributeValues)
-		})
-	}
-	if err := p.indexChanges(doc.ResourceChanges); err != nil {
-		return err
-	}
-	p.finishIndex(doc)
 	return nil
 }
 
@@ -470,45 +330,7 @@ func object(v any, addr, field string) (*Attrs, error) {
 	case map[string]any:
 		return AttrsOf(x), nil
 	}
-	return nil, fmt.Errorf("resource_changes %s: %s is %s, expected an object", addr, field, jsonType(v))
-}
-
-func jsonType(v any) string {
-	switch v.(type) {
-	case nil:
-		return "null"
-	case bool:
-		return "a boolean"
-	case float64, json.Number:
-		return "a number"
-	case string:
-		return "a string"
-	case []any:
-		return "a list"
-	case map[string]any:
-		return "an object"
-	}
-	return fmt.Sprintf("%T", v)
-}
-
-func walkModule(m *tfjson.StateModule, module string, fn func(*tfjson.StateResource, string)) {
-	walkModuleDepth(m, module, fn, 0)
-}
-
-func walkModuleDepth(m *tfjson.StateModule, module string, fn func(*tfjson.StateResource, string), depth int) {
-	if m == nil || depth > maxModuleDepth {
-		return
-	}
-	for _, r := range m.Resources {
-		if r != nil && r.Address != "" {
-			fn(r, module)
-		}
-	}
-	for _, c := range m.ChildModules {
-		if c != nil {
-			walkModuleDepth(c, c.Address, fn, depth+1)
-		}
-	}
+	return nil, fmt.Errorf("resource_changes %s: %s is %s, expected an object", addr, field, jsontext.TypeName(v))
 }
 
 func summarize(a tfjson.Actions) string {
@@ -561,3 +383,90 @@ func moduleOf(addr string) string {
 }
 
 func sortStrings(s []string) { slices.Sort(s) }
+
+// plan assembles the Plan exactly as index does for the full decode.
+func (f *fastDoc) plan(name string, b []byte) (*Plan, error) {
+	if f.formatVersion == nil {
+		return nil, inputErr(name, "no format_version: not the output of terraform show -json")
+	}
+	if err := checkFormatVersion(*f.formatVersion); err != nil {
+		return nil, inputErr(name, "%v", err)
+	}
+	if f.errored {
+		return nil, erroredPlan(name)
+	}
+	p := &Plan{
+		Name:             name,
+		FormatVersion:    *f.formatVersion,
+		TerraformVersion: f.terraformVersion,
+		Resources:        map[string]*Resource{},
+		Raw:              b,
+		Variables:        f.variables,
+	}
+	switch {
+	case f.isPlan:
+		p.Kind = KindPlan
+	case f.hasValues || f.terraformVersion != "":
+		p.Kind = KindState
+	default:
+		return nil, inputErr(name, "neither a plan (planned_values, resource_changes) nor a state (values)")
+	}
+	doc := &document{FormatVersion: f.formatVersion, TerraformVersion: f.terraformVersion, ResourceChanges: f.changes, Configuration: f.config}
+	if err := p.indexKept(doc, f.state, f.prior, f.planned, f.keep != nil); err != nil {
+		return nil, inputErr(name, "%v", err)
+	}
+	if err := p.status(f.complete, f.deferred); err != nil {
+		return nil, inputErr(name, "%v", err)
+	}
+	return p, nil
+}
+
+// indexKept is index for resources already collected with their module paths. With a filter, the
+// planned and prior values of a resource whose change has an "after" are not kept: Values and
+// every reader of the IAM model use "after" first, and prior state only for resources without a
+// change.
+func (p *Plan) indexKept(doc *document, state, prior, planned []kept, lazy bool) error {
+	get := func(k kept) *Resource {
+		r := p.Resources[k.address]
+		if r == nil {
+			r = &Resource{Address: k.address, Module: k.module, Mode: k.mode, Type: k.typ, Name: k.name, Index: normIndex(k.index)}
+			p.Resources[k.address] = r
+		}
+		return r
+	}
+	type pending struct {
+		r      *Resource
+		values []byte
+		prior  bool
+	}
+	var todo []pending
+	for _, set := range [][]kept{state, prior} {
+		for _, k := range set {
+			if !k.deposed {
+				todo = append(todo, pending{get(k), k.values, true})
+			}
+		}
+	}
+	for _, k := range planned {
+		todo = append(todo, pending{get(k), k.values, false})
+	}
+	if err := p.indexChanges(doc.ResourceChanges); err != nil {
+		return err
+	}
+	for _, t := range todo {
+		if lazy && t.r.After != nil && !(t.prior && keepsPrior(t.r.Type)) {
+			continue
+		}
+		var m *Attrs
+		if t.values != nil && t.values[0] == '{' {
+			m = attrsText(t.values, nil)
+		}
+		if t.prior {
+			t.r.Prior = m
+		} else {
+			t.r.Planned = m
+		}
+	}
+	p.finishIndex(doc)
+	return nil
+}

@@ -71,7 +71,7 @@ func TestParseDecodesEveryAcceptedEncoding(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p, err := plan.Parse("plan.json", bytes.NewReader(tt.in), 0)
+			p, err := plan.Oracle("plan.json", bytes.NewReader(tt.in), 0)
 			if err != nil {
 				t.Fatalf("Parse: %v", err)
 			}
@@ -93,7 +93,7 @@ func TestParseDecodesEveryAcceptedEncoding(t *testing.T) {
 }
 
 func TestParseAcceptsAPlanExactlyAtTheSizeLimit(t *testing.T) {
-	if _, err := plan.Parse("plan.json", strings.NewReader(smallPlan), int64(len(smallPlan))); err != nil {
+	if _, err := plan.Oracle("plan.json", strings.NewReader(smallPlan), int64(len(smallPlan))); err != nil {
 		t.Fatalf("a plan of exactly max bytes: %v", err)
 	}
 }
@@ -175,7 +175,7 @@ func TestParseRejectsBadInput(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p, err := plan.Parse("dir/my plan.json", bytes.NewReader(tt.in), tt.max)
+			p, err := plan.Oracle("dir/my plan.json", bytes.NewReader(tt.in), tt.max)
 			if p != nil {
 				t.Errorf("Parse returned a plan along with the error")
 			}
@@ -218,7 +218,7 @@ func TestParseRejectsEveryFileOfTestdataBad(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer fh.Close()
-			_, err = plan.Parse(base, fh, 0)
+			_, err = plan.Oracle(base, fh, 0)
 			checkInputError(t, base, err, w)
 		})
 	}
@@ -232,7 +232,7 @@ func TestParseTruncatedFileNamesLineAndColumn(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = plan.ParseBytes("truncated.json", b)
+	_, err = plan.OracleBytes("truncated.json", b)
 	lines := bytes.Count(b, []byte("\n")) + 1
 	lastLine := b[bytes.LastIndexByte(b, '\n')+1:]
 	checkInputError(t, "truncated.json", err, "")
@@ -270,7 +270,7 @@ func TestParseTellsPlansFromStates(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p, err := plan.ParseBytes("x.json", []byte(tt.in))
+			p, err := plan.OracleBytes("x.json", []byte(tt.in))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -318,7 +318,7 @@ func loadPlan(t *testing.T, path string) *plan.Plan {
 		t.Fatal(err)
 	}
 	defer fh.Close()
-	p, err := plan.Parse(filepath.Base(path), fh, 0)
+	p, err := plan.Oracle(filepath.Base(path), fh, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -352,7 +352,7 @@ func TestIndexMergesSectionsAndSkipsDeposed(t *testing.T) {
     {"address": "aws_iam_role.forgotten", "mode": "managed", "type": "aws_iam_role", "name": "forgotten", "change": {"actions": ["forget"], "before": {"name": "f"}, "after": null}}
   ]
 }`
-	p, err := plan.ParseBytes("p.json", []byte(doc))
+	p, err := plan.OracleBytes("p.json", []byte(doc))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -459,7 +459,7 @@ func TestResourceUnknown(t *testing.T) {
      "after": {"name": "r", "roles": ["a"], "inline_policy": [{"name": "x", "policy": "{}"}], "policy_arns": ["arn:x", null], "blocks": [{"name": "b"}], "s": "v"},
      "after_unknown": {"arn": true, "name": false, "roles": [false], "inline_policy": [{}], "policy_arns": [false, true],
                        "blocks": [{"policy": true}], "empty": [], "s": "surprise"}}}]}`
-	p, err := plan.ParseBytes("u.json", []byte(doc))
+	p, err := plan.OracleBytes("u.json", []byte(doc))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,6 +6,8 @@ import (
 	"io"
 	"sync"
 	"sync/atomic"
+
+	"github.com/karpgate/karpgate/internal/jsontext"
 )
 
 // A split parse reads a large plan file on several cores at once, with the same single validating
@@ -40,7 +42,7 @@ var splitKeys = [...]struct {
 	{`"prior_state":`, 1, true},        // 'p'
 }
 
-// SplitMinSize is the smallest document ParseStream splits: below it, the cores are better spent on
+// SplitMinSize is the smallest document Read splits: below it, the cores are better spent on
 // other plans (ScanMany) and the search would cost more than it saves.
 const SplitMinSize = 32 << 20
 
@@ -116,7 +118,7 @@ type split struct {
 type section struct {
 	start int64
 	f     *fastDoc
-	err   error // nil: it ended the document; errStop: it stopped at next
+	err   error // nil: it ended the document; jsontext.ErrStop: it stopped at next
 	next  int64
 	done  chan struct{}
 }
@@ -134,7 +136,7 @@ func (s *split) run() (*fastDoc, int) {
 	var chain []*section
 	for {
 		<-sec.done
-		if sec.err != nil && sec.err != errStop {
+		if sec.err != nil && sec.err != jsontext.ErrStop {
 			chain = nil
 			break
 		}
@@ -180,32 +182,30 @@ func (s *split) read(sec *section) {
 	defer close(sec.done)
 	n := s.size - sec.start
 	f := &fastDoc{keep: s.keep, section: true}
-	f.l = *newStreamLexer(io.NewSectionReader(s.ra, s.base+sec.start, n), n, s.window)
 	l := &f.l
-	l.off0, l.abort = sec.start, &s.abort
-	l.stop = func(off int64) bool {
+	stop := func(off int64) bool {
 		for i, k := range splitKeys {
-			if l.need(len(k.text)) && string(l.b[l.i:l.i+len(k.text)]) == k.text {
+			if l.HasPrefix(k.text) {
 				return s.startsAt(i, off)
 			}
 		}
 		return false
 	}
+	*l = jsontext.NewSection(io.NewSectionReader(s.ra, s.base+sec.start, n), sec.start, n, s.window, stop, &s.abort)
 	var err error
 	if sec.start == 0 {
 		err = f.document()
 	} else {
-		l.depth = 1
-		err = l.members(f.member)
+		err = l.ResumeObject(f.member)
 	}
-	if err == nil && l.peek() != 0 {
+	if err == nil && l.Peek() != 0 {
 		err = errNotEnd
 	}
-	if l.rerr != nil {
-		err = l.rerr
+	if l.ReadErr() != nil {
+		err = l.ReadErr()
 	}
-	if err == errStop {
-		sec.next = l.offset()
+	if err == jsontext.ErrStop {
+		sec.next = l.Offset()
 	}
 	sec.f, sec.err = f, err
 }

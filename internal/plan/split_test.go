@@ -5,6 +5,8 @@ package plan
 // single pass agreeing with itself.
 
 import (
+	"github.com/karpgate/karpgate/internal/jsontext"
+
 	"bytes"
 	"encoding/json"
 	"fmt"
@@ -22,13 +24,11 @@ import (
 // for each of resource_changes and prior_state that is a top-level member after another member
 // (none of these plans has a nested key of those names).
 func topLevelOrder(raw []byte) (sections int) {
-	l := lexer{b: raw}
+	l := jsontext.NewText(raw)
 	var keys []string
-	if l.object(func(key []byte) error {
-		if l.depth == 1 {
-			keys = append(keys, string(key))
-		}
-		return l.value()
+	if l.Object(func(key []byte) error {
+		keys = append(keys, string(key))
+		return l.Value()
 	}) != nil {
 		return 1 // not a plain JSON object (UTF-16, a byte order mark): the single pass reads it
 	}
@@ -62,11 +62,11 @@ func TestSplitBuildsTheSamePlanAsTheSinglePass(t *testing.T) {
 		}
 		want := topLevelOrder(raw)
 		for _, keep := range []Keep{KeepIAM, nil} {
-			whole, err := ParseFast(path, bytes.NewReader(raw), 0, keep)
+			whole, err := Read(path, bytes.NewReader(raw), Options{Keep: keep, Text: true})
 			if err != nil {
 				t.Fatal(err)
 			}
-			for _, window := range []int{7, 4096, windowSize} {
+			for _, window := range []int{7, 4096, jsontext.WindowSize} {
 				if window == 7 && testing.Short() && len(raw) > 64<<10 {
 					continue // -short (the race run): a 7-byte window only over the small plans
 				}
@@ -95,7 +95,7 @@ func TestSplitBuildsTheSamePlanAsTheSinglePass(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	if _, n, err := parseSections(gen, f, 0, KeepIAM, splitting(windowSize)); err != nil || n != 3 {
+	if _, n, err := parseSections(gen, f, 0, KeepIAM, splitting(jsontext.WindowSize)); err != nil || n != 3 {
 		t.Errorf("a file: %d sections, %v; want 3", n, err)
 	}
 	if off, _ := f.Seek(0, 1); off != int64(buf.Len()) {
@@ -162,8 +162,8 @@ func TestSplitJoinsOnlyAtTopLevelMembers(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			before := runtime.NumGoroutine()
-			whole, errWhole := ParseFast("p.json", bytes.NewReader(tc.doc), 0, KeepIAM)
-			for _, window := range []int{5, windowSize} {
+			whole, errWhole := Read("p.json", bytes.NewReader(tc.doc), Options{Keep: KeepIAM, Text: true})
+			for _, window := range []int{5, jsontext.WindowSize} {
 				got, n, err := parseSections("p.json", bytes.NewReader(tc.doc), 0, KeepIAM, splitting(window))
 				if fmt.Sprint(err) != fmt.Sprint(errWhole) {
 					t.Fatalf("window %d:\nsplit:  %v\nsingle: %v", window, err, errWhole)
@@ -241,11 +241,11 @@ func TestSplitFindsKeysAcrossSearchChunks(t *testing.T) {
 	}
 	for i, doc := range docs {
 		cut := []int{1, 5, 11, 13, 14, 18, 19, 20}[i/2]
-		whole, err := ParseFast("p.json", bytes.NewReader(doc), 0, KeepIAM)
+		whole, err := Read("p.json", bytes.NewReader(doc), Options{Keep: KeepIAM, Text: true})
 		if err != nil {
 			t.Fatal(err)
 		}
-		got, n, err := parseSections("p.json", bytes.NewReader(doc), 0, KeepIAM, splitting(windowSize))
+		got, n, err := parseSections("p.json", bytes.NewReader(doc), 0, KeepIAM, splitting(jsontext.WindowSize))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -272,30 +272,30 @@ func TestSplitNeedsOffsets(t *testing.T) {
 		w.Write(raw)
 		w.Close()
 	}()
-	got, n, err := parseSections("pipe", r, 0, KeepIAM, splitting(windowSize))
+	got, n, err := parseSections("pipe", r, 0, KeepIAM, splitting(jsontext.WindowSize))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if n != 1 {
 		t.Errorf("a pipe was read in %d sections", n)
 	}
-	whole, err := ParseFast("pipe", bytes.NewReader(raw), 0, KeepIAM)
+	whole, err := Read("pipe", bytes.NewReader(raw), Options{Keep: KeepIAM, Text: true})
 	if err != nil {
 		t.Fatal(err)
 	}
 	samePlan(t, whole, got)
 }
 
-// TestStreamOptionsTurnSplittingOff: a caller that keeps the cores busy reads a large file in one
+// TestOptionsTurnSplittingOff: a caller that keeps the cores busy reads a large file in one
 // pass.
-func TestStreamOptionsTurnSplittingOff(t *testing.T) {
+func TestOptionsTurnSplittingOff(t *testing.T) {
 	raw, err := os.ReadFile("../../testdata/plans/upstream-v1/plan.json")
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, split := range []bool{false, true} {
-		cfg := StreamOptions{Split: split}.config()
-		if cfg.window != windowSize || (cfg.splitMin == SplitMinSize) != split || (cfg.splitMin < 0) == split {
+		cfg := Options{Split: split}.config()
+		if cfg.window != jsontext.WindowSize || (cfg.splitMin == SplitMinSize) != split || (cfg.splitMin < 0) == split {
 			t.Errorf("Split %v: %+v", split, cfg)
 		}
 		cfg.splitMin = min(cfg.splitMin, 0) // this plan is small: split it anyway, if splitting at all

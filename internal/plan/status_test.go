@@ -38,12 +38,12 @@ var parsers = []struct {
 	name  string
 	parse func(name string, b []byte) (*plan.Plan, error)
 }{
-	{"Parse", func(name string, b []byte) (*plan.Plan, error) { return plan.Parse(name, bytes.NewReader(b), 0) }},
+	{"Parse", func(name string, b []byte) (*plan.Plan, error) { return plan.Oracle(name, bytes.NewReader(b), 0) }},
 	{"ParseFast", func(name string, b []byte) (*plan.Plan, error) {
-		return plan.ParseFast(name, bytes.NewReader(b), 0, plan.KeepIAM)
+		return plan.Read(name, bytes.NewReader(b), plan.Options{Keep: plan.KeepIAM, Text: true})
 	}},
 	{"ParseStream", func(name string, b []byte) (*plan.Plan, error) {
-		return plan.ParseStream(name, bytes.NewReader(b), 0, plan.KeepIAM)
+		return plan.Read(name, bytes.NewReader(b), plan.Options{Keep: plan.KeepIAM, Split: true})
 	}},
 }
 

@@ -5,8 +5,9 @@ package plan
 // text in memory) on everything: the plan it builds and, for bad input, the exact error.
 
 import (
+	"github.com/karpgate/karpgate/internal/jsontext"
+
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -16,7 +17,6 @@ import (
 	"strings"
 	"testing"
 	"testing/iotest"
-	"unicode/utf8"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
@@ -93,7 +93,7 @@ var planCmp = []cmp.Option{cmpopts.IgnoreFields(Plan{}, "Raw"), cmp.AllowUnexpor
 
 // parseBoth parses raw whole and streamed; it returns the two results.
 func parseBoth(name string, raw []byte, r io.Reader, max int64, keep Keep, window int) (whole, stream *Plan, errWhole, errStream error) {
-	whole, errWhole = ParseFast(name, bytes.NewReader(raw), max, keep)
+	whole, errWhole = Read(name, bytes.NewReader(raw), Options{MaxSize: max, Keep: keep, Text: true})
 	stream, errStream = parseStream(name, r, max, keep, splitting(window))
 	return
 }
@@ -117,7 +117,7 @@ func samePlan(t testing.TB, whole, stream *Plan) {
 var windows = []struct {
 	size   int
 	reader int // index in readers
-}{{1, 1}, {2, 2}, {7, 0}, {64, 1}, {4096, 2}, {windowSize, 0}}
+}{{1, 1}, {2, 2}, {7, 0}, {64, 1}, {4096, 2}, {jsontext.WindowSize, 0}}
 
 func TestStreamBuildsTheSamePlanAsTheWholeText(t *testing.T) {
 	for _, path := range EveryTestPlan(t) {
@@ -129,7 +129,7 @@ func TestStreamBuildsTheSamePlanAsTheWholeText(t *testing.T) {
 			name string
 			fn   Keep
 		}{{"iam", KeepIAM}, {"all", nil}} {
-			whole, err := ParseFast(path, bytes.NewReader(raw), 0, keep.fn)
+			whole, err := Read(path, bytes.NewReader(raw), Options{Keep: keep.fn, Text: true})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -184,7 +184,7 @@ func badInputs(t *testing.T) map[string][]byte {
 func TestStreamFailsExactlyAsTheWholeText(t *testing.T) {
 	rejected := 0
 	for name, raw := range badInputs(t) {
-		_, errWhole := ParseFast(name, bytes.NewReader(raw), 0, KeepIAM)
+		_, errWhole := Read(name, bytes.NewReader(raw), Options{Keep: KeepIAM, Text: true})
 		for _, w := range []struct {
 			size   int
 			reader int
@@ -219,14 +219,18 @@ func TestStreamEnforcesTheSizeLimitWhileReading(t *testing.T) {
 		want string
 	}{
 		{n, ""},
-		{n - 1, fmt.Sprintf("plan.json: larger than the limit of %d bytes (--max-plan-size)", n-1)},
-		{100, "plan.json: larger than the limit of 100 bytes (--max-plan-size)"},
+		{n - 1, fmt.Sprintf("plan.json: larger than the limit of %d bytes", n-1)},
+		{100, "plan.json: larger than the limit of 100 bytes"},
 	} {
-		_, errWhole := ParseFast("plan.json", bytes.NewReader(raw), tc.max, KeepIAM)
+		_, errWhole := Read("plan.json", bytes.NewReader(raw), Options{MaxSize: tc.max, Keep: KeepIAM, Text: true})
 		_, errStream := parseStream("plan.json", bytes.NewReader(raw), tc.max, KeepIAM, splitting(64))
 		for _, err := range []error{errWhole, errStream} {
 			if got := fmt.Sprint(err); (tc.want == "" && err != nil) || (tc.want != "" && got != tc.want) {
 				t.Errorf("max %d: got %v, want %q", tc.max, err, tc.want)
+			}
+			var se *SizeError
+			if tc.want != "" && (!errors.As(err, &se) || se.Max != tc.max || !errors.Is(err, ErrInput)) {
+				t.Errorf("max %d: %v is not an input error wrapping a SizeError of the limit", tc.max, err)
 			}
 		}
 	}
@@ -267,55 +271,16 @@ func TestStreamHoldsAWindowNotThePlan(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := &fastDoc{l: *newStreamLexer(bytes.NewReader(raw), DefaultMaxSize, 4096), keep: KeepIAM}
-	if f.l.peek() != '{' {
+	f := &fastDoc{l: jsontext.NewStream(bytes.NewReader(raw), DefaultMaxSize, 4096), keep: KeepIAM}
+	if f.l.Peek() != '{' {
 		t.Fatal("not an object")
 	}
 	if _, err := f.parse("plan.json", nil); err != nil {
 		t.Fatal(err)
 	}
-	if c := cap(f.l.b); c > 64<<10 || c*4 > len(raw) {
+	if c := cap(f.l.Buffered()); c > 64<<10 || c*4 > len(raw) {
 		t.Errorf("the window grew to %d bytes for a %d-byte plan", c, len(raw))
 	}
-}
-
-func TestUnescapeAgreesWithEncodingJSON(t *testing.T) {
-	for _, s := range []string{
-		``, `plain`, `\"`, `\\`, `\/`, `\b\f\n\r\t`, `a\u0041b`, `\u00e9\u4e2d`, `\ud83d\ude00`,
-		`\ud83d`, `\ud83dx`, `\ude00`, `\ud83d\u0041`, `\ud83d\ud83d\ude00`, `\u0000`, `é\n中`,
-		`{\"Version\":\"2012-10-17\",\"Statement\":[{\"Action\":\"ec2:CreateTags\"}]}`,
-	} {
-		checkUnescape(t, []byte(s))
-	}
-	for _, bad := range []string{`\`, `\x`, `\u12`, `\u12g4`, `a\`} {
-		if _, err := unescape([]byte(bad)); err == nil {
-			t.Errorf("unescape(%q) accepted a malformed escape", bad)
-		}
-	}
-}
-
-// checkUnescape compares unescape with encoding/json on the content of a JSON string that
-// encoding/json accepts and the lexer would (UTF-8).
-func checkUnescape(t *testing.T, raw []byte) {
-	t.Helper()
-	var want string
-	if err := json.Unmarshal(append(append([]byte{'"'}, raw...), '"'), &want); err != nil || !utf8.Valid(raw) {
-		if _, err := unescape(raw); err != nil {
-			return // rejected by both; never a panic
-		}
-		return
-	}
-	got, err := unescape(raw)
-	if err != nil || got != want {
-		t.Errorf("unescape(%q) = %q, %v; encoding/json gives %q", raw, got, err, want)
-	}
-}
-
-func FuzzUnescape(f *testing.F) {
-	for _, s := range []string{`a\u0041`, `\ud83d\ude00`, `\ud83d`, `\n\t\"`, `x\\y`} {
-		f.Add([]byte(s))
-	}
-	f.Fuzz(func(t *testing.T, raw []byte) { checkUnescape(t, raw) })
 }
 
 // FuzzParseStream feeds any text one byte at a time through a 3-byte window, and splits it into
@@ -347,36 +312,6 @@ func FuzzParseStream(f *testing.F) {
 	})
 }
 
-// TestPlainRunFindsTheFirstSpecialByte puts every byte value at every position of a run of plain
-// bytes (and two special bytes at once) and compares the word-at-a-time scan with the byte loop.
-func TestPlainRunFindsTheFirstSpecialByte(t *testing.T) {
-	slow := func(b []byte, i int) int {
-		for i < len(b) && !strSpecial[b[i]] {
-			i++
-		}
-		return i
-	}
-	for n := 0; n <= 20; n++ {
-		for pos := 0; pos < n; pos++ {
-			for c := 0; c < 256; c++ {
-				b := bytes.Repeat([]byte{'a'}, n)
-				b[pos] = byte(c)
-				for start := 0; start <= min(pos, 3); start++ {
-					if got, want := plainRun(b, start), slow(b, start); got != want {
-						t.Fatalf("plainRun(%q, %d) = %d, want %d", b, start, got, want)
-					}
-				}
-				if pos+1 < n {
-					b[pos+1] = '"'
-					if got, want := plainRun(b, 0), slow(b, 0); got != want {
-						t.Fatalf("plainRun(%q, 0) = %d, want %d", b, got, want)
-					}
-				}
-			}
-		}
-	}
-}
-
 // TestNumbersNoFloat64HoldsAreRejectedAnywhere: like encoding/json, the single pass refuses a
 // number no float64 can hold even in a resource it skips, and says where it is; numbers that
 // round to zero or to a float64 are fine.
@@ -392,7 +327,10 @@ func TestNumbersNoFloat64HoldsAreRejectedAnywhere(t *testing.T) {
 		{"1e-999999", true}, {"1.7976931348623157e308", true}, {strings.Repeat("9", 300), true}, {"12.5", true},
 	} {
 		for _, parse := range []func() error{
-			func() error { _, err := ParseFast("p.json", bytes.NewReader(doc(tc.number)), 0, KeepIAM); return err },
+			func() error {
+				_, err := Read("p.json", bytes.NewReader(doc(tc.number)), Options{Keep: KeepIAM, Text: true})
+				return err
+			},
 			func() error {
 				_, err := parseStream("p.json", bytes.NewReader(doc(tc.number)), 0, KeepIAM, splitting(16))
 				return err
@@ -407,38 +345,6 @@ func TestNumbersNoFloat64HoldsAreRejectedAnywhere(t *testing.T) {
 			}
 		}
 	}
-}
-
-// TestStringEndAgreesWithTheByteLoop compares the quote-to-quote jump with a byte-at-a-time scan
-// on every string of quotes, backslashes and letters up to length 8.
-func TestStringEndAgreesWithTheByteLoop(t *testing.T) {
-	slow := func(b []byte, i int) int {
-		for ; i < len(b); i++ {
-			switch b[i] {
-			case '\\':
-				i++
-			case '"':
-				return i
-			}
-		}
-		return -1
-	}
-	alphabet := []byte{'"', '\\', 'a'}
-	var walk func(b []byte)
-	walk = func(b []byte) {
-		for start := 0; start <= len(b); start++ {
-			if got, want := stringEnd(b, start), slow(b, start); got != want {
-				t.Fatalf("stringEnd(%q, %d) = %d, want %d", b, start, got, want)
-			}
-		}
-		if len(b) == 8 {
-			return
-		}
-		for _, c := range alphabet {
-			walk(append(b, c))
-		}
-	}
-	walk(nil)
 }
 
 // FuzzAttrs: reading attributes of any text never panics or reads past it (the parser only keeps
@@ -476,7 +382,7 @@ func TestParsersIndexMembersAsAttrsDoes(t *testing.T) {
 	}
 	indexed := 0
 	for name, raw := range docs {
-		whole, err := ParseFast(name, bytes.NewReader(raw), 0, nil)
+		whole, err := Read(name, bytes.NewReader(raw), Options{Keep: nil, Text: true})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -495,7 +401,7 @@ func TestParsersIndexMembersAsAttrsDoes(t *testing.T) {
 						t.Errorf("%s: %s: an object of a change was not indexed by the parser", name, addr)
 						continue
 					}
-					want := members(a.text)
+					want := jsontext.IndexMembers(a.text)
 					if len(a.index) != len(want) {
 						t.Fatalf("%s: %s: %d index entries, want %d", name, addr, len(a.index), len(want))
 					}
@@ -516,7 +422,7 @@ func TestParsersIndexMembersAsAttrsDoes(t *testing.T) {
 	if indexed < 100 {
 		t.Errorf("only %d objects checked", indexed)
 	}
-	p, err := ParseFast("escaped", bytes.NewReader(escaped), 0, nil)
+	p, err := Read("escaped", bytes.NewReader(escaped), Options{Keep: nil, Text: true})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -81,7 +81,7 @@ func TestSARIFResultMessageKeepsPlaceholders(t *testing.T) {
 		Message: "aws_iam_role.k cannot tag arn:aws:ec2:<region>:*:instance/* (the region is unknown: set karpenter.region)",
 		Fix:     "HCL, in data \"aws_iam_policy_document\":\nstatement {\n  sid       = \"AllowScopedResourceTagging\"\n  resources = [\"arn:aws:ec2:<region>:*:instance/*\"]\n\n  condition {\n    test     = \"StringEquals\"\n    variable = \"aws:ResourceTag/kubernetes.io/cluster/<cluster: set karpenter.cluster>\"\n    values   = [\"owned\"]\n  }\n}\n\nJSON, in the policy's Statement list:\n{\n  \"Resource\": \"arn:aws:ec2:<region>:*:instance/*\",\n  \"Sid\": \"AllowScopedResourceTagging\"\n}",
 	}
-	res := sarifResultOf(f, 0, true)
+	res := SARIF{}.resultOf(f, 0, true)
 	langs := checkRendered(t, "result", f.Message+"\n"+f.Fix, res.Message.Markdown)
 	if strings.Join(langs, ",") != "hcl,json" {
 		t.Errorf("blocks %v, want hcl then json:\n%s", langs, res.Message.Markdown)

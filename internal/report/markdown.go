@@ -35,10 +35,12 @@ func clip(s string, n int) string {
 
 // Markdown renders a pull-request comment: a summary table, one <details> per role, the fixing
 // statement of each finding.
-type Markdown struct{}
+type Markdown struct {
+	TextHint string // how to get the whole report when this one is cut short (Hints)
+}
 
 // Write implements Writer.
-func (Markdown) Write(w io.Writer, r findings.Result) error {
+func (m Markdown) Write(w io.Writer, r findings.Result) error {
 	var b strings.Builder
 	status := "✅ passed"
 	if !r.Summary.Passed {
@@ -61,7 +63,7 @@ func (Markdown) Write(w io.Writer, r findings.Result) error {
 	}
 	for i, n := range r.Notices {
 		if i == maxMarkdownNotices {
-			fmt.Fprintf(&b, "> _%d more notices left out; run karpgate with --format text for all._\n\n", len(r.Notices)-i)
+			fmt.Fprintf(&b, "> _%d more notices left out%s._\n\n", len(r.Notices)-i, m.hint("; %s for all"))
 			break
 		}
 		fmt.Fprintf(&b, "> **Notice:** %s\n\n", escapeMD(clip(n, maxMarkdownNotice)))
@@ -80,7 +82,7 @@ func (Markdown) Write(w io.Writer, r findings.Result) error {
 		}
 		sections = append(sections, sec.String())
 	}
-	const tail = "_Output truncated to fit a GitHub comment: %d of %d role sections shown. Run karpgate with --format text for everything._\n"
+	tail := "_Output truncated to fit a GitHub comment: %d of %d role sections shown." + m.hint(" %s for everything.") + "_\n"
 	for i, sec := range sections {
 		if b.Len()+len(sec)+len(tail)+40 > MaxMarkdown {
 			fmt.Fprintf(&b, tail, i, len(sections))
@@ -176,4 +178,16 @@ func oneLine(s string, n int) string {
 func trusted(r findings.Result, id string) bool {
 	rule, ok := r.Rule(id)
 	return ok && !rule.Custom
+}
+
+// hint is format with the TextHint in it, or "" without one; a sentence's first word is capitalized.
+func (m Markdown) hint(format string) string {
+	if m.TextHint == "" {
+		return ""
+	}
+	h := m.TextHint
+	if strings.HasPrefix(format, " ") {
+		h = strings.ToUpper(h[:1]) + h[1:]
+	}
+	return fmt.Sprintf(format, h)
 }

@@ -19,9 +19,17 @@ type Options struct {
 	Color    bool   // text: ANSI colour (only on a terminal)
 	Category string // sarif: runAutomationDetails.id
 	RepoRoot string // sarif: informational; locations are already relative
+	Hints    Hints
 }
 
-// Formats lists the format names New accepts, for --help.
+// Hints tell the reader of a report how to get more from karpgate, in the words of the program
+// that runs the writer (the flags of its command line); "" leaves a hint out.
+type Hints struct {
+	SourceDir  string // sarif: how to give the Terraform sources
+	TextReport string // markdown: how to get the whole report
+}
+
+// Formats lists the format names New accepts, for the help of a format option.
 func Formats() []string {
 	return []string{"text", "json", "sarif", "markdown", "junit", "github"}
 }
@@ -34,9 +42,9 @@ func New(format string, opt Options) (Writer, error) {
 	case "json":
 		return JSON{}, nil
 	case "sarif":
-		return SARIF{Category: opt.Category}, nil
+		return SARIF{Category: opt.Category, SourceHint: opt.Hints.SourceDir}, nil
 	case "markdown", "md":
-		return Markdown{}, nil
+		return Markdown{TextHint: opt.Hints.TextReport}, nil
 	case "junit":
 		return JUnit{}, nil
 	case "github":

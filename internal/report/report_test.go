@@ -59,14 +59,22 @@ func sample() findings.Result {
 		Plans:    []string{"plans/lambda.json", "plans/prod.json"},
 		Rules:    rules,
 		Findings: fs,
-		Summary:  g.Summarize(fs),
+		Summary:  withExitCode(g.Summarize(fs)),
 	}
+}
+
+// withExitCode sets the exit code as karpgate does (0 pass, 1 the gate failed).
+func withExitCode(s findings.Summary) findings.Summary {
+	if !s.Passed {
+		s.ExitCode = 1
+	}
+	return s
 }
 
 func TestGolden(t *testing.T) {
 	for _, format := range Formats() {
 		t.Run(format, func(t *testing.T) {
-			w, err := New(format, Options{Category: "karpgate/infra/"})
+			w, err := New(format, Options{Category: "karpgate/infra/", Hints: Hints{SourceDir: "pass --source-dir", TextReport: "run karpgate with --format text"}})
 			if err != nil {
 				t.Fatal(err)
 			}

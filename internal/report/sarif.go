@@ -24,7 +24,8 @@ const (
 
 // SARIF renders SARIF 2.1.0 for GitHub code scanning.
 type SARIF struct {
-	Category string // runAutomationDetails.id; "" omits it
+	Category   string // runAutomationDetails.id; "" omits it
+	SourceHint string // how to give the Terraform sources, said where a finding has none (Hints)
 }
 
 type sarifLog struct {
@@ -212,7 +213,7 @@ func (s SARIF) Write(w io.Writer, r findings.Result) error {
 			ruleIndex[f.RuleID] = idx
 			run.Tool.Driver.Rules = append(run.Tool.Driver.Rules, sarifRuleOf(findings.Rule{ID: f.RuleID, Name: f.RuleID, Title: f.RuleID, Description: f.RuleID, Severity: f.Severity, Custom: true}))
 		}
-		run.Results = append(run.Results, sarifResultOf(f, idx, trusted(r, f.RuleID)))
+		run.Results = append(run.Results, s.resultOf(f, idx, trusted(r, f.RuleID)))
 	}
 	log := sarifLog{
 		Schema:  "https://json.schemastore.org/sarif-2.1.0.json",
@@ -275,7 +276,7 @@ func sortResultsBySeverity(rs []sarifResult) []sarifResult {
 func sarifRuleOf(rule findings.Rule) sarifRule {
 	sec := rule.SecuritySeverity
 	if sec == "" {
-		sec = rule.Severity.SecuritySeverity()
+		sec = securitySeverity(rule.Severity)
 	}
 	tags := append([]string{"security"}, rule.Tags...)
 	tags = uniqueSorted(tags)
@@ -300,7 +301,7 @@ func sarifRuleOf(rule findings.Rule) sarifRule {
 		FullDescription:      sarifText{Text: orDefault(rule.Description, rule.Title)},
 		Help:                 sarifMultiText{Text: orDefault(rule.Remediation, rule.Description), Markdown: md},
 		HelpURI:              rule.HelpURI(),
-		DefaultConfiguration: sarifRuleConfig{Level: rule.Severity.SARIFLevel()},
+		DefaultConfiguration: sarifRuleConfig{Level: sarifLevel(rule.Severity)},
 		Properties: sarifRuleProperty{
 			Tags:             tags,
 			Precision:        "very-high",
@@ -310,7 +311,7 @@ func sarifRuleOf(rule findings.Rule) sarifRule {
 	}
 }
 
-func sarifResultOf(f findings.Finding, idx int, trusted bool) sarifResult {
+func (s SARIF) resultOf(f findings.Finding, idx int, trusted bool) sarifResult {
 	loc := sarifLocation{}
 	if f.Location != nil && f.Location.File != "" {
 		loc.PhysicalLocation = sarifPhysical{
@@ -325,7 +326,11 @@ func sarifResultOf(f findings.Finding, idx int, trusted bool) sarifResult {
 		}
 	} else {
 		loc.PhysicalLocation = sarifPhysical{ArtifactLocation: sarifArtLoc{URI: uriOf(f.Plan)}, Region: sarifRegion{StartLine: 1}}
-		loc.Message = &sarifText{Text: "the plan file: no Terraform source location was found for " + orDefault(f.Address, "this finding") + " (pass --source-dir)"}
+		text := "the plan file: no Terraform source location was found for " + orDefault(f.Address, "this finding")
+		if s.SourceHint != "" {
+			text += " (" + s.SourceHint + ")"
+		}
+		loc.Message = &sarifText{Text: text}
 	}
 	if f.Address != "" {
 		loc.LogicalLocations = []sarifLogical{{FullyQualifiedName: f.Address, Kind: "resource"}}
@@ -338,7 +343,7 @@ func sarifResultOf(f findings.Finding, idx int, trusted bool) sarifResult {
 	res := sarifResult{
 		RuleID:              f.RuleID,
 		RuleIndex:           idx,
-		Level:               f.Severity.SARIFLevel(),
+		Level:               sarifLevel(f.Severity),
 		Message:             sarifText{Text: msg, Markdown: md},
 		Locations:           []sarifLocation{loc},
 		PartialFingerprints: map[string]string{FingerprintKey: Fingerprint(f), GitHubPrimaryFP: Fingerprint(f) + ":1"},
@@ -423,4 +428,32 @@ func uniqueSorted(s []string) []string {
 	}
 	slices.Sort(out)
 	return out
+}
+
+// sarifLevel is the SARIF result level of a severity.
+func sarifLevel(s findings.Severity) string {
+	switch s {
+	case findings.Error:
+		return "error"
+	case findings.Warning:
+		return "warning"
+	case findings.Note:
+		return "note"
+	}
+	return "none"
+}
+
+// securitySeverity is the GitHub code scanning security-severity score of a severity (RULES.md
+// §6): error 8.0-9.0, warning 5.0, note 2.0. Errors default to 8.0; a rule may raise its own score
+// through metadata.
+func securitySeverity(s findings.Severity) string {
+	switch s {
+	case findings.Error:
+		return "8.0"
+	case findings.Warning:
+		return "5.0"
+	case findings.Note:
+		return "2.0"
+	}
+	return "0.0"
 }

@@ -23,9 +23,8 @@ func buildResult(res findings.Result, withOutcomes bool, resultsURL string) Task
 	groups := groupByRule(res)
 	var outcomes []Outcome
 	if withOutcomes {
-		gate := gateOf(res.Summary)
 		for _, g := range groups[:min(len(groups), MaxOutcomes)] {
-			outcomes = append(outcomes, ruleOutcome(g, gate))
+			outcomes = append(outcomes, ruleOutcome(g, res.Summary.Gate))
 		}
 	}
 	msg := summaryMessage(res, len(groups), len(outcomes), withOutcomes)
@@ -86,15 +85,6 @@ func groupByRule(res findings.Result) []ruleGroup {
 		return cmp.Compare(a.rule.ID, b.rule.ID)
 	})
 	return groups
-}
-
-// gateOf rebuilds the gate from the summary so each outcome can say whether it fails the run.
-func gateOf(s findings.Summary) findings.Gate {
-	g := findings.Gate{UnknownFail: s.Unknown == "fail"}
-	if sev, err := findings.ParseSeverity(s.FailOn); err == nil {
-		g.FailOn = sev
-	}
-	return g
 }
 
 // summaryMessage is the task message: verdict, counts, gate and what did not fit.

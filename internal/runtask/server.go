@@ -140,7 +140,7 @@ func (s *Server) Start() {
 		s.pool.start(s.opts.Workers, s.process)
 		s.log.Info("run-task workers started", slog.Int("workers", s.opts.Workers), slog.Int("queue", s.opts.QueueSize))
 		if len(s.opts.HMACKey) == 0 {
-			s.log.Warn("no HMAC key (--insecure-no-hmac): unsigned tasks are accepted, and anyone who can reach this service can send tasks and squat task result ids")
+			s.log.Warn("no HMAC key (InsecureNoHMAC): unsigned tasks are accepted, and anyone who can reach this service can send tasks and squat task result ids")
 		}
 	})
 }

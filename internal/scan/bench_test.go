@@ -5,9 +5,8 @@ package scan
 // file with encoding/json into any:
 //
 //	BenchmarkDecodeAny           os.ReadFile + json.Unmarshal into any (the floor of issue 7's targets)
-//	BenchmarkLoad                plan.ParseStream keeping the IAM resources (what a scan does)
-//	BenchmarkLoadFull            plan.Parse (read, transcode, validate, decode everything, index)
-//	BenchmarkFacts               facts.Build on a fully decoded plan
+//	BenchmarkLoad                plan.Read keeping the IAM resources (what a scan does)
+//	BenchmarkFacts               facts.Build on a plan read with every resource kept
 //	BenchmarkEval                input.iam to an OPA value + engine Eval with the embedded rules
 //	BenchmarkScan                Scanner.Scan of the file + the SARIF writer (what `karpgate scan` does)
 //	BenchmarkScanWithPlanPolicy  the same with a user policy that reads input.plan
@@ -155,7 +154,7 @@ func benchEngine(b *testing.B, withPlan bool) *engine.Engine {
 func benchScanner(b *testing.B, withPlan bool) *Scanner {
 	cfg := config.Default()
 	return New(benchEngine(b, withPlan), Options{
-		Facts:     facts.Options{MatchRole: config.MatchRole},
+		Facts:     facts.Options{},
 		Gate:      cfg.Gate(),
 		Overrides: cfg.Overrides(),
 		Today:     "2025-03-11",
@@ -289,33 +288,23 @@ func BenchmarkLoad(b *testing.B) {
 				b.Fatal(err)
 			}
 			defer f.Close()
-			if _, err := plan.ParseStream(path, f, 0, facts.Relevant); err != nil {
+			if _, err := plan.Read(path, f, plan.Options{Keep: facts.Relevant, Split: runtime.GOMAXPROCS(0) > 1}); err != nil {
 				b.Fatal(err)
 			}
 		}
 	})
 }
 
-func BenchmarkLoadFull(b *testing.B) {
-	forSizes(b, "LoadFull", func(b *testing.B, path string) func(*testing.B) {
-		return func(b *testing.B) {
-			if _, err := parseFile(path); err != nil {
-				b.Fatal(err)
-			}
-		}
-	})
-}
-
-// parseFile decodes the whole plan (plan.Parse). Facts and Eval start from it: its attributes are
-// decoded maps, so every operation repeats the same work (ParseStream's Attrs decode an attribute
-// when it is first read and keep it).
+// parseFile reads the whole plan with every resource kept. Facts and Eval start from it; its
+// attributes are decoded when first read, which the setup of each does once (facts.Build), so
+// every operation repeats the same work.
 func parseFile(path string) (*plan.Plan, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	return plan.Parse(path, f, 0)
+	return plan.Read(path, f, plan.Options{})
 }
 
 func BenchmarkFacts(b *testing.B) {
@@ -324,7 +313,8 @@ func BenchmarkFacts(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		opt := facts.Options{MatchRole: config.MatchRole}
+		opt := facts.Options{}
+		facts.Build(p, opt) // decodes the attributes it reads
 		return func(*testing.B) { facts.Build(p, opt) }
 	})
 }

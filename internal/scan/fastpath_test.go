@@ -16,10 +16,12 @@ import (
 )
 
 // TestFastPathFindingsEqualFullDecode scans every testdata plan (and the real plans of the corpus
-// in ../shared when it is beside the checkout) through each fast path and through a plain full
-// decode, and requires byte-identical JSON reports. The fast paths: the streaming single pass that
-// keeps only IAM resources (the embedded rules), and the single pass over the whole text that a
-// policy reading input.plan needs (a user policy that reports every resource change).
+// in ../shared when it is beside the checkout) through each fast path and with every resource and
+// the whole text kept, and requires byte-identical JSON reports. The fast paths: the streaming
+// single pass that keeps only IAM resources (the embedded rules), and the single pass over the
+// whole text that a policy reading input.plan needs (a user policy that reports every resource
+// change). That a plan with everything kept is the one encoding/json decodes, internal/plan's
+// tests check against their oracle on the same plans.
 func TestFastPathFindingsEqualFullDecode(t *testing.T) {
 	dir := t.TempDir()
 	policy := "package main\n\nwarn contains msg if {\n\tsome rc in input.resource_changes\n\tmsg := sprintf(\"%s %v\", [rc.address, rc.change.actions])\n}\n"
@@ -62,9 +64,9 @@ func TestFastPathFindingsEqualFullDecode(t *testing.T) {
 	}
 }
 
-// TestSplitPlanFindingsEqualFullDecode scans a generated plan large enough for plan.ParseStream to
-// read it on all cores (plan.SplitMinSize), as karpgate scan opens it, and requires the report of
-// the full decode.
+// TestSplitPlanFindingsEqualFullDecode scans a generated plan large enough for plan.Read to read
+// it on all cores (plan.SplitMinSize), as karpgate scan opens it, and requires the report of the
+// plan read whole with every resource kept.
 func TestSplitPlanFindingsEqualFullDecode(t *testing.T) {
 	if testing.Short() {
 		t.Skip("generates and fully decodes a 38 MB plan")
@@ -100,11 +102,12 @@ func TestSplitPlanFindingsEqualFullDecode(t *testing.T) {
 	}
 }
 
-// render scans one plan file, through the full decode or the fast path the engine takes, and
+// render scans one plan file, with everything kept or through the fast path the engine takes, and
 // returns the JSON report.
 func render(t *testing.T, eng *engine.Engine, full bool, file string) []byte {
 	t.Helper()
-	s := New(eng, Options{Gate: findings.Gate{FailOn: findings.Error}, Today: "2026-01-01", FullDecode: full})
+	s := New(eng, Options{Gate: findings.Gate{FailOn: findings.Error}, Today: "2026-01-01"})
+	s.keepAll = full
 	res, err := s.Scan(context.Background(), []Source{{Name: file}}, Run{})
 	if err != nil {
 		t.Fatal(err)

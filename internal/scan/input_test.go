@@ -12,7 +12,6 @@ import (
 	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/util"
 
-	"github.com/karpgate/karpgate/internal/config"
 	"github.com/karpgate/karpgate/internal/facts"
 	"github.com/karpgate/karpgate/internal/plan"
 	"github.com/karpgate/karpgate/internal/plan/plangen"
@@ -133,7 +132,7 @@ func generatedPlan(t testing.TB) []byte {
 
 func parseTestPlan(t *testing.T, name string, b []byte) *plan.Plan {
 	t.Helper()
-	p, err := plan.Parse(name, bytes.NewReader(b), 0)
+	p, err := plan.Read(name, bytes.NewReader(b), plan.Options{Text: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -155,9 +154,9 @@ func TestInputMatchesRoundTrip(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			p := parseTestPlan(t, name, b)
 			for _, opt := range []facts.Options{
-				{MatchRole: config.MatchRole},
+				{},
 				// Every role a Karpenter role: contexts, and config as a detection source.
-				{MatchRole: config.MatchRole, Roles: []string{"*"}, Region: "eu-west-1", Account: "123456789012", Cluster: "c"},
+				{Roles: []string{"*"}, Region: "eu-west-1", Account: "123456789012", Cluster: "c"},
 			} {
 				iam := facts.Build(p, opt)
 				for i, run := range runs {
@@ -307,7 +306,7 @@ func TestIAMValueOfManyRolesEqualsRoundTrip(t *testing.T) {
 	var iam *facts.IAM
 	if testing.Short() {
 		p = parseTestPlan(t, "generated.json", generatedPlan(t))
-		iam = facts.Build(p, facts.Options{MatchRole: config.MatchRole})
+		iam = facts.Build(p, facts.Options{})
 		if len(iam.Roles) == 0 {
 			t.Fatal("the generated plan has no roles")
 		}
@@ -321,7 +320,7 @@ func TestIAMValueOfManyRolesEqualsRoundTrip(t *testing.T) {
 			t.Fatal(err)
 		}
 		p = parseTestPlan(t, "many-roles.json", buf.Bytes())
-		iam = facts.Build(p, facts.Options{MatchRole: config.MatchRole})
+		iam = facts.Build(p, facts.Options{})
 	}
 	if len(iam.Roles) < parallelRoles {
 		t.Fatalf("%d roles: the plan does not exercise the split", len(iam.Roles))

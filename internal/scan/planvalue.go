@@ -1,16 +1,16 @@
 package scan
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"hash/maphash"
 	"runtime"
 	"sync"
-	"unicode"
-	"unicode/utf16"
 	"unicode/utf8"
 	"unsafe"
 
+	"github.com/karpgate/karpgate/internal/jsontext"
 	"github.com/open-policy-agent/opa/v1/ast"
 )
 
@@ -45,11 +45,11 @@ func planValue(data []byte) (ast.Value, error) {
 
 // decodeSpan decodes the one value that data holds, nested depth containers deep.
 func decodeSpan(data []byte, depth int) (ast.Value, error) {
-	return new(valueDecoder).decode(data, depth)
+	return new(termDecoder).decode(data, depth)
 }
 
 // decode decodes the one value that data holds with d, whose tables may have been used before.
-func (d *valueDecoder) decode(data []byte, depth int) (ast.Value, error) {
+func (d *termDecoder) decode(data []byte, depth int) (ast.Value, error) {
 	d.data, d.pos = data, 0
 	d.skipSpace()
 	t, err := d.value(depth)
@@ -77,42 +77,15 @@ func parallelValue(data []byte, minMember int) (v ast.Value, ok bool, err error)
 		k, v     *ast.Term
 		err      error
 	}
-	var members []member
-	i := skipWS(data, 0)
-	if i >= len(data) || data[i] != '{' {
+	index := jsontext.IndexMembers(data)
+	if index == nil {
 		return nil, false, nil
 	}
-	i = skipWS(data, i+1)
-	for i < len(data) && data[i] != '}' {
-		ks := i
-		ke := skipValue(data, ks)
-		if ke < 0 || data[ks] != '"' {
-			return nil, false, nil
-		}
-		i = skipWS(data, ke)
-		if i >= len(data) || data[i] != ':' {
-			return nil, false, nil
-		}
-		vs := skipWS(data, i+1)
-		ve := skipValue(data, vs)
-		if ve < 0 {
-			return nil, false, nil
-		}
-		members = append(members, member{key: data[ks:ke], val: data[vs:ve]})
-		i = skipWS(data, ve)
-		if i < len(data) && data[i] == ',' {
-			i = skipWS(data, i+1)
-			if i >= len(data) || data[i] == '}' {
-				return nil, false, nil
-			}
-		} else if i >= len(data) || data[i] != '}' {
-			return nil, false, nil
-		}
+	members := make([]member, index.Len())
+	for j := range members {
+		members[j] = member{key: index.Key(data, j), val: index.Value(data, j)}
 	}
-	if i >= len(data) || skipWS(data, i+1) != len(data) {
-		return nil, false, nil
-	}
-	small := &valueDecoder{} // keys, and the members too small for a goroutine
+	small := &termDecoder{} // keys, and the members too small for a goroutine
 	for j := range members {
 		m := &members[j]
 		small.data, small.pos = m.key, 0
@@ -152,60 +125,6 @@ func parallelValue(data []byte, minMember int) (v ast.Value, ok bool, err error)
 	return ast.NewObject(dedupeKeys(pairs)...), true, nil
 }
 
-func skipWS(data []byte, i int) int {
-	for i < len(data) && (data[i] == ' ' || data[i] == '\t' || data[i] == '\n' || data[i] == '\r') {
-		i++
-	}
-	return i
-}
-
-// skipValue returns the end of the value that starts at i, matching brackets outside strings,
-// or -1. It does not validate what it skips: the decoder of the span does.
-func skipValue(data []byte, i int) int {
-	if i >= len(data) {
-		return -1
-	}
-	switch data[i] {
-	case '"':
-		for i++; i < len(data); i++ {
-			switch data[i] {
-			case '\\':
-				i++
-			case '"':
-				return i + 1
-			}
-		}
-		return -1
-	case '{', '[':
-		depth := 0
-		for ; i < len(data); i++ {
-			switch data[i] {
-			case '{', '[':
-				depth++
-			case '}', ']':
-				if depth--; depth == 0 {
-					return i + 1
-				}
-			case '"':
-				for i++; i < len(data) && data[i] != '"'; i++ {
-					if data[i] == '\\' {
-						i++
-					}
-				}
-			}
-		}
-		return -1
-	default: // a number or a literal
-		for ; i < len(data); i++ {
-			switch data[i] {
-			case ',', '}', ']', ' ', '\t', '\n', '\r':
-				return i
-			}
-		}
-		return i
-	}
-}
-
 const (
 	// maxValueDepth bounds nesting like encoding/json does (json.Valid rejects deeper text).
 	maxValueDepth = 10000
@@ -234,7 +153,7 @@ type termAlloc struct {
 	arena    []byte                   // chunk string bytes are carved from (see str)
 }
 
-type valueDecoder struct {
+type termDecoder struct {
 	termAlloc
 	data []byte
 	pos  int
@@ -249,14 +168,14 @@ type valueDecoder struct {
 	buf   []byte // scratch for unescaping
 }
 
-func (d *valueDecoder) syntaxErr(what string) error {
+func (d *termDecoder) syntaxErr(what string) error {
 	if d.pos >= len(d.data) {
 		return fmt.Errorf("invalid JSON: unexpected end of input %s", what)
 	}
 	return fmt.Errorf("invalid JSON: unexpected character %q at offset %d %s", d.data[d.pos], d.pos, what)
 }
 
-func (d *valueDecoder) skipSpace() {
+func (d *termDecoder) skipSpace() {
 	for d.pos < len(d.data) {
 		switch d.data[d.pos] {
 		case ' ', '\t', '\n', '\r':
@@ -279,7 +198,7 @@ func (d *termAlloc) newTerm(v ast.Value) *ast.Term {
 }
 
 // elemSlice returns a copy of elems carved from a chunk (capped, so appending to it copies).
-func (d *valueDecoder) elemSlice(elems []*ast.Term) []*ast.Term {
+func (d *termDecoder) elemSlice(elems []*ast.Term) []*ast.Term {
 	n := len(elems)
 	if n > sliceChunk/4 {
 		return append(make([]*ast.Term, 0, n), elems...)
@@ -293,7 +212,7 @@ func (d *valueDecoder) elemSlice(elems []*ast.Term) []*ast.Term {
 	return s
 }
 
-func (d *valueDecoder) value(depth int) (*ast.Term, error) {
+func (d *termDecoder) value(depth int) (*ast.Term, error) {
 	if d.pos >= len(d.data) {
 		return nil, d.syntaxErr("looking for a value")
 	}
@@ -324,7 +243,7 @@ func (d *valueDecoder) value(depth int) (*ast.Term, error) {
 	}
 }
 
-func (d *valueDecoder) literal(lit string, t *ast.Term) (*ast.Term, error) {
+func (d *termDecoder) literal(lit string, t *ast.Term) (*ast.Term, error) {
 	if len(d.data)-d.pos < len(lit) || string(d.data[d.pos:d.pos+len(lit)]) != lit {
 		return nil, d.syntaxErr("in literal " + lit)
 	}
@@ -332,7 +251,7 @@ func (d *valueDecoder) literal(lit string, t *ast.Term) (*ast.Term, error) {
 	return t, nil
 }
 
-func (d *valueDecoder) object(depth int) (*ast.Term, error) {
+func (d *termDecoder) object(depth int) (*ast.Term, error) {
 	d.pos++ // '{'
 	base := len(d.pairs)
 	d.skipSpace()
@@ -387,7 +306,7 @@ func (d *valueDecoder) object(depth int) (*ast.Term, error) {
 // mayRepeat reports whether two keys of one object went to the same slot of the table of shared
 // strings: only then can a key repeat, and dedupeKeys has a look. The check stamps each slot
 // with a number that is new for every object.
-func (d *valueDecoder) mayRepeat(slots []uint32) bool {
+func (d *termDecoder) mayRepeat(slots []uint32) bool {
 	if len(slots) < 2 {
 		return false
 	}
@@ -453,7 +372,7 @@ func dedupeKeys(pairs [][2]*ast.Term) [][2]*ast.Term {
 	return out
 }
 
-func (d *valueDecoder) array(depth int) (*ast.Term, error) {
+func (d *termDecoder) array(depth int) (*ast.Term, error) {
 	d.pos++ // '['
 	base := len(d.stack)
 	d.skipSpace()
@@ -495,7 +414,7 @@ var plainByte = func() (t [256]bool) {
 }()
 
 // stringTerm reads a string at d.pos (the opening quote). Keys are always shared; values when short.
-func (d *valueDecoder) stringTerm(key bool) (*ast.Term, error) {
+func (d *termDecoder) stringTerm(key bool) (*ast.Term, error) {
 	start := d.pos + 1
 	i := start
 	data := d.data
@@ -513,11 +432,11 @@ func (d *valueDecoder) stringTerm(key bool) (*ast.Term, error) {
 		case c == '"':
 			raw := data[start:i]
 			d.pos = i + 1
-			if plainUTF8(raw) {
+			if bytes.IndexByte(raw, '\\') < 0 && utf8.Valid(raw) {
 				return d.shared(raw, key), nil
 			}
-			s, ok := unquote(d.buf[:0], raw)
-			if !ok {
+			s, err := jsontext.AppendUnescaped(d.buf[:0], raw)
+			if err != nil {
 				d.pos = start - 1
 				return nil, d.syntaxErr("in string literal")
 			}
@@ -534,16 +453,6 @@ func (d *valueDecoder) stringTerm(key bool) (*ast.Term, error) {
 	}
 	d.pos = len(data)
 	return nil, d.syntaxErr("in string literal")
-}
-
-// plainUTF8 reports whether raw needs no unescaping: no backslash and valid UTF-8.
-func plainUTF8(raw []byte) bool {
-	for _, c := range raw {
-		if c == '\\' {
-			return false
-		}
-	}
-	return utf8.Valid(raw)
 }
 
 // shared returns the term of string s, shared within the decode when it is a key or short.
@@ -605,7 +514,7 @@ func (d *termAlloc) str(b []byte) string {
 	return unsafe.String(&d.arena[start], n)
 }
 
-func (d *valueDecoder) number() (*ast.Term, error) {
+func (d *termDecoder) number() (*ast.Term, error) {
 	data := d.data
 	start := d.pos
 	i := start
@@ -653,7 +562,7 @@ func (d *valueDecoder) number() (*ast.Term, error) {
 	if t == nil {
 		n, err := ast.NumberChecked(s)
 		if err != nil {
-			return nil, &numberError{err}
+			return nil, &jsontext.NumberError{Text: s, Err: err}
 		}
 		t = d.newTerm(n)
 	}
@@ -666,100 +575,4 @@ func (d *valueDecoder) number() (*ast.Term, error) {
 		}
 	}
 	return t, nil
-}
-
-// numberError is a valid JSON number that OPA rejects (ast.NumberChecked).
-type numberError struct{ err error }
-
-func (e *numberError) Error() string { return e.err.Error() }
-func (e *numberError) Unwrap() error { return e.err }
-
-// unquote appends the unescaped content of a JSON string (without its quotes) to b, exactly as
-// encoding/json decodes it: invalid UTF-8 bytes and unpaired surrogates become U+FFFD.
-func unquote(b, s []byte) ([]byte, bool) {
-	for r := 0; r < len(s); {
-		c := s[r]
-		switch {
-		case c == '\\':
-			r++
-			if r >= len(s) {
-				return nil, false
-			}
-			switch s[r] {
-			case '"', '\\', '/':
-				b = append(b, s[r])
-				r++
-			case 'b':
-				b = append(b, '\b')
-				r++
-			case 'f':
-				b = append(b, '\f')
-				r++
-			case 'n':
-				b = append(b, '\n')
-				r++
-			case 'r':
-				b = append(b, '\r')
-				r++
-			case 't':
-				b = append(b, '\t')
-				r++
-			case 'u':
-				rr := getu4(s[r-1:])
-				if rr < 0 {
-					return nil, false
-				}
-				r += 5
-				if utf16.IsSurrogate(rr) {
-					if rr1 := getu4(s[r:]); rr1 >= 0 {
-						if dec := utf16.DecodeRune(rr, rr1); dec != unicode.ReplacementChar {
-							r += 6
-							b = utf8.AppendRune(b, dec)
-							break
-						}
-					}
-					rr = unicode.ReplacementChar
-				}
-				b = utf8.AppendRune(b, rr)
-			default:
-				return nil, false
-			}
-		case c == '"' || c < ' ':
-			return nil, false
-		case c < utf8.RuneSelf:
-			b = append(b, c)
-			r++
-		default:
-			rr, size := utf8.DecodeRune(s[r:])
-			if rr == utf8.RuneError && size == 1 {
-				b = utf8.AppendRune(b, utf8.RuneError)
-			} else {
-				b = append(b, s[r:r+size]...)
-			}
-			r += size
-		}
-	}
-	return b, true
-}
-
-// getu4 decodes \uXXXX from the start of s, or returns -1.
-func getu4(s []byte) rune {
-	if len(s) < 6 || s[0] != '\\' || s[1] != 'u' {
-		return -1
-	}
-	var r rune
-	for _, c := range s[2:6] {
-		switch {
-		case '0' <= c && c <= '9':
-			c -= '0'
-		case 'a' <= c && c <= 'f':
-			c = c - 'a' + 10
-		case 'A' <= c && c <= 'F':
-			c = c - 'A' + 10
-		default:
-			return -1
-		}
-		r = r*16 + rune(c)
-	}
-	return r
 }

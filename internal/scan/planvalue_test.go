@@ -11,7 +11,7 @@ import (
 
 	"github.com/open-policy-agent/opa/v1/ast"
 
-	"github.com/karpgate/karpgate/internal/plan"
+	"github.com/karpgate/karpgate/internal/jsontext"
 )
 
 // corpusDir holds real plans from public repositories (optional: the test skips them when absent).
@@ -45,7 +45,7 @@ func compareDecoded(t testing.TB, got ast.Value, err error, want ast.Value, werr
 	t.Helper()
 	switch {
 	case werr != nil && err != nil:
-		var ne *numberError
+		var ne *jsontext.NumberError
 		if errors.As(err, &ne) && ne.Error() != werr.Error() {
 			t.Errorf("error %q, the reference says %q", err, werr)
 		}
@@ -78,7 +78,7 @@ func TestPlanValueMatchesUtil(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			b, err := plan.Transcode(name, raw) // the UTF-16 plans
+			b, err := jsontext.Transcode(raw) // the UTF-16 plans
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -195,7 +195,7 @@ func FuzzPlanValue(f *testing.F) {
 	})
 }
 
-// BenchmarkPlanValue is input.plan alone: planValue on the text plan.Parse keeps (read untimed).
+// BenchmarkPlanValue is input.plan alone: planValue on the text plan.Read keeps (read untimed).
 // Compare with BenchmarkDecodeAny and BenchmarkUtilValue, the conversion planValue replaced.
 func BenchmarkPlanValue(b *testing.B) {
 	forSizes(b, "PlanValue", func(b *testing.B, path string) func(*testing.B) {

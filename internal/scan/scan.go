@@ -17,6 +17,7 @@ import (
 	"github.com/karpgate/karpgate/internal/engine"
 	"github.com/karpgate/karpgate/internal/facts"
 	"github.com/karpgate/karpgate/internal/findings"
+	"github.com/karpgate/karpgate/internal/jsontext"
 	"github.com/karpgate/karpgate/internal/plan"
 )
 
@@ -31,10 +32,6 @@ type Options struct {
 	Workers     int // plans scanned at once; <= 0: GOMAXPROCS
 	// Config is copied into every result: the configuration applied and what it relaxed.
 	Config *findings.ConfigApplied
-	// FullDecode decodes every resource of the plan instead of streaming it and keeping only those
-	// the IAM model reads (plan.ParseStream); findings are identical, only slower. Tests compare
-	// the two.
-	FullDecode bool
 }
 
 // Run carries run metadata into input.run.
@@ -49,6 +46,9 @@ type Run struct {
 type Scanner struct {
 	eng *engine.Engine
 	opt Options
+	// keepAll reads every resource of a plan and its whole text, instead of streaming it and
+	// keeping only what the IAM model reads; findings are identical, only slower (tests compare).
+	keepAll bool
 }
 
 // New returns a Scanner.
@@ -138,7 +138,7 @@ func dedupe(fs []findings.Finding) []findings.Finding {
 	return out
 }
 
-// splitPlans reports whether a large plan is read on several cores (plan.StreamOptions): only
+// splitPlans reports whether a large plan is read on several cores (plan.Options.Split): only
 // when fewer plans are scanned at once than there are cores, so that some are idle.
 func splitPlans(plans, workers, cores int) bool {
 	return min(plans, workers) < cores
@@ -158,17 +158,12 @@ func (s *Scanner) scanOne(ctx context.Context, src Source, run Run, split bool) 
 	if !regularFile(r) {
 		r = hr // a regular file keeps its type: the split parse reads it at offsets
 	}
-	var p *plan.Plan
-	var err error
-	switch {
-	case s.opt.FullDecode:
-		p, err = plan.Parse(src.Name, r, s.opt.MaxPlanSize)
-	case s.eng.UsesPlan():
-		// input.plan is built from the text, so the text is held whole.
-		p, err = plan.ParseFast(src.Name, r, s.opt.MaxPlanSize, facts.Relevant)
-	default:
-		p, err = plan.ParseStreamWith(src.Name, r, s.opt.MaxPlanSize, facts.Relevant, plan.StreamOptions{Split: split})
+	// input.plan is built from the text, so a policy that reads it needs the text held whole.
+	opt := plan.Options{MaxSize: s.opt.MaxPlanSize, Keep: facts.Relevant, Text: s.eng.UsesPlan(), Split: split}
+	if s.keepAll {
+		opt.Keep, opt.Text = nil, true
 	}
+	p, err := plan.Read(src.Name, r, opt)
 	if err != nil {
 		return nil, nil, binaryPlanHint(err, hr)
 	}
@@ -193,7 +188,7 @@ func (s *Scanner) scanOne(ctx context.Context, src Source, run Run, split bool) 
 
 // Facts returns input.iam for one plan, as `karpgate facts` prints it.
 func Facts(name string, r io.Reader, max int64, opt facts.Options) (*facts.IAM, error) {
-	p, err := plan.ParseStream(name, r, max, facts.Relevant)
+	p, err := plan.Read(name, r, plan.Options{MaxSize: max, Keep: facts.Relevant, Split: runtime.GOMAXPROCS(0) > 1})
 	if err != nil {
 		return nil, err
 	}
@@ -229,10 +224,10 @@ func buildInput(p *plan.Plan, iam *facts.IAM, run Run, withPlan bool) (ast.Value
 	if withPlan {
 		v, err := planValue(raw)
 		if err != nil {
-			var ne *numberError
+			var ne *jsontext.NumberError
 			if errors.As(err, &ne) {
 				// A number OPA cannot evaluate (1e100000): the error ast.InterfaceToValue gives.
-				return nil, fmt.Errorf("%s: build input: %w", name, ne.err)
+				return nil, fmt.Errorf("%s: build input: %w", name, ne.Err)
 			}
 			return nil, &plan.InputError{File: name, Problem: "decode for input.plan: " + err.Error()}
 		}

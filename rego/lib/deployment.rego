@@ -250,18 +250,23 @@ _embedded_kept(t) if {
 # requests, each at its least severe impact; a request that only some of them make, or makes only
 # with an unknown feature, is assumed.
 requested_unknown(role) := [{"t": t, "applies": a, "impact": imp} |
-	pv := _by_id[role.address]
+	by_id := _keyed_by_id[role.address]
+	keys := _v1_keys(role)
 	some t in templates
-	rows := [r | some m in _v1_versions; r := pv[m][t.id]]
+	rows := [r | some k in keys; r := by_id[k][t.id]]
 	count(rows) > 0
-	a := _unknown_applies(rows)
+	a := _unknown_applies(rows, count(keys))
 	imp := _least([r.impact | some r in rows])
 ]
 
 _v1_versions := [m | some m in versions; num(m) >= _v1]
 
-_by_id[address] := {m: {r.t.id: r | some r in rows} | some m, rows in pv} if {
-	some address, pv in per_version
+# _v1_keys are the request sets of v1.0 to the latest: the distinct (era, pre-v1) keys of _keyed
+# (every version of a key requests the same, so each is looked at once).
+_v1_keys(role) := {[_era_of[m], pre_v1(role, m)] | some m in _v1_versions}
+
+_keyed_by_id[address] := {k: {r.t.id: r | some r in rows} | some k, rows in keyed} if {
+	some address, keyed in _keyed
 }
 
 # per_version holds, by role address, what each version in data requests (requested).
@@ -284,8 +289,8 @@ _eras := _data.eras if {
 	_data.eras
 } else := [[m] | some m in versions]
 
-_unknown_applies(rows) := "yes" if {
-	count(rows) == count(_v1_versions)
+_unknown_applies(rows, n) := "yes" if {
+	count(rows) == n
 	every r in rows {
 		r.applies == "yes"
 	}
@@ -309,7 +314,10 @@ assessed[role.address] := {
 	some role in karpenter.roles
 	v := version(role)
 	current := _current(role, v)
-	ids := {r.t.id | some rows in _keyed[role.address]; some r in rows} | {r.t.id | some r in current}
+
+	# Other versions matter only through breaking (the compatibility line, KARP006): their requests
+	# made for certain (no unknown feature) whose refusal is not merely degrading.
+	ids := {r.t.id | some rows in _keyed[role.address]; some r in rows; r.applies == "yes"; r.impact != "degraded"} | {r.t.id | some r in current}
 	ctx := karpenter.role_context(role)
 	checks := requests.bulk_checks([t | some t in templates; t.id in ids], ctx)
 	layer_checks := layers.calls(role)

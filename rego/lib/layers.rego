@@ -650,6 +650,7 @@ calls(role) := [{
 } |
 	some r0 in object.get(role, ["layers", "resources"], [])
 	r0.kind == "key"
+	object.get(r0, "for", "queue") == "queue"
 	r := {"arn": _resource_arn(role, r0)}
 ]
 

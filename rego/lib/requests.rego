@@ -355,8 +355,10 @@ bulk_checks(ts, ctx) := object.union(plain, each) if {
 	each := {t.id: template_checks(t, ctx) | some t in ts; t.each}
 }
 
-_expanded(id, f, params) := {
-	"id": id,
+# A request carries no template id: templates that expand to the same request (one call in
+# several versions or for several features) then compare equal, and lib/deployment evaluates it
+# once.
+_expanded(_, f, params) := {
 	"action": f.action,
 	"resource": f.resource,
 	"context": object.union(object.union(keys.constant(f.action, params), _principal_tags(params)), iam.context(f)),

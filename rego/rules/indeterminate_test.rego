@@ -132,3 +132,15 @@ test_deny_external_boundary_names_the_layer if {
 	contains(f.message, "KARP001")
 	contains(f.message, "the permissions boundary arn:aws:iam::123456789012:policy/OrgBoundary, named by module.karpenter.aws_iam_role.controller[0], is outside the plan and could refuse what the role's policies allow")
 }
+
+# By convention KARP020 reports the "open" set of every rule package: a rule added later is
+# covered without a change to KARP020.
+test_deny_collects_the_open_set_of_any_rule_package if {
+	opened := {{
+		"role": fx.role_address, "rule": "KARP099", "check": "a check of a new rule",
+		"causes": [{"address": fx.policy_address, "attribute": "policy", "status": "unknown", "what": ["x"]}],
+	}}
+	findings := rule.deny with input as fx.upstream_v1_input with data.karpgate.rules.some_new_rule.open as opened
+	some f in findings
+	contains(f.message, "KARP099 (a check of a new rule)")
+}

@@ -10,7 +10,7 @@ import data.karpgate.lib.layers
 #   Karpenter tags every instance it launched with Name and karpenter.sh/nodeclaim right after
 #   launch (ec2:CreateTags on the existing instance), dropping keys the instance already has; from
 #   v1.0 it also adds eks:eks-cluster-name to instances launched before v1.0. karpgate simulates
-#   the tagging requests of the deployed version (RULES.md 5.4): instances launched by v0.x (before
+#   the tagging requests of the deployed version (docs/semantics.md, section 5): instances launched by v0.x (before
 #   v1.0), instances v1 launched, and instances launched before an upgrade to v1 (two requests);
 #   when AWS refuses one, Karpenter logs "tagging nodeclaim, tagging instance,
 #   UnauthorizedOperation ... ec2:CreateTags" and the node never gets its name.

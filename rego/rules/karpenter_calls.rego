@@ -7,7 +7,7 @@ import data.karpgate.lib.karpenter
 # title: Karpenter calls the role cannot make that degrade it, or that depend on an unknown feature
 # description: |
 #   karpgate simulates the requests the deployed Karpenter version makes with its features
-#   (RULES.md 5.3) against the role's effective policy. This rule lists each refused request whose
+#   (docs/semantics.md, section 5) against the role's effective policy. This rule lists each refused request whose
 #   loss degrades Karpenter (instance profile clean-up, pricing, interruption handling, instance
 #   status checks), and each refused request that depends on a feature the plan does not show
 #   (evaluated in its common form), with the condition under which it is made. Refused start,

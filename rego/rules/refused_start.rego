@@ -15,9 +15,9 @@ import data.karpgate.lib.trust
 #   sts:AssumeRoleWithWebIdentity for the cluster's OIDC provider with Karpenter's service account
 #   as <issuer>:sub and the token's audience (the eks.amazonaws.com/audience annotation, else
 #   sts.amazonaws.com) as <issuer>:aud. Running, the deployed version makes the requests of
-#   RULES.md 5.3 for its features: a refused start request stops the controller, a refused launch
-#   request stops nodes (of an EC2NodeClass) from launching, a refused TerminateInstances leaves
-#   nodes running. Each refused request is reported with the error the pod or Karpenter would get,
+#   docs/semantics.md (section 5) for its features: a refused start request stops the
+#   controller, a refused launch request stops nodes (of an EC2NodeClass) from launching, a
+#   refused TerminateInstances leaves nodes running. Each refused request is reported with the error the pod or Karpenter would get,
 #   the version judged with its source, and the statement that decides it. A refusal that depends
 #   on a feature the plan does not show is KARP004.
 # related_resources:

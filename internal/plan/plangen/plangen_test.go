@@ -36,7 +36,7 @@ func TestWrite(t *testing.T) {
 		}
 	})
 
-	p, err := plan.ParseBytes("gen.json", buf.Bytes())
+	p, err := plan.Read("gen.json", bytes.NewReader(buf.Bytes()), plan.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -107,7 +107,7 @@ func TestWriteTooSmall(t *testing.T) {
 	if err := Write(&buf, MinResources, 1); err != nil {
 		t.Fatalf("n = %d: %v", MinResources, err)
 	}
-	if _, err := plan.ParseBytes("min.json", buf.Bytes()); err != nil {
+	if _, err := plan.Read("min.json", bytes.NewReader(buf.Bytes()), plan.Options{}); err != nil {
 		t.Fatal(err)
 	}
 }

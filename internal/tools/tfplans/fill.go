@@ -260,6 +260,18 @@ func (r *instance) known(attr string) (any, bool, error) {
 		if attr == "id" {
 			return r.str("queue_url"), true, nil
 		}
+	case "aws_kms_key":
+		switch attr {
+		case "key_id", "id":
+			return r.uuid(), true, nil
+		case "arn":
+			return "arn:aws:kms:" + r.region + ":" + accountID + ":key/" + r.uuid(), true, nil
+		case "multi_region":
+			return false, true, nil
+		case "rotation_period_in_days":
+			// read back as 0 when key rotation is off
+			return json.Number("0"), true, nil
+		}
 	case "aws_cloudwatch_event_rule":
 		switch attr {
 		case "arn":

@@ -1,4 +1,4 @@
-package plan
+package jsontext
 
 import (
 	"bytes"
@@ -6,11 +6,11 @@ import (
 	"strconv"
 )
 
-// decodeAny decodes one JSON value that the lexer has already validated into the Go values
-// encoding/json produces for `any`: map[string]any, []any, string, float64, bool and nil. It does
-// not validate again, which is what makes the fast path cheaper than json.Unmarshal (that scans
-// every value twice), but it never panics on any input and never reads past b.
-func decodeAny(b []byte) (any, error) {
+// Decode decodes one JSON value that a Lexer has already checked into the Go values encoding/json
+// produces for `any`: map[string]any, []any, string, float64, bool and nil. It does not validate
+// again, which is what makes it cheaper than json.Unmarshal (that scans every value twice), but it
+// never panics on any input and never reads past b.
+func Decode(b []byte) (any, error) {
 	d := valueDecoder{b: b}
 	v, err := d.value(0)
 	if err != nil {
@@ -125,21 +125,30 @@ func (d *valueDecoder) value(depth int) (any, error) {
 	f, err := strconv.ParseFloat(string(d.b[start:d.i]), 64)
 	if err != nil {
 		// encoding/json refuses numbers a float64 cannot hold (1e999999); so does karpgate.
-		return nil, &numberError{text: string(d.b[start:d.i])}
+		return nil, &NumberError{Text: string(d.b[start:d.i])}
 	}
 	return f, nil
 }
 
-// numberError is a number no float64 can hold.
-type numberError struct{ text string }
+// NumberError is a valid JSON number that a reader cannot hold: Err says why, or, when it is
+// nil, no float64 can hold it (1e999999, which encoding/json refuses too).
+type NumberError struct {
+	Text string
+	Err  error
+}
 
-func (e *numberError) Error() string {
-	t := e.text
+func (e *NumberError) Error() string {
+	if e.Err != nil {
+		return e.Err.Error()
+	}
+	t := e.Text
 	if len(t) > 40 {
 		t = t[:40] + "..."
 	}
 	return "expected float64, found JSON number " + t
 }
+
+func (e *NumberError) Unwrap() error { return e.Err }
 
 func (d *valueDecoder) str() (string, error) {
 	if d.i >= len(d.b) || d.b[d.i] != '"' {
@@ -154,7 +163,7 @@ func (d *valueDecoder) str() (string, error) {
 	raw := d.b[start:end]
 	d.i = end + 1
 	if bytes.IndexByte(raw, '\\') >= 0 {
-		return unescape(raw)
+		return Unescape(raw)
 	}
 	return string(raw), nil
 }

@@ -1,4 +1,4 @@
-package plan
+package jsontext
 
 import (
 	"bytes"
@@ -9,24 +9,21 @@ import (
 	"math/bits"
 	"os"
 	"strconv"
-	"strings"
 	"sync/atomic"
-	"unicode/utf16"
 	"unicode/utf8"
 )
 
-// lexer is a validating, non-allocating JSON reader. It checks the full JSON grammar (RFC 8259:
+// Lexer is a validating, non-allocating JSON reader. It checks the full JSON grammar (RFC 8259:
 // strings with their escapes and no control characters, numbers, literals, nesting up to
 // MaxDepth) and rejects duplicate object keys, while the caller walks the parts it cares about and
-// skips the rest. The fast path decodes a plan in one pass with it, materializing only the
-// resources the caller keeps; a corrupted byte anywhere is still an error.
+// skips the rest (Value). A corrupted byte anywhere is still an error.
 //
-// It reads either a whole document held in b (src is nil) or a stream: then b is a window of the
-// document that starts at byte off0 and more() slides it forward, so a plan is never held whole.
-// A slice of the window that a method returns is valid only until the next call that reads on;
-// whatever must live longer is copied (object keys, the spans a kept resource needs) or named by
-// an absolute offset under a pin, which keeps the bytes from that offset in the window.
-type lexer struct {
+// It reads either a whole document held in b (NewText) or a stream (NewStream): then b is a
+// window of the document that starts at byte off0 and more() slides it forward, so a document is
+// never held whole. A slice of the window that a method returns is valid only until the next call
+// that reads on; whatever must live longer is copied (object keys are, for the member function) or
+// named by an absolute offset under a Pin, which keeps the bytes from that offset in the window.
+type Lexer struct {
 	b      []byte
 	i      int
 	depth  int
@@ -41,36 +38,106 @@ type lexer struct {
 	eof       bool      // src has nothing more (or failed: rerr)
 	rerr      error     // a read error or the size limit: reported instead of the syntax error it causes
 	pins      []int64   // offsets the window must keep, oldest first
-	total     int64     // bytes src holds from where the lexer starts, when known (a file); -1 if not
+	total     int64     // bytes src holds from where the Lexer starts, when known (a file); -1 if not
 	donated   bool      // the window's array now backs a kept span (donate): the next slide moves to a new one
 	lines     int       // newlines before b[0]
 	lineStart int64     // offset of the first byte after the last newline before b[0]
+
+	anyNumber bool // accept numbers no float64 holds (DuplicateKey reads what encoding/json's UseNumber accepted)
 
 	// Where the raw content of the key of the member being read is, for its member function.
 	keyStart, keyEnd int64
 	keyEscaped       bool
 
-	// A section of a split parse (split.go): stop reports whether the top-level member starting
+	// A section (NewSection): stop reports whether the top-level member starting
 	// at an offset begins the next section, and abort, once set, ends the reading.
 	stop  func(off int64) bool
 	abort *atomic.Bool
 }
 
-// errStop ends a section of a split parse at the start of the next one: it is not an error.
-var errStop = errors.New("end of section")
+// ErrStop ends a section (NewSection) at the start of the next one: it is not an error.
+var ErrStop = errors.New("end of section")
 
-// errAborted ends a section of a split parse whose result is no longer wanted.
-var errAborted = errors.New("split parse aborted")
+// ErrAborted ends the reading of a section whose result is no longer wanted.
+var ErrAborted = errors.New("section aborted")
 
-// windowSize is the initial size of a streaming lexer's window; a token or pinned span larger than
+// WindowSize is the initial size of a streaming Lexer's window; a token or pinned span larger than
 // the window grows it. Reads of this size cost few system calls and the window stays in cache.
-const windowSize = 256 << 10
+const WindowSize = 256 << 10
 
-// newStreamLexer reads JSON text from r, at most max bytes of it, through a window of the given
-// initial size (at least 1; tests slide tiny windows over every plan).
-func newStreamLexer(r io.Reader, limit int64, window int) *lexer {
+// NewText returns a Lexer over a whole document held in memory.
+func NewText(b []byte) Lexer { return Lexer{b: b} }
+
+// NewStream returns a Lexer that reads JSON text from r, at most limit bytes of it (more is a
+// TooLargeError from ReadErr), through a window of the given initial size (at least 1; tests slide
+// tiny windows over every document).
+func NewStream(r io.Reader, limit int64, window int) Lexer {
 	window = max(window, 1)
-	return &lexer{src: r, max: limit, window: window, b: make([]byte, 0, window), total: sourceSize(r)}
+	return Lexer{src: r, max: limit, window: window, b: make([]byte, 0, window), total: sourceSize(r)}
+}
+
+// NewSection returns a streaming Lexer for a section of a document that starts at offset at
+// (positions and errors count from the document's start) and reads size bytes from r. stop, called
+// at each top-level member after the first, reports whether the member starting at an offset
+// begins another section: reading then ends with ErrStop. Once abort is set, reading ends with
+// ErrAborted as the read error. A section that starts inside the top-level object is read with
+// ResumeObject.
+func NewSection(r io.Reader, at, size int64, window int, stop func(off int64) bool, abort *atomic.Bool) Lexer {
+	l := NewStream(r, size, window)
+	l.off0, l.stop, l.abort = at, stop, abort
+	return l
+}
+
+// ResumeObject reads the members of the top-level object from a key at the reading position to the
+// closing brace, for a section that starts at a top-level member, as Object does.
+func (l *Lexer) ResumeObject(member func(key []byte) error) error {
+	l.depth = 1
+	return l.members(member)
+}
+
+// HasPrefix reports whether the text at the reading position starts with s, reading on as needed.
+func (l *Lexer) HasPrefix(s string) bool {
+	return l.Need(len(s)) && string(l.b[l.i:l.i+len(s)]) == s
+}
+
+// SkipBOM drops a UTF-8 byte order mark at the start of a stream (offsets and columns then count
+// from the first byte after it, as for text whose mark was stripped) and reports whether the
+// stream starts with a UTF-16 mark instead: the caller transcodes such a document whole
+// (Transcode), with Buffered and the rest of the reader.
+func (l *Lexer) SkipBOM() (utf16 bool) {
+	l.Need(3)
+	switch {
+	case bytes.HasPrefix(l.b, bomUTF8):
+		l.i, l.off0 = 3, -3
+	case bytes.HasPrefix(l.b, bomUTF16LE), bytes.HasPrefix(l.b, bomUTF16BE):
+		return true
+	}
+	return false
+}
+
+// Buffered returns what a stream has read so far and not dropped (for SkipBOM's caller).
+func (l *Lexer) Buffered() []byte { return l.b }
+
+// ReadErr is what stopped a stream other than its end: a read error, a TooLargeError, or
+// ErrAborted. It explains whatever the Lexer made of the text that did not arrive, so a caller
+// reports it before a syntax error.
+func (l *Lexer) ReadErr() error { return l.rerr }
+
+// Streaming reports whether the Lexer reads a stream (its slices move) rather than whole text.
+func (l *Lexer) Streaming() bool { return l.src != nil }
+
+// KeyRange returns where the raw content (without quotes) of the key of the member being read is
+// in the document, and whether it has escapes, for the member function of Object.
+func (l *Lexer) KeyRange() (start, end int64, escaped bool) {
+	return l.keyStart, l.keyEnd, l.keyEscaped
+}
+
+// LastSegment returns the innermost step of the JSON path being read (".key" or "[3]").
+func (l *Lexer) LastSegment() string {
+	if len(l.path) == 0 {
+		return ""
+	}
+	return l.segString(len(l.path) - 1)
 }
 
 // sourceSize is how many bytes r holds from its current position, when r says (a regular file, a
@@ -93,17 +160,17 @@ func sourceSize(r io.Reader) int64 {
 	return -1
 }
 
-// bigSpan is the window length from which growing it for a pinned span (a huge kept value) aims
+// BigSpan is the window length from which growing it for a pinned span (a huge kept value) aims
 // at what the source has left, rather than doubling: see grow.
-const bigSpan = 16 << 20
+const BigSpan = 16 << 20
 
 // grow returns the capacity of the next window. It doubles, except when the window already holds
 // a large pinned span and the source's remaining bytes fit in eight times that: then it grows once
 // to hold them all, so a value that fills most of a file costs about its size once, not the two
 // copies a doubling step holds at the same time.
-func (l *lexer) grow() int {
+func (l *Lexer) grow() int {
 	next := 2 * cap(l.b)
-	if l.total < 0 || len(l.b) < bigSpan {
+	if l.total < 0 || len(l.b) < BigSpan {
 		return next
 	}
 	rest := min(l.total, l.max+1) - l.read
@@ -113,27 +180,27 @@ func (l *lexer) grow() int {
 	return len(l.b) + int(rest) + 1 // +1: a source that grew shows as more than expected
 }
 
-// donate hands the window's array to a kept span the caller took from it (fastDoc.own): the
+// Donate hands the window's array to a span the caller took from it and keeps (a huge value): the
 // bytes stay where they are, and the next slide copies what the window still needs into a new
 // array instead of moving it within this one.
-func (l *lexer) donate() { l.donated = true }
+func (l *Lexer) Donate() { l.donated = true }
 
-// errTooLarge is the size limit, reported as InputError by the caller.
-type errTooLarge struct{ max int64 }
+// TooLargeError is a stream longer than the Lexer's limit.
+type TooLargeError struct{ Max int64 }
 
-func (e errTooLarge) Error() string {
-	return fmt.Sprintf("larger than the limit of %d bytes (--max-plan-size)", e.max)
+func (e *TooLargeError) Error() string {
+	return fmt.Sprintf("larger than the limit of %d bytes", e.Max)
 }
 
 // more reads more of a stream into the window and reports whether any arrived. Bytes before the
 // oldest pin (or before l.i when nothing is pinned) are dropped, and the rest moves to the front
 // of the buffer: no slice taken from the window before the call is valid after it.
-func (l *lexer) more() bool {
+func (l *Lexer) more() bool {
 	if l.src == nil || l.eof {
 		return false
 	}
 	if l.abort != nil && l.abort.Load() {
-		l.eof, l.rerr = true, errAborted
+		l.eof, l.rerr = true, ErrAborted
 		return false
 	}
 	keep := l.i
@@ -169,7 +236,7 @@ func (l *lexer) more() bool {
 		l.read += int64(n)
 		switch {
 		case l.read > l.max:
-			l.eof, l.rerr = true, errTooLarge{l.max}
+			l.eof, l.rerr = true, &TooLargeError{l.max}
 			return false
 		case err == io.EOF:
 			l.eof = true
@@ -189,7 +256,7 @@ func (l *lexer) more() bool {
 var newline = []byte{'\n'}
 
 // need makes n bytes from l.i available and reports whether there are that many.
-func (l *lexer) need(n int) bool {
+func (l *Lexer) Need(n int) bool {
 	for l.i+n > len(l.b) {
 		if !l.more() {
 			return false
@@ -200,13 +267,13 @@ func (l *lexer) need(n int) bool {
 
 // needFrom is need for a caller holding *start, an index in the window that must stay in it: it
 // is pinned while the window moves and updated after.
-func (l *lexer) needFrom(start *int, n int) bool {
+func (l *Lexer) needFrom(start *int, n int) bool {
 	if l.i+n <= len(l.b) {
 		return true
 	}
 	off := l.off0 + int64(*start)
 	l.pins = append(l.pins, off)
-	ok := l.need(n)
+	ok := l.Need(n)
 	l.pins = l.pins[:len(l.pins)-1]
 	*start = int(off - l.off0)
 	return ok
@@ -214,7 +281,7 @@ func (l *lexer) needFrom(start *int, n int) bool {
 
 // pin keeps the window from dropping the bytes from l.i on, until unpin, and returns the offset
 // of l.i in the document for from.
-func (l *lexer) pin() int64 {
+func (l *Lexer) Pin() int64 {
 	off := l.off0 + int64(l.i)
 	if l.src != nil {
 		l.pins = append(l.pins, off)
@@ -222,21 +289,21 @@ func (l *lexer) pin() int64 {
 	return off
 }
 
-func (l *lexer) unpin() {
+func (l *Lexer) Unpin() {
 	if l.src != nil {
 		l.pins = l.pins[:len(l.pins)-1]
 	}
 }
 
 // from returns the bytes from the pinned offset off up to l.i.
-func (l *lexer) from(off int64) []byte { return l.b[off-l.off0 : l.i] }
+func (l *Lexer) From(off int64) []byte { return l.b[off-l.off0 : l.i] }
 
 // offset is the position of l.i in the document.
-func (l *lexer) offset() int64 { return l.off0 + int64(l.i) }
+func (l *Lexer) Offset() int64 { return l.off0 + int64(l.i) }
 
 // lineCol returns the 1-based line and column of a document offset at or after the window's
 // start.
-func (l *lexer) lineCol(off int64) (int, int) {
+func (l *Lexer) LineCol(off int64) (int, int) {
 	idx := int(min(max(off-l.off0, 0), int64(len(l.b))))
 	line, start := l.lines+1, l.lineStart
 	seen := l.b[:idx]
@@ -268,8 +335,8 @@ type pathSeg struct {
 	index int // -1 for keys
 }
 
-// segString formats path[i].
-func (l *lexer) segString(i int) string {
+// segString formats path[i]: "[3]", ".key", or `["a.b"]` for a key that is not a plain name.
+func (l *Lexer) segString(i int) string {
 	p := l.path[i]
 	if p.index >= 0 {
 		return "[" + strconv.Itoa(p.index) + "]"
@@ -277,37 +344,78 @@ func (l *lexer) segString(i int) string {
 	// The arena stored for the level may be shorter than the local one that holds the key, but
 	// not smaller: it is the same array.
 	a := l.levels[i+1].arena
-	return "." + string(a[p.key.start:p.key.end:cap(a)])
+	return keySegment(string(a[p.key.start:p.key.end:cap(a)]))
 }
 
-// MaxDepth is the deepest nesting of arrays and objects karpgate reads (encoding/json's limit).
+// keySegment is the step of a JSON path to a member: .key, or ["key"] when key is not a plain
+// name (letters, digits, '_', '-').
+func keySegment(key string) string {
+	plain := key != ""
+	for _, c := range key {
+		if !(c == '_' || c == '-' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9') {
+			plain = false
+			break
+		}
+	}
+	if plain {
+		return "." + key
+	}
+	return "[" + strconv.Quote(key) + "]"
+}
+
+// MaxDepth is the deepest nesting of arrays and objects a Lexer reads (encoding/json's limit).
 const MaxDepth = 10000
 
-// lexError is a syntax or shape problem at an offset in the document.
-type lexError struct {
-	off    int64
-	path   string
-	msg    string
-	syntax bool // not JSON at all, as opposed to JSON of the wrong shape
-	utf8   bool // not UTF-8 text
+// Error is a problem at a position in a document: text that is not JSON (Syntax), text that is
+// not UTF-8 (UTF8), or JSON of the wrong shape (a type, a duplicate key, a missing member).
+type Error struct {
+	Offset    int64  // bytes from the start of the document
+	Line, Col int    // 1-based; the column counts bytes
+	Path      string // the JSON path of the value being read: "$", "$.a[0].b"
+	Msg       string // what is wrong, without the position
+	Syntax    bool   // not JSON at all, as opposed to JSON of the wrong shape
+	UTF8      bool   // not UTF-8 text
+	Key       string // the key, for a duplicate key
 }
 
-func (e *lexError) Error() string { return e.msg }
+func (e *Error) Error() string { return e.Msg }
 
-// fail reports JSON of the wrong shape (a type, a duplicate key, a missing member).
-func (l *lexer) fail(format string, args ...any) error {
-	return &lexError{off: l.offset(), path: l.pathString(), msg: fmt.Sprintf(format, args...)}
+func (l *Lexer) errorAt(msg string) *Error {
+	off := l.Offset()
+	line, col := l.LineCol(off)
+	return &Error{Offset: off, Line: line, Col: col, Path: l.pathString(), Msg: msg}
+}
+
+// Fail reports JSON of the wrong shape at the reading position.
+func (l *Lexer) Fail(format string, args ...any) error {
+	return l.errorAt(fmt.Sprintf(format, args...))
 }
 
 // bad reports text that is not JSON.
-func (l *lexer) bad(format string, args ...any) error {
-	return &lexError{off: l.offset(), path: l.pathString(), msg: fmt.Sprintf(format, args...), syntax: true}
+func (l *Lexer) bad(format string, args ...any) error {
+	e := l.errorAt(fmt.Sprintf(format, args...))
+	e.Syntax = true
+	return e
+}
+
+// notUTF8 reports a byte that is not part of valid UTF-8.
+func (l *Lexer) notUTF8() error {
+	e := l.errorAt("not valid UTF-8")
+	e.UTF8 = true
+	return e
+}
+
+// duplicate reports a key that its object already holds.
+func (l *Lexer) duplicate(key []byte) error {
+	e := l.errorAt(fmt.Sprintf("duplicate key %q (JSON parsers disagree on which value counts)", key))
+	e.Key = string(key)
+	return e
 }
 
 // maxPathSegments bounds the JSON path quoted in an error (a hostile document nests 100,000 deep).
 const maxPathSegments = 12
 
-func (l *lexer) pathString() string {
+func (l *Lexer) pathString() string {
 	var b bytes.Buffer
 	b.WriteString("$")
 	segs := l.path
@@ -323,7 +431,7 @@ func (l *lexer) pathString() string {
 	return b.String()
 }
 
-func (l *lexer) ws() {
+func (l *Lexer) SkipSpace() {
 	for {
 		b, i := l.b, l.i
 		for i < len(b) {
@@ -344,15 +452,15 @@ func (l *lexer) ws() {
 
 // peek returns the next non-space byte, or 0 at the end. terraform writes compact JSON, so the
 // next byte is usually the answer (this part is inlined).
-func (l *lexer) peek() byte {
+func (l *Lexer) Peek() byte {
 	if l.i < len(l.b) && l.b[l.i] > ' ' {
 		return l.b[l.i]
 	}
 	return l.peekSlow()
 }
 
-func (l *lexer) peekSlow() byte {
-	l.ws()
+func (l *Lexer) peekSlow() byte {
+	l.SkipSpace()
 	if l.i >= len(l.b) {
 		return 0
 	}
@@ -360,7 +468,7 @@ func (l *lexer) peekSlow() byte {
 }
 
 // cur returns the byte at l.i, reading on if needed, or -1 at the end.
-func (l *lexer) cur() int {
+func (l *Lexer) cur() int {
 	if l.i < len(l.b) || l.more() {
 		return int(l.b[l.i])
 	}
@@ -368,12 +476,12 @@ func (l *lexer) cur() int {
 }
 
 // value validates and skips one value.
-func (l *lexer) value() error {
-	switch l.peek() {
+func (l *Lexer) Value() error {
+	switch l.Peek() {
 	case '{':
-		return l.object(func([]byte) error { return l.value() })
+		return l.Object(func([]byte) error { return l.Value() })
 	case '[':
-		return l.array(func(int) error { return l.value() })
+		return l.Array(func(int) error { return l.Value() })
 	case '"':
 		return l.skipStr()
 	case 't':
@@ -388,8 +496,8 @@ func (l *lexer) value() error {
 	return l.number()
 }
 
-func (l *lexer) literal(word string) error {
-	l.need(len(word))
+func (l *Lexer) literal(word string) error {
+	l.Need(len(word))
 	if !bytes.HasPrefix(l.b[l.i:], []byte(word)) {
 		return l.bad("invalid character %q looking for beginning of value", l.b[l.i])
 	}
@@ -397,9 +505,9 @@ func (l *lexer) literal(word string) error {
 	return nil
 }
 
-func (l *lexer) number() error {
-	start := l.pin()
-	defer l.unpin()
+func (l *Lexer) number() error {
+	start := l.Pin()
+	defer l.Unpin()
 	if l.cur() == '-' {
 		l.i++
 	}
@@ -416,7 +524,7 @@ func (l *lexer) number() error {
 	if l.cur() == '.' {
 		l.i++
 		if l.digits() == 0 {
-			return l.bad("invalid number %q: no digits after the decimal point", l.from(start))
+			return l.bad("invalid number %q: no digits after the decimal point", l.From(start))
 		}
 	}
 	exp := false
@@ -427,22 +535,22 @@ func (l *lexer) number() error {
 			l.i++
 		}
 		if l.digits() == 0 {
-			return l.bad("invalid number %q: no digits in the exponent", l.from(start))
+			return l.bad("invalid number %q: no digits in the exponent", l.From(start))
 		}
 	}
 	// encoding/json refuses numbers no float64 can hold (1e999999), wherever they are; so does
-	// karpgate, which makes every value it later decodes from checked text decodable. Only an
+	// the Lexer, which makes every value Decode later decodes from checked text decodable. Only an
 	// exponent or more than 300 digits can overflow.
-	if text := l.from(start); exp || len(text) > 300 {
+	if text := l.From(start); (exp || len(text) > 300) && !l.anyNumber {
 		if _, err := strconv.ParseFloat(string(text), 64); err != nil {
-			return l.fail("%v", &numberError{text: string(text)})
+			return l.Fail("%v", &NumberError{Text: string(text)})
 		}
 	}
 	return nil
 }
 
 // digits skips decimal digits and returns how many there were.
-func (l *lexer) digits() int {
+func (l *Lexer) digits() int {
 	n := 0
 	for {
 		for l.i < len(l.b) && l.b[l.i] >= '0' && l.b[l.i] <= '9' {
@@ -456,9 +564,9 @@ func (l *lexer) digits() int {
 }
 
 // str validates a string at l.i and returns its raw content (without quotes; valid until the
-// lexer reads on) and whether it holds escapes. It checks that the content is UTF-8.
-func (l *lexer) str() (raw []byte, escaped bool, err error) {
-	if l.peek() != '"' {
+// Lexer reads on) and whether it holds escapes. It checks that the content is UTF-8.
+func (l *Lexer) Str() (raw []byte, escaped bool, err error) {
+	if l.Peek() != '"' {
 		if l.i >= len(l.b) {
 			return nil, false, l.bad("unexpected end of JSON input")
 		}
@@ -507,7 +615,7 @@ func (l *lexer) str() (raw []byte, escaped bool, err error) {
 			l.needFrom(&start, utf8.UTFMax) // a rune cut by the window's end; at the text's end, too short is invalid
 			r, size := utf8.DecodeRune(l.b[l.i:])
 			if r == utf8.RuneError && size <= 1 {
-				return nil, false, &lexError{off: l.offset(), path: l.pathString(), msg: "not valid UTF-8", utf8: true}
+				return nil, false, l.notUTF8()
 			}
 			l.i += size
 		default:
@@ -518,9 +626,9 @@ func (l *lexer) str() (raw []byte, escaped bool, err error) {
 
 // skipStr validates a string at l.i as str does, for a caller that does not want its content: it
 // pins nothing, so the window slides along a string of any length instead of growing to hold it
-// (a gigabyte string in a resource karpgate skips costs a window, not a gigabyte).
-func (l *lexer) skipStr() error {
-	if l.peek() != '"' {
+// (a gigabyte string in a value the caller skips costs a window, not a gigabyte).
+func (l *Lexer) skipStr() error {
+	if l.Peek() != '"' {
 		if l.i >= len(l.b) {
 			return l.bad("unexpected end of JSON input")
 		}
@@ -530,7 +638,7 @@ func (l *lexer) skipStr() error {
 	for {
 		l.i = plainRun(l.b, l.i)
 		if l.i >= len(l.b) {
-			if l.need(1) {
+			if l.Need(1) {
 				continue
 			}
 			return l.bad("unexpected end of JSON input in a string")
@@ -541,14 +649,14 @@ func (l *lexer) skipStr() error {
 			l.i++
 			return nil
 		case c == '\\':
-			if !l.need(2) {
+			if !l.Need(2) {
 				return l.bad("unexpected end of JSON input")
 			}
 			switch l.b[l.i+1] {
 			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
 				l.i += 2
 			case 'u':
-				if !l.need(6) {
+				if !l.Need(6) {
 					return l.bad("unexpected end of JSON input")
 				}
 				for _, h := range l.b[l.i+2 : l.i+6] {
@@ -561,10 +669,10 @@ func (l *lexer) skipStr() error {
 				return l.bad("invalid escape \\%c in string", l.b[l.i+1])
 			}
 		case c >= utf8.RuneSelf:
-			l.need(utf8.UTFMax)
+			l.Need(utf8.UTFMax)
 			r, size := utf8.DecodeRune(l.b[l.i:])
 			if r == utf8.RuneError && size <= 1 {
-				return &lexError{off: l.offset(), path: l.pathString(), msg: "not valid UTF-8", utf8: true}
+				return l.notUTF8()
 			}
 			l.i += size
 		default:
@@ -617,15 +725,15 @@ func isHex(c byte) bool {
 }
 
 // text reads a string value and unescapes it.
-func (l *lexer) text() (string, error) {
-	raw, escaped, err := l.str()
+func (l *Lexer) Text() (string, error) {
+	raw, escaped, err := l.Str()
 	if err != nil {
 		return "", err
 	}
 	if !escaped {
 		return string(raw), nil
 	}
-	return unescape(raw)
+	return Unescape(raw)
 }
 
 // smallObject is how many keys an object holds before duplicate detection switches to a map.
@@ -634,15 +742,15 @@ const smallObject = 64
 // object reads an object at l.i, calling member for each key with l.i at the member's value;
 // member must consume the value. Duplicate keys are an error. The key member gets stays valid
 // until the object ends.
-func (l *lexer) object(member func(key []byte) error) error {
-	if l.peek() != '{' {
-		return l.expect("an object")
+func (l *Lexer) Object(member func(key []byte) error) error {
+	if l.Peek() != '{' {
+		return l.Expect(KindObject)
 	}
 	if l.depth++; l.depth > MaxDepth {
 		return l.bad("nested more than %d levels deep (exceeded max depth)", MaxDepth)
 	}
 	l.i++
-	if l.peek() == '}' {
+	if l.Peek() == '}' {
 		l.i++
 		l.depth--
 		return nil
@@ -651,8 +759,8 @@ func (l *lexer) object(member func(key []byte) error) error {
 }
 
 // members reads the members of the object at l.depth from the key at l.i to the closing brace,
-// as object does. A split parse starts a section of the document here, at depth 1 (split.go).
-func (l *lexer) members(member func(key []byte) error) error {
+// as Object does. ResumeObject starts a section of the document here, at depth 1.
+func (l *Lexer) members(member func(key []byte) error) error {
 	d := l.depth
 	for len(l.levels) <= d {
 		l.levels = append(l.levels, level{})
@@ -660,15 +768,15 @@ func (l *lexer) members(member func(key []byte) error) error {
 	arena, keys := l.levels[d].arena[:0], l.levels[d].keys[:0]
 	var seen map[string]struct{}
 	for {
-		raw, escaped, err := l.str()
+		raw, escaped, err := l.Str()
 		if err != nil {
 			return err
 		}
-		l.keyEnd = l.offset() - 1
+		l.keyEnd = l.Offset() - 1
 		l.keyStart, l.keyEscaped = l.keyEnd-int64(len(raw)), escaped
 		n := len(arena)
 		if escaped {
-			s, err := unescape(raw)
+			s, err := Unescape(raw)
 			if err != nil {
 				return l.bad("invalid key: %v", err)
 			}
@@ -684,13 +792,13 @@ func (l *lexer) members(member func(key []byte) error) error {
 		switch {
 		case seen != nil:
 			if _, dup := seen[string(key)]; dup {
-				return l.fail("duplicate key %q (JSON parsers disagree on which value counts)", key)
+				return l.duplicate(key)
 			}
 			seen[string(key)] = struct{}{}
 		default:
 			for _, k := range keys {
 				if string(arena[k.start:k.end]) == string(key) {
-					return l.fail("duplicate key %q (JSON parsers disagree on which value counts)", key)
+					return l.duplicate(key)
 				}
 			}
 			keys = append(keys, ks)
@@ -709,7 +817,7 @@ func (l *lexer) members(member func(key []byte) error) error {
 				}
 			}
 		}
-		if l.peek() != ':' {
+		if l.Peek() != ':' {
 			return l.bad("expected ':' after object key")
 		}
 		l.i++
@@ -718,11 +826,11 @@ func (l *lexer) members(member func(key []byte) error) error {
 			return err
 		}
 		l.path = l.path[:len(l.path)-1]
-		switch l.peek() {
+		switch l.Peek() {
 		case ',':
 			l.i++
-			if l.stop != nil && l.depth == 1 && l.peek() != 0 && l.stop(l.offset()) {
-				return errStop
+			if l.stop != nil && l.depth == 1 && l.Peek() != 0 && l.stop(l.Offset()) {
+				return ErrStop
 			}
 		case '}':
 			l.i++
@@ -737,15 +845,15 @@ func (l *lexer) members(member func(key []byte) error) error {
 }
 
 // array reads an array at l.i, calling elem for each element with l.i at the element.
-func (l *lexer) array(elem func(i int) error) error {
-	if l.peek() != '[' {
-		return l.expect("a list")
+func (l *Lexer) Array(elem func(i int) error) error {
+	if l.Peek() != '[' {
+		return l.Expect(KindArray)
 	}
 	if l.depth++; l.depth > MaxDepth {
 		return l.bad("nested more than %d levels deep (exceeded max depth)", MaxDepth)
 	}
 	l.i++
-	if l.peek() == ']' {
+	if l.Peek() == ']' {
 		l.i++
 		l.depth--
 		return nil
@@ -756,7 +864,7 @@ func (l *lexer) array(elem func(i int) error) error {
 			return err
 		}
 		l.path = l.path[:len(l.path)-1]
-		switch l.peek() {
+		switch l.Peek() {
 		case ',':
 			l.i++
 		case ']':
@@ -772,132 +880,43 @@ func (l *lexer) array(elem func(i int) error) error {
 }
 
 // kind names the JSON type of the value at l.i without consuming it.
-func (l *lexer) kind() string {
-	switch l.peek() {
+func (l *Lexer) Kind() string {
+	switch l.Peek() {
 	case '{':
-		return "an object"
+		return KindObject
 	case '[':
-		return "a list"
+		return KindArray
 	case '"':
-		return "a string"
+		return KindString
 	case 't', 'f':
-		return "a boolean"
+		return KindBool
 	case 'n':
-		return "null"
+		return KindNull
 	}
-	return "a number"
+	return KindNumber
 }
 
 // expect checks the kind of the value at l.i before it is consumed.
-func (l *lexer) expect(want ...string) error {
-	k := l.kind()
+func (l *Lexer) Expect(want ...string) error {
+	k := l.Kind()
 	for _, w := range want {
 		if k == w {
 			return nil
 		}
 	}
 	if len(want) == 1 {
-		return l.fail("expected %s, found %s", want[0], k)
+		return l.Fail("expected %s, found %s", want[0], k)
 	}
-	return l.fail("expected %s or %s, found %s", want[0], want[1], k)
+	return l.Fail("expected %s or %s, found %s", want[0], want[1], k)
 }
 
-// span consumes a value and returns its bytes, valid until the lexer reads on.
-func (l *lexer) span() ([]byte, error) {
-	l.ws()
-	start := l.pin()
-	defer l.unpin()
-	if err := l.value(); err != nil {
+// span consumes a value and returns its bytes, valid until the Lexer reads on.
+func (l *Lexer) Span() ([]byte, error) {
+	l.SkipSpace()
+	start := l.Pin()
+	defer l.Unpin()
+	if err := l.Value(); err != nil {
 		return nil, err
 	}
-	return l.from(start), nil
-}
-
-var errEscape = errors.New("invalid escape in string")
-
-// unescape decodes the escapes in a JSON string's raw content (without quotes) exactly as
-// encoding/json does: a \u escape of an unpaired surrogate becomes U+FFFD. The content is UTF-8
-// already (the lexer checks it); a malformed escape is an error, never a panic.
-func unescape(raw []byte) (string, error) {
-	var b strings.Builder
-	b.Grow(len(raw))
-	for i := 0; i < len(raw); {
-		j := bytes.IndexByte(raw[i:], '\\')
-		if j < 0 {
-			b.Write(raw[i:])
-			break
-		}
-		b.Write(raw[i : i+j])
-		i += j
-		if i+1 >= len(raw) {
-			return "", errEscape
-		}
-		switch c := raw[i+1]; c {
-		case '"', '\\', '/':
-			b.WriteByte(c)
-		case 'b':
-			b.WriteByte('\b')
-		case 'f':
-			b.WriteByte('\f')
-		case 'n':
-			b.WriteByte('\n')
-		case 'r':
-			b.WriteByte('\r')
-		case 't':
-			b.WriteByte('\t')
-		case 'u':
-			r := hex4(raw[i+2:])
-			if r < 0 {
-				return "", errEscape
-			}
-			i += 6
-			if utf16.IsSurrogate(r) {
-				// A pair decodes to one rune; anything else is U+FFFD and the next escape stays.
-				if r2 := u4(raw[i:]); r2 >= 0 {
-					if d := utf16.DecodeRune(r, r2); d != utf8.RuneError {
-						b.WriteRune(d)
-						i += 6
-						continue
-					}
-				}
-				r = utf8.RuneError
-			}
-			b.WriteRune(r)
-			continue
-		default:
-			return "", errEscape
-		}
-		i += 2
-	}
-	return b.String(), nil
-}
-
-// u4 decodes a \uXXXX escape at the start of s, or returns -1.
-func u4(s []byte) rune {
-	if len(s) < 6 || s[0] != '\\' || s[1] != 'u' {
-		return -1
-	}
-	return hex4(s[2:])
-}
-
-// hex4 decodes four hex digits at the start of s, or returns -1.
-func hex4(s []byte) rune {
-	if len(s) < 4 {
-		return -1
-	}
-	var r rune
-	for _, c := range s[:4] {
-		switch {
-		case c >= '0' && c <= '9':
-			c -= '0'
-		case c >= 'a' && c <= 'f':
-			c = c - 'a' + 10
-		case c >= 'A' && c <= 'F':
-			c = c - 'A' + 10
-		default:
-			return -1
-		}
-		r = r<<4 | rune(c)
-	}
-	return r
+	return l.From(start), nil
 }
