@@ -64,7 +64,7 @@ func trustIssuers(role *Role) (arns, issuers []string) {
 	return arns, issuers
 }
 
-// arnPart returns part i (1 partition, 4 account) of a concrete ARN, or "".
+// arnPart returns part i (1: the partition) of a concrete ARN, or "" (accountOf reads the account).
 func arnPart(arn *string, i int) string {
 	if arn == nil {
 		return ""
@@ -214,12 +214,12 @@ func (b *builder) params(role *Role, rc RoleOptions, rel *release, minor string,
 	// A and P from the role's ARN and the trust's OIDC provider ARN.
 	var oidcAccounts, oidcPartitions []string
 	for _, a := range trustARNs {
-		oidcAccounts = append(oidcAccounts, arnPart(&a, 4))
+		oidcAccounts = append(oidcAccounts, accountOf(&a))
 		oidcPartitions = append(oidcPartitions, arnPart(&a, 1))
 	}
 	c.Account, c.Sources["account"], conflicts[1] = resolve([]rank{
 		{"config", []string{firstOf(rc.Account, b.opt.Account)}},
-		{"role-arn", []string{arnPart(role.ARN, 4)}},
+		{"role-arn", []string{accountOf(role.ARN)}},
 		{"oidc-provider-arn", oidcAccounts},
 		{"data.aws_caller_identity", []string{b.moduleData(role.Module, tCallerIdentity, "account_id")}},
 	})
