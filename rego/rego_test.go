@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"io/fs"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -54,6 +55,7 @@ func TestRego(t *testing.T) {
 		SetStore(store).
 		SetModules(modules(t)).
 		SetTimeout(30*time.Second).
+		Filter(os.Getenv("REGO_RUN")).
 		CapturePrintOutput(true).
 		RunTests(ctx, nil)
 	if err != nil {

@@ -230,6 +230,16 @@ func factsOptions(cfg *config.Config) facts.Options {
 	opt := facts.Options{
 		Roles: k.Roles, Region: k.Region, Account: k.Account, Partition: k.Partition, Cluster: k.Cluster,
 	}
+	for _, e := range k.RoleEntries {
+		opt.PerRole = append(opt.PerRole, facts.RoleOptions{Selector: e.Role, Region: e.Region, Account: e.Account,
+			Partition: e.Partition, Cluster: e.Cluster, Version: e.Version, UpgradeFrom: e.UpgradeFrom})
+		if e.Complete {
+			if opt.Complete == nil {
+				opt.Complete = map[string]bool{}
+			}
+			opt.Complete[e.Role] = true
+		}
+	}
 	if len(cfg.Policies) > 0 {
 		opt.Policies = map[string]facts.Supplied{}
 		for _, p := range cfg.Policies {

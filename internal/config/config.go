@@ -50,8 +50,18 @@ type Config struct {
 // Karpenter holds the Karpenter parameters. An empty field means "detect from the plan".
 type Karpenter struct {
 	// Roles selects the Karpenter roles: address globs (see MatchAddress) or "name:" globs over
-	// role names (see findings.MatchRole). Empty means automatic detection.
-	Roles     []string
+	// role names (see findings.MatchRole). Empty means automatic detection. It lists the selectors of
+	// RoleEntries too.
+	Roles []string
+	// RoleEntries are the roles items written as mappings, with their own values, in file order.
+	RoleEntries []RoleEntry
+	// Values are the defaults for every role.
+	Values
+}
+
+// Values are the Karpenter parameters of RULES.md 5.1 and 5.2, global or of one role. An empty
+// field means "detect from the plan" (or, in a role entry, "the global value").
+type Values struct {
 	Region    string // e.g. "us-west-2"
 	Account   string // 12 digits
 	Partition string // aws, aws-cn, aws-us-gov, aws-iso or aws-iso-b
@@ -60,6 +70,14 @@ type Karpenter struct {
 	// before this change, or "none" when no instance predates v1 (RULES.md 5.1).
 	Version     string
 	UpgradeFrom string
+}
+
+// RoleEntry is a karpenter.roles item written as a mapping: a selector with its own values.
+// Complete says the plan shows everything that reaches a role outside the plan (RULES.md 2.3).
+type RoleEntry struct {
+	Role     string
+	Complete bool
+	Values
 }
 
 // Requests are IAM requests, beyond the built-in Karpenter sets, that the Karpenter roles must

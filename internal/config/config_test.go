@@ -91,13 +91,15 @@ func TestParse(t *testing.T) {
 					"KARP010": {Enabled: ptr(true), Severity: ptr(findings.Note)},
 				}
 				c.Karpenter = Karpenter{
-					Roles:       []string{"module.karpenter.aws_iam_role.controller[0]", "name:KarpenterController-*"},
-					Region:      "us-west-2",
-					Account:     "011122223333",
-					Partition:   "aws",
-					Cluster:     "prod",
-					Version:     "1.12.0",
-					UpgradeFrom: "v0.37.7",
+					Roles: []string{"module.karpenter.aws_iam_role.controller[0]", "name:KarpenterController-*"},
+					Values: Values{
+						Region:      "us-west-2",
+						Account:     "011122223333",
+						Partition:   "aws",
+						Cluster:     "prod",
+						Version:     "1.12.0",
+						UpgradeFrom: "v0.37.7",
+					},
 				}
 				c.Requests = Requests{
 					MustAllow: []Request{{
@@ -135,7 +137,7 @@ func TestParse(t *testing.T) {
 			name: "a region and the partition it belongs to are accepted together",
 			file: "testdata/valid/partitions.yaml",
 			want: withFile(func(c *Config) {
-				c.Karpenter = Karpenter{Region: "cn-north-1", Partition: "aws-cn", Account: "111122223333"}
+				c.Karpenter = Karpenter{Values: Values{Region: "cn-north-1", Partition: "aws-cn", Account: "111122223333"}}
 			}),
 		},
 	}
@@ -196,6 +198,17 @@ func TestParseInline(t *testing.T) {
 			name: "a region of a partition karpgate does not list is not cross-checked",
 			in:   "karpenter: {region: eusc-de-east-1, partition: aws}\n",
 			want: withFile(func(c *Config) { c.Karpenter.Region, c.Karpenter.Partition = "eusc-de-east-1", "aws" }),
+		},
+		{
+			name: "roles items may be selectors or mappings with their own values (RULES.md 5.2)",
+			in: "karpenter:\n  region: eu-west-1\n  roles:\n  - module.karpenter.aws_iam_role.controller[0]\n" +
+				"  - {role: \"arn:aws:iam::111122223333:role/KarpenterController-prod\", complete: true, region: us-west-2, cluster: prod, version: \"1.12.0\", upgrade_from: none}\n",
+			want: withFile(func(c *Config) {
+				c.Karpenter.Region = "eu-west-1"
+				c.Karpenter.Roles = []string{"module.karpenter.aws_iam_role.controller[0]", "arn:aws:iam::111122223333:role/KarpenterController-prod"}
+				c.Karpenter.RoleEntries = []RoleEntry{{Role: "arn:aws:iam::111122223333:role/KarpenterController-prod", Complete: true,
+					Values: Values{Region: "us-west-2", Cluster: "prod", Version: "1.12.0", UpgradeFrom: "none"}}}
+			}),
 		},
 	}
 	for _, tt := range tests {
@@ -296,7 +309,22 @@ func TestParseErrors(t *testing.T) {
 		{
 			name: "roles given as one string is a wrong type",
 			file: "roles-string.yaml", line: 2,
-			want: `.karpgate.yaml:2: karpenter.roles: got the string "name:Karpenter*" (want a list of address globs or name: globs)`,
+			want: `.karpgate.yaml:2: karpenter.roles: got the string "name:Karpenter*" (want a list of address globs, name: globs or role ARNs, each a string or a {role, complete, region, account, partition, cluster, version, upgrade_from} mapping)`,
+		},
+		{
+			name: "an unknown key in a roles entry is an error",
+			file: "roles-entry-unknown-key.yaml", line: 3,
+			want: `.karpgate.yaml:3: karpenter.roles[0]: unknown key "colour" (want role, complete, region, account, partition, cluster, version or upgrade_from)`,
+		},
+		{
+			name: "a roles entry without its role selector is an error",
+			file: "roles-entry-no-role.yaml", line: 3,
+			want: `.karpgate.yaml:3: karpenter.roles[0]: no role: selector (want a selector string or a mapping of role, complete, region, account, partition, cluster, version and upgrade_from)`,
+		},
+		{
+			name: "a roles entry's values are checked as the global ones",
+			file: "roles-entry-account-number.yaml", line: 3,
+			want: `.karpgate.yaml:3: karpenter.roles[0].account: got the number 111122223333, and YAML numbers lose leading zeros (want a 12-digit account id as a string, such as "111122223333": write account: "111122223333")`,
 		},
 		{
 			name: "a name pattern without a glob is an error",

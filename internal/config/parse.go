@@ -36,7 +36,9 @@ const (
 	wantKarpKeys   = "roles, region, account, partition, cluster, version or upgrade_from"
 	wantVersion    = `a Karpenter version such as "1.12.0" or "v0.37.7"`
 	wantFrom       = `a Karpenter version such as "0.37.7", or "none"`
-	wantRoles      = "a list of address globs or name: globs"
+	wantRoles      = "a list of address globs, name: globs or role ARNs, each a string or a {role, complete, region, account, partition, cluster, version, upgrade_from} mapping"
+	wantRoleEntry  = "a selector string or a mapping of role, complete, region, account, partition, cluster, version and upgrade_from"
+	wantRoleKeys   = "role, complete, region, account, partition, cluster, version or upgrade_from"
 	wantPattern    = `an address glob such as "module.karpenter.*" or a name glob such as "name:KarpenterController-*"`
 	wantRegion     = "a region such as us-west-2"
 	wantAccount    = `a 12-digit account id as a string, such as "111122223333"`
@@ -265,69 +267,137 @@ func (p *parser) karpenter(n *yaml.Node, path string, k *Karpenter) {
 		case "roles":
 			for i, item := range p.list(e.v, fpath, wantRoles) {
 				ipath := indexPath(fpath, i)
-				s, ok := p.text(item, ipath, wantPattern)
-				if !ok {
+				if item.Kind == yaml.MappingNode {
+					if entry, ok := p.roleEntry(item, ipath); ok {
+						k.Roles = append(k.Roles, entry.Role)
+						k.RoleEntries = append(k.RoleEntries, entry)
+					}
 					continue
 				}
-				if glob, isName := strings.CutPrefix(s, namePrefix); isName && strings.TrimSpace(glob) == "" {
-					p.fail(item, ipath, "empty name glob (want %s)", wantPattern)
-					continue
+				if s, ok := p.selector(item, ipath); ok {
+					k.Roles = append(k.Roles, s)
 				}
-				k.Roles = append(k.Roles, s)
 			}
-		case "region":
-			if s, ok := p.text(e.v, fpath, wantRegion); ok {
-				if !regionPattern.MatchString(s) {
-					p.fail(e.v, fpath, "%s is not a region name (want %s)", quote(s), wantRegion)
-					continue
-				}
-				k.Region = s
-			}
-		case "account":
-			if e.v.Kind == yaml.ScalarNode && (e.v.Tag == "!!int" || e.v.Tag == "!!float") {
-				p.fail(e.v, fpath, "got %s, and YAML numbers lose leading zeros (want %s: write account: %q)",
-					describe(e.v), wantAccount, e.v.Value)
-				continue
-			}
-			if s, ok := p.text(e.v, fpath, wantAccount); ok {
-				if !isAccount(s) {
-					p.fail(e.v, fpath, "%s is not 12 digits (want %s)", quote(s), wantAccount)
-					continue
-				}
-				k.Account = s
-			}
-		case "partition":
-			if s, ok := p.enum(e.v, fpath, wantPartition, "aws", "aws-cn", "aws-us-gov", "aws-iso", "aws-iso-b"); ok {
-				k.Partition = s
+		case "region", "account", "partition", "cluster", "version", "upgrade_from":
+			p.karpenterValue(e.key, e.v, fpath, &k.Values)
+			if e.key == "partition" {
 				partitionNode = e.v
-			}
-		case "cluster":
-			if s, ok := p.text(e.v, fpath, wantCluster); ok {
-				k.Cluster = s
-			}
-		case "version":
-			if s, ok := p.text(e.v, fpath, wantVersion); ok {
-				if !versionPattern.MatchString(s) {
-					p.fail(e.v, fpath, "%s is not a Karpenter version (want %s)", quote(s), wantVersion)
-					continue
-				}
-				k.Version = s
-			}
-		case "upgrade_from":
-			if s, ok := p.text(e.v, fpath, wantFrom); ok {
-				if s != "none" && !versionPattern.MatchString(s) {
-					p.fail(e.v, fpath, "%s is not a Karpenter version or none (want %s)", quote(s), wantFrom)
-					continue
-				}
-				k.UpgradeFrom = s
 			}
 		default:
 			p.fail(e.k, path, "unknown key %q (want %s)", e.key, wantKarpKeys)
 		}
 	}
-	if partitionNode != nil && k.Region != "" {
-		if want := regionPartition(k.Region); want != "" && want != k.Partition {
-			p.fail(partitionNode, keyPath(path, "partition"), "%q does not match region %q (want %s)", k.Partition, k.Region, want)
+	p.checkPartition(partitionNode, path, k.Values)
+}
+
+// checkPartition fails a partition that does not match the region set beside it.
+func (p *parser) checkPartition(partitionNode *yaml.Node, path string, v Values) {
+	if partitionNode != nil && v.Region != "" && v.Partition != "" {
+		if want := regionPartition(v.Region); want != "" && want != v.Partition {
+			p.fail(partitionNode, keyPath(path, "partition"), "%q does not match region %q (want %s)", v.Partition, v.Region, want)
+		}
+	}
+}
+
+// selector reads one karpenter.roles selector string.
+func (p *parser) selector(item *yaml.Node, ipath string) (string, bool) {
+	s, ok := p.text(item, ipath, wantPattern)
+	if !ok {
+		return "", false
+	}
+	if glob, isName := strings.CutPrefix(s, namePrefix); isName && strings.TrimSpace(glob) == "" {
+		p.fail(item, ipath, "empty name glob (want %s)", wantPattern)
+		return "", false
+	}
+	return s, true
+}
+
+// roleEntry reads a karpenter.roles item written as a mapping: its selector and its own values.
+func (p *parser) roleEntry(n *yaml.Node, path string) (RoleEntry, bool) {
+	var entry RoleEntry
+	var partitionNode *yaml.Node
+	ok := true
+	for _, e := range p.entries(n, path, false, wantRoleKeys) {
+		fpath := keyPath(path, e.key)
+		switch e.key {
+		case "role":
+			s, good := p.selector(e.v, fpath)
+			if !good {
+				ok = false
+				continue
+			}
+			entry.Role = s
+		case "complete":
+			if b, good := p.boolean(e.v, fpath); good {
+				entry.Complete = b
+			}
+		case "region", "account", "partition", "cluster", "version", "upgrade_from":
+			p.karpenterValue(e.key, e.v, fpath, &entry.Values)
+			if e.key == "partition" {
+				partitionNode = e.v
+			}
+		default:
+			p.fail(e.k, path, "unknown key %q (want %s)", e.key, wantRoleKeys)
+		}
+	}
+	if entry.Role == "" {
+		if ok {
+			p.fail(n, path, "no role: selector (want %s)", wantRoleEntry)
+		}
+		return entry, false
+	}
+	p.checkPartition(partitionNode, path, entry.Values)
+	return entry, true
+}
+
+// karpenterValue reads one of region, account, partition, cluster, version and upgrade_from, of
+// the karpenter section or of one of its roles entries.
+func (p *parser) karpenterValue(key string, v *yaml.Node, fpath string, k *Values) {
+	switch key {
+	case "region":
+		if s, ok := p.text(v, fpath, wantRegion); ok {
+			if !regionPattern.MatchString(s) {
+				p.fail(v, fpath, "%s is not a region name (want %s)", quote(s), wantRegion)
+				return
+			}
+			k.Region = s
+		}
+	case "account":
+		if v.Kind == yaml.ScalarNode && (v.Tag == "!!int" || v.Tag == "!!float") {
+			p.fail(v, fpath, "got %s, and YAML numbers lose leading zeros (want %s: write account: %q)",
+				describe(v), wantAccount, v.Value)
+			return
+		}
+		if s, ok := p.text(v, fpath, wantAccount); ok {
+			if !isAccount(s) {
+				p.fail(v, fpath, "%s is not 12 digits (want %s)", quote(s), wantAccount)
+				return
+			}
+			k.Account = s
+		}
+	case "partition":
+		if s, ok := p.enum(v, fpath, wantPartition, "aws", "aws-cn", "aws-us-gov", "aws-iso", "aws-iso-b"); ok {
+			k.Partition = s
+		}
+	case "cluster":
+		if s, ok := p.text(v, fpath, wantCluster); ok {
+			k.Cluster = s
+		}
+	case "version":
+		if s, ok := p.text(v, fpath, wantVersion); ok {
+			if !versionPattern.MatchString(s) {
+				p.fail(v, fpath, "%s is not a Karpenter version (want %s)", quote(s), wantVersion)
+				return
+			}
+			k.Version = s
+		}
+	case "upgrade_from":
+		if s, ok := p.text(v, fpath, wantFrom); ok {
+			if s != "none" && !versionPattern.MatchString(s) {
+				p.fail(v, fpath, "%s is not a Karpenter version or none (want %s)", quote(s), wantFrom)
+				return
+			}
+			k.UpgradeFrom = s
 		}
 	}
 }

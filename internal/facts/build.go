@@ -46,6 +46,9 @@ const (
 	tRegion           = "aws_region"
 	tCallerIdentity   = "aws_caller_identity"
 	tPartition        = "aws_partition"
+	tEKSCluster       = "aws_eks_cluster"
+	tInstanceProfile  = "aws_iam_instance_profile"
+	tAccessEntry      = "aws_eks_access_entry"
 	ec2Service        = "ec2.amazonaws.com"
 	modeManaged       = "managed"
 	modeData          = "data"
@@ -124,13 +127,13 @@ func (b *builder) build() *IAM {
 	}
 	if iam.KarpenterRoles > 0 {
 		rels := b.releases()
-		features, classRoles, keys := b.manifests()
+		features, classRoles, keys, profiles := b.manifests()
 		for _, role := range b.roles {
 			// Request parameters matter only for the roles the rules judge.
 			if role.Karpenter.Detected {
 				role.Deployment = b.deployment(role, rels, iam.KarpenterRoles, features)
 				role.ModuleCall = b.moduleCall(role)
-				c := b.context(role, iam.NodeRoles, b.linkedRelease(role, rels, iam.KarpenterRoles), classRoles, keys)
+				c := b.context(role, iam.NodeRoles, b.linkedRelease(role, rels, iam.KarpenterRoles), nodeClasses{roles: classRoles, profiles: profiles}, keys)
 				c.PrincipalTags = b.principalTags(role, &c)
 				role.Context = &c
 			}
@@ -569,6 +572,9 @@ var relevantTypes = map[string]string{
 	tRegion:           modeData,
 	tCallerIdentity:   modeData,
 	tPartition:        modeData,
+	tEKSCluster:       modeManaged,
+	tInstanceProfile:  modeManaged,
+	tAccessEntry:      modeManaged,
 	tHelmRelease:      modeManaged,
 	tK8sManifest:      modeManaged,
 	tKubectl:          modeManaged,

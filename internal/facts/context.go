@@ -5,15 +5,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/karpgate/karpgate/internal/findings"
 	"github.com/karpgate/karpgate/internal/plan"
-)
-
-// Defaults of RULES.md §5 when nothing names a parameter.
-const (
-	DefaultRegion    = "us-east-1"
-	DefaultAccount   = "123456789012"
-	DefaultPartition = "aws"
-	DefaultCluster   = "cluster"
 )
 
 // awsRegions are real AWS regions, in the order R2 is chosen from.
@@ -30,69 +23,24 @@ var (
 	ec2ResourceTag = regexp.MustCompile(`^ec2:resourcetag/kubernetes\.io/cluster/(.+)$`)
 )
 
-type param struct{ value, source string }
+// nodeClasses are what the plan's EC2NodeClass manifests name: spec.role and spec.instanceProfile.
+type nodeClasses struct{ roles, profiles []string }
 
-// context works out R, A, P and C for a role: config, then the plan, then the role's own policies
-// (every candidate is tried), then the defaults.
-func (b *builder) context(role *Role, nodeRoles []NodeRole, rel *release, classRoles, keys []string) Context {
-	regions, accounts, partitions := policyARNParts(role)
+// context works out a role's request parameters (RULES.md 5.2): R, A, P and C from the strongest
+// source of the plan or config, candidates for each unknown one; the node roles it passes (5.5),
+// queues and keys.
+func (b *builder) context(role *Role, nodeRoles []NodeRole, rel *release, classes nodeClasses, keys []string) Context {
 	c := Context{Sources: map[string]string{}}
-	pick := func(name string, candidates []param, fromPolicy []string, def string) (string, []string) {
-		for _, p := range candidates {
-			if p.value != "" {
-				c.Sources[name] = p.source
-				return p.value, []string{p.value}
-			}
-		}
-		if len(fromPolicy) > 0 {
-			c.Sources[name] = "policy"
-			return fromPolicy[0], fromPolicy
-		}
-		c.Sources[name] = "default"
-		return def, []string{def}
-	}
-	c.Region, c.Regions = pick("region", []param{
-		{b.opt.Region, "config"},
-		{b.resourceProviderRegion(role.Address), "provider"},
-		{b.providerRegion(role.Module), "provider"},
-		{b.dataAttr(role.Module, tRegion, "name", "region"), "data.aws_region"},
-	}, regions, DefaultRegion)
-	c.Account, c.Accounts = pick("account", []param{
-		{b.opt.Account, "config"},
-		{b.dataAttr(role.Module, tCallerIdentity, "account_id"), "data.aws_caller_identity"},
-		{accountOf(role.ARN), "role-arn"},
-	}, accounts, DefaultAccount)
-	c.Partition, c.Partitions = pick("partition", []param{
-		{b.opt.Partition, "config"},
-		{b.dataAttr(role.Module, tPartition, "partition"), "data.aws_partition"},
-	}, partitions, DefaultPartition)
 	minor := ""
 	if role.Deployment != nil {
 		minor = role.Deployment.Version.Minor
 	}
-	relSource := ""
-	if rel != nil {
-		relSource = rel.r.Address + " settings.clusterName"
-	}
-	c.Cluster, _ = pick("cluster", []param{
-		{b.opt.Cluster, "config"},
-		{rel.clusterName(minor), relSource},
-		{b.podIdentityCluster(role), "pod-identity"},
-		{clusterFromConditions(role), "policy"},
-	}, nil, DefaultCluster)
+	b.params(role, b.roleOptions(role), rel, minor, &c)
 	c.R2 = b.r2(role)
-	c.NodeRoleARNs = nodeRoleARNs(role, nodeRoles)
-	for _, name := range classRoles {
-		arn := name
-		if !strings.HasPrefix(name, "arn:") {
-			arn = "arn:" + c.Partition + ":iam::" + c.Account + ":role/" + name
-		}
-		if !slices.Contains(c.NodeRoleARNs, arn) {
-			c.NodeRoleARNs = append(c.NodeRoleARNs, arn)
-		}
-	}
+	c.NodeRoleARNs, c.NodeRoleUnknown = b.nodeRoleARNs(role, nodeRoles, classes, c)
 	c.QueueARNs = queueARNs(role)
-	if q := rel.interruptionQueue(minor); q != "" {
+	known := c.Region != "" && c.Account != "" && c.Partition != ""
+	if q := rel.interruptionQueue(minor); q != "" && known {
 		// Karpenter calls the queue the release names, whatever the policy grants.
 		c.QueueARNs = []string{"arn:" + c.Partition + ":sqs:" + c.Region + ":" + c.Account + ":" + q}
 	}
@@ -100,12 +48,31 @@ func (b *builder) context(role *Role, nodeRoles []NodeRole, rel *release, classR
 	for _, k := range keys {
 		if strings.HasPrefix(k, "arn:") {
 			c.EBSKMSKeyARNs = append(c.EBSKMSKeyARNs, k)
-		} else {
+		} else if known {
 			c.EBSKMSKeyARNs = append(c.EBSKMSKeyARNs, "arn:"+c.Partition+":kms:"+c.Region+":"+c.Account+":key/"+k)
 		}
 	}
 	c.PodIdentity = b.podIdentityBindings(role)
 	return c
+}
+
+// roleOptions is the first karpenter.roles entry with its own values that selects the role.
+func (b *builder) roleOptions(role *Role) RoleOptions {
+	match := b.opt.MatchRole
+	if match == nil {
+		match = findings.MatchRole
+	}
+	name := ""
+	if role.Name != nil {
+		name = *role.Name
+	}
+	for _, ro := range b.opt.PerRole {
+		sel := []string{ro.Selector}
+		if ro.Selector == role.Address || match(sel, role.Address, name) || arnMatches(sel, role) {
+			return ro
+		}
+	}
+	return RoleOptions{}
 }
 
 // resourceProviderRegion reads the constant region of the provider configuration the resource at
@@ -165,41 +132,6 @@ func (b *builder) providerRegion(module string) string {
 	return best
 }
 
-// dataAttr reads a known attribute of a data source of type typ, preferring the role's module,
-// then the root module, then any module.
-func (b *builder) dataAttr(module, typ string, attrs ...string) string {
-	var found [3]string
-	for _, r := range b.byType[typ] {
-		if r.Mode != modeData {
-			continue
-		}
-		v := ""
-		for _, attr := range attrs {
-			if s, ok := r.String(attr); ok && s != "" {
-				v = s
-				break
-			}
-		}
-		if v == "" {
-			continue
-		}
-		switch {
-		case r.Module == module && found[0] == "":
-			found[0] = v
-		case r.Module == "" && found[1] == "":
-			found[1] = v
-		case found[2] == "":
-			found[2] = v
-		}
-	}
-	for _, v := range found {
-		if v != "" {
-			return v
-		}
-	}
-	return ""
-}
-
 // podIdentityBindings lists the live pod identity associations whose role_arn is the role (by
 // value or reference), sorted by address.
 func (b *builder) podIdentityBindings(role *Role) []PodIdentityBinding {
@@ -227,53 +159,6 @@ func (b *builder) podIdentityBindings(role *Role) []PodIdentityBinding {
 	return out
 }
 
-func (b *builder) podIdentityCluster(role *Role) string {
-	for _, r := range b.byType[tPodIdentity] {
-		a := r.Address
-		if r.Mode != modeManaged || r.Deleted() {
-			continue
-		}
-		bound := false
-		if arn, ok := r.String("role_arn"); ok && role.ARN != nil && arn == *role.ARN {
-			bound = true
-		}
-		if slices.Contains(b.p.References(a, "role_arn"), role.Address) {
-			bound = true
-		}
-		if !bound {
-			continue
-		}
-		if s, ok := r.String("cluster_name"); ok && s != "" {
-			return s
-		}
-	}
-	return ""
-}
-
-// clusterFromConditions finds C in kubernetes.io/cluster/<C> condition keys of the role's policies.
-func clusterFromConditions(role *Role) string {
-	seen := map[string]bool{}
-	var out []string
-	eachStatement(role, func(st Statement) {
-		for _, c := range st.Conditions {
-			for _, re := range []*regexp.Regexp{clusterTagKey, ec2ResourceTag} {
-				if m := re.FindStringSubmatchIndex(c.Key); m != nil && len(c.Written) == len(c.Key) {
-					name := c.Written[m[2]:m[3]]
-					if !strings.ContainsAny(name, "*?$") && !seen[name] {
-						seen[name] = true
-						out = append(out, name)
-					}
-				}
-			}
-		}
-	})
-	if len(out) == 0 {
-		return ""
-	}
-	slices.Sort(out)
-	return out[0]
-}
-
 func eachStatement(role *Role, fn func(Statement)) {
 	for _, p := range role.Policies {
 		if p.Document == nil {
@@ -283,43 +168,6 @@ func eachStatement(role *Role, fn func(Statement)) {
 			fn(st)
 		}
 	}
-}
-
-// policyARNParts collects the concrete regions, accounts and partitions named in the ARNs of the
-// role's policies, sorted by how often they appear (then by name).
-func policyARNParts(role *Role) (regions, accounts, partitions []string) {
-	count := [3]map[string]int{{}, {}, {}}
-	eachStatement(role, func(st Statement) {
-		for _, r := range append(append([]string{}, st.Resources...), st.NotResources...) {
-			parts := strings.SplitN(r, ":", 6)
-			if len(parts) < 6 || parts[0] != "arn" {
-				continue
-			}
-			for i, v := range []string{parts[3], parts[4], parts[1]} {
-				if v == "" || strings.ContainsAny(v, "*?$") {
-					continue
-				}
-				if i == 1 && (v == "aws" || len(v) != 12) {
-					continue // "aws" owns managed policies; accounts are 12 digits
-				}
-				count[i][v]++
-			}
-		}
-	})
-	order := func(m map[string]int) []string {
-		out := make([]string, 0, len(m))
-		for k := range m {
-			out = append(out, k)
-		}
-		slices.SortFunc(out, func(a, b string) int {
-			if m[a] != m[b] {
-				return m[b] - m[a]
-			}
-			return strings.Compare(a, b)
-		})
-		return out
-	}
-	return order(count[0]), order(count[1]), order(count[2])
 }
 
 // r2 picks a real region named nowhere in the role's policies or the config.
@@ -349,37 +197,146 @@ func (b *builder) r2(role *Role) string {
 	return "ap-southeast-4"
 }
 
-// nodeRoleARNs lists the PassRole targets: node roles whose ARN the policies name; else the
-// concrete role ARNs of PassRole statements.
-func nodeRoleARNs(role *Role, nodeRoles []NodeRole) []string {
-	named := map[string]bool{}
-	var passRole []string
-	eachStatement(role, func(st Statement) {
-		for _, r := range st.Resources {
-			named[r] = true
+// nodeRoleARNs lists the roles Karpenter passes at launch (RULES.md 5.5): the EC2NodeClasses'
+// spec.role and the roles of their spec.instanceProfile, aws_iam_role.node of the role's module
+// instance, the roles of EC2_LINUX and EC2_WINDOWS access entries of the cluster; failing those,
+// the plan's node roles (trusted by ec2.amazonaws.com) whose ARN the role's policies name. With none,
+// unknown is true and the list holds the candidates of RULES.md 4.7: each role the policies name
+// in PassRole resources, and one named nowhere.
+func (b *builder) nodeRoleARNs(role *Role, nodeRoles []NodeRole, classes nodeClasses, c Context) (arns []string, unknown bool) {
+	add := func(arn string) {
+		if arn != "" && !slices.Contains(arns, arn) {
+			arns = append(arns, arn)
 		}
-		for _, a := range st.Actions {
-			if a == "iam:passrole" {
-				for _, r := range st.Resources {
-					if strings.Contains(r, ":role/") && !strings.ContainsAny(r, "*?$") {
-						passRole = append(passRole, r)
+	}
+	// A role named without its account is a role of A; with A or P unknown the ARN keeps the
+	// placeholder, filled for each candidate when the request is made.
+	byName := func(name string) string {
+		if strings.HasPrefix(name, "arn:") {
+			return name
+		}
+		return "arn:" + firstOf(c.Partition, "{P}") + ":iam::" + firstOf(c.Account, "{A}") + ":role/" + name
+	}
+	for _, name := range classes.roles {
+		add(byName(name))
+	}
+	for _, p := range classes.profiles {
+		for _, r := range b.byType[tInstanceProfile] {
+			if n, _ := r.String("name"); n != p || r.Mode != modeManaged || r.Deleted() {
+				continue
+			}
+			if rn, ok := r.String("role"); ok && rn != "" {
+				add(byName(rn))
+			} else {
+				for _, ref := range b.p.References(r.Address, "role") {
+					if nr := b.byAddr[ref]; nr != nil && nr.ARN != nil {
+						add(*nr.ARN)
+					} else if nr != nil && nr.Name != nil {
+						add(byName(*nr.Name))
 					}
 				}
 			}
 		}
-	})
-	var out []string
-	for _, n := range nodeRoles {
-		if n.ARN != nil && named[*n.ARN] && n.Address != role.Address {
-			out = append(out, *n.ARN)
+	}
+	if role.Module != "" {
+		for _, n := range nodeRoles {
+			if mod, rel := plan.SplitAddress(n.Address); mod == role.Module && plan.StripKeys(rel) == "aws_iam_role.node" {
+				add(nodeRoleARN(n, byName))
+			}
 		}
 	}
-	if len(out) == 0 {
-		out = passRole
+	for _, r := range b.byType[tAccessEntry] {
+		if r.Mode != modeManaged || r.Deleted() {
+			continue
+		}
+		if t, _ := r.String("type"); t != "EC2_LINUX" && t != "EC2_WINDOWS" {
+			continue
+		}
+		if cl, ok := r.String("cluster_name"); ok && c.Cluster != "" && cl != c.Cluster {
+			continue
+		}
+		if p, ok := r.String("principal_arn"); ok && p != "" {
+			add(p)
+			continue
+		}
+		for _, ref := range b.p.References(r.Address, "principal_arn") {
+			for _, n := range nodeRoles {
+				if n.Address == ref {
+					add(nodeRoleARN(n, byName))
+				}
+			}
+		}
 	}
-	out = append([]string{}, out...)
-	slices.Sort(out)
-	return slices.Compact(out)
+	if len(arns) == 0 {
+		named := map[string]bool{}
+		eachStatement(role, func(st Statement) {
+			for _, r := range st.Resources {
+				named[r] = true
+			}
+		})
+		for _, n := range nodeRoles {
+			if n.Address == role.Address {
+				continue
+			}
+			switch {
+			case n.ARN != nil && named[*n.ARN]:
+				add(*n.ARN)
+			case n.ARN == nil && n.Name != nil && namesRole(named, *n.Name):
+				// A role created here has no ARN yet; the policy names it by its name.
+				add(byName(*n.Name))
+			}
+		}
+	}
+	if len(arns) > 0 {
+		slices.Sort(arns)
+		return arns, false
+	}
+	// No node role: the candidates.
+	eachStatement(role, func(st Statement) {
+		if !strings.EqualFold(st.Effect, "Allow") || !slices.ContainsFunc(st.Actions, func(a string) bool { return globMatch(a, "iam:passrole") }) {
+			return
+		}
+		for _, r := range st.Resources {
+			if strings.Contains(r, ":role/") && !strings.ContainsAny(r, "*?$") {
+				add(r)
+			}
+		}
+	})
+	slices.Sort(arns)
+	arns = append(arns, "arn:"+firstOf(c.Partition, "{P}")+":iam::"+firstOf(c.Account, "{A}")+":role/karpgate-unnamed-node-role")
+	return arns, true
+}
+
+// namesRole reports whether one of the ARNs in named is an IAM role ARN whose name (after any
+// path) is name or a pattern matching it.
+func namesRole(named map[string]bool, name string) bool {
+	for r := range named {
+		if !strings.HasPrefix(r, "arn:") || !strings.Contains(r, ":iam::") {
+			continue
+		}
+		_, res, ok := strings.Cut(r, ":role/")
+		if !ok || strings.Contains(res, "$") {
+			continue
+		}
+		if i := strings.LastIndex(res, "/"); i >= 0 {
+			res = res[i+1:]
+		}
+		if globMatch(res, name) {
+			return true
+		}
+	}
+	return false
+}
+
+// nodeRoleARN is a node role's ARN: known, else from its name.
+func nodeRoleARN(n NodeRole, byName func(string) string) string {
+	if n.ARN != nil {
+		return *n.ARN
+	}
+	if n.Name != nil {
+		return byName(*n.Name)
+	}
+	return ""
 }
 
 // queueARNs lists the concrete SQS queue ARNs the policies name.

@@ -32,51 +32,75 @@ func TestBuildContextParameters(t *testing.T) {
 		want facts.Context
 	}{
 		{
-			name: "nothing known: the defaults",
+			name: "nothing known: every parameter unknown, candidates named nowhere, no default",
 			plan: func() *tplan {
 				return newPlan().create(roleAddr, map[string]any{"name": roleName, "assume_role_policy": podTrust}, "arn")
 			},
-			want: facts.Context{Region: "us-east-1", Account: "123456789012", Partition: "aws", Cluster: "cluster",
-				Regions: []string{"us-east-1"}, Accounts: []string{"123456789012"}, Partitions: []string{"aws"},
-				Sources: map[string]string{"region": "default", "account": "default", "partition": "default", "cluster": "default"}},
+			want: facts.Context{Region: "", Account: "", Partition: "", Cluster: "",
+				Regions: []string{"ap-southeast-4"}, Accounts: []string{"999999999999"}, Partitions: []string{"aws"}, Clusters: []string{"karpgate-unnamed-cluster"},
+				Sources: map[string]string{"region": "unknown", "account": "unknown", "partition": "unknown", "cluster": "unknown"}},
 		},
 		{
-			name: "the role's own ARN names its account",
+			name: "the role's own ARN names its account and partition",
 			plan: bare,
-			want: facts.Context{Region: "us-east-1", Account: "111122223333", Partition: "aws", Cluster: "cluster",
-				Regions: []string{"us-east-1"}, Accounts: []string{"111122223333"}, Partitions: []string{"aws"},
-				Sources: map[string]string{"region": "default", "account": "role-arn", "partition": "default", "cluster": "default"}},
+			want: facts.Context{Region: "", Account: "111122223333", Partition: "aws", Cluster: "",
+				Regions: []string{"ap-southeast-4"}, Accounts: []string{"111122223333"}, Partitions: []string{"aws"}, Clusters: []string{"karpgate-unnamed-cluster"},
+				Sources: map[string]string{"region": "unknown", "account": "role-arn", "partition": "role-arn", "cluster": "unknown"}},
 		},
 		{
-			name: "the role's own policies: every named region, account and partition, the cluster from a condition key",
+			name: "names in the role's own policies are candidates, never values (RULES.md 5.2, 4.7)",
 			plan: func() *tplan {
 				return withPolicy(newPlan().create(roleAddr, map[string]any{"name": roleName, "assume_role_policy": podTrust}, "arn"))
 			},
-			want: facts.Context{Region: "eu-central-1", Account: "444455556666", Partition: "aws-cn", Cluster: "Blue",
-				Regions: []string{"eu-central-1", "us-west-2"}, Accounts: []string{"444455556666"}, Partitions: []string{"aws-cn", "aws"},
-				Sources: map[string]string{"region": "policy", "account": "policy", "partition": "policy", "cluster": "policy"}},
+			want: facts.Context{Region: "", Account: "", Partition: "", Cluster: "",
+				Regions: []string{"eu-central-1", "us-west-2", "ap-southeast-4"}, Accounts: []string{"444455556666", "999999999999"},
+				Partitions: []string{"aws", "aws-cn", "aws-us-gov"}, Clusters: []string{"Blue", "karpgate-unnamed-cluster"},
+				Sources: map[string]string{"region": "unknown", "account": "unknown", "partition": "unknown", "cluster": "unknown"}},
 		},
 		{
-			name: "the plan: provider region, data sources and the pod identity association win over the policies",
+			name: "the plan: the role's ARN before data.aws_caller_identity, the association's provider region and cluster",
 			plan: func() *tplan {
 				return withPolicy(bare()).provider("eu-west-1").
 					state("data.aws_region.current", map[string]any{"name": "ap-south-1"}).
-					state("data.aws_caller_identity.current", map[string]any{"account_id": "111122223333"}).
+					state("data.aws_caller_identity.current", map[string]any{"account_id": "999988887777"}).
 					state("data.aws_partition.current", map[string]any{"partition": "aws-us-gov"}).
 					noop("aws_eks_pod_identity_association.k", pia)
 			},
-			want: facts.Context{Region: "eu-west-1", Account: "111122223333", Partition: "aws-us-gov", Cluster: "green",
-				Regions: []string{"eu-west-1"}, Accounts: []string{"111122223333"}, Partitions: []string{"aws-us-gov"},
-				Sources: map[string]string{"region": "provider", "account": "data.aws_caller_identity", "partition": "data.aws_partition", "cluster": "pod-identity"}},
+			want: facts.Context{Region: "eu-west-1", Account: "111122223333", Partition: "aws", Cluster: "green",
+				Regions: []string{"eu-west-1"}, Accounts: []string{"111122223333"}, Partitions: []string{"aws"}, Clusters: []string{"green"},
+				Sources: map[string]string{"region": "provider", "account": "role-arn", "partition": "role-arn", "cluster": "pod-identity"}},
 		},
 		{
-			name: "data.aws_region when the provider region is not a constant (AWS provider 6 writes region)",
+			name: "data sources when nothing stronger says: data.aws_region (provider 6 writes region), data.aws_partition",
 			plan: func() *tplan {
-				return bare().state("data.aws_region.current", map[string]any{"region": "ap-south-1"})
+				return newPlan().create(roleAddr, map[string]any{"name": roleName, "assume_role_policy": podTrust}, "arn").
+					state("data.aws_region.current", map[string]any{"region": "ap-south-1"}).
+					state("data.aws_caller_identity.current", map[string]any{"account_id": "111122223333"}).
+					state("data.aws_partition.current", map[string]any{"partition": "aws"})
 			},
-			want: facts.Context{Region: "ap-south-1", Account: "111122223333", Partition: "aws", Cluster: "cluster",
-				Regions: []string{"ap-south-1"}, Accounts: []string{"111122223333"}, Partitions: []string{"aws"},
-				Sources: map[string]string{"region": "data.aws_region", "account": "role-arn", "partition": "default", "cluster": "default"}},
+			want: facts.Context{Region: "ap-south-1", Account: "111122223333", Partition: "aws", Cluster: "",
+				Regions: []string{"ap-south-1"}, Accounts: []string{"111122223333"}, Partitions: []string{"aws"}, Clusters: []string{"karpgate-unnamed-cluster"},
+				Sources: map[string]string{"region": "data.aws_region", "account": "data.aws_caller_identity", "partition": "data.aws_partition", "cluster": "unknown"}},
+		},
+		{
+			name: "the partition of the region when nothing else names it",
+			plan: func() *tplan {
+				return newPlan().create(roleAddr, map[string]any{"name": roleName, "assume_role_policy": podTrust}, "arn").
+					state("data.aws_region.current", map[string]any{"name": "cn-northwest-1"})
+			},
+			want: facts.Context{Region: "cn-northwest-1", Account: "", Partition: "aws-cn", Cluster: "",
+				Regions: []string{"cn-northwest-1"}, Accounts: []string{"999999999999"}, Partitions: []string{"aws-cn"}, Clusters: []string{"karpgate-unnamed-cluster"},
+				Sources: map[string]string{"region": "data.aws_region", "account": "unknown", "partition": "region", "cluster": "unknown"}},
+		},
+		{
+			name: "two associations naming different clusters: equal rank disagrees, the cluster is unknown",
+			plan: func() *tplan {
+				return bare().provider("eu-west-1").noop("aws_eks_pod_identity_association.k", pia).
+					noop("aws_eks_pod_identity_association.l", map[string]any{"cluster_name": "blue", "service_account": "karpenter", "role_arn": roleARN})
+			},
+			want: facts.Context{Region: "eu-west-1", Account: "111122223333", Partition: "aws", Cluster: "",
+				Regions: []string{"eu-west-1"}, Accounts: []string{"111122223333"}, Partitions: []string{"aws"}, Clusters: []string{"blue", "green", "karpgate-unnamed-cluster"},
+				Sources: map[string]string{"region": "provider", "account": "role-arn", "partition": "role-arn", "cluster": "unknown: pod-identity disagree"}},
 		},
 		{
 			name: "the config wins over everything",
@@ -87,11 +111,22 @@ func TestBuildContextParameters(t *testing.T) {
 			},
 			opt: facts.Options{Region: "sa-east-1", Account: "999988887777", Partition: "aws-iso", Cluster: "red"},
 			want: facts.Context{Region: "sa-east-1", Account: "999988887777", Partition: "aws-iso", Cluster: "red",
-				Regions: []string{"sa-east-1"}, Accounts: []string{"999988887777"}, Partitions: []string{"aws-iso"},
+				Regions: []string{"sa-east-1"}, Accounts: []string{"999988887777"}, Partitions: []string{"aws-iso"}, Clusters: []string{"red"},
 				Sources: map[string]string{"region": "config", "account": "config", "partition": "config", "cluster": "config"}},
 		},
+		{
+			name: "a karpenter.roles entry's own values win over the global ones",
+			plan: func() *tplan {
+				return bare().provider("eu-west-1")
+			},
+			opt: facts.Options{Region: "sa-east-1", Cluster: "red", Roles: []string{roleAddr},
+				PerRole: []facts.RoleOptions{{Selector: "name:" + roleName, Region: "us-west-2", Cluster: "prod"}}},
+			want: facts.Context{Region: "us-west-2", Account: "111122223333", Partition: "aws", Cluster: "prod",
+				Regions: []string{"us-west-2"}, Accounts: []string{"111122223333"}, Partitions: []string{"aws"}, Clusters: []string{"prod"},
+				Sources: map[string]string{"region": "config", "account": "role-arn", "partition": "role-arn", "cluster": "config"}},
+		},
 	}
-	ignore := cmpopts.IgnoreFields(facts.Context{}, "R2", "NodeRoleARNs", "QueueARNs", "PodIdentity", "EBSKMSKeyARNs", "PrincipalTags")
+	ignore := cmpopts.IgnoreFields(facts.Context{}, "R2", "NodeRoleARNs", "NodeRoleUnknown", "QueueARNs", "PodIdentity", "EBSKMSKeyARNs", "PrincipalTags")
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			iam := tt.plan().build(t, tt.opt)
@@ -108,8 +143,8 @@ func TestBuildContextParameters(t *testing.T) {
 
 func TestBuildContextPrefersTheRolesModule(t *testing.T) {
 	iam := newPlan().
-		noop("module.a.aws_iam_role.x", map[string]any{"name": "x", "arn": "arn:aws:iam::111122223333:role/x", "assume_role_policy": podTrust}).
-		noop("module.b.aws_iam_role.y", map[string]any{"name": "y", "arn": "arn:aws:iam::111122223333:role/y", "assume_role_policy": podTrust}).
+		create("module.a.aws_iam_role.x", map[string]any{"name": "x", "assume_role_policy": podTrust}, "arn").
+		create("module.b.aws_iam_role.y", map[string]any{"name": "y", "assume_role_policy": podTrust}, "arn").
 		state("module.a.data.aws_caller_identity.c", map[string]any{"account_id": "111111111111"}).
 		state("data.aws_caller_identity.c", map[string]any{"account_id": "222222222222"}).
 		state("module.z.data.aws_caller_identity.c", map[string]any{"account_id": "333333333333"}).

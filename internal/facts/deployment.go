@@ -305,9 +305,12 @@ func (b *builder) bindsRole(r *plan.Resource, role *Role) bool {
 func (b *builder) deployment(role *Role, rels []*release, karpenterRoles int, manifests map[string]Feature) *Deployment {
 	d := &Deployment{Features: map[string]Feature{}}
 	rel := b.linkedRelease(role, rels, karpenterRoles)
+	ro := b.roleOptions(role)
 	switch {
 	case b.opt.VersionFlag != "":
 		d.Version = versionFact(b.opt.VersionFlag, "--karpenter-version")
+	case ro.Version != "":
+		d.Version = versionFact(ro.Version, "config karpenter.roles entry "+ro.Selector)
 	case b.opt.Version != "":
 		d.Version = versionFact(b.opt.Version, "config karpenter.version")
 	case rel != nil:
@@ -322,6 +325,10 @@ func (b *builder) deployment(role *Role, rels []*release, karpenterRoles int, ma
 		d.Version = VersionFact{State: StateUnknown, Source: "no linked Karpenter helm_release, no karpenter.version"}
 	}
 	switch {
+	case ro.UpgradeFrom == "none":
+		d.UpgradeFrom = VersionFact{State: StateNone, Source: "config karpenter.roles entry " + ro.Selector}
+	case ro.UpgradeFrom != "":
+		d.UpgradeFrom = versionFact(ro.UpgradeFrom, "config karpenter.roles entry "+ro.Selector+" upgrade_from")
 	case b.opt.UpgradeFrom == "none":
 		d.UpgradeFrom = VersionFact{State: StateNone, Source: "config karpenter.upgrade_from"}
 	case b.opt.UpgradeFrom != "":
@@ -405,7 +412,7 @@ func (rel *release) interruptionQueue(minor string) string {
 
 // manifests reads EC2NodeClass and NodePool manifests (kubernetes_manifest, kubectl_manifest) into
 // features, and the node role names and EBS key ids EC2NodeClasses name.
-func (b *builder) manifests() (map[string]Feature, []string, []string) {
+func (b *builder) manifests() (features map[string]Feature, roles, keys, profiles []string) {
 	var nodeClasses, nodePools []map[string]any
 	var srcs []string
 	unknown := ""
@@ -452,7 +459,6 @@ func (b *builder) manifests() (map[string]Feature, []string, []string) {
 			}
 		}
 	}
-	var roles, keys []string
 	src := "EC2NodeClass manifests " + strings.Join(srcs, ", ")
 	if len(nodeClasses) > 0 {
 		found := map[string]bool{}
@@ -461,6 +467,9 @@ func (b *builder) manifests() (map[string]Feature, []string, []string) {
 			if role, ok := spec["role"].(string); ok && role != "" {
 				found["nodeclass_role"] = true
 				roles = append(roles, role)
+			}
+			if ip, ok := spec["instanceProfile"].(string); ok && ip != "" {
+				profiles = append(profiles, ip)
 			}
 			if fam, _ := spec["amiFamily"].(string); fam != "" {
 				found["alias_ami"] = true
@@ -524,7 +533,7 @@ func (b *builder) manifests() (map[string]Feature, []string, []string) {
 			}
 		}
 	}
-	return out, roles, keys
+	return out, roles, keys, profiles
 }
 
 // allowsSpot reads a NodePool's karpenter.sh/capacity-type requirement (absent: on-demand only).

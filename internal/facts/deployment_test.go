@@ -82,6 +82,29 @@ func TestDeploymentVersionPrecedence(t *testing.T) {
 	}
 }
 
+// RULES.md 5.1: the flag, then the role's own karpenter.roles entry, then the global config, then
+// the linked release.
+func TestDeploymentPerRoleVersion(t *testing.T) {
+	p := upgradePlan()
+	perRole := []facts.RoleOptions{{Selector: "name:KarpenterController-*", Version: "1.3.0", UpgradeFrom: "0.37.7"}}
+	d := role(t, p.build(t, facts.Options{Version: "0.36.2", PerRole: perRole}), controller).Deployment
+	if d.Version.Minor != "1.3" || d.Version.Source != "config karpenter.roles entry name:KarpenterController-*" {
+		t.Errorf("per-role version: %+v", d.Version)
+	}
+	if d.UpgradeFrom.Minor != "0.37" {
+		t.Errorf("per-role upgrade_from: %+v", d.UpgradeFrom)
+	}
+	d = role(t, p.build(t, facts.Options{VersionFlag: "1.12.0", PerRole: perRole}), controller).Deployment
+	if d.Version.Minor != "1.12" {
+		t.Errorf("the flag must win over the role's entry: %+v", d.Version)
+	}
+	other := []facts.RoleOptions{{Selector: "name:SomeoneElse", Version: "1.3.0"}}
+	d = role(t, p.build(t, facts.Options{Version: "0.36.2", PerRole: other}), controller).Deployment
+	if d.Version.Minor != "0.36" {
+		t.Errorf("another role's entry must not apply: %+v", d.Version)
+	}
+}
+
 func TestDeploymentCreatedReleaseAndRange(t *testing.T) {
 	rel := map[string]any{"name": "karpenter", "chart": "oci://public.ecr.aws/karpenter/karpenter", "version": "~1.2", "namespace": "kube-system"}
 	crd := map[string]any{"name": "karpenter-crd", "chart": "oci://public.ecr.aws/karpenter/karpenter-crd", "version": "1.2.0"}

@@ -353,11 +353,21 @@ func configRoles(t *testing.T, dir string) []string {
 	}
 	var cfg struct {
 		Karpenter struct {
-			Roles []string `yaml:"roles"`
+			Roles []any `yaml:"roles"` // selectors, or mappings whose role is the selector
 		} `yaml:"karpenter"`
 	}
 	if err := yaml.Unmarshal(b, &cfg); err != nil {
 		t.Fatal(err)
 	}
-	return cfg.Karpenter.Roles
+	var out []string
+	for _, r := range cfg.Karpenter.Roles {
+		switch v := r.(type) {
+		case string:
+			out = append(out, v)
+		case map[string]any:
+			s, _ := v["role"].(string)
+			out = append(out, s)
+		}
+	}
+	return out
 }

@@ -87,17 +87,23 @@ type NodeRole struct {
 
 // Context holds the request parameters for one role (RULES.md §5).
 type Context struct {
-	Region       string            `json:"region"`
-	Account      string            `json:"account"`
-	Partition    string            `json:"partition"`
-	Cluster      string            `json:"cluster"`
-	Regions      []string          `json:"regions"`
-	Accounts     []string          `json:"accounts"`
-	Partitions   []string          `json:"partitions"`
+	Region     string   `json:"region"`
+	Account    string   `json:"account"`
+	Partition  string   `json:"partition"`
+	Cluster    string   `json:"cluster"`
+	Regions    []string `json:"regions"`
+	Accounts   []string `json:"accounts"`
+	Partitions []string `json:"partitions"`
+	// Clusters, like Regions, Accounts and Partitions, are the candidates of an unknown parameter
+	// (its value is then ""), or its value alone.
+	Clusters     []string          `json:"clusters"`
 	R2           string            `json:"r2"`
 	Sources      map[string]string `json:"sources"`
 	NodeRoleARNs []string          `json:"node_role_arns"`
-	QueueARNs    []string          `json:"queue_arns"`
+	// NodeRoleUnknown is true when the plan has no node role for the role (RULES.md 5.5):
+	// NodeRoleARNs are then the candidate names of 4.7.
+	NodeRoleUnknown bool     `json:"node_role_unknown"`
+	QueueARNs       []string `json:"queue_arns"`
 	// EBSKMSKeyARNs are the customer managed keys EC2NodeClasses encrypt volumes with.
 	EBSKMSKeyARNs []string `json:"ebs_kms_key_arns"`
 	// PodIdentity lists the live pod identity associations bound to the role (RULES.md 5.6).
@@ -136,6 +142,17 @@ type Options struct {
 	Policies map[string]Supplied
 	// Organization is config's organization section; nil when it has none.
 	Organization *OrgConfig
+	// PerRole are the karpenter.roles entries with their own values, in config order: the first
+	// whose selector matches a role wins over the global values above.
+	PerRole []RoleOptions
 	// MatchRole reports whether a role matches one of Roles; nil uses findings.MatchRole.
 	MatchRole func(patterns []string, address, name string) bool
+}
+
+// RoleOptions are the values of one karpenter.roles entry (RULES.md 5.2): Selector as in
+// Options.Roles; an empty value defers to the global one.
+type RoleOptions struct {
+	Selector                            string
+	Region, Account, Partition, Cluster string
+	Version, UpgradeFrom                string
 }

@@ -48,6 +48,8 @@ var (
 	kName           = ast.InternedTerm("name")
 	kNamePrefix     = ast.InternedTerm("name_prefix")
 	kNodeRoleARNs   = ast.InternedTerm("node_role_arns")
+	kNodeRoleUnk    = ast.InternedTerm("node_role_unknown")
+	kClusters       = ast.InternedTerm("clusters")
 	kNodeRoles      = ast.InternedTerm("node_roles")
 	kNotActions     = ast.InternedTerm("not_actions")
 	kNotPrincipals  = ast.InternedTerm("not_principals")
@@ -342,9 +344,11 @@ func (cv *iamConv) contextValue(c *facts.Context) ast.Value {
 		item(kRegions, cv.stringsTerm(c.Regions)),
 		item(kAccounts, cv.stringsTerm(c.Accounts)),
 		item(kPartitions, cv.stringsTerm(c.Partitions)),
+		item(kClusters, cv.stringsTerm(c.Clusters)),
 		item(kR2, cv.strTerm(c.R2)),
 		item(kSources, sources),
 		item(kNodeRoleARNs, cv.stringsTerm(c.NodeRoleARNs)),
+		item(kNodeRoleUnk, ast.InternedTerm(c.NodeRoleUnknown)),
 		item(kQueueARNs, cv.stringsTerm(c.QueueARNs)),
 		item(kEBSKMSKeyARNs, cv.stringsTerm(c.EBSKMSKeyARNs)),
 		item(kPodIdentity, cv.podIdentityTerm(c.PodIdentity)),

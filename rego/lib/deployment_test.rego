@@ -137,3 +137,26 @@ test_pricing_and_partition_parameters if {
 	q.PRICINGR == "ap-south-1"
 	q.IAMR == "us-east-1"
 }
+
+# RULES.md 5.5 and 4.7: with no node role in the plan, a policy that allows PassRole only on a
+# named role is open (the node role could be another), one without PassRole is refused.
+_unknown_node_role(docs) := v if {
+	v := deployment.assessed[fx.role_address].verdicts["iam-passrole-node-role"] with input as _unknown_node_role_input(docs)
+}
+
+_unknown_node_role_input(docs) := {"iam": {
+	"roles": [object.union(
+		fx.role([fx.known(sprintf("aws_iam_policy.p%d", [i]), d) | some i, d in docs]),
+		{
+			"deployment": _dep("1.0", _none),
+			"context": object.union(fx.context, {"account": "", "accounts": ["123456789012", "999999999999"], "node_role_unknown": true, "node_role_arns": [fx.node_role_arn, "arn:aws:iam::{A}:role/karpgate-unnamed-node-role"]}),
+		},
+	)],
+	"karpenter_roles": 1, "node_roles": [],
+}}
+
+test_unknown_node_role_named_in_passrole_is_open if {
+	v := _unknown_node_role(up.documents[up.by_version["1.0"]])
+	print(v)
+	v.state == "open"
+}

@@ -33,11 +33,50 @@ open_parts(role) := iam.open_parts(object.get(role, "policies", []))
 role_context(role) := object.get(role, "context", {})
 
 # evaluate decides a check (lib/requests) against the role's effective policy and every other
-# policy layer that applies (lib/layers): the verdict's layer names the deciding one.
-evaluate(role, check) := layers.combine(role, requests.evaluate(statements(role), open_parts(role), check))
+# policy layer that applies (lib/layers): the verdict's layer names the deciding one. A check with
+# one request per candidate of an unknown parameter is decided through every layer for each
+# candidate: the same verdict for all decides, else it is open (RULES.md 4.7).
+evaluate(role, check) := evaluate_all(role, [check])[0]
 
-# evaluate_all is evaluate for several checks, matching each distinct action once.
-evaluate_all(role, checks) := [layers.combine(role, v) | some v in requests.evaluate_all(statements(role), open_parts(role), checks)]
+# evaluate_all is evaluate for several checks, matching each distinct action once and deciding
+# each distinct request once.
+evaluate_all(role, checks) := [layers.combine(role, v) | some v in requests.evaluate_all(statements(role), open_parts(role), checks)] if {
+	every c in checks {
+		count(c.requests) == 1
+	}
+} else := [_merge(c, [by_request[r] | some r in c.requests]) | some c in checks] if {
+	singles := [{"action": r.action, "requests": [r]} | some r in {r | some c in checks; some r in c.requests}]
+	evals := [layers.combine(role, v) | some v in requests.evaluate_all(statements(role), open_parts(role), singles)]
+	by_request := {singles[i].requests[0]: evals[i] | some i, _ in singles}
+}
+
+_merge(c, es) := object.union(es[0], {"check": c}) if {
+	count({_verdict_class(e) | some e in es}) == 1
+} else := object.union(base, {
+	"check": c,
+	"decision": "indeterminate",
+	"open": true,
+	"causes": array.concat(object.get(base, "causes", []), requests.param_causes(c, [_verdict_class(e) | some e in es])),
+}) if {
+	base := [e | some e in es; _verdict_class(e) == "refused"][0]
+} else := object.union(es[0], {
+	"check": c,
+	"decision": "indeterminate",
+	"open": true,
+	"causes": array.concat(object.get(es[0], "causes", []), requests.param_causes(c, [_verdict_class(e) | some e in es])),
+})
+
+_verdict_class(e) := "open" if e.open
+
+_verdict_class(e) := "allowed" if {
+	not e.open
+	e.decision == "allowed"
+}
+
+_verdict_class(e) := "refused" if {
+	not e.open
+	e.decision != "allowed"
+}
 
 # refused is the error AWS returns for a refused verdict of evaluate, naming the deciding layer
 # in AWS's words ("because no permissions boundary allows the ec2:CreateTags action").
@@ -54,8 +93,13 @@ refused(role, v) := sprintf("%s: %sUser: %s is not authorized to perform: %s on 
 	prefix := _error_prefix(service)
 }
 
-# primary_params are the role's main parameters (first candidate region, account, partition).
+# primary_params are the parameters of the role's first candidate (every one when all are
+# known), for the requests evaluated once.
 primary_params(role) := requests.params(role_context(role))[0]
+
+# display_params are the parameters messages and fixes show: an unknown one is a placeholder
+# naming its config key ("<account: set karpenter.account>"), never a default value.
+display_params(role) := requests.display_params(role_context(role))
 
 # main_policy is the address that should carry a fix no statement points at: the known policy with
 # the most statements (the first by address on a tie), else the role.
@@ -203,7 +247,7 @@ _because(action, decision) := sprintf("because no identity-based policy allows t
 
 # principal is the assumed-role ARN AWS names in the error.
 principal(role) := sprintf("arn:%s:sts::%s:assumed-role/%s/<session>", [p.P, p.A, _role_name(role)]) if {
-	p := primary_params(role)
+	p := display_params(role)
 }
 
 _role_name(role) := role.name if {
@@ -217,7 +261,7 @@ _role_name(role) := role.name if {
 # data "aws_iam_policy_document" and as JSON.
 
 # fix_statement fills a fix template (data.karpgate.karpenter.fixes[name]) for the role.
-fix_statement(role, name, extra) := requests.fill(data.karpgate.karpenter.fixes[name], object.union(primary_params(role), extra))
+fix_statement(role, name, extra) := requests.fill(data.karpgate.karpenter.fixes[name], object.union(display_params(role), extra))
 
 # render shows a raw IAM statement both ways.
 render(statement) := concat("\n", [

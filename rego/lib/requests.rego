@@ -6,10 +6,16 @@
 #
 #   Templates are {id, action, resource, context, each?, note?}. Their strings may hold the
 #   placeholders {P} partition, {R} region, {A} account, {C} cluster and {EACH}; a template with
-#   "each": "node_role_arns" or "queue_arns" becomes one check per value of that list of
-#   role.context, with the value as {EACH} (none when the list is empty). A check is tried for every
-#   candidate region, account and partition of the role's context and passes if one of them is
-#   allowed.
+#   "each": "node_role_arns", "queue_arns" or "ebs_kms_key_arns" becomes one check per value of
+#   that list of role.context, with the value as {EACH} (none when the list is empty), except the
+#   node roles when role.context.node_role_unknown is true: then one check tries every candidate
+#   name.
+#
+#   A known parameter has one value. An unknown one (role.context leaves it "") is tried with each
+#   candidate of its list (regions, accounts, partitions, clusters: the values the role's policies
+#   name in that position, one named nowhere and one matching each pattern, RULES.md 4.7): a check
+#   is decided when every candidate gives the same verdict, else open, naming the parameter and
+#   the config key that settles it. A check is never allowed because one candidate is.
 #
 #   Users extend the Karpenter call set (KARP004) through data: every template in
 #   data.karpgate.user.requests.calls is checked as well, and data.karpgate.user.requests.replace_calls
@@ -68,27 +74,85 @@ template_checks(t, ctx) := _template_checks(t, ctx)
 
 _template_checks(t, ctx) := [_check(t, params(ctx), {})] if not t.each
 
-_template_checks(t, ctx) := [_check(t, params(ctx), {"EACH": v}) | some v in object.get(ctx, t.each, [])] if t.each
+_template_checks(t, ctx) := [_check(t, params(ctx), {"EACH": v}) | some v in object.get(ctx, t.each, [])] if {
+	t.each
+	not _unknown_each(t, ctx)
+}
+
+# With the node role unknown, one check tries every candidate name (RULES.md 5.5); NODE keeps the
+# candidate, so that a verdict that changes with it names the node role.
+_template_checks(t, ctx) := [_check(t, [_with_each(object.union(p, {"NODE": v}), {"EACH": v}) | some p in params(ctx); some v in object.get(ctx, t.each, [])], {})] if {
+	_unknown_each(t, ctx)
+}
+
+_unknown_each(t, ctx) if {
+	t.each == "node_role_arns"
+	object.get(ctx, "node_role_unknown", false) == true
+}
 
 _check(t, combos, extra) := {
 	"id": t.id,
 	"action": t.action,
 	"note": object.get(t, "note", ""),
-	"requests": [expand(t, object.union(p, extra)) | some p in combos],
+	"requests": [expand(t, _with_each(p, extra)) | some p in combos],
+	"params": [_with_each(p, extra) | some p in combos],
 }
 
-# params lists the parameter sets to try: every candidate region x account x partition, the
-# primary (context.region, .account, .partition) first. Missing values fall back to the defaults
-# of data.karpgate.karpenter.defaults.
-params(ctx) := [{"R": r, "A": a, "P": p, "C": cluster, "R2": r2, "IAMR": iam_region(p), "PRICINGR": pricing_region(r), "EC2P": ec2_principal(p), "PT": pt} |
-	some r in _candidates(ctx, "region", "regions")
-	some a in _candidates(ctx, "account", "accounts")
-	some p in _candidates(ctx, "partition", "partitions")
+# An {EACH} value may name a parameter itself (a node role named without its account when the
+# account is unknown: arn:{P}:iam::{A}:role/name), filled for each parameter set.
+_with_each(p, extra) := object.union(p, {"EACH": fill(extra.EACH, p)}) if {
+	contains(object.get(extra, "EACH", ""), "{")
+} else := object.union(p, extra)
+
+# params lists the parameter sets to try: one when every parameter is known, else every
+# combination of the candidates of the unknown ones. A parameter neither known nor given candidates
+# takes the value of data.karpgate.karpenter.defaults, which names it nowhere.
+params(ctx) := [{"R": r, "A": a, "P": p, "C": c, "R2": r2, "IAMR": iam_region(p), "PRICINGR": pricing_region(r), "EC2P": ec2_principal(p), "PT": pt} |
+	some r in candidates(ctx, "region")
+	some a in candidates(ctx, "account")
+	some p in candidates(ctx, "partition")
+	some c in candidates(ctx, "cluster")
 ] if {
-	cluster := _value(ctx, "cluster")
 	r2 := _value(ctx, "r2")
 	pt := object.get(ctx, "principal_tags", null)
 }
+
+_plural := {"region": "regions", "account": "accounts", "partition": "partitions", "cluster": "clusters"}
+
+# param_keys maps a parameter's name to its placeholder in templates.
+param_keys := {"region": "R", "account": "A", "partition": "P", "cluster": "C", "node_role": "NODE"}
+
+# candidates lists the values parameter name is tried with: its value when known, else its
+# candidates, else the default named nowhere.
+candidates(ctx, name) := [v] if {
+	v := object.get(ctx, name, "")
+	is_string(v)
+	v != ""
+} else := list if {
+	list := [x | some x in object.get(ctx, _plural[name], []); is_string(x); x != ""]
+	count(list) > 0
+} else := [data.karpgate.karpenter.defaults[name]]
+
+# unknown lists the parameters of the context that are not known (node_role too, when the plan
+# names no node role).
+unknown(ctx) := array.concat(
+	[n | some n in ["region", "account", "partition", "cluster"]; not _known(ctx, n)],
+	["node_role" | object.get(ctx, "node_role_unknown", false) == true],
+)
+
+_known(ctx, n) if {
+	v := object.get(ctx, n, "")
+	is_string(v)
+	v != ""
+}
+
+# display_params are the parameters as messages and fixes show them: known values, and for each
+# unknown one a visible placeholder naming the config key that settles it
+# (data.karpgate.karpenter.placeholders: "<account: set karpenter.account>").
+display_params(ctx) := object.union(params(ctx)[0], {param_keys[n]: data.karpgate.karpenter.placeholders[n] |
+	some n in unknown(ctx)
+	n != "node_role"
+})
 
 # principal_tags is the aws:PrincipalTag part of a request's context (RULES.md 3b.4) for the tags
 # params.PT holds: the known ones with their values; with "modelled" every other principal tag is
@@ -128,14 +192,6 @@ _value(ctx, name) := v if {
 	v != ""
 } else := data.karpgate.karpenter.defaults[name]
 
-_candidates(ctx, one, many) := array.concat([primary], [x |
-	some x in object.get(ctx, many, [])
-	is_string(x)
-	x != primary
-]) if {
-	primary := _value(ctx, one)
-}
-
 # expand fills a template's placeholders from params ({"R": ..., "A": ...}).
 # The context comes out as iam.context would make it (keys lower-cased, values lists) and says
 # so, which spares decide that work for every request. The whole template is filled at once.
@@ -165,12 +221,15 @@ _json_inner(v) := substring(text, 1, count(text) - 2) if text := json.marshal(v)
 #   {"check", "decision", "request", "result", "open", "causes"}
 # Only the statements whose Action covers the check's action are decided (one glob per statement
 # instead of a result per statement and request), so result.statements lists those only.
-# decision is allowed when one candidate is allowed, else indeterminate when one is, else the
-# primary candidate's decision; request/result belong to the candidate that decided. open is true
-# when the plan cannot settle whether the check is allowed: the decision is indeterminate, or
-# nothing allows it but part of the policy is unknown or external (which could hold an Allow).
-# Unknown parts are assumed to hold no Deny (RULES.md leaves it open; see KARP020), so an allowed
-# or denied decision is never open. causes say what is open: {address, attribute, what, statement?}.
+# A check has one request per candidate of its unknown parameters: when every candidate gives the
+# same verdict (allowed, refused or indeterminate) that is the decision, else the decision is
+# indeterminate and a cause names the parameters whose candidates disagree (RULES.md 4.7);
+# request/result belong to the first candidate with the decision (a refusal when they disagree).
+# open is true when the plan cannot settle whether the check is allowed: the decision is
+# indeterminate, or nothing allows it but part of the policy is unknown or external (which could
+# hold an Allow). Unknown parts are assumed to hold no Deny (RULES.md leaves it open; see
+# KARP020), so an allowed or denied decision is never open. causes say what is open: {address,
+# attribute, what, statement?}.
 evaluate(statements, parts, check) := _evaluate(
 	[s | some s in statements; iam.action_matches(s, lower(check.requests[0].action))],
 	parts,
@@ -189,14 +248,22 @@ _evaluate(relevant, parts, check) := {
 	"request": chosen.request,
 	"result": chosen.result,
 	"open": is_open,
-	"causes": _causes(decision, open_parts, chosen.result),
+	"causes": array.concat(_causes(decision, open_parts, chosen.result), param_causes(check, [_class(x.result.decision) | some x in results])),
 } if {
 	open_parts := [p | some p in parts; _may_add_allow(p, relevant)]
 	results := [{"request": r, "result": iam.decide(relevant, r)} | some r in check.requests]
 	decision := _aggregate([x.result.decision | some x in results])
-	chosen := [x | some x in results; x.result.decision == decision][0]
+	chosen := _chosen(results, decision)
 	is_open := _is_open(decision, open_parts)
 }
+
+_chosen(results, decision) := [x | some x in results; x.result.decision == decision][0] if {
+	some x in results
+	x.result.decision == decision
+} else := [x | some x in results; _class(x.result.decision) == "refused"][0] if {
+	some x in results
+	_class(x.result.decision) == "refused"
+} else := results[0]
 
 # An unknown or external policy may hold an Allow for anything. A partly known document whose
 # known statements already cover the check's action is decided from those statements: its unknown
@@ -214,11 +281,36 @@ _covers(p, relevant) if {
 	s.policy == p.address
 }
 
-_aggregate(decisions) := "allowed" if {
-	"allowed" in decisions
-} else := "indeterminate" if {
-	"indeterminate" in decisions
-} else := decisions[0]
+_class(d) := "refused" if d in {"implicit-deny", "denied"}
+
+_class(d) := d if not d in {"implicit-deny", "denied"}
+
+# One verdict for every candidate decides; candidates that disagree leave the check open.
+_aggregate(decisions) := decisions[0] if {
+	count({_class(d) | some d in decisions}) == 1
+} else := "indeterminate"
+
+# param_causes names the unknown parameters whose candidates disagree: those that differ between
+# two requests of the check (one per candidate) whose verdict classes differ.
+param_causes(check, classes) := [] if {
+	count({c | some c in classes}) < 2
+} else := [_param_cause(n) | some n in {n |
+	some n, k in param_keys
+	some i, x in classes
+	some j, y in classes
+	i < j
+	x != y
+	check.params[i][k] != check.params[j][k]
+}]
+
+_param_cause(n) := {
+	"address": "",
+	"attribute": concat("", ["context.", n]),
+	"status": "input",
+	"via": "",
+	"arn": null,
+	"what": [data.karpgate.karpenter.unknown_parameters[n]],
+}
 
 _is_open("indeterminate", _) := true
 
@@ -256,6 +348,7 @@ bulk_checks(ts, ctx) := object.union(plain, each) if {
 		"action": t.action,
 		"note": object.get(t, "note", ""),
 		"requests": [_expanded(t.id, f[i], combos[j]) | some j, f in filled],
+		"params": combos,
 	}] |
 		some i, t in ps
 	}

@@ -20,15 +20,32 @@ test_tagging_other_region_uses_r2 if {
 	r.context["aws:requestedregion"] == ["ap-southeast-4"]
 }
 
-test_candidates_cross_product_primary_first if {
-	ctx := object.union(fx.context, {"regions": ["eu-west-1", "eu-central-1"], "accounts": ["123456789012", "210987654321"], "partitions": ["aws"]})
+test_known_parameters_give_one_parameter_set if {
+	# Candidate lists do not multiply a known parameter.
+	ctx := object.union(fx.context, {"regions": ["eu-west-1", "eu-central-1"]})
+	[p] := requests.params(ctx)
+	p.R == "eu-west-1"
+}
+
+test_unknown_parameters_cross_their_candidates if {
+	ctx := object.union(fx.context, {"region": "", "account": "", "regions": ["eu-west-1", "eu-central-1"], "accounts": ["123456789012", "210987654321"]})
 	ps := requests.params(ctx)
 	count(ps) == 4
 	ps[0] == {"R": "eu-west-1", "A": "123456789012", "P": "aws", "C": "ex", "R2": "ap-southeast-4", "IAMR": "us-east-1", "PRICINGR": "eu-central-1", "EC2P": "ec2.amazonaws.com", "PT": null}
+	requests.unknown(ctx) == ["region", "account"]
 }
 
 test_defaults_when_context_is_empty if {
 	requests.params({}) == [{"R": "us-east-1", "A": "123456789012", "P": "aws", "C": "cluster", "R2": "ap-southeast-4", "IAMR": "us-east-1", "PRICINGR": "us-east-1", "EC2P": "ec2.amazonaws.com", "PT": null}]
+}
+
+# RULES.md 5.2/7: an unknown parameter shows as a placeholder naming its config key.
+test_display_params_show_placeholders_for_unknown_parameters if {
+	p := requests.display_params(object.union(fx.context, {"account": "", "accounts": ["210987654321"], "cluster": ""}))
+	p.A == "<account: set karpenter.account>"
+	p.C == "<cluster: set karpenter.cluster>"
+	p.R == "eu-west-1"
+	requests.display_params(fx.context).A == "123456789012"
 }
 
 test_each_templates_follow_the_context_lists if {
@@ -54,13 +71,40 @@ test_fill_replaces_inside_keys_and_values if {
 	requests.fill({"a/{C}": ["{R}", "x"]}, {"C": "ex", "R": "eu-west-1"}) == {"a/ex": ["eu-west-1", "x"]}
 }
 
-test_evaluate_picks_the_allowed_candidate if {
+# RULES.md 4.7: candidates that disagree leave the verdict open, naming the parameter; never
+# "allowed for one candidate".
+test_evaluate_candidates_that_disagree_are_open if {
 	statements := data.karpgate.lib.iam.effective_statements([fx.known("p", fx.upstream_v1)])
-	ctx := object.union(fx.context, {"region": "us-east-1", "regions": ["us-east-1", "eu-west-1"]})
+	ctx := object.union(fx.context, {"region": "", "regions": ["eu-west-1", "ap-southeast-4"]})
+	v := requests.evaluate(statements, [], requests.tagging(ctx))
+	v.decision == "indeterminate"
+	v.open
+	v.request.resource == "arn:aws:ec2:ap-southeast-4:123456789012:instance/i-0123456789abcdef0"
+	[c] := [c | some c in v.causes; c.attribute == "context.region"]
+	c.what == ["the region is unknown (set karpenter.region)"]
+	not [c | some c in v.causes; c.attribute == "context.account"][0]
+}
+
+test_evaluate_candidates_that_agree_decide if {
+	statements := data.karpgate.lib.iam.effective_statements([fx.known("p", fx.upstream_v1)])
+	ctx := object.union(fx.context, {"account": "", "accounts": ["123456789012", "210987654321"]})
 	v := requests.evaluate(statements, [], requests.tagging(ctx))
 	v.decision == "allowed"
-	v.request.resource == "arn:aws:ec2:eu-west-1:123456789012:instance/i-0123456789abcdef0"
 	not v.open
+	count(v.causes) == 0
+}
+
+# RULES.md 5.5: with no node role in the plan, one PassRole check tries every candidate name.
+test_unknown_node_role_is_one_check_over_its_candidates if {
+	other := "arn:aws:iam::123456789012:role/karpgate-unnamed-node-role"
+	ctx := object.union(fx.context, {"node_role_unknown": true, "node_role_arns": [fx.node_role_arn, other]})
+	[c] := [c | some c in requests.calls(ctx); c.action == "iam:PassRole"]
+	[r.resource | some r in c.requests] == [fx.node_role_arn, other]
+	statements := data.karpgate.lib.iam.effective_statements([fx.known("p", fx.upstream_v1)])
+	v := requests.evaluate(statements, [], c)
+	v.open
+	some cause in v.causes
+	cause.attribute == "context.node_role"
 }
 
 # RULES.md 4.5: every Karpenter request carries the constant keys, the template's own win.

@@ -50,10 +50,15 @@ test_deny_region_pinned_to_another_region if {
 	contains(f.fix, "arn:aws:ec2:us-east-1:*:instance/*")
 }
 
-test_allow_region_candidates_from_the_policy if {
-	# With no provider region, the regions the role's policies name are all tried.
-	ctx := object.union(fx.context, {"region": "us-east-1", "regions": ["us-east-1", "eu-west-1"]})
-	count(rule.deny) == 0 with input as fx.input_with_context([fx.known(fx.policy_address, fx.upstream_v1)], ctx)
+test_open_when_the_region_is_unknown_and_candidates_disagree if {
+	# RULES.md 4.7: with no source for the region, the region the policy names and one named
+	# nowhere are both tried; they disagree, so the verdict is open, never allowed.
+	ctx := object.union(fx.context, {"region": "", "regions": ["eu-west-1", "us-east-1"]})
+	inp := fx.input_with_context([fx.known(fx.policy_address, fx.upstream_v1)], ctx)
+	count(rule.deny) == 0 with input as inp
+	some o in rule.open with input as inp
+	some c in o.causes
+	c.what == ["the region is unknown (set karpenter.region)"]
 }
 
 test_allow_common_fix_added_to_v033 if {

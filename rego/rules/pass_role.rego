@@ -70,7 +70,11 @@ open contains {
 	v.open
 }
 
-_node_role_arns(role) := object.get(karpenter.role_context(role), "node_role_arns", [])
+# The node roles the plan has, their ARNs with the known parameters and placeholders filled; none
+# when the node role is unknown (its list then holds candidates, not node roles).
+_node_role_arns(role) := [] if {
+	object.get(karpenter.role_context(role), "node_role_unknown", false) == true
+} else := [requests.fill(a, karpenter.display_params(role)) | some a in object.get(karpenter.role_context(role), "node_role_arns", [])]
 
 _node_roles(role) := concat(", ", _node_role_arns(role)) if {
 	count(_node_role_arns(role)) > 0
@@ -81,5 +85,5 @@ _fix(role) := object.union(karpenter.fix_statement(role, "pass_role", {"EACH": "
 _fix_resources(role) := _node_role_arns(role) if {
 	count(_node_role_arns(role)) > 0
 } else := [sprintf("arn:%s:iam::%s:role/NODE_ROLE_NAME", [p.P, p.A])] if {
-	p := karpenter.primary_params(role)
+	p := karpenter.display_params(role)
 }

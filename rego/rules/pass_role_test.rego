@@ -60,3 +60,13 @@ test_open_unknown_policy if {
 	count(rule.deny) == 0 with input as doc_in
 	count(rule.open) == 1 with input as doc_in
 }
+
+# RULES.md 5.5: with no node role in the plan, the fix names a placeholder role, never a candidate.
+test_deny_pass_role_on_star_node_role_unknown if {
+	statement := {"Sid": "PassAny", "Effect": "Allow", "Action": "iam:PassRole", "Resource": "*"}
+	ctx := object.union(fx.context, {"node_role_unknown": true, "node_role_arns": ["arn:aws:iam::{A}:role/karpgate-unnamed-node-role"]})
+	findings := rule.deny with input as fx.input_with_context([fx.known(fx.policy_address, fx.with_statements(fx.without_sid(fx.upstream_v1, "AllowPassingInstanceRole"), [statement]))], ctx)
+	some f in findings
+	contains(f.fix, "arn:aws:iam::123456789012:role/NODE_ROLE_NAME")
+	not contains(f.fix, "karpgate-unnamed-node-role")
+}

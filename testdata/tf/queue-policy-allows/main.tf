@@ -13,11 +13,14 @@ provider "aws" {
   region = "eu-west-1"
 }
 
+# The account comes from the plan, as in a real configuration (RULES.md 5.2).
+data "aws_caller_identity" "current" {}
+
 locals {
   cluster_name = "prod"
   partition    = "aws"
   region       = "eu-west-1"
-  account_id   = "111122223333"
+  account_id   = data.aws_caller_identity.current.account_id
 }
 
 resource "aws_iam_role" "karpenter_node" {
