@@ -419,19 +419,7 @@ func (b *builder) ebsKey(arn string) ResourcePolicy {
 		return ResourcePolicy{Kind: "key", For: "ebs", ARN: &a, Resource: arn, Policy: &PolicyEntry{Address: arn, Attribute: "ebs.kmsKeyID",
 			Kind: KindResource, Status: StatusExternal, Source: "none", Unknown: []string{arn}, Problems: []Problem{}}}
 	}
-	rp := ResourcePolicy{Kind: "key", For: "ebs", ARN: &a, Resource: key.Address}
-	kid, _ := key.String("key_id")
-	for _, r := range b.byType[tKeyPolicy] {
-		if r.Mode != modeManaged || r.Deleted() {
-			continue
-		}
-		if v, ok := r.String("key_id"); (ok && kid != "" && v == kid) || slices.Contains(b.refs(r, "key_id"), key.Address) {
-			rp.Policy = b.textEntry(r, "policy", KindResource, "")
-			return rp
-		}
-	}
-	rp.Policy = b.textEntry(key, "policy", KindResource, "")
-	return rp
+	return ResourcePolicy{Kind: "key", For: "ebs", ARN: &a, Resource: key.Address, Policy: b.keyPolicy(key)}
 }
 
 // queuePolicy is the queue's policy: an aws_sqs_queue_policy naming it, else its policy
@@ -514,16 +502,21 @@ func (b *builder) queueKey(q *plan.Resource) *ResourcePolicy {
 	if arn, ok := key.String("arn"); ok {
 		rp.ARN = &arn
 	}
+	rp.Policy = b.keyPolicy(key)
+	return rp
+}
+
+// keyPolicy is a KMS key's policy: an aws_kms_key_policy naming the key (by key id or
+// reference), else the key's own policy attribute.
+func (b *builder) keyPolicy(key *plan.Resource) *PolicyEntry {
+	kid, _ := key.String("key_id")
 	for _, r := range b.byType[tKeyPolicy] {
 		if r.Mode != modeManaged || r.Deleted() {
 			continue
 		}
-		kid, _ := key.String("key_id")
 		if v, ok := r.String("key_id"); (ok && kid != "" && v == kid) || slices.Contains(b.refs(r, "key_id"), key.Address) {
-			rp.Policy = b.textEntry(r, "policy", KindResource, "")
-			return rp
+			return b.textEntry(r, "policy", KindResource, "")
 		}
 	}
-	rp.Policy = b.textEntry(key, "policy", KindResource, "")
-	return rp
+	return b.textEntry(key, "policy", KindResource, "")
 }
