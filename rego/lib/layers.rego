@@ -13,6 +13,7 @@ package karpgate.lib.layers
 
 import data.karpgate.lib.iam
 import data.karpgate.lib.karpenter
+import data.karpgate.lib.requests
 
 # Layer names as AWS's access denied messages call them, in the order RULES.md 3b.1 names the
 # deciding layer.
@@ -56,9 +57,11 @@ _compile(role) := {
 	"boundary": _entry_layer(object.get(role, ["layers", "boundary"], null)),
 	"session": _entry_layer(object.get(role, ["layers", "session", "policy"], null)),
 	"org": _org(object.get(role, ["layers", "organization"], null)),
-	"resources": [object.union(r, {"layer": _entry_layer(r.policy), "arn": _resource_arn(role, r)}) |
+	"resources": [object.union(r, {"layer": _entry_layer(r.policy), "arn": _resource_arn(r, ps[0]), "arns": arns}) |
+		ps := requests.params(karpenter.role_context(role))
 		some r in object.get(role, ["layers", "resources"], [])
 		is_object(r.policy)
+		arns := [a | some a in {_resource_arn(r, p) | some p in ps}]
 	],
 	"principal": _principal(role),
 }
@@ -567,7 +570,7 @@ _key_of(c, request) := r.layer if {
 	startswith(lower(request.action), "kms:")
 	some r in c.resources
 	r.kind == "key"
-	r.arn == request.resource
+	request.resource in r.arns
 }
 
 _key_decision(_, layer, request, principal) := "denied" if {
@@ -629,42 +632,45 @@ _names_account(s, principal) if {
 # ---------------------------------------------------------------------------------------------
 # Requests the layers add: kms:Decrypt on the queue's key through SQS.
 
-# calls lists the checks the role's resource layers add to Karpenter's call set.
+# calls lists the checks the role's resource layers add to Karpenter's call set: one request per
+# parameter set of the role (every candidate of an unknown region, account or partition, RULES.md
+# 4.7), so that a verdict that differs between candidates is open, naming the parameter.
 calls(role) := [{
 	"id": "kms-decrypt-queue-key",
 	"action": "kms:Decrypt",
 	"note": "",
-	"requests": [{
-		"id": "kms-decrypt-queue-key",
-		"action": "kms:Decrypt",
-		"resource": r.arn,
-		"context": {
-			"aws:requestedregion": [p.R],
-			"kms:viaservice": [sprintf("sqs.%s.amazonaws.com", [p.R])],
-			"aws:viaawsservice": ["true"],
-		},
-		"context_normalized": true,
-	} |
-		some p in [karpenter.primary_params(role)]
-	],
+	"requests": [_queue_key_request(r0, p) | some p in ps],
+	"params": ps,
 } |
+	ps := requests.params(karpenter.role_context(role))
 	some r0 in object.get(role, ["layers", "resources"], [])
 	r0.kind == "key"
 	object.get(r0, "for", "queue") == "queue"
-	r := {"arn": _resource_arn(role, r0)}
 ]
 
-# _resource_arn is the resource's ARN; a key created in this plan has no ARN yet, and its
-# requests name a key id that no policy names (RULES.md 4.7: one value named nowhere).
-_resource_arn(_, r) := r.arn if is_string(r.arn)
-
-_resource_arn(role, r) := sprintf("arn:%s:kms:%s:%s:key/00000000-0000-0000-0000-000000000000", [p.P, p.R, p.A]) if {
-	not is_string(r.arn)
-	r.kind == "key"
-	p := karpenter.primary_params(role)
+_queue_key_request(r0, p) := {
+	"id": "kms-decrypt-queue-key",
+	"action": "kms:Decrypt",
+	"resource": _resource_arn(r0, p),
+	"context": {
+		"aws:requestedregion": [p.R],
+		"kms:viaservice": [sprintf("sqs.%s.amazonaws.com", [p.R])],
+		"aws:viaawsservice": ["true"],
+	},
+	"context_normalized": true,
 }
 
-_resource_arn(_, r) := "" if {
+# _resource_arn is the resource's ARN for parameter set p; a key created in this plan has no ARN
+# yet, and its requests name a key id that no policy names (RULES.md 4.7: one value named
+# nowhere), in the region and account of each candidate (_compile lists them all as "arns").
+_resource_arn(r, _) := r.arn if is_string(r.arn)
+
+_resource_arn(r, p) := sprintf("arn:%s:kms:%s:%s:key/00000000-0000-0000-0000-000000000000", [p.P, p.R, p.A]) if {
+	not is_string(r.arn)
+	r.kind == "key"
+}
+
+_resource_arn(r, _) := "" if {
 	not is_string(r.arn)
 	r.kind != "key"
 }

@@ -235,3 +235,41 @@ test_created_role_arn_is_made_from_name_and_account if {
 	some f in karpenter_calls.deny with input as in_put
 	contains(f.message, "with an explicit deny in a resource-based policy")
 }
+
+# RULES.md 4.7: the queue key's kms:Decrypt is made once per candidate of an unknown region; a
+# key policy that allows it through SQS in one candidate region only leaves it open, naming the
+# region, never allowed because the first candidate is.
+_region_unknown(k) := {"iam": {
+	"roles": [object.union(fx.role([fx.known(fx.policy_address, doc([allow_all]))]), {
+		"arn": role_arn,
+		"context": object.union(fx.context, {"region": "", "regions": ["eu-west-1", "us-east-1"]}),
+		"layers": {"boundary": null, "session": null, "organization": null, "resources": [k]},
+	})],
+	"karpenter_roles": 1, "node_roles": [],
+}}
+
+_via_sqs_in(region) := key(doc([{
+	"Effect": "Allow", "Principal": {"AWS": role_arn}, "Action": "kms:Decrypt", "Resource": "*",
+	"Condition": {"StringEquals": {"kms:ViaService": sprintf("sqs.%s.amazonaws.com", [region])}},
+}]))
+
+test_queue_key_request_follows_every_region_candidate if {
+	[c] := layers.calls(_region_unknown(_via_sqs_in("eu-west-1")).iam.roles[0])
+	{r.context["aws:requestedregion"][0] | some r in c.requests} == {"eu-west-1", "us-east-1"}
+	count(c.params) == count(c.requests)
+
+	v := deployment.assessed[fx.role_address].verdicts["kms-decrypt-queue-key"] with input as _region_unknown(_via_sqs_in("eu-west-1"))
+	v.state == "open"
+	some e in v.evals
+	some cause in e.causes
+	cause.attribute == "context.region"
+}
+
+test_queue_key_request_decided_when_every_candidate_agrees if {
+	both := key(doc([{
+		"Effect": "Allow", "Principal": {"AWS": role_arn}, "Action": "kms:Decrypt", "Resource": "*",
+		"Condition": {"StringLike": {"kms:ViaService": "sqs.*.amazonaws.com"}},
+	}]))
+	v := deployment.assessed[fx.role_address].verdicts["kms-decrypt-queue-key"] with input as _region_unknown(both)
+	v.state == "allowed"
+}
