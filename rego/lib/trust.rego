@@ -9,6 +9,7 @@
 package karpgate.lib.trust
 
 import data.karpgate.lib.iam
+import data.karpgate.lib.requests
 
 # statements are the role's trust statements, each with Resource "*" (a trust policy names no
 # Resource: the role itself is the resource), or [] when the trust is not known.
@@ -152,13 +153,17 @@ _negated_base(c) if contains(c.base, "not")
 pod_identity_service := "pods.eks.amazonaws.com"
 
 # start_checks lists what the trust must allow for Karpenter to start, one per binding and action:
-#   {"id", "binding", "action", "via", "requests": [request...], "optional": bool}
-# A check passes when every request is allowed (several requests are candidates of an unknown
-# service account); optional checks are those that apply only if session tags are on when that
-# is unknown.
-start_checks(role, p) := array.concat(_pod_identity_checks(role, p), _irsa_checks(role, p))
+#   {"id", "binding", "action", "via", "requests": [request...], "params"?: [parameter set...],
+#    "optional": bool}
+# ps are the role's parameter sets (lib/requests params: one when every parameter is known, else
+# every combination of candidates). A check passes when every request is allowed: several
+# requests are candidates of an unknown service account (IRSA) or of an unknown region, account
+# or partition (pod identity, one per parameter set, aligned with "params"), and candidates that
+# disagree leave it open (RULES.md 4.7). Optional checks are those that apply only if session
+# tags are on when that is unknown.
+start_checks(role, ps) := array.concat(_pod_identity_checks(role, ps), _irsa_checks(role, ps))
 
-_pod_identity_checks(role, p) := [check |
+_pod_identity_checks(role, ps) := [check |
 	some b in object.get(role, ["context", "pod_identity"], [])
 	some action in _pod_identity_actions(b)
 	check := {
@@ -167,7 +172,8 @@ _pod_identity_checks(role, p) := [check |
 		"action": action,
 		"via": sprintf("EKS Pod Identity (%s)", [b.address]),
 		"principal": {"Service": pod_identity_service},
-		"requests": [_pod_identity_request(b, action, p)],
+		"requests": [_pod_identity_request(b, action, p) | some p in ps],
+		"params": ps,
 		"optional": _optional(action, b),
 	}
 ]
@@ -271,16 +277,22 @@ audience(role) := a if {
 } else := "sts.amazonaws.com"
 
 # evaluate decides a start check against the trust statements that name its principal:
-#   {"check", "decision": allowed|refused|open, "results": [decide results], "request"}
+#   {"check", "decision": allowed|refused|open, "results": [decide results], "causes"}
+# causes name the unknown parameters whose candidates disagree (lib/requests param_causes).
 evaluate(role, check) := {
 	"check": check,
 	"decision": _start_decision(decisions, check),
 	"results": results,
+	"causes": requests.param_causes(check, [_class(r.decision) | some r in results]),
 } if {
 	sts := [s | some s in statements(role); _names(s, check.principal)]
 	results := [iam.decide(sts, r) | some r in check.requests]
 	decisions := {r.decision | some r in results}
 }
+
+_class(d) := "refused" if d in {"implicit-deny", "denied"}
+
+_class(d) := d if not d in {"implicit-deny", "denied"}
 
 _names(s, principal) if {
 	some type, value in principal

@@ -2,6 +2,7 @@ package karpgate.rules.refused_start
 
 import data.karpgate.lib.deployment
 import data.karpgate.lib.karpenter
+import data.karpgate.lib.requests
 import data.karpgate.lib.trust
 
 # METADATA
@@ -89,17 +90,19 @@ open contains {
 	"rule": "KARP003",
 	"role": role.address,
 	"check": concat(", ", sort({_call(v.check) | some v in opened})),
-	"causes": [{
-		"address": role.address, "attribute": "assume_role_policy", "status": "input",
-		"what": sort({r | some v in opened; r := _open_reason(v)}),
-	}],
+	"causes": array.concat(
+		[{"address": role.address, "attribute": "assume_role_policy", "status": "input", "what": reasons} | count(reasons) > 0],
+		[c | some c in {c | some v in opened; some c in object.get(v, "causes", [])}],
+	),
 } if {
 	some role in karpenter.roles
 	opened := [v | some v in _start_verdicts[role.address]; v.decision == "open"]
 	count(opened) > 0
+	reasons := sort({r | some v in opened; r := _open_reason(v); r != ""})
 }
 
-_start_verdicts[role.address] := [_verdict(role, c) | some c in trust.start_checks(role, karpenter.primary_params(role))] if {
+# Each start check is made with every parameter set of the role (RULES.md 4.7).
+_start_verdicts[role.address] := [_verdict(role, c) | some c in trust.start_checks(role, requests.params(karpenter.role_context(role)))] if {
 	some role in karpenter.roles
 }
 

@@ -195,3 +195,34 @@ test_unknown_feature_is_a_warning_not_an_error if {
 	some f in data.karpgate.rules.karpenter_calls.deny with input as inp
 	contains(f.message, "only if an EC2NodeClass uses spec.role")
 }
+
+# RULES.md 4.7: with the account unknown, EKS's sts:AssumeRole is tried with every candidate
+# account as aws:SourceAccount; a trust that admits one of them only is open, naming the account,
+# never allowed because the first candidate is.
+_account_unknown(conditions) := _input(
+	[_st(["sts:assumerole", "sts:tagsession"], _pods, conditions)],
+	{"account": "", "accounts": ["111122223333", "999999999999"], "pod_identity": [_binding(true)]},
+)
+
+test_open_when_account_candidates_disagree if {
+	inp := _account_unknown([_c("StringEquals", "aws:SourceAccount", ["111122223333"])])
+	count(rule.deny) == 0 with input as inp
+	opens := rule.open with input as inp
+	some o in opens
+	o.rule == "KARP003"
+	contains(o.check, "sts:AssumeRole via EKS Pod Identity")
+	some c in o.causes
+	c.attribute == "context.account"
+	c.what == ["the account is unknown (set karpenter.account)"]
+}
+
+test_decided_when_account_candidates_agree if {
+	# No condition on the account: every candidate is admitted.
+	inp := _account_unknown([])
+	count(rule.deny) == 0 with input as inp
+	count(rule.open) == 0 with input as inp
+
+	# An account no candidate is: refused for every one, decided.
+	other := _account_unknown([_c("StringEquals", "aws:SourceAccount", ["444455556666"])])
+	count(rule.deny) == 2 with input as other
+}
