@@ -169,3 +169,23 @@ func TestParseVersion(t *testing.T) {
 		}
 	}
 }
+
+// RULES.md 4.7: with the region unknown, the queue the release names and the EBS key an
+// EC2NodeClass names by id keep the region as a placeholder, filled with each candidate when the
+// request is made, instead of falling back to what the policy names.
+func TestReleaseQueueAndKeyWithUnknownRegion(t *testing.T) {
+	nodeClass := "apiVersion: karpenter.k8s.aws/v1\nkind: EC2NodeClass\nmetadata: {name: default}\nspec:\n  role: KarpenterNodeRole-prod\n  blockDeviceMappings:\n    - ebs: {kmsKeyID: 0a1b2c3d-0000-4000-8000-000000000000}\n"
+	p := upgradePlan()
+	delete(p.providers, "aws") // no provider region: R unknown
+	p = p.create("kubectl_manifest.nodeclass", map[string]any{"yaml_body": nodeClass})
+	r := role(t, p.build(t, facts.Options{}), controller)
+	if r.Context.Region != "" {
+		t.Fatalf("region = %q, want unknown", r.Context.Region)
+	}
+	if want := "arn:aws:sqs:{R}:111122223333:Karpenter-prod"; len(r.Context.QueueARNs) != 1 || r.Context.QueueARNs[0] != want {
+		t.Errorf("queue_arns = %v, want [%s]", r.Context.QueueARNs, want)
+	}
+	if want := "arn:aws:kms:{R}:111122223333:key/0a1b2c3d-0000-4000-8000-000000000000"; len(r.Context.EBSKMSKeyARNs) != 1 || r.Context.EBSKMSKeyARNs[0] != want {
+		t.Errorf("ebs_kms_key_arns = %v, want [%s]", r.Context.EBSKMSKeyARNs, want)
+	}
+}
