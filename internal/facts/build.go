@@ -130,11 +130,12 @@ func (b *builder) build() *IAM {
 	}
 	if iam.KarpenterRoles > 0 {
 		rels := b.releases()
-		features, classRoles, keys, profiles := b.manifests()
+		features, classRoles, keys, profiles, classes := b.manifests()
 		for _, role := range b.roles {
 			// Request parameters matter only for the roles the rules judge.
 			if role.Karpenter.Detected {
 				role.Deployment = b.deployment(role, rels, iam.KarpenterRoles, features)
+				role.Deployment.NodeClasses = classes
 				role.ModuleCall = b.moduleCall(role)
 				c := b.context(role, iam.NodeRoles, b.linkedRelease(role, rels, iam.KarpenterRoles), nodeClasses{roles: classRoles, profiles: profiles}, keys)
 				c.PrincipalTags = b.principalTags(role, &c)

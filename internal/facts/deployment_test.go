@@ -3,6 +3,8 @@ package facts_test
 import (
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/karpgate/karpgate/internal/facts"
 )
 
@@ -154,6 +156,32 @@ func TestDeploymentFromManifests(t *testing.T) {
 	}
 	if len(r.Context.EBSKMSKeyARNs) != 1 || r.Context.EBSKMSKeyARNs[0] != "arn:aws:kms:eu-west-1:111122223333:key/0a1b2c3d-0000-4000-8000-000000000000" {
 		t.Errorf("ebs_kms_key_arns = %v", r.Context.EBSKMSKeyARNs)
+	}
+	want := []facts.NodeClass{{Name: "default", Address: "kubectl_manifest.nodeclass", Features: []string{"nodeclass_role", "alias_ami", "al2023", "ebs_kms"}}}
+	if diff := cmp.Diff(want, r.Deployment.NodeClasses); diff != "" {
+		t.Errorf("node_classes (-want +got):\n%s", diff)
+	}
+}
+
+// Each EC2NodeClass is listed with the features it uses itself, sorted by name; a plan without
+// one lists none (not null).
+func TestDeploymentNodeClasses(t *testing.T) {
+	gpu := "apiVersion: karpenter.k8s.aws/v1\nkind: EC2NodeClass\nmetadata: {name: gpu}\nspec:\n  instanceProfile: KarpenterNodeProfile\n  amiSelectorTerms: [{id: ami-0123456789abcdef0}]\n  blockDeviceMappings:\n    - ebs: {snapshotID: snap-0123456789abcdef0}\n"
+	def := "apiVersion: karpenter.k8s.aws/v1\nkind: EC2NodeClass\nmetadata: {name: default}\nspec:\n  role: KarpenterNodeRole-prod\n  amiFamily: AL2023\n"
+	p := newPlan().create("kubectl_manifest.gpu", map[string]any{"yaml_body": gpu}).
+		create("kubectl_manifest.default", map[string]any{"yaml_body": def}).
+		create(controller, karpenterRole()).provider("eu-west-1")
+	got := role(t, p.build(t, facts.Options{}), controller).Deployment.NodeClasses
+	want := []facts.NodeClass{
+		{Name: "default", Address: "kubectl_manifest.default", Features: []string{"nodeclass_role", "alias_ami", "al2023"}},
+		{Name: "gpu", Address: "kubectl_manifest.gpu", Features: []string{"snapshots"}},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("node_classes (-want +got):\n%s", diff)
+	}
+	none := role(t, newPlan().create(controller, karpenterRole()).build(t, facts.Options{}), controller).Deployment.NodeClasses
+	if none == nil || len(none) != 0 {
+		t.Errorf("node_classes without manifests = %#v, want empty", none)
 	}
 }
 

@@ -148,7 +148,7 @@ test_deny_launch_and_termination_name_each_call_and_version if {
 	some f in findings
 	f.address == fx.policy_address
 	contains(f.message, "Karpenter 1.0.0 (chart version of helm_release.karpenter)")
-	contains(f.message, "no node launches, nodes are not terminated")
+	contains(f.message, "no node launches (no EC2NodeClass is in the plan: this holds for any), nodes are not terminated")
 	contains(f.message, "ec2:TerminateInstances on resource: arn:aws:ec2:eu-west-1:123456789012:instance/i-0123456789abcdef0")
 	contains(f.message, "AccessDenied: User: arn:aws:sts::123456789012:assumed-role/KarpenterController-ex/<session> is not authorized to perform: iam:GetInstanceProfile")
 	not contains(f.message, "ec2:DeleteLaunchTemplate")
@@ -225,4 +225,27 @@ test_decided_when_account_candidates_agree if {
 	# An account no candidate is: refused for every one, decided.
 	other := _account_unknown([_c("StringEquals", "aws:SourceAccount", ["444455556666"])])
 	count(rule.deny) == 2 with input as other
+}
+
+# RULES.md 6 (KARP003): a refused launch names the EC2NodeClasses whose nodes do not launch: every
+# one for a request every launch makes, those using the feature for a feature's request.
+_with_classes(doc, classes) := fx.input_deployed([fx.known(fx.policy_address, doc)], object.union(fx.deployed("1.0", ""), {"node_classes": classes}))
+
+_classes := [
+	{"name": "default", "address": "kubectl_manifest.default", "features": ["nodeclass_role", "alias_ami", "al2023"]},
+	{"name": "gpu", "address": "kubectl_manifest.gpu", "features": ["nodeclass_role", "alias_ami", "al2023", "ebs_kms"]},
+]
+
+test_deny_launch_names_every_ec2nodeclass if {
+	no_creation_tags := fx.without_sid(fx.upstream_v1, "AllowScopedResourceCreationTagging")
+	some f in rule.deny with input as _with_classes(no_creation_tags, _classes)
+	contains(f.message, "(no node of EC2NodeClasses default, gpu launches)")
+}
+
+test_deny_launch_names_the_ec2nodeclass_that_uses_the_feature if {
+	# Instance-profile calls are made for EC2NodeClasses with spec.role only.
+	no_profile := fx.without_sid(fx.upstream_v1, "AllowInstanceProfileReadActions")
+	classes := [_classes[0], object.union(_classes[1], {"features": ["alias_ami", "al2023", "ebs_kms"]})]
+	some f in rule.deny with input as _with_classes(no_profile, classes)
+	contains(f.message, "(no node of EC2NodeClass default launches)")
 }
