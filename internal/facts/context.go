@@ -35,7 +35,12 @@ func (b *builder) context(role *Role, nodeRoles []NodeRole, rel *release, classe
 	if role.Deployment != nil {
 		minor = role.Deployment.Version.Minor
 	}
-	b.params(role, b.roleOptions(role), rel, minor, &c)
+	ro := b.roleOptions(role)
+	b.params(role, ro, rel, minor, &c)
+	if sa, src := b.serviceAccount(ro, rel); sa != "" {
+		c.ServiceAccount, c.Sources["service_account"] = sa, src
+	}
+	c.Network = b.network(ro)
 	c.R2 = b.r2(role)
 	c.NodeRoleARNs, c.NodeRoleUnknown = b.nodeRoleARNs(role, nodeRoles, classes, c)
 	c.QueueARNs = queueARNs(role)
@@ -44,8 +49,12 @@ func (b *builder) context(role *Role, nodeRoles []NodeRole, rel *release, classe
 	regional := func(service, resource string) string {
 		return "arn:" + firstOf(c.Partition, "{P}") + ":" + service + ":" + firstOf(c.Region, "{R}") + ":" + firstOf(c.Account, "{A}") + ":" + resource
 	}
-	if q := rel.interruptionQueue(minor); q != "" {
-		// Karpenter calls the queue the release names, whatever the policy grants.
+	q := rel.interruptionQueue(minor)
+	if v, _, ok := b.configSetting(ro, "interruptionQueue"); ok {
+		q = v
+	}
+	if q != "" {
+		// Karpenter calls the queue its settings name, whatever the policy grants.
 		c.QueueARNs = []string{regional("sqs", q)}
 	}
 	c.EBSKMSKeyARNs = []string{}

@@ -366,6 +366,7 @@ func (b *builder) deployment(role *Role, rels []*release, karpenterRoles int, ma
 	for k, f := range manifests {
 		d.Features[k] = f
 	}
+	b.applyConfig(ro, d)
 	return d
 }
 

@@ -241,11 +241,7 @@ _irsa_checks(role, _) := [check |
 		contains(f, "oidc-provider/")
 	}
 	iss := issuer(federated)
-	subjects := {_fill_glob(v) |
-		some s in sts
-		federated in object.get(s.principals, "Federated", [])
-		some v in sub_values(s, iss)
-	}
+	subjects := _subjects(role, sts, federated, iss)
 	count(subjects) > 0
 	check := {
 		"id": sprintf("irsa %s", [federated]),
@@ -267,6 +263,23 @@ _irsa_checks(role, _) := [check |
 		"optional": false,
 	}
 ] if count(object.get(role, ["context", "pod_identity"], [])) == 0
+
+# _subjects are the :sub values Karpenter's token may carry: its service account when known
+# (context.service_account, namespace/name), else the candidates the trust names (RULES.md 5.6).
+_subjects(role, sts, federated, iss) := known if {
+	known := _known_subject(role)
+} else := {_fill_glob(v) |
+	some s in sts
+	federated in object.get(s.principals, "Federated", [])
+	some v in sub_values(s, iss)
+}
+
+_known_subject(role) := {sprintf("system:serviceaccount:%s:%s", [parts[0], parts[1]])} if {
+	sa := object.get(role, ["context", "service_account"], "")
+	is_string(sa)
+	parts := split(sa, "/")
+	count(parts) == 2
+}
 
 # audience is the audience of the service account token (eks.amazonaws.com/audience, default
 # sts.amazonaws.com in every partition).

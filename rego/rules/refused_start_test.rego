@@ -249,3 +249,17 @@ test_deny_launch_names_the_ec2nodeclass_that_uses_the_feature if {
 	some f in rule.deny with input as _with_classes(no_profile, classes)
 	contains(f.message, "(no node of EC2NodeClass default launches)")
 }
+
+# RULES.md 5.6: with Karpenter's service account known (karpenter.service_account or the linked
+# release), the token's :sub is that account, not the trust's own values.
+test_deny_irsa_other_service_account if {
+	findings := rule.deny with input as _input(_irsa("sts.amazonaws.com"), {"service_account": "karpenter/karpenter"})
+	count(findings) == 1
+	some f in findings
+	contains(f.message, "sts:AssumeRoleWithWebIdentity for system:serviceaccount:karpenter:karpenter (audience sts.amazonaws.com) is refused")
+}
+
+test_allow_irsa_known_service_account if {
+	count(rule.deny) == 0 with input as _input(_irsa("sts.amazonaws.com"), {"service_account": "kube-system/karpenter"})
+	count(rule.open) == 0 with input as _input(_irsa("sts.amazonaws.com"), {"service_account": "kube-system/karpenter"})
+}
