@@ -65,8 +65,8 @@ _refusals contains {
 _refusals contains {
 	"role": role.address,
 	"address": karpenter.main_policy(role),
-	"message": sprintf("%s cannot make %d requests %s makes (%s); Karpenter would log:\n%s", [
-		role.address, count(failing), deployment.describe_version(a.version),
+	"message": sprintf("%s cannot make %s %s makes (%s); Karpenter would log:\n%s", [
+		role.address, _requests(count(failing)), deployment.describe_version(a.version),
 		concat(", ", sort({_what_fails(role, failing, r.impact) | some r in failing})),
 		concat("\n", [deployment.call_line(role, r) | some r in failing]),
 	]),
@@ -142,6 +142,10 @@ _verdict(role, check) := {"check": check, "decision": "open", "results": [], "un
 } else := trust.evaluate(role, check)
 
 _call(check) := sprintf("%s via %s", [check.action, check.via])
+
+_requests(1) := "a request"
+
+_requests(n) := sprintf("%d requests", [n]) if n != 1
 
 _open_reason(v) := "the trust policy is unknown until apply" if v.unknown_trust
 
