@@ -89,16 +89,21 @@ _org(o) := {
 	"rcps": [object.union(p, {"layer": _entry_layer(p.policy)}) | some p in object.get(o, "rcps", [])],
 } if is_object(o)
 
-_principal(role) := {"arn": _role_arn(role), "account": object.get(role, ["context", "account"], "")}
+_principal(role) := {
+	"arn": _role_arn(role),
+	"account": object.get(role, ["context", "account"], ""),
+	"name": _role_name(role),
+	"partition": object.get(role, ["context", "partition"], ""),
+}
 
 # A role created in this plan has no ARN yet; its name, account and partition make it (the
-# default path "/"), which is what resource-based policies name.
+# default path "/"), which is what resource-based policies name. With the account or partition
+# unknown, each request's candidate makes it (_request_principal).
 _role_arn(role) := role.arn if is_string(object.get(role, "arn", null))
 
 _role_arn(role) := sprintf("arn:%s:iam::%s:role/%s", [role.context.partition, role.context.account, role.name]) if {
 	not is_string(object.get(role, "arn", null))
-	is_string(object.get(role, "name", null))
-	object.get(role, ["context", "sources", "account"], "default") != "default"
+	_named(role)
 }
 
 _role_arn(role) := null if {
@@ -108,8 +113,32 @@ _role_arn(role) := null if {
 
 _named(role) if {
 	is_string(object.get(role, "name", null))
-	object.get(role, ["context", "sources", "account"], "default") != "default"
+	object.get(role, ["context", "account"], "") != ""
+	object.get(role, ["context", "partition"], "") != ""
 }
+
+_role_name(role) := role.name if is_string(object.get(role, "name", null))
+
+else := null
+
+# _request_principal is the role as a request of one candidate makes it (RULES.md 4.7): with the
+# account unknown, the candidate's aws:PrincipalAccount, and the partition of the request's ARN
+# when the role's is unknown.
+_request_principal(p, request) := p if p.account != ""
+
+else := object.union(p, {"account": a, "arn": _candidate_arn(p, a, request)}) if {
+	[a] := object.get(request.context, "aws:principalaccount", [])
+}
+
+else := p
+
+_candidate_arn(p, a, request) := sprintf("arn:%s:iam::%s:role/%s", [p.partition, a, p.name]) if {
+	is_string(p.name)
+	p.partition != ""
+} else := sprintf("arn:%s:iam::%s:role/%s", [split(request.resource, ":")[1], a, p.name]) if {
+	is_string(p.name)
+	startswith(request.resource, "arn:")
+} else := null
 
 # combine returns the verdict v (lib/requests evaluate, for the role's identity policies) with
 # every other layer applied. It adds "layer" (the deciding layer, in AWS's words) and "refusing"
@@ -148,7 +177,7 @@ _combine(v, c) := object.union(v, {
 	"causes": array.concat(object.get(v, "causes", []), causes),
 }) if {
 	request := v.request
-	results := _results(v, c, request)
+	results := _results(v, object.union(c, {"principal": _request_principal(c.principal, request)}), request)
 	denying := [r.layer | some name in order; some r in results; r.layer == name; r.decision == "denied"; not r.open]
 	implicit := [r.layer | some name in order; some r in results; r.layer == name; r.decision == "implicit-deny"; not r.open]
 	refusing := array.concat(denying, implicit)

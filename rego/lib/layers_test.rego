@@ -273,3 +273,32 @@ test_queue_key_request_decided_when_every_candidate_agrees if {
 	v := deployment.assessed[fx.role_address].verdicts["kms-decrypt-queue-key"] with input as _region_unknown(both)
 	v.state == "allowed"
 }
+
+# RULES.md 4.7: a role created in the plan whose account is unknown is, for a resource policy,
+# the role of each candidate account; a queue policy that admits it in one candidate only leaves
+# the verdict open, naming the account, instead of refusing it for an ARN without an account.
+_account_unknown_queue(q) := {"iam": {
+	"roles": [object.union(fx.role([fx.known(fx.policy_address, doc([{"Effect": "Allow", "NotAction": "sqs:*", "Resource": "*"}]))]), {
+		"context": object.union(fx.context, {"account": "", "accounts": ["123456789012", "999999999999"]}),
+		"layers": {"boundary": null, "session": null, "organization": null, "resources": [q]},
+	})],
+	"karpenter_roles": 1, "node_roles": [],
+}}
+
+test_queue_policy_naming_the_role_follows_the_account_candidates if {
+	q := queue(doc([{"Effect": "Allow", "Principal": {"AWS": role_arn}, "Action": "sqs:*", "Resource": fx.queue_arn}]))
+	v := deployment.assessed[fx.role_address].verdicts["sqs-receivemessage"] with input as _account_unknown_queue(q)
+	v.state == "open"
+	some e in v.evals
+	some c in e.causes
+	c.attribute == "context.account"
+}
+
+test_layers_principal_per_candidate_account if {
+	p := {"arn": null, "account": "", "name": "KarpenterController-ex", "partition": "aws"}
+	r := {"resource": "*", "context": {"aws:principalaccount": ["999999999999"]}}
+	layers._request_principal(p, r).arn == "arn:aws:iam::999999999999:role/KarpenterController-ex"
+	layers._request_principal(object.union(p, {"partition": ""}), object.union(r, {"resource": "arn:aws-cn:sqs:cn-north-1:1:q"})).arn == "arn:aws-cn:iam::999999999999:role/KarpenterController-ex"
+	known := object.union(p, {"account": "123456789012", "arn": role_arn})
+	layers._request_principal(known, r) == known
+}
