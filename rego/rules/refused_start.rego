@@ -1,6 +1,7 @@
 package karpgate.rules.refused_start
 
 import data.karpgate.lib.deployment
+import data.karpgate.lib.fix
 import data.karpgate.lib.karpenter
 import data.karpgate.lib.requests
 import data.karpgate.lib.trust
@@ -31,11 +32,15 @@ import data.karpgate.lib.trust
 #   security_severity: "8.0"
 #   tags: [iam, karpenter, availability]
 #   remediation: >-
-#     EKS Pod Identity: trust `{"Service": "pods.eks.amazonaws.com"}` with both `sts:AssumeRole` and
-#     `sts:TagSession` (or set `disable_session_tags = true` on the association). IRSA: the trusted
-#     `Federated` principal must be the cluster's OIDC provider, `<issuer>:aud` must be the audience
-#     of the service account token (`sts.amazonaws.com` unless the eks.amazonaws.com/audience
-#     annotation says otherwise) and `<issuer>:sub` Karpenter's service account.
+#     A refused start by the trust policy: with EKS Pod Identity trust
+#     `{"Service": "pods.eks.amazonaws.com"}` with both `sts:AssumeRole` and `sts:TagSession` (or set
+#     `disable_session_tags = true` on the association); with IRSA the trusted `Federated` principal
+#     must be the cluster's OIDC provider, `<issuer>:aud` the audience of the service account token
+#     (`sts.amazonaws.com` unless the eks.amazonaws.com/audience annotation says otherwise) and
+#     `<issuer>:sub` Karpenter's service account. A refused Karpenter request: allow it as the
+#     published Karpenter controller policy of the deployed version does (for a terraform-aws-eks
+#     modules/karpenter policy, the module's switch or upgrade), or change the statement that refuses
+#     it.
 deny contains finding if {
 	some r in _refusals
 	finding := karpenter.finding({
@@ -43,6 +48,7 @@ deny contains finding if {
 		"role": r.role,
 		"message": r.message,
 		"statement": r.statement,
+		"fix": r.fix,
 	})
 }
 
@@ -54,6 +60,7 @@ _refusals contains {
 	"address": role.address,
 	"message": _start_message(role, v),
 	"statement": _deciding(v),
+	"fix": _trust_fix(v),
 } if {
 	some role in karpenter.roles
 	some v in _start_verdicts[role.address]
@@ -71,6 +78,7 @@ _refusals contains {
 		concat("\n", [deployment.call_line(role, r) | some r in failing]),
 	]),
 	"statement": null,
+	"fix": _requests_fix(role, a, failing),
 } if {
 	some role in karpenter.roles
 	a := deployment.assessed[role.address]
@@ -142,6 +150,31 @@ _verdict(role, check) := {"check": check, "decision": "open", "results": [], "un
 } else := trust.evaluate(role, check)
 
 _call(check) := sprintf("%s via %s", [check.action, check.via])
+
+_trust_fix(v) := concat(" ", [
+	"The trusted `Federated` principal must be the cluster's OIDC provider, `<issuer>:aud` the audience",
+	"of the service account token (`sts.amazonaws.com` unless the eks.amazonaws.com/audience",
+	"annotation says otherwise) and `<issuer>:sub` Karpenter's service account.",
+]) if {
+	v.check.action == "sts:AssumeRoleWithWebIdentity"
+} else := concat(" ", [
+	"Trust `{\"Service\": \"pods.eks.amazonaws.com\"}` with both `sts:AssumeRole` and `sts:TagSession`",
+	"(or set `disable_session_tags = true` on the association).",
+])
+
+# The fix for refused Karpenter requests: the module's switch or upgrade when the role's policy is
+# an old terraform-aws-eks modules/karpenter policy, else each request to allow, an instance, launch
+# template or fleet id generalised to * (the id is the simulated one).
+_requests_fix(role, a, failing) := s if {
+	s := fix.switch(role, karpenter.main_policy(role))
+	s != null
+} else := sprintf("Allow each refused request as the published Karpenter controller policy of %s does, or change the statement that refuses it:\n%s", [
+	deployment.describe_version(a.version),
+	concat("\n", sort({sprintf("- %s on %s", [e.request.action, regex.replace(e.request.resource, `/[a-z]+-[0-9a-f]{8,}$`, "/*")]) |
+		some r in failing
+		e := deployment.refused_eval(r)
+	})),
+])
 
 _requests(1) := "a request"
 
