@@ -106,17 +106,30 @@ switch_text(role) := concat("\n", array.concat(
 }
 
 _switch_intro(mc) := sprintf(
-	"The policy comes from terraform-aws-eks modules/karpenter v20.24 or later (%s),\nwhich keeps the Karpenter v0.33-v0.37 policy while enable_v1_permissions is false%s.\nTurn on its Karpenter v1 policy in the module block:",
+	concat("", [
+		"The policy comes from terraform-aws-eks modules/karpenter v20.24 or later (%s),\n",
+		"which keeps the Karpenter v0.33-v0.37 policy while enable_v1_permissions is false%s.\n",
+		"Turn on its Karpenter v1 policy in the module block:",
+	]),
 	[mc.address, _default_note(mc)],
 ) if mc.generation == "v20.24"
 
 _switch_intro(mc) := sprintf(
-	"The policy comes from terraform-aws-eks modules/karpenter v20.0-v20.23 (%s),\nwhich has only the Karpenter v0.33-v0.37 policy. Upgrade the module to v20.24 or later\nand turn on its Karpenter v1 policy (or upgrade to v21, which has only the v1 policy)%s:",
+	concat("", [
+		"The policy comes from terraform-aws-eks modules/karpenter v20.0-v20.23 (%s),\n",
+		"which has only the Karpenter v0.33-v0.37 policy. Upgrade the module to v20.24 or later\n",
+		"and turn on its Karpenter v1 policy (or upgrade to v21, which has only the v1 policy)%s:",
+	]),
 	[mc.address, _source_note(mc)],
 ) if mc.generation == "v20.0"
 
 _switch_intro(mc) := sprintf(
-	"The policy comes from terraform-aws-eks modules/karpenter v19 (%s),\nwritten for Karpenter before v0.33. Upgrade the module to v20.24 or later\nand turn on its Karpenter v1 policy (or upgrade to v21); v20 changes the module's inputs,\nso follow the module's v20 upgrade guide%s:",
+	concat("", [
+		"The policy comes from terraform-aws-eks modules/karpenter v19 (%s),\n",
+		"written for Karpenter before v0.33. Upgrade the module to v20.24 or later\n",
+		"and turn on its Karpenter v1 policy (or upgrade to v21); v20 changes the module's inputs,\n",
+		"so follow the module's v20 upgrade guide%s:",
+	]),
 	[mc.address, _source_note(mc)],
 ) if mc.generation == "v19"
 
@@ -136,7 +149,18 @@ _version_lines(mc) := [`  version               = "~> 20.24"`] if {
 # v21_entry renders a raw IAM statement as an entry of terraform-aws-eks v21's
 # iam_policy_statements, a list of objects.
 v21_entry(role, st) := concat("\n", array.concat(
-	[sprintf("The policy comes from terraform-aws-eks modules/karpenter v21 (%s):\nadd the statement to the module's iam_policy_statements list (HCL object syntax):", [role.module_call.address]), sprintf("module %q {", [role.module_call.name]), "  iam_policy_statements = [", "    {"],
+	[
+		sprintf(
+			concat("", [
+				"The policy comes from terraform-aws-eks modules/karpenter v21 (%s):\n",
+				"add the statement to the module's iam_policy_statements list (HCL object syntax):",
+			]),
+			[role.module_call.address],
+		),
+		sprintf("module %q {", [role.module_call.name]),
+		"  iam_policy_statements = [",
+		"    {",
+	],
 	array.concat(
 		[sprintf("      %s", [line]) | some line in _object_head(st)],
 		array.concat(_object_conditions(object.get(st, "Condition", {}), "      "), ["    },", "  ]", "}"]),
