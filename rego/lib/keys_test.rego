@@ -58,4 +58,7 @@ test_network_perimeter_is_decided_with_config_network if {
 	iam.decide(statements, _sqs_request(null)).decision == "indeterminate"
 }
 
-_sqs_request(net) := {"action": "sqs:ReceiveMessage", "resource": "*", "context": keys.constant("sqs:ReceiveMessage", {"R": "eu-west-1", "A": "1", "NET": net}), "present": keys.present}
+_sqs_request(network) := {
+	"action": "sqs:ReceiveMessage", "resource": "*", "present": keys.present,
+	"context": keys.constant("sqs:ReceiveMessage", {"R": "eu-west-1", "A": "1", "NET": network}),
+}

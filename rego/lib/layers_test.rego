@@ -470,7 +470,8 @@ test_layers_principal_per_candidate_account if {
 	p := {"arn": null, "account": "", "name": "KarpenterController-ex", "partition": "aws"}
 	r := {"resource": "*", "context": {"aws:principalaccount": ["999999999999"]}}
 	layers._request_principal(p, r).arn == "arn:aws:iam::999999999999:role/KarpenterController-ex"
-	layers._request_principal(object.union(p, {"partition": ""}), object.union(r, {"resource": "arn:aws-cn:sqs:cn-north-1:1:q"})).arn == "arn:aws-cn:iam::999999999999:role/KarpenterController-ex"
+	cn := object.union(r, {"resource": "arn:aws-cn:sqs:cn-north-1:1:q"})
+	layers._request_principal(object.union(p, {"partition": ""}), cn).arn == "arn:aws-cn:iam::999999999999:role/KarpenterController-ex"
 	known := object.union(p, {"account": "123456789012", "arn": role_arn})
 	layers._request_principal(known, r) == known
 }

@@ -98,8 +98,9 @@ test_region_guard_without_iam_exemption_refuses_iam_outside_its_signing_region i
 	every id in ids {
 		startswith(id, "iam-")
 	}
+}
 
-	# IAM's signing region allowed beside the cluster's: nothing refused.
+test_region_guard_allowing_iams_signing_region_refuses_nothing if {
 	_refused("aws-cn", "cn-northwest-1", ["cn-northwest-1", "cn-north-1"], ["organizations:*"]) == set()
 	_refused("aws-us-gov", "us-gov-west-1", ["us-gov-west-1"], ["organizations:*", "pricing:*"]) == set()
 }
