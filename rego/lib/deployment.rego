@@ -335,7 +335,7 @@ assessed[role.address] := {
 
 # _layer_rows are the requests the role's resource layers add (lib/layers calls: kms:Decrypt of the
 # interruption queue's key), degraded in every version.
-_layer_rows(role) := [{"t": {"id": c.id, "action": c.action, "lost": "interruption handling"}, "applies": "yes", "impact": "degraded"} |
+_layer_rows(role) := [{"t": {"id": c.id, "action": c.action, "lost": "interruption handling is lost"}, "applies": "yes", "impact": "degraded"} |
 	some c in layers.calls(role)
 ]
 
@@ -536,7 +536,7 @@ _why(e) := sprintf(" (%s)", [layers.explain(e)]) if {
 # _condition says what the request needs when it depends on an unknown feature or version.
 _condition(row) := sprintf("; only if %s", [concat(" and ", _conditions(row.t))]) if {
 	row.applies == "assumed"
-} else := sprintf("; %s is lost", [row.t.lost]) if {
+} else := sprintf("; %s", [row.t.lost]) if {
 	row.impact == "degraded"
 	row.t.lost
 } else := ""

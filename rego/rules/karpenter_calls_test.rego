@@ -41,7 +41,7 @@ test_deny_missing_statements_name_each_call if {
 		"arn:aws:sts::123456789012:assumed-role/KarpenterController-ex/<session> is not authorized to perform: ec2:DeleteLaunchTemplate on resource: ",
 		"arn:aws:ec2:eu-west-1:123456789012:launch-template/lt-0123456789abcdef0",
 	]))
-	contains(f.message, "launch templates are not cleaned up is lost")
+	contains(f.message, "); launch templates are not cleaned up")
 	not contains(f.message, "ec2:TerminateInstances")
 	not contains(f.message, "iam:GetInstanceProfile")
 }

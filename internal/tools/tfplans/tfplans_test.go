@@ -6,11 +6,6 @@ import (
 	"testing"
 )
 
-const (
-	tfRoot    = "../../../testdata/tf"
-	plansRoot = "../../../testdata/plans"
-)
-
 // TestReproducedKeyCoversTheInputs: the record of a reproduced scenario changes with every input
 // of the generation, so a changed input is generated and compared again.
 func TestReproducedKeyCoversTheInputs(t *testing.T) {
