@@ -46,25 +46,26 @@ deny contains finding if {
 	some s in karpenter.granting(v.result)
 
 	conditions := karpenter.fix_statement(role, "ownership_conditions", {})
-	finding := {
-		"rule": rego.metadata.rule().custom.id,
-		"address": s.policy,
-		"role": role.address,
-		"statement": karpenter.statement_ref(s),
-		"message": sprintf(
-			"%s lets %s tag any instance with Karpenter's ownership tags: ec2:CreateTags on %s, an instance tagged only Name=prod-db, adding %s is allowed, so every statement scoped by those resource tags (TerminateInstances, DeleteLaunchTemplate, ...) can be bypassed by tagging first. Upstream closes it with the conditions %s.",
-			[
-				karpenter.statement_label(s), role.address, v.request.resource,
-				concat(", ", v.request.context["aws:tagkeys"]),
-				concat(" and ", [sprintf("%s %s = %s", [op, key, conditions[op][key]]) |
-					some op, keys in conditions
-					some key, _ in keys
-				]),
-			],
-		),
-		"fix": fix.conditions(role, s.policy, conditions),
-		"edit": fix.policy_edit(role, s.policy),
-	}
+	finding := karpenter.finding(object.union(
+		{
+			"rule": rego.metadata.rule().custom.id,
+			"address": s.policy,
+			"role": role.address,
+			"statement": karpenter.statement_ref(s),
+			"message": sprintf(
+				"%s lets %s tag any instance with Karpenter's ownership tags: ec2:CreateTags on %s, an instance tagged only Name=prod-db, adding %s is allowed, so every statement scoped by those resource tags (TerminateInstances, DeleteLaunchTemplate, ...) can be bypassed by tagging first. Upstream closes it with the conditions %s.",
+				[
+					karpenter.statement_label(s), role.address, v.request.resource,
+					concat(", ", v.request.context["aws:tagkeys"]),
+					concat(" and ", [sprintf("%s %s = %s", [op, key, conditions[op][key]]) |
+						some op, keys in conditions
+						some key, _ in keys
+					]),
+				],
+			),
+		},
+		fix.scope(role, s, conditions),
+	))
 }
 
 # verdicts holds the foreign-instance tagging request of every Karpenter role, by role address.

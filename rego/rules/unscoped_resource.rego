@@ -55,11 +55,10 @@ import data.karpgate.lib.requests
 #     }
 #
 #     Read-only calls (ec2:Describe*, pricing:GetProducts, iam:ListInstanceProfiles) may stay on "*".
-deny contains karpenter.finding(object.union(finding, {
-	"rule": rego.metadata.rule().custom.id,
-	"fix": fix.switch(karpenter.roles[finding.role], finding.address),
-	"edit": fix.policy_edit(karpenter.roles[finding.role], finding.address),
-})) if {
+deny contains karpenter.finding(object.union(
+	object.union(finding, {"rule": rego.metadata.rule().custom.id}),
+	fix.switch_only(karpenter.roles[finding.role], finding.address),
+)) if {
 	some finding in _findings
 }
 
