@@ -308,8 +308,10 @@ func compileModules(mods map[string]*ast.Module, caps *ast.Capabilities, print b
 
 // embeddedChecks are the compiler stages that only check and change nothing: on the embedded
 // bundle alone they give the same answer every time (no error: TestEmbeddedBundlePassesEveryCheck
-// compiles it with every stage), so a compile without user code skips them. Type checking stays:
-// evaluation reads the types it infers.
+// compiles it with every stage), so a compile without user code skips them. Type checking is one of
+// them: nothing it infers is read when no rule or query uses `with` on a function, which the
+// embedded rules never do (TestEmbeddedBundlePassesEveryCheck requires it). With user code every
+// stage runs.
 func embeddedChecks() []ast.StageID {
 	return []ast.StageID{
 		ast.StageCheckUnusedImports,
@@ -322,6 +324,7 @@ func embeddedChecks() []ast.StageID {
 		ast.StageCheckRecursion,
 		ast.StageCheckUnsafeBuiltins,
 		ast.StageCheckDeprecatedBuiltins,
+		ast.StageCheckTypes,
 	}
 }
 

@@ -173,11 +173,11 @@ _matches_action(s, action) := action_matches(s, action)
 
 # _head is what a statement result repeats of the statement: index, sid, effect and every field
 # that is not part of the normalized statement (policy, attribute, ...). compile precomputes it.
-_head(s, _) := s.compiled.head if s.compiled.head.index != null
-
-_head(s, i) := object.union(s.compiled.head, {"index": i}) if s.compiled.head.index == null
-
-_head(s, i) := _make_head(s, i) if not s.compiled
+_head(s, i) := s.compiled.head if {
+	s.compiled.head.index != null
+} else := object.union(s.compiled.head, {"index": i}) if {
+	s.compiled
+} else := _make_head(s, i)
 
 _make_head(s, i) := object.union(object.remove(s, _normalized_fields), {
 	"index": object.get(s, "index", i),
@@ -287,31 +287,27 @@ _is_glob(p) if contains(p, "?")
 # ---------------------------------------------------------------------------------------------
 # Resource and NotResource: case-sensitive glob over the whole ARN (* crosses : and /).
 
-_resource_verdict(s, resource, _, _) := {"state": "yes", "reasons": []} if {
+# The forms are exclusive; they are one else chain so that OPA stops at the first that holds
+# (separate definitions of a function are all evaluated on every call).
+_resource_verdict(s, resource, ctx, vars) := {"state": "yes", "reasons": []} if {
 	_compiled_match(s, "resources", resource)
-}
-
-_resource_verdict(s, resource, ctx, vars) := r if {
+} else := r if {
 	patterns := object.get(s, "resources", [])
 	count(patterns) > 0
-	not _compiled_match(s, "resources", resource)
 	states := {_pattern_state(p, resource, ctx, vars) | some p in patterns}
 	r := _positive_resource(states, patterns, resource)
-}
-
-_resource_verdict(s, resource, _, _) := {"state": "no", "reasons": ["resource is excluded by NotResource"]} if {
+} else := {"state": "no", "reasons": ["resource is excluded by NotResource"]} if {
 	count(object.get(s, "resources", [])) == 0
 	_compiled_match(s, "not_resources", resource)
-}
-
-_resource_verdict(s, resource, ctx, vars) := r if {
+} else := r if {
 	count(object.get(s, "resources", [])) == 0
 	patterns := object.get(s, "not_resources", [])
 	count(patterns) > 0
-	not _compiled_match(s, "not_resources", resource)
 	states := {_pattern_state(p, resource, ctx, vars) | some p in patterns}
 	r := _negative_resource(states)
-}
+} else := {"state": "no", "reasons": ["statement has neither Resource nor NotResource"]} if {
+	not s.partial
+} else := {"state": "unknown", "reasons": ["its Resource is unknown until apply"]}
 
 _compiled_match(s, field, resource) if {
 	pattern := s.compiled[field]
@@ -319,72 +315,38 @@ _compiled_match(s, field, resource) if {
 	glob.match(pattern, null, resource)
 }
 
-_resource_verdict(s, _, _, _) := {"state": "no", "reasons": ["statement has neither Resource nor NotResource"]} if {
-	count(object.get(s, "resources", [])) == 0
-	count(object.get(s, "not_resources", [])) == 0
-	not s.partial
-}
+# In a partly known document a statement without resources has them unknown until apply (the last
+# form above).
 
-# In a partly known document a statement without resources has them unknown until apply.
-_resource_verdict(s, _, _, _) := {"state": "unknown", "reasons": ["its Resource is unknown until apply"]} if {
-	count(object.get(s, "resources", [])) == 0
-	count(object.get(s, "not_resources", [])) == 0
-	s.partial
-}
-
-_positive_resource(states, _, _) := {"state": "yes", "reasons": []} if "yes" in states
-
-_positive_resource(states, patterns, _) := {"state": "unknown", "reasons": [sprintf(
+_positive_resource(states, patterns, resource) := {"state": "yes", "reasons": []} if {
+	"yes" in states
+} else := {"state": "unknown", "reasons": [sprintf(
 	"resource uses a policy variable the request does not define (%s)",
 	[concat(", ", _variables_in(patterns))],
 )]} if {
-	not "yes" in states
 	"unknown" in states
-}
-
-_positive_resource(states, patterns, resource) := {"state": "other-region", "reasons": [sprintf("region %s only", [concat(", ", regions)])]} if {
-	not "yes" in states
-	not "unknown" in states
+} else := {"state": "other-region", "reasons": [sprintf("region %s only", [concat(", ", regions)])]} if {
 	regions := sort(_other_regions(patterns, resource))
 	count(regions) > 0
-}
+} else := {"state": "no", "reasons": ["resource does not match"]}
 
-_positive_resource(states, patterns, resource) := {"state": "no", "reasons": ["resource does not match"]} if {
-	not "yes" in states
-	not "unknown" in states
-	count(_other_regions(patterns, resource)) == 0
-}
-
-_negative_resource(states) := {"state": "no", "reasons": ["resource is excluded by NotResource"]} if "yes" in states
-
-_negative_resource(states) := {"state": "unknown", "reasons": ["NotResource uses a policy variable the request does not define"]} if {
-	not "yes" in states
+_negative_resource(states) := {"state": "no", "reasons": ["resource is excluded by NotResource"]} if {
+	"yes" in states
+} else := {"state": "unknown", "reasons": ["NotResource uses a policy variable the request does not define"]} if {
 	"unknown" in states
-}
+} else := {"state": "yes", "reasons": []}
 
-_negative_resource(states) := {"state": "yes", "reasons": []} if {
-	not "yes" in states
-	not "unknown" in states
-}
-
-_pattern_state(p, _, ctx, vars) := "unknown" if {
-	_resource_substitute(p, ctx, vars).state == "unknown"
-}
-
-_pattern_state(p, resource, ctx, vars) := "yes" if {
-	sub := _resource_substitute(p, ctx, vars)
-	sub.state == "ok"
-	glob.match(sub.glob, null, resource)
-}
-
-_pattern_state(p, resource, ctx, vars) := "no" if {
-	sub := _resource_substitute(p, ctx, vars)
-	sub.state == "ok"
-	not glob.match(sub.glob, null, resource)
-}
+_pattern_state(p, resource, ctx, vars) := _substituted_state(_resource_substitute(p, ctx, vars), resource)
 
 # A variable whose key the request models as absent matches nothing (AWS: "the value is null").
-_pattern_state(p, _, ctx, vars) := "no" if _resource_substitute(p, ctx, vars).state == "absent"
+_substituted_state(sub, resource) := "unknown" if {
+	sub.state == "unknown"
+} else := "yes" if {
+	sub.state == "ok"
+	glob.match(sub.glob, null, resource)
+} else := "no" if {
+	sub.state in {"ok", "absent"}
+}
 
 # Policy variables in a Resource are replaced "only in the resource portion of the ARN ... after
 # the fifth colon": the service, region and account segments keep ${...} as literal text.
@@ -610,17 +572,13 @@ _provider_key(key) if {
 
 _present_open(ctx, key) if key in ctx["#present"]
 
-_lookup(ctx, key) := ctx[key]
-
-_lookup(ctx, key) := ctx[concat("", ["aws:resourcetag/", substring(key, 16, -1)])] if {
+_lookup(ctx, key) := ctx[key] if {
+	ctx[key]
+} else := ctx[concat("", ["aws:resourcetag/", substring(key, 16, -1)])] if {
 	startswith(key, "ec2:resourcetag/")
-	not ctx[key]
 	ctx["#ec2res"]
-}
-
-_lookup(ctx, key) := ctx[concat("", ["ec2:resourcetag/", substring(key, 16, -1)])] if {
+} else := ctx[concat("", ["ec2:resourcetag/", substring(key, 16, -1)])] if {
 	startswith(key, "aws:resourcetag/")
-	not ctx[key]
 	ctx["#ec2res"]
 }
 
@@ -737,9 +695,11 @@ _present_reason(_, "true") := ""
 
 _present_reason(c, "false") := sprintf("Null %s does not hold (the request has %s)", [key_name(c.key), key_name(c.key)])
 
+_multivalued_keys := {lower(k) | some k in data.karpgate.iam.multivalued_keys}
+
 _bare_multivalued(c, ctx) if {
 	object.get(c, "set", "") == ""
-	lower(c.key) in data.karpgate.iam.multivalued_keys
+	_multivalued_keys[lower(c.key)]
 	_lookup(ctx, lower(c.key))
 }
 
@@ -771,13 +731,10 @@ _readable(base, _) if {
 }
 
 # Condition values without policy variables are substituted once, by compile.
-_condition_values(s, j, _, _, _) := s.compiled.condition_values[j] if {
-	s.compiled.condition_values[j] != null
-}
-
 # 4.3: policy variables in condition values only under String and Arn operators.
-_condition_values(s, j, c, ctx, vars) := [_substitute(v, ctx, vars) | some v in c.values] if {
-	not _static_values_at(s, j)
+_condition_values(s, j, c, ctx, vars) := s.compiled.condition_values[j] if {
+	s.compiled.condition_values[j] != null
+} else := [_substitute(v, ctx, vars) | some v in c.values] if {
 	_variable_operator(c)
 } else := [{"state": "ok", "literal": v, "glob": _glob_escape(v)} | some v in c.values]
 
