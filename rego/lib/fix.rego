@@ -14,6 +14,7 @@
 package karpgate.lib.fix
 
 import data.karpgate.lib.karpenter
+import data.karpgate.lib.layers
 
 # add is the fix for a refusal that a statement st would cure, v the refused verdict: the module's
 # switch or upgrade when the role's module predates its Karpenter v1 policy (and no identity-policy
@@ -57,6 +58,19 @@ scope(role, s, condition) := {"fix": _entry_text(role, e, set, "add the conditio
 # {} otherwise (for rules whose fix is their remediation text).
 switch_only(role, policy) := {"fix": switch_text(role), "edit": edit(role, {})} if {
 	_owned_switchable(role, policy)
+} else := {}
+
+# calls is the fix for refused Karpenter calls, evals their refused evaluations (lib/deployment
+# refused_eval): the module's switch or upgrade when the role's old module policy is what refuses
+# every one of them (the role's identity-based policies decide, without a Deny); {} otherwise, and
+# the rule's remediation applies.
+calls(role, evals) := {"fix": switch_text(role), "edit": edit(role, {})} if {
+	count(evals) > 0
+	every e in evals {
+		layers.explain(e) == ""
+		object.get(e, "decision", "") != "denied"
+	}
+	_switchable(role, {})
 } else := {}
 
 # edit is the module-argument change of the switch fix, for the patch format: {"module": address,

@@ -195,3 +195,16 @@ test_unscoped_resource_fix_for_v19_is_the_upgrade if {
 		not g.edit
 	}
 }
+
+# Refused Karpenter calls (KARP003, KARP004): the switch when the old module's policy refuses
+# them all, nothing (the remediation) when a Deny or another layer does.
+test_calls_get_the_switch_only_from_the_identity_policy if {
+	role := _role(_call("v20.24", {"enable_v1_permissions": false}, []))
+	f := fix.calls(role, [{"decision": "implicit-deny"}, {"decision": "implicit-deny"}])
+	f.edit == {"module": "module.karpenter", "arguments": {"enable_v1_permissions": true}}
+	contains(f.fix, "enable_v1_permissions = true")
+	fix.calls(role, [{"decision": "implicit-deny"}, {"decision": "denied"}]) == {}
+	fix.calls(role, [{"decision": "implicit-deny", "layer": "permissions boundary", "layer_address": "aws_iam_policy.b"}]) == {}
+	fix.calls(role, []) == {}
+	fix.calls(_role(_call("v21", {}, [])), [{"decision": "implicit-deny"}]) == {}
+}

@@ -35,10 +35,10 @@ import data.karpgate.lib.layers
 #       sid       = "AllowScopedResourceTagging"
 #       effect    = "Allow"
 #       actions   = ["ec2:CreateTags"]
-#       resources = ["arn:${local.partition}:ec2:${local.region}:*:instance/*"]
+#       resources = ["arn:<partition>:ec2:<region>:*:instance/*"]
 #       condition {
 #         test     = "StringEquals"
-#         variable = "aws:ResourceTag/kubernetes.io/cluster/${var.cluster_name}"
+#         variable = "aws:ResourceTag/kubernetes.io/cluster/<cluster>"
 #         values   = ["owned"]
 #       }
 #       condition {

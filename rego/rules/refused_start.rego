@@ -1,6 +1,7 @@
 package karpgate.rules.refused_start
 
 import data.karpgate.lib.deployment
+import data.karpgate.lib.fix
 import data.karpgate.lib.karpenter
 import data.karpgate.lib.trust
 
@@ -37,12 +38,15 @@ import data.karpgate.lib.trust
 #     annotation says otherwise) and `<issuer>:sub` Karpenter's service account.
 deny contains finding if {
 	some r in _refusals
-	finding := karpenter.finding({
-		"address": r.address,
-		"role": r.role,
-		"message": r.message,
-		"statement": r.statement,
-	})
+	finding := karpenter.finding(object.union(
+		{
+			"address": r.address,
+			"role": r.role,
+			"message": r.message,
+			"statement": r.statement,
+		},
+		r.fix,
+	))
 }
 
 # _refusals are the refused requests of every source, each
@@ -53,6 +57,7 @@ _refusals contains {
 	"address": role.address,
 	"message": _start_message(role, v),
 	"statement": _deciding(v),
+	"fix": {},
 } if {
 	some role in karpenter.roles
 	some v in _start_verdicts[role.address]
@@ -70,6 +75,7 @@ _refusals contains {
 		concat("\n", [deployment.call_line(role, r) | some r in failing]),
 	]),
 	"statement": null,
+	"fix": fix.calls(role, [deployment.refused_eval(r) | some r in failing]),
 } if {
 	some role in karpenter.roles
 	a := deployment.assessed[role.address]

@@ -26,7 +26,7 @@ import data.karpgate.lib.requests
 #
 #     condition {
 #       test     = "StringEquals"
-#       variable = "aws:ResourceTag/kubernetes.io/cluster/${var.cluster_name}"
+#       variable = "aws:ResourceTag/kubernetes.io/cluster/<cluster>"
 #       values   = ["owned"]
 #     }
 #     condition {

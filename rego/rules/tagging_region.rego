@@ -25,7 +25,7 @@ import data.karpgate.lib.requests
 #     statement {
 #       sid       = "AllowScopedResourceTagging"
 #       actions   = ["ec2:CreateTags"]
-#       resources = ["arn:${local.partition}:ec2:${local.region}:*:instance/*"]
+#       resources = ["arn:<partition>:ec2:<region>:*:instance/*"]
 #       # ... the upstream conditions (see KARP001)
 #     }
 #

@@ -28,12 +28,12 @@ import data.karpgate.lib.requests
 #       sid       = "AllowScopedDeletion"
 #       actions   = ["ec2:TerminateInstances", "ec2:DeleteLaunchTemplate"]
 #       resources = [
-#         "arn:${local.partition}:ec2:${local.region}:*:instance/*",
-#         "arn:${local.partition}:ec2:${local.region}:*:launch-template/*",
+#         "arn:<partition>:ec2:<region>:*:instance/*",
+#         "arn:<partition>:ec2:<region>:*:launch-template/*",
 #       ]
 #       condition {
 #         test     = "StringEquals"
-#         variable = "aws:ResourceTag/kubernetes.io/cluster/${var.cluster_name}"
+#         variable = "aws:ResourceTag/kubernetes.io/cluster/<cluster>"
 #         values   = ["owned"]
 #       }
 #       condition {
