@@ -13,6 +13,7 @@
 #   object syntax (conditions as a list of {test, variable, values} objects).
 package karpgate.lib.fix
 
+import data.karpgate.lib.deployment
 import data.karpgate.lib.karpenter
 import data.karpgate.lib.layers
 
@@ -60,13 +61,16 @@ switch_only(role, policy) := {"fix": switch_text(role), "edit": edit(role, {})} 
 	_owned_switchable(role, policy)
 } else := {}
 
-# calls is the fix for refused Karpenter calls, evals their refused evaluations (lib/deployment
-# refused_eval): the module's switch or upgrade when the role's old module policy is what refuses
-# every one of them (the role's identity-based policies decide, without a Deny); {} otherwise, and
-# the rule's remediation applies.
-calls(role, evals) := {"fix": switch_text(role), "edit": edit(role, {})} if {
-	count(evals) > 0
-	every e in evals {
+# calls is the fix for refused Karpenter calls, rows as lib/deployment failing gives them: the
+# module's switch or upgrade when it cures every one of them: the role's old module policy refuses
+# them (its identity-based policies decide, without a Deny) and each is a call Karpenter v1.0
+# makes, which the module's Karpenter v1 policy grants (calls of later versions, such as
+# iam:ListInstanceProfiles, it lacks); {} otherwise, and the rule's remediation applies.
+calls(role, rows) := {"fix": switch_text(role), "edit": edit(role, {})} if {
+	count(rows) > 0
+	every r in rows {
+		deployment.requested_in(r.t, "1.0")
+		e := deployment.refused_eval(r)
 		layers.explain(e) == ""
 		object.get(e, "decision", "") != "denied"
 	}

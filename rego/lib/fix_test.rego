@@ -197,14 +197,19 @@ test_unscoped_resource_fix_for_v19_is_the_upgrade if {
 }
 
 # Refused Karpenter calls (KARP003, KARP004): the switch when the old module's policy refuses
-# them all, nothing (the remediation) when a Deny or another layer does.
-test_calls_get_the_switch_only_from_the_identity_policy if {
+# them all and each is a call of Karpenter v1.0; nothing (the remediation) when a Deny or another
+# layer refuses one, or one is a call only later versions make.
+_row(minors, eval) := {"t": {"id": "x", "minors": minors}, "verdict": {"evals": [eval]}}
+
+test_calls_get_the_switch_only_when_it_cures_them if {
 	role := _role(_call("v20.24", {"enable_v1_permissions": false}, []))
-	f := fix.calls(role, [{"decision": "implicit-deny"}, {"decision": "implicit-deny"}])
+	v1 := {"1.0": "launch", "1.12": "launch"}
+	f := fix.calls(role, [_row(v1, {"decision": "implicit-deny"}), _row(v1, {"decision": "implicit-deny"})])
 	f.edit == {"module": "module.karpenter", "arguments": {"enable_v1_permissions": true}}
 	contains(f.fix, "enable_v1_permissions = true")
-	fix.calls(role, [{"decision": "implicit-deny"}, {"decision": "denied"}]) == {}
-	fix.calls(role, [{"decision": "implicit-deny", "layer": "permissions boundary", "layer_address": "aws_iam_policy.b"}]) == {}
+	fix.calls(role, [_row(v1, {"decision": "implicit-deny"}), _row(v1, {"decision": "denied"})]) == {}
+	fix.calls(role, [_row(v1, {"decision": "implicit-deny", "layer": "permissions boundary", "layer_address": "aws_iam_policy.b"})]) == {}
+	fix.calls(role, [_row(v1, {"decision": "implicit-deny"}), _row({"1.12": "degraded"}, {"decision": "implicit-deny"})]) == {}
 	fix.calls(role, []) == {}
-	fix.calls(_role(_call("v21", {}, [])), [{"decision": "implicit-deny"}]) == {}
+	fix.calls(_role(_call("v21", {}, [])), [_row(v1, {"decision": "implicit-deny"})]) == {}
 }

@@ -56,7 +56,7 @@ deny contains finding if {
 				karpenter.removed_note(role),
 			]),
 		},
-		fix.calls(role, [deployment.refused_eval(r) | some r in failing]),
+		fix.calls(role, failing),
 	))
 }
 

@@ -75,7 +75,7 @@ _refusals contains {
 		concat("\n", [deployment.call_line(role, r) | some r in failing]),
 	]),
 	"statement": null,
-	"fix": fix.calls(role, [deployment.refused_eval(r) | some r in failing]),
+	"fix": fix.calls(role, failing),
 } if {
 	some role in karpenter.roles
 	a := deployment.assessed[role.address]
