@@ -9,7 +9,10 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
+
+	"github.com/karpgate/karpgate/internal/report"
 )
 
 // expectation is testdata/plans/<scenario>/expect.json: the findings RULES.md predicts.
@@ -60,6 +63,14 @@ func TestScanScenarios(t *testing.T) {
 	if err != nil || len(dirs) == 0 {
 		t.Fatalf("no scenarios: %v", err)
 	}
+	// Every scan also writes every format: a passing scan's output never says "fail" (Atlantis's
+	// policy-check parser reads the word as a failure), a failing one says FAILED.
+	var passing atomic.Int32
+	t.Cleanup(func() {
+		if n := passing.Load(); n < 3 {
+			t.Errorf("only %d passing scenarios: the check that passing output never says fail checks too little", n)
+		}
+	})
 	// A .karpgate.yaml beside a plan is its scenario's configuration.
 	for _, exp := range dirs {
 		dir := filepath.Dir(exp)
@@ -74,6 +85,10 @@ func TestScanScenarios(t *testing.T) {
 				t.Fatalf("%s: %v", exp, err)
 			}
 			args := append([]string{"scan", "--format", "json"}, want.Args...)
+			outDir := t.TempDir()
+			for _, format := range report.Formats() {
+				args = append(args, "--format", format+"="+filepath.Join(outDir, format))
+			}
 			args = append(args, filepath.Join(dir, "plan.json"))
 			if cfg := filepath.Join(dir, ".karpgate.yaml"); fileExists(cfg) {
 				args = append(args, "--config", cfg)
@@ -123,6 +138,10 @@ func TestScanScenarios(t *testing.T) {
 			}
 			if code != wantCode || got.Summary.ExitCode != wantCode || got.Summary.Passed != (wantCode == 0) {
 				t.Errorf("exit %d, summary exit %d passed %v; want exit %d with %d errors", code, got.Summary.ExitCode, got.Summary.Passed, wantCode, errors)
+			}
+			checkFailWord(t, code, outDir)
+			if code == ExitPass {
+				passing.Add(1)
 			}
 		})
 	}
