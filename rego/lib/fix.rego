@@ -286,7 +286,7 @@ _pad(k, entry) := sprintf(concat("", ["%-", format_int(w, 10), "s"]), [k]) if {
 # ---------------------------------------------------------------------------------------------
 # A policy the user writes: the fix in each form, "fix" the form-neutral text.
 
-_unknown_form := "karpgate cannot tell how this policy is written (it reads the .tf files when run in the root module or given --source-dir; the plan alone does not say)."
+_unknown_form := "karpgate cannot tell how this policy is written: the plan does not say, and the .tf files (read in the root module or from --source-dir) were not at hand or did not tell."
 
 _statement_forms(st) := {
 	"fix": concat("\n", [concat("", [_unknown_form, " The statement as an aws_iam_policy_document block and as JSON:"]), "", karpenter.render(st)]),
