@@ -221,3 +221,45 @@ func TestScanPatchEditsTheListEntry(t *testing.T) {
 		}
 	})
 }
+
+// TestScanPatchAppendsAListEntry: calls of a later Karpenter that the module's v1 policy lacks
+// (KARP004, with the switch already on) are fixed by a new iam_policy_statements entry; the patch
+// adds the list to the module block, which gives the configuration of eks-v20.24-v1-later-entry,
+// whose plan scans clean.
+func TestScanPatchAppendsAListEntry(t *testing.T) {
+	patchBin, err := exec.LookPath("patch")
+	if err != nil {
+		t.Skip("no patch command on PATH")
+	}
+	tfRoot := t.TempDir()
+	copyTree(t, "../../testdata/tf/eks-v20.24-v1-later", filepath.Join(tfRoot, "eks-v20.24-v1-later"))
+	scenario := filepath.Join(tfRoot, "eks-v20.24-v1-later")
+	diffPath := filepath.Join(t.TempDir(), "fix.diff")
+	gate := []string{"--no-config", "--fail-on", "warning", "--karpenter-version", "1.12.0"}
+	args := append([]string{"scan", "--source-dir", scenario, "--repo-root", tfRoot, "--format", "patch=" + diffPath}, gate...)
+	if code, _, stderr := run(t, "", append(args, "../../testdata/plans/eks-v20.24-v1-later/plan.json")...); code != ExitPolicy {
+		t.Fatalf("scan: exit %d, want %d: %s", code, ExitPolicy, stderr)
+	}
+	diff, err := os.ReadFile(diffPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(diff), "+  iam_policy_statements = [\n") || strings.Contains(string(diff), "# karpgate") {
+		t.Fatalf("the patch does not add the list, or has notes:\n%s", diff)
+	}
+	cmd := exec.Command(patchBin, "-p1", "--batch", "--forward")
+	cmd.Dir = tfRoot
+	cmd.Stdin = bytes.NewReader(diff)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("patch -p1: %v\n%s", err, out)
+	}
+	main := filepath.Join(scenario, "main.tf")
+	for _, arg := range []string{"source", "cluster_name", "enable_v1_permissions", "iam_policy_statements"} {
+		if got, want := moduleArgument(t, main, "karpenter", arg), moduleArgument(t, "../../testdata/tf/eks-v20.24-v1-later-entry/main.tf", "karpenter", arg); got != want || got == "" {
+			t.Errorf("patched %s =\n%s\nthe eks-v20.24-v1-later-entry configuration has\n%s", arg, got, want)
+		}
+	}
+	if code, stdout, stderr := run(t, "", append(append([]string{"scan"}, gate...), "../../testdata/plans/eks-v20.24-v1-later-entry/plan.json")...); code != ExitPass {
+		t.Errorf("the plan of the patched configuration: exit %d\n%s%s", code, stdout, stderr)
+	}
+}

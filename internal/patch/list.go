@@ -23,12 +23,11 @@ func editList(body *hclwrite.Body, x *entryEdit) error {
 		if x.add == nil {
 			return fmt.Errorf("the module block does not set it, so it has no entry %q", x.sid)
 		}
-		v, err := ctyOf([]any{x.add})
+		v, err := valueText([]any{x.add})
 		if err != nil {
 			return err
 		}
-		body.SetAttributeValue(x.argument, v)
-		return formatAttribute(body, x.argument, string(body.GetAttribute(x.argument).Expr().BuildTokens(nil).Bytes()))
+		return formatAttribute(body, x.argument, v)
 	}
 	text := string(attr.Expr().BuildTokens(nil).Bytes())
 	expr, diags := hclsyntax.ParseExpression([]byte(text), x.argument, hcl.InitialPos)

@@ -65,7 +65,9 @@ switch_only(role, policy) := {"fix": switch_text(role), "edit": edit(role, {})} 
 # module's switch or upgrade when it cures every one of them: the role's old module policy refuses
 # them (its identity-based policies decide, without a Deny) and each is a call Karpenter v1.0
 # makes, which the module's Karpenter v1 policy grants (calls of later versions, such as
-# iam:ListInstanceProfiles, it lacks); {} otherwise, and the rule's remediation applies.
+# iam:ListInstanceProfiles, it lacks). Else, when they are all unscoped read calls, the statement
+# that allows them (an iam_policy_statements entry for a module role). {} otherwise, and the
+# rule's remediation applies.
 calls(role, rows) := {"fix": switch_text(role), "edit": edit(role, {})} if {
 	count(rows) > 0
 	every r in rows {
@@ -75,7 +77,35 @@ calls(role, rows) := {"fix": switch_text(role), "edit": edit(role, {})} if {
 		object.get(e, "decision", "") != "denied"
 	}
 	_switchable(role, {})
+} else := _read_fix(role, rows) if {
+	# Unscoped read calls (Describe*, pricing, iam:ListInstanceProfiles) the identity-based
+	# policies lack: one statement that allows them, in the module's list when the role has one.
+	count(rows) > 0
+	every r in rows {
+		object.get(r.t, "resource", "") == "*"
+		e := deployment.refused_eval(r)
+		layers.explain(e) == ""
+		object.get(e, "decision", "") != "denied"
+	}
+	not _module_without_list(role)
 } else := {}
+
+_module_without_list(role) if {
+	is_object(role.module_call)
+	not _has_list(role.module_call)
+}
+
+_read_statement(rows) := {
+	"Sid": "AllowKarpenterUnscopedReadActions",
+	"Effect": "Allow",
+	"Action": sort({r.t.action | some r in rows}),
+	"Resource": "*",
+}
+
+_read_fix(role, rows) := {"fix": _append_text(role, st), "edit": _append_edit(role, st)} if {
+	_has_list(role.module_call)
+	st := _read_statement(rows)
+} else := _statement_forms(_read_statement(rows))
 
 # edit is the module-argument change of the switch fix, for the patch format: {"module": address,
 # "arguments": {...}, "version": constraint or absent}; null when the fix is not a switch.

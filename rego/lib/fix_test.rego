@@ -213,3 +213,21 @@ test_calls_get_the_switch_only_when_it_cures_them if {
 	fix.calls(role, []) == {}
 	fix.calls(_role(_call("v21", {}, [])), [_row(v1, {"decision": "implicit-deny"})]) == {}
 }
+
+# Unscoped read calls of later versions: one statement for them, an entry of the module's list.
+_read_row(action) := {"t": {"id": action, "action": action, "resource": "*", "minors": {"1.12": "degraded"}}, "verdict": {"evals": [{"decision": "implicit-deny"}]}}
+
+test_unscoped_read_calls_get_one_statement if {
+	rows := [_read_row("iam:ListInstanceProfiles"), _read_row("ec2:DescribeInstanceStatus")]
+	f := fix.calls(_role(_call("v20.24", {"enable_v1_permissions": false}, [])), rows)
+	f.edit.entries == [{"argument": "iam_policy_statements", "append": {
+		"sid": "AllowKarpenterUnscopedReadActions",
+		"actions": ["ec2:DescribeInstanceStatus", "iam:ListInstanceProfiles"],
+		"resources": ["*"],
+	}}]
+	mine := fix.calls(object.union(fx.role([]), {"module_call": null}), rows)
+	contains(mine.fix_forms.jsonencode, "Action   = [\"ec2:DescribeInstanceStatus\", \"iam:ListInstanceProfiles\"]")
+	fix.calls(_role(_call("v19", {}, [])), rows) == {}
+	scoped := object.union(_read_row("ec2:TerminateInstances"), {"t": {"id": "t", "action": "ec2:TerminateInstances", "resource": "arn:aws:ec2:eu-west-1:111122223333:instance/i-0", "minors": {"1.12": "termination"}}})
+	fix.calls(_role(_call("v21", {}, [])), [scoped]) == {}
+}
