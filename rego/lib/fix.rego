@@ -253,8 +253,8 @@ _condition_objects(condition) := [{"test": op, "variable": key, "values": _list(
 
 _entry_text(role, e, set, what) := concat("\n", array.concat(
 	[
-		sprintf("The statement is the entry %q of the iam_policy_statements list of %s (terraform-aws-eks modules/karpenter %s): %s.", [e.sid, mc.address, mc.generation, what]),
-		"The entry after the change, in the module block (HCL object syntax; the other entries stay as they are):",
+		sprintf("The statement is the entry %q of the iam_policy_statements list of %s\n(terraform-aws-eks modules/karpenter %s): %s.", [e.sid, mc.address, mc.generation, what]),
+		"The entry after the change, in the module block (HCL object syntax; the other entries stay as\nthey are):",
 		sprintf("module %q {", [mc.name]),
 		"  iam_policy_statements = [",
 	],
@@ -265,7 +265,7 @@ _entry_text(role, e, set, what) := concat("\n", array.concat(
 
 _append_text(role, st) := concat("\n", array.concat(
 	[
-		sprintf("The policy comes from terraform-aws-eks modules/karpenter %s (%s), which writes it; add the statement as an entry of the module's iam_policy_statements list%s (HCL object syntax):", [mc.generation, mc.address, _after_note(mc)]),
+		sprintf("The policy comes from terraform-aws-eks modules/karpenter %s (%s), which writes it.\nAdd the statement as an entry of the module's iam_policy_statements list%s\n(HCL object syntax):", [mc.generation, mc.address, _after_note(mc)]),
 		sprintf("module %q {", [mc.name]),
 		"  iam_policy_statements = [",
 	],
@@ -280,7 +280,7 @@ _after_note(mc) := ", after the entries already there" if {
 
 # _list_conditions_text is the conditions of an entry whose Sid karpgate cannot match.
 _list_conditions_text(role, condition) := concat("\n", array.concat(
-	[sprintf("The statement comes from the iam_policy_statements list of %s (terraform-aws-eks modules/karpenter %s): add these to the %s of the entry that grants it (HCL object syntax):", [mc.address, mc.generation, _conditions_key(mc)])],
+	[sprintf("The statement comes from the iam_policy_statements list of %s (terraform-aws-eks\nmodules/karpenter %s): add these to the %s of the entry that grants it (HCL object syntax):", [mc.address, mc.generation, _conditions_key(mc)])],
 	_condition_lines(_condition_objects(condition), ""),
 )) if {
 	mc := role.module_call
@@ -316,7 +316,7 @@ _pad(k, entry) := sprintf(concat("", ["%-", format_int(w, 10), "s"]), [k]) if {
 # ---------------------------------------------------------------------------------------------
 # A policy the user writes: the fix in each form, "fix" the form-neutral text.
 
-_unknown_form := "karpgate cannot tell how this policy is written: the plan does not say, and the .tf files (read in the root module or from --source-dir) were not at hand or did not tell."
+_unknown_form := "karpgate cannot tell how this policy is written: the plan does not say, and the .tf files\n(read in the root module or from --source-dir) were not at hand or did not tell."
 
 _statement_forms(st) := {
 	"fix": concat("\n", [concat("", [_unknown_form, " The statement as an aws_iam_policy_document block and as JSON:"]), "", karpenter.render(st)]),

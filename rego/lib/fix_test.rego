@@ -81,7 +81,7 @@ test_v19_local_source_says_where_to_point if {
 test_v21_gets_an_iam_policy_statements_entry if {
 	role := _role(_call("v21", {"iam_policy_statements": [{"sid": "Other"}]}, []))
 	f := fix.add(role, {}, _statement)
-	contains(f.fix, "iam_policy_statements list, after the entries already there (HCL object syntax)")
+	contains(f.fix, "iam_policy_statements list, after the entries already there\n(HCL object syntax)")
 	contains(f.fix, "      condition = [\n        { test = \"StringEquals\", variable = \"aws:ResourceTag/k\", values = [\"owned\"] },\n      ]")
 	not contains(f.fix, "condition {")
 	f.edit.entries[0].append.condition == [{"test": "StringEquals", "variable": "aws:ResourceTag/k", "values": ["owned"]}]
