@@ -20,9 +20,9 @@ func fixCode(fix string) string {
 
 // scanFix scans a scenario's plan with its .tf sources (or none) and returns its one finding of
 // rule: its fix and the form it is written for.
-func scanFix(t *testing.T, scenario, rule string, sources bool) (fix, form string) {
+func scanFix(t *testing.T, scenario, rule string, sources bool, extra ...string) (fix, form string) {
 	t.Helper()
-	args := []string{"scan", "--no-config", "--format", "json", "--karpenter-version", "1.0.0"}
+	args := append([]string{"scan", "--no-config", "--format", "json", "--karpenter-version", "1.0.0"}, extra...)
 	if sources {
 		args = append(args, "--source-dir", "../../testdata/tf/"+scenario, "--repo-root", "../../testdata/tf")
 	}
@@ -186,6 +186,11 @@ func TestFixInTheSyntaxOfThePolicy(t *testing.T) {
 			}
 			if code, stdout, stderr := run(t, "", "scan", "--no-config", "--fail-on", "warning", "--karpenter-version", "1.0.0", "../../testdata/plans/"+tc.scenario+"-scoped/plan.json"); code != ExitPass {
 				t.Errorf("the twin: exit %d\n%s%s", code, stdout, stderr)
+			}
+
+			// A user policy runs the scan in the supervised child: the forms cross back.
+			if _, f := scanFix(t, tc.scenario, "KARP014", true, "--policy", "testdata/conftest/v1"); f != tc.form {
+				t.Errorf("supervised: fix_form %q, want %q", f, tc.form)
 			}
 
 			// Without the sources, the plan's configuration decides; where it cannot, the fix
