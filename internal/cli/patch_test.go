@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -137,89 +138,101 @@ func TestScanPatchTurnsOnTheModuleSwitch(t *testing.T) {
 	})
 }
 
-// TestScanPatchEditsTheListEntry: KARP014 on the common fix written as an entry of the module's
+// TestScanPatchEditsTheListEntry: the common fix written as an entry of the module's
 // iam_policy_statements is fixed in that entry. The fix shows the entry in HCL object syntax (no
-// condition blocks, which do not parse inside the list); the patch adds the ownership conditions to
-// the entry's conditions list, which gives the configuration of common-fix-scoped, whose plan scans
-// clean even with warnings failing the gate; where Terraform is at hand, the patched configuration
-// is planned again and scans clean too.
+// condition blocks, which do not parse inside the list); the patch sets the entry's attributes
+// (KARP014: the ownership conditions added to its conditions; KARP002: the region in its ARN, both
+// in one edit when both fire), which gives the configuration of the "-scoped" twin, whose plan
+// scans clean even with warnings failing the gate; where Terraform is at hand, the patched
+// configuration is planned again and scans clean too.
 func TestScanPatchEditsTheListEntry(t *testing.T) {
 	patchBin, err := exec.LookPath("patch")
 	if err != nil {
 		t.Skip("no patch command on PATH")
 	}
-	tfRoot := t.TempDir()
-	copyTree(t, "../../testdata/tf/common-fix", filepath.Join(tfRoot, "common-fix"))
-	copyTree(t, "../../testdata/tf/modules/karpenter-v20.24", filepath.Join(tfRoot, "modules", "karpenter-v20.24"))
-	scenario := filepath.Join(tfRoot, "common-fix")
-	diffPath := filepath.Join(t.TempDir(), "fix.diff")
-	textPath := filepath.Join(t.TempDir(), "report.txt")
-	gate := []string{"--no-config", "--fail-on", "warning", "--karpenter-version", "1.0.0"}
-	args := append([]string{"scan", "--source-dir", scenario, "--repo-root", tfRoot, "--format", "text=" + textPath, "--format", "patch=" + diffPath}, gate...)
-	code, _, stderr := run(t, "", append(args, "../../testdata/plans/common-fix/plan.json")...)
-	if code != ExitPolicy {
-		t.Fatalf("scan: exit %d, want %d: %s", code, ExitPolicy, stderr)
-	}
-	text, _ := os.ReadFile(textPath)
-	for _, want := range []string{
-		"KARP014",
-		"The statement is the entry \"AllowKarpenterV1InstanceTagging\" of the iam_policy_statements list of module.karpenter",
-		"{ test = \"StringLike\", variable = \"aws:ResourceTag/karpenter.sh/nodepool\", values = [\"*\"] },",
-		"The module block is at common-fix/main.tf:15.",
+	for _, tc := range []struct {
+		scenario string
+		rules    []string
+		diff     []string
+	}{
+		{"common-fix", []string{"KARP014"}, []string{"+          variable = \"aws:ResourceTag/kubernetes.io/cluster/prod\"\n"}},
+		{"common-fix-no-region", []string{"KARP002", "KARP014"}, []string{"+      resources = [\"arn:aws:ec2:eu-west-1:*:instance/*\"]\n", "+          variable = \"aws:ResourceTag/karpenter.sh/nodepool\"\n"}},
 	} {
-		if !strings.Contains(string(text), want) {
-			t.Errorf("the report lacks %q:\n%s", want, text)
-		}
-	}
-	if strings.Contains(string(text), "condition {") {
-		t.Errorf("the fix of a list entry shows condition blocks:\n%s", text)
-	}
-	diff, err := os.ReadFile(diffPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, want := range []string{"--- a/common-fix/main.tf\n", "+          variable = \"aws:ResourceTag/kubernetes.io/cluster/prod\"\n"} {
-		if !strings.Contains(string(diff), want) {
-			t.Fatalf("the patch lacks %q:\n%s", want, diff)
-		}
-	}
-	cmd := exec.Command(patchBin, "-p1", "--batch", "--forward")
-	cmd.Dir = tfRoot
-	cmd.Stdin = bytes.NewReader(diff)
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("patch -p1: %v\n%s", err, out)
-	}
-	main := filepath.Join(scenario, "main.tf")
-	for _, arg := range []string{"source", "cluster_name", "create_pod_identity_association", "iam_policy_statements"} {
-		if got, want := moduleArgument(t, main, "karpenter", arg), moduleArgument(t, "../../testdata/tf/common-fix-scoped/main.tf", "karpenter", arg); got != want || got == "" {
-			t.Errorf("patched %s =\n%s\nthe common-fix-scoped configuration has\n%s", arg, got, want)
-		}
-	}
-	if code, stdout, stderr := run(t, "", append(append([]string{"scan"}, gate...), "../../testdata/plans/common-fix-scoped/plan.json")...); code != ExitPass {
-		t.Errorf("the plan of the patched configuration: exit %d\n%s%s", code, stdout, stderr)
-	}
-
-	t.Run("re-planned with Terraform", func(t *testing.T) {
-		if testing.Short() {
-			t.Skip("-short: no Terraform run")
-		}
-		if _, err := exec.LookPath("terraform"); err != nil && os.Getenv("KARPGATE_TERRAFORM") == "" {
-			t.Skip("no terraform on PATH")
-		}
-		out := t.TempDir()
-		gen := exec.Command("go", "run", "./internal/tools/tfplans", "-tf", tfRoot, "-out", out, "-run", "^common-fix$", "-j", "1")
-		gen.Dir = "../.."
-		if b, err := gen.CombinedOutput(); err != nil {
-			if strings.Contains(string(b), "missing tool") {
-				t.Skipf("tfplans cannot run here: %s", b)
+		t.Run(tc.scenario, func(t *testing.T) {
+			tfRoot := t.TempDir()
+			copyTree(t, "../../testdata/tf/"+tc.scenario, filepath.Join(tfRoot, tc.scenario))
+			copyTree(t, "../../testdata/tf/modules/karpenter-v20.24", filepath.Join(tfRoot, "modules", "karpenter-v20.24"))
+			scenario := filepath.Join(tfRoot, tc.scenario)
+			diffPath := filepath.Join(t.TempDir(), "fix.diff")
+			textPath := filepath.Join(t.TempDir(), "report.txt")
+			gate := []string{"--no-config", "--fail-on", "warning", "--karpenter-version", "1.0.0"}
+			args := append([]string{"scan", "--source-dir", scenario, "--repo-root", tfRoot, "--format", "text=" + textPath, "--format", "patch=" + diffPath}, gate...)
+			code, _, stderr := run(t, "", append(args, "../../testdata/plans/"+tc.scenario+"/plan.json")...)
+			if code != ExitPolicy {
+				t.Fatalf("scan: exit %d, want %d: %s", code, ExitPolicy, stderr)
 			}
-			t.Fatalf("tfplans: %v\n%s", err, b)
-		}
-		plan := filepath.Join(out, "common-fix", "plan.json")
-		if code, stdout, stderr := run(t, "", append(append([]string{"scan"}, gate...), plan)...); code != ExitPass {
-			t.Errorf("the re-planned patched configuration: exit %d\n%s%s", code, stdout, stderr)
-		}
-	})
+			text, _ := os.ReadFile(textPath)
+			for _, want := range append(tc.rules,
+				"The statement is the entry \"AllowKarpenterV1InstanceTagging\" of the iam_policy_statements list of module.karpenter",
+				"{ test = \"StringLike\", variable = \"aws:ResourceTag/karpenter.sh/nodepool\", values = [\"*\"] },",
+				"The module block is at "+tc.scenario+"/main.tf:15.",
+			) {
+				if !strings.Contains(string(text), want) {
+					t.Errorf("the report lacks %q:\n%s", want, text)
+				}
+			}
+			if strings.Contains(string(text), "condition {") {
+				t.Errorf("the fix of a list entry shows condition blocks:\n%s", text)
+			}
+			diff, err := os.ReadFile(diffPath)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, want := range append([]string{"--- a/" + tc.scenario + "/main.tf\n"}, tc.diff...) {
+				if !strings.Contains(string(diff), want) || strings.Contains(string(diff), "# karpgate") {
+					t.Fatalf("the patch lacks %q or has notes:\n%s", want, diff)
+				}
+			}
+			cmd := exec.Command(patchBin, "-p1", "--batch", "--forward")
+			cmd.Dir = tfRoot
+			cmd.Stdin = bytes.NewReader(diff)
+			if out, err := cmd.CombinedOutput(); err != nil {
+				t.Fatalf("patch -p1: %v\n%s", err, out)
+			}
+			main := filepath.Join(scenario, "main.tf")
+			twin := tc.scenario + "-scoped"
+			for _, arg := range []string{"source", "cluster_name", "create_pod_identity_association", "iam_policy_statements"} {
+				if got, want := moduleArgument(t, main, "karpenter", arg), moduleArgument(t, "../../testdata/tf/"+twin+"/main.tf", "karpenter", arg); got != want || got == "" {
+					t.Errorf("patched %s =\n%s\nthe %s configuration has\n%s", arg, got, twin, want)
+				}
+			}
+			if code, stdout, stderr := run(t, "", append(append([]string{"scan"}, gate...), "../../testdata/plans/"+twin+"/plan.json")...); code != ExitPass {
+				t.Errorf("the plan of the patched configuration: exit %d\n%s%s", code, stdout, stderr)
+			}
+
+			t.Run("re-planned with Terraform", func(t *testing.T) {
+				if testing.Short() {
+					t.Skip("-short: no Terraform run")
+				}
+				if _, err := exec.LookPath("terraform"); err != nil && os.Getenv("KARPGATE_TERRAFORM") == "" {
+					t.Skip("no terraform on PATH")
+				}
+				out := t.TempDir()
+				gen := exec.Command("go", "run", "./internal/tools/tfplans", "-tf", tfRoot, "-out", out, "-run", "^"+regexp.QuoteMeta(tc.scenario)+"$", "-j", "1")
+				gen.Dir = "../.."
+				if b, err := gen.CombinedOutput(); err != nil {
+					if strings.Contains(string(b), "missing tool") {
+						t.Skipf("tfplans cannot run here: %s", b)
+					}
+					t.Fatalf("tfplans: %v\n%s", err, b)
+				}
+				plan := filepath.Join(out, tc.scenario, "plan.json")
+				if code, stdout, stderr := run(t, "", append(append([]string{"scan"}, gate...), plan)...); code != ExitPass {
+					t.Errorf("the re-planned patched configuration: exit %d\n%s%s", code, stdout, stderr)
+				}
+			})
+		})
+	}
 }
 
 // TestScanPatchAppendsAListEntry: calls of a later Karpenter that the module's v1 policy lacks

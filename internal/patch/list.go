@@ -109,15 +109,16 @@ func setItem(text string, obj *hclsyntax.ObjectConsExpr, key string, value any) 
 			return splice{r.Start.Byte, r.End.Byte, v}, nil
 		}
 	}
-	end := obj.SrcRange.End.Byte - 1 // the closing brace
+	if n := len(obj.Items); n > 0 {
+		// After the last item, on a line of its own.
+		at := obj.Items[n-1].ValueExpr.Range().End.Byte
+		return splice{at, at, "\n" + key + " = " + v}, nil
+	}
+	end := obj.SrcRange.End.Byte - 1 // the closing brace of an empty object
 	if end < 0 || end >= len(text) || text[end] != '}' {
 		return splice{}, fmt.Errorf("the entry's closing brace is not where expected")
 	}
-	sep := "\n"
-	if len(obj.Items) > 0 && !strings.Contains(text[obj.Items[len(obj.Items)-1].ValueExpr.Range().End.Byte:end], "\n") {
-		sep = ",\n" // a one-line object separates its items with commas
-	}
-	return splice{end, end, sep + key + " = " + v + "\n"}, nil
+	return splice{end, end, "\n" + key + " = " + v + "\n"}, nil
 }
 
 // appendEntry adds an object after the list's last element.
