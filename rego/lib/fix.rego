@@ -32,7 +32,7 @@ add(role, v, st) := {"fix": switch_text(role), "edit": edit(role, v)} if {
 # too far, st the statement that does the job: for an entry of the module's iam_policy_statements,
 # that entry with st's resources; for the old module's own statement, its switch or upgrade; else
 # st in the form of s's policy.
-replace(role, s, st) := {"fix": _entry_text(role, e, set, "give the entry the resources of the statement below"), "edit": _entry_edit(role, e, set)} if {
+replace(role, s, st) := {"fix": _entry_text(role, e, set, "limit its resources to those below"), "edit": _entry_edit(role, e, set)} if {
 	e := _entry(role, s)
 	set := {"resources": _list(st.Resource)}
 } else := {"fix": switch_text(role), "edit": edit(role, {})} if {
