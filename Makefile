@@ -20,7 +20,7 @@ TESTPROG  := $(GO) run ./internal/tools/testprogress -timeout 30m
 RACE_RUN  := 'ManyPlans|ManyRoles|PlanValue|Split'
 FUZZTIME  ?= 30s
 
-.PHONY: help build image run test lint bench fmt golden plans fuzz clean
+.PHONY: help build image run test lint bench fmt golden plans plans-check fuzz clean
 
 help: ## list the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-8s %s\n", $$1, $$2}'
@@ -69,6 +69,9 @@ golden: ## rewrite golden files after a reviewed output change
 
 plans: ## regenerate testdata/plans/*/plan.json from testdata/tf with Terraform and the offline aws provider mirror
 	$(GO) run ./internal/tools/tfplans
+
+plans-check: ## regenerate every scenario into a scratch directory and fail unless the committed plans come out byte for byte
+	$(GO) run ./internal/tools/tfplans -check
 
 fuzz: ## run every fuzz target for FUZZTIME each (not part of make test)
 	@for spec in $$($(GO) test -list 'Fuzz.*' ./... 2>/dev/null | awk '/^Fuzz/ {print $$1} /^ok/ {print "pkg:" $$2}' | tac); do \

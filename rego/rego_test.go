@@ -50,7 +50,9 @@ func TestRego(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	store := inmem.NewFromObject(data)
+	// As in the engine, the store holds OPA values: a test that reads the request data does not
+	// convert it again.
+	store := inmem.NewFromObjectWithOpts(data, inmem.OptReturnASTValuesOnRead(true))
 	ch, err := tester.NewRunner().
 		SetStore(store).
 		SetModules(modules(t)).

@@ -65,9 +65,9 @@ func TestScanScenarios(t *testing.T) {
 	}
 	// Every scan also writes every format: a passing scan's output never says "fail" (Atlantis's
 	// policy-check parser reads the word as a failure), a failing one says FAILED.
-	var passing atomic.Int32
+	var passing, ran atomic.Int32
 	t.Cleanup(func() {
-		if n := passing.Load(); n < 3 {
+		if n := passing.Load(); n < 3 && int(ran.Load()) == len(dirs) {
 			t.Errorf("only %d passing scenarios: the check that passing output never says fail checks too little", n)
 		}
 	})
@@ -76,6 +76,7 @@ func TestScanScenarios(t *testing.T) {
 		dir := filepath.Dir(exp)
 		t.Run(filepath.Base(dir), func(t *testing.T) {
 			t.Parallel() // each scan builds its own engine: use both cores
+			ran.Add(1)
 			var want expectation
 			b, err := os.ReadFile(exp)
 			if err != nil {

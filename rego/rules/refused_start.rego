@@ -31,11 +31,15 @@ import data.karpgate.lib.trust
 #   security_severity: "8.0"
 #   tags: [iam, karpenter, availability]
 #   remediation: >-
-#     EKS Pod Identity: trust `{"Service": "pods.eks.amazonaws.com"}` with both `sts:AssumeRole` and
-#     `sts:TagSession` (or set `disable_session_tags = true` on the association). IRSA: the trusted
-#     `Federated` principal must be the cluster's OIDC provider, `<issuer>:aud` must be the audience
-#     of the service account token (`sts.amazonaws.com` unless the eks.amazonaws.com/audience
-#     annotation says otherwise) and `<issuer>:sub` Karpenter's service account.
+#     A refused start by the trust policy: with EKS Pod Identity trust
+#     `{"Service": "pods.eks.amazonaws.com"}` with both `sts:AssumeRole` and `sts:TagSession` (or set
+#     `disable_session_tags = true` on the association); with IRSA the trusted `Federated` principal
+#     must be the cluster's OIDC provider, `<issuer>:aud` the audience of the service account token
+#     (`sts.amazonaws.com` unless the eks.amazonaws.com/audience annotation says otherwise) and
+#     `<issuer>:sub` Karpenter's service account. A refused Karpenter request: allow it as the
+#     published Karpenter controller policy of the deployed version does (for a terraform-aws-eks
+#     modules/karpenter policy, the module's switch or upgrade), or change the statement that refuses
+#     it.
 deny contains finding if {
 	some r in _refusals
 	finding := karpenter.finding(object.union(
@@ -57,7 +61,7 @@ _refusals contains {
 	"address": role.address,
 	"message": _start_message(role, v),
 	"statement": _deciding(v),
-	"fix": {},
+	"fix": {"fix": _trust_fix(v)},
 } if {
 	some role in karpenter.roles
 	some v in _start_verdicts[role.address]
@@ -69,13 +73,13 @@ _refusals contains {
 _refusals contains {
 	"role": role.address,
 	"address": karpenter.main_policy(role),
-	"message": sprintf("%s cannot make %d requests %s makes (%s); Karpenter would log:\n%s", [
-		role.address, count(failing), deployment.describe_version(a.version),
+	"message": sprintf("%s cannot make %s %s makes (%s); Karpenter would log:\n%s", [
+		role.address, _requests(count(failing)), deployment.describe_version(a.version),
 		concat(", ", sort({deployment.impact_words(r.impact) | some r in failing})),
 		concat("\n", [deployment.call_line(role, r) | some r in failing]),
 	]),
 	"statement": null,
-	"fix": fix.calls(role, failing),
+	"fix": _requests_fix(role, a, failing),
 } if {
 	some role in karpenter.roles
 	a := deployment.assessed[role.address]
@@ -115,6 +119,35 @@ _verdict(role, check) := {"check": check, "decision": "open", "results": [], "un
 } else := trust.evaluate(role, check)
 
 _call(check) := sprintf("%s via %s", [check.action, check.via])
+
+_trust_fix(v) := concat(" ", [
+	"The trusted `Federated` principal must be the cluster's OIDC provider, `<issuer>:aud` the audience",
+	"of the service account token (`sts.amazonaws.com` unless the eks.amazonaws.com/audience",
+	"annotation says otherwise) and `<issuer>:sub` Karpenter's service account.",
+]) if {
+	v.check.action == "sts:AssumeRoleWithWebIdentity"
+} else := concat(" ", [
+	"Trust `{\"Service\": \"pods.eks.amazonaws.com\"}` with both `sts:AssumeRole` and `sts:TagSession`",
+	"(or set `disable_session_tags = true` on the association).",
+])
+
+# The fix for refused Karpenter requests, as finding fields: lib/fix's (the module's switch or
+# upgrade when it cures them all, a statement for unscoped read calls), else each request to allow,
+# an instance, launch template or fleet id generalised to * (the id is the simulated one).
+_requests_fix(role, a, failing) := f if {
+	f := fix.calls(role, failing)
+	count(f) > 0
+} else := {"fix": sprintf("Allow each refused request as the published Karpenter controller policy of %s does, or change the statement that refuses it:\n%s", [
+	deployment.describe_version(a.version),
+	concat("\n", sort({sprintf("- %s on %s", [e.request.action, regex.replace(e.request.resource, `/[a-z]+-[0-9a-f]{8,}$`, "/*")]) |
+		some r in failing
+		e := deployment.refused_eval(r)
+	})),
+])}
+
+_requests(1) := "a request"
+
+_requests(n) := sprintf("%d requests", [n]) if n != 1
 
 _open_reason(v) := "the trust policy is unknown until apply" if v.unknown_trust
 

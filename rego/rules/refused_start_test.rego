@@ -45,6 +45,8 @@ test_deny_pod_identity_without_tag_session if {
 	contains(f.message, "the controller exits")
 	contains(f.message, "disable_session_tags")
 	f.statement.sid == "Trust"
+	startswith(f.fix, "Trust `{\"Service\": \"pods.eks.amazonaws.com\"}`")
+	not contains(f.fix, "Federated")
 }
 
 test_allow_pod_identity_with_tag_session if {
@@ -116,6 +118,8 @@ test_deny_irsa_wrong_audience if {
 	some f in findings
 	contains(f.message, "sts:AssumeRoleWithWebIdentity for system:serviceaccount:kube-system:karpenter (audience sts.amazonaws.com) is refused")
 	contains(f.message, ":aud")
+	contains(f.fix, "`Federated` principal must be the cluster's OIDC provider")
+	not contains(f.fix, "pods.eks.amazonaws.com")
 }
 
 test_allow_irsa_annotated_audience if {
@@ -152,6 +156,13 @@ test_deny_launch_and_termination_name_each_call_and_version if {
 	contains(f.message, "ec2:TerminateInstances on resource: arn:aws:ec2:eu-west-1:123456789012:instance/i-0123456789abcdef0")
 	contains(f.message, "AccessDenied: User: arn:aws:sts::123456789012:assumed-role/KarpenterController-ex/<session> is not authorized to perform: iam:GetInstanceProfile")
 	not contains(f.message, "ec2:DeleteLaunchTemplate")
+
+	# The fix names each refused request, the simulated instance id generalised, and no trust text.
+	contains(f.fix, "as the published Karpenter controller policy of Karpenter 1.0.0")
+	contains(f.fix, "- ec2:TerminateInstances on arn:aws:ec2:eu-west-1:123456789012:instance/*\n")
+	contains(f.fix, "- iam:GetInstanceProfile on arn:aws:iam::123456789012:instance-profile/")
+	not contains(f.fix, "i-0123456789abcdef0")
+	not contains(f.fix, "pods.eks.amazonaws.com")
 }
 
 test_deny_fleet_tagging_at_launch_is_an_error if {

@@ -14,7 +14,7 @@ import (
 
 // The versions the committed plans were made with. Another Terraform or provider version prints
 // other bytes (terraform_version, new attributes), so the generator refuses it unless told
-// otherwise, and the reproduction test skips.
+// otherwise (-any-version).
 const (
 	terraformVersion = "1.11.4"
 	awsVersion       = "5.100.0"
@@ -27,7 +27,7 @@ const (
 	fakeSecretKey = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
 )
 
-// errMissingTool marks an absent Terraform CLI or provider mirror: the test skips on it.
+// errMissingTool marks an absent Terraform CLI or provider mirror.
 var errMissingTool = errors.New("missing tool")
 
 // findTerraform returns the terraform binary to use: the given path, $KARPGATE_TERRAFORM, or

@@ -35,6 +35,8 @@ func runMain(ctx context.Context, args []string) error {
 	fs.BoolVar(&o.direct, "direct", false, "let Terraform start its own provider processes (slower; the output must not change)")
 	fs.BoolVar(&o.verbose, "v", false, "log every terraform command with its wall and CPU time")
 	fs.BoolVar(&o.keep, "keep", false, "keep the scratch directory and print its path")
+	checkOnly := fs.Bool("check", false, "write nothing: regenerate into a scratch directory and fail unless every committed plan under -out comes out byte for byte (make plans-check)")
+	srcDir := fs.String("src", "internal/tools/tfplans", "this generator's source directory (-check records what a reproduction depended on)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -46,6 +48,14 @@ func runMain(ctx context.Context, args []string) error {
 		o.match = re
 	}
 	start := time.Now()
+	if *checkOnly {
+		n, err := check(ctx, o, *srcDir, os.Stdout)
+		if err != nil {
+			return err
+		}
+		fmt.Printf("tfplans: every committed plan under %s reproduces (%d generated) in %s\n", o.out, n, time.Since(start).Round(100*time.Millisecond))
+		return nil
+	}
 	n, err := generate(ctx, o)
 	if err != nil {
 		return err

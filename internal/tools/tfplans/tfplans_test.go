@@ -1,15 +1,8 @@
 package main
 
 import (
-	"bytes"
-	"context"
-	"errors"
-	"fmt"
 	"os"
 	"path/filepath"
-	"regexp"
-	"runtime"
-	"strings"
 	"testing"
 )
 
@@ -17,91 +10,6 @@ const (
 	tfRoot    = "../../../testdata/tf"
 	plansRoot = "../../../testdata/plans"
 )
-
-// TestCommittedPlansReproduce regenerates every scenario under testdata/tf into a scratch
-// directory and requires the bytes committed under testdata/plans: a plan edited by hand, or a
-// configuration changed without `make plans`, fails here. A scenario that was reproduced before
-// from exactly the same inputs and the same committed bytes (reproduced_test.go) is not generated
-// again.
-func TestCommittedPlansReproduce(t *testing.T) {
-	tf, err := findTerraform("")
-	if errors.Is(err, errMissingTool) {
-		t.Skip("no terraform: generated plans not checked")
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	if v, err := terraformVersionOf(tf); err != nil {
-		t.Fatal(err)
-	} else if v != terraformVersion {
-		t.Skipf("terraform is %s, the plans are made with %s: generated plans not checked", v, terraformVersion)
-	}
-	mirror, err := findMirror("")
-	if errors.Is(err, errMissingTool) {
-		t.Skipf("no mirror of the aws provider %s: generated plans not checked", awsVersion)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	provider, err := providerBinary(mirror)
-	if err != nil {
-		t.Fatal(err)
-	}
-	scenarios, err := loadScenarios(tfRoot)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(scenarios) == 0 {
-		t.Fatal("no scenarios")
-	}
-	seen, err := openReproduced(tf, provider, ".", tfRoot)
-	if err != nil {
-		t.Fatal(err)
-	}
-	committed := map[string][]byte{}
-	var names []string
-	for _, s := range scenarios {
-		want, err := os.ReadFile(filepath.Join(plansRoot, s.Name, "plan.json"))
-		if err != nil {
-			t.Errorf("%s: %v (run make plans)", s.Name, err)
-			continue
-		}
-		committed[s.Name] = want
-		if !seen.known(s.Name, want) {
-			names = append(names, regexp.QuoteMeta(s.Name))
-		}
-	}
-	t.Logf("%d of %d scenarios generated (the others were reproduced before from the same inputs)", len(names), len(scenarios))
-	if len(names) == 0 {
-		return
-	}
-	out := t.TempDir()
-	match := regexp.MustCompile("^(" + strings.Join(names, "|") + ")$")
-	n, err := generate(context.Background(), options{tfRoot: tfRoot, out: out, jobs: runtime.GOMAXPROCS(0), match: match})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if n != len(names) {
-		t.Fatalf("generated %d scenarios, want %d", n, len(names))
-	}
-	for _, s := range scenarios {
-		want, ok := committed[s.Name]
-		if !ok || !match.MatchString(s.Name) {
-			continue
-		}
-		got, err := os.ReadFile(filepath.Join(out, s.Name, "plan.json"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !bytes.Equal(got, want) {
-			t.Errorf("%s: testdata/plans/%s/plan.json differs from what Terraform prints for testdata/tf/%s %s (run make plans)", s.Name, s.Name, s.Name, firstDiff(got, want))
-			continue
-		}
-		if err := seen.record(s.Name, want); err != nil {
-			t.Logf("cannot record %s as reproduced: %v", s.Name, err)
-		}
-	}
-}
 
 // TestReproducedKeyCoversTheInputs: the record of a reproduced scenario changes with every input
 // of the generation, so a changed input is generated and compared again.
@@ -169,17 +77,4 @@ func TestReproducedKeyCoversTheInputs(t *testing.T) {
 	if open().known("a", plan) {
 		t.Error("KARPGATE_TFPLANS_CACHE=off still knows a record")
 	}
-}
-
-// firstDiff describes where two byte strings first differ.
-func firstDiff(got, want []byte) string {
-	i := 0
-	for i < len(got) && i < len(want) && got[i] == want[i] {
-		i++
-	}
-	ctx := func(b []byte) string {
-		lo, hi := max(i-40, 0), min(i+40, len(b))
-		return string(b[lo:hi])
-	}
-	return fmt.Sprintf("at byte %d: generated %q, committed %q", i, ctx(got), ctx(want))
 }
