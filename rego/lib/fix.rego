@@ -378,3 +378,22 @@ _hcl_key(k) := karpenter.hcl_string(k) if not regex.match(`^[A-Za-z_][A-Za-z0-9_
 _hcl_scalar_or_list(v) := karpenter.hcl_list(v) if is_array(v)
 
 _hcl_scalar_or_list(v) := karpenter.hcl_string(v) if is_string(v)
+
+# ---------------------------------------------------------------------------------------------
+# Text-only forms of the functions above, for rules that build their finding by hand: the same
+# fix path, its "fix" alone (edit and fix_forms are lost, so prefer the functions above).
+
+# statement is add's text.
+statement(role, v, st) := add(role, v, st).fix
+
+# replacement is replace's text for a statement of policy.
+replacement(role, policy, st) := replace(role, {"policy": policy}, st).fix
+
+# conditions is scope's text for a statement of policy.
+conditions(role, policy, condition) := scope(role, {"policy": policy}, condition).fix
+
+# switch is the switch or upgrade text when it replaces a statement of policy; null otherwise.
+switch(role, policy) := object.get(switch_only(role, policy), "fix", null)
+
+# policy_edit is the edit of the switch when it replaces a statement of policy; null otherwise.
+policy_edit(role, policy) := object.get(switch_only(role, policy), "edit", null)

@@ -231,3 +231,16 @@ test_unscoped_read_calls_get_one_statement if {
 	scoped := object.union(_read_row("ec2:TerminateInstances"), {"t": {"id": "t", "action": "ec2:TerminateInstances", "resource": "arn:aws:ec2:eu-west-1:111122223333:instance/i-0", "minors": {"1.12": "termination"}}})
 	fix.calls(_role(_call("v21", {}, [])), [scoped]) == {}
 }
+
+# The text-only forms follow the same path.
+test_text_only_forms_are_the_same_fix if {
+	role := _role(_call("v19", {}, []))
+	theirs := "module.karpenter.aws_iam_policy.controller[0]"
+	fix.statement(role, {}, _statement) == fix.add(role, {}, _statement).fix
+	fix.replacement(role, theirs, _statement) == fix.replace(role, {"policy": theirs}, _statement).fix
+	fix.conditions(role, "aws_iam_policy.mine", {"StringEquals": {"k": "v"}}) == fix.scope(role, {"policy": "aws_iam_policy.mine"}, {"StringEquals": {"k": "v"}}).fix
+	contains(fix.switch(role, theirs), "Upgrade the module")
+	fix.switch(role, "aws_iam_policy.mine") == null
+	fix.policy_edit(role, theirs) == {"module": "module.karpenter", "arguments": {"enable_v1_permissions": true}}
+	fix.policy_edit(role, "aws_iam_policy.mine") == null
+}
