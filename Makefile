@@ -10,6 +10,8 @@ IMAGE     := dist/karpgate-image.tar
 SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null || echo 0)
 SAMPLE    := testdata/plans/eks-v20.24-v033/plan.json
 # Pinned tool versions, run through `go run` so a fresh machine needs nothing installed by hand.
+# Regal is pinned in internal/tools/regal, which builds it once into the user cache (not part of
+# make test: the first build takes minutes).
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.6.1
 GOVULNCHECK := golang.org/x/vuln/cmd/govulncheck@v1.1.4
 # The race detector runs only where there is concurrency, with -short (heavy cases shrink): the
@@ -51,10 +53,11 @@ test: ## gofmt check, go vet, all Go and Rego tests, race detector where there i
 	@$(TESTPROG) -count=1 -race -short ./internal/runtask/
 	@$(TESTPROG) -count=1 -race -short -run $(RACE_RUN) ./internal/scan/ ./internal/plan/
 
-lint: ## go vet, staticcheck, Rego format/strict checks; govulncheck when its database is reachable
+lint: ## go vet, staticcheck, Rego format/strict checks, Regal (.regal/config.yaml); govulncheck when its database is reachable
 	$(GO) vet ./...
 	$(GO) run $(STATICCHECK) ./...
 	$(GO) test -count=1 -run 'TestRegoFormatted|TestRegoStrict' ./rego/
+	$(GO) run ./internal/tools/regal lint rego/ bundles/
 	@$(GO) run $(GOVULNCHECK) ./... || echo "govulncheck could not run (it needs its vulnerability database online)"
 
 bench: ## benchmarks (ns/op, B/op, allocs/op)

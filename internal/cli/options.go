@@ -84,7 +84,10 @@ func checkKarpenterVersion(v string) error {
 // withKarpenterVersion adds config karpenter.version and upgrade_from and --karpenter-version to
 // the facts options.
 func withKarpenterVersion(opt facts.Options, k config.Karpenter, flag string) facts.Options {
-	opt.Version, opt.UpgradeFrom, opt.VersionFlag = k.Version, k.UpgradeFrom, flag
+	opt.Version, opt.UpgradeFrom = k.Version, k.UpgradeFrom
+	if flag != "" {
+		opt.Override = facts.VersionOverride{Version: flag, Source: "--karpenter-version"}
+	}
 	return opt
 }
 

@@ -23,7 +23,7 @@ func (p *patchWriter) Write(w io.Writer, r findings.Result) error {
 	if p.sources != nil {
 		src = p.sources
 	}
-	if _, err := w.Write(patch.Diff(src, r.Findings)); err != nil {
+	if _, err := w.Write(patch.Diff(src, r.Findings, "run in the root module or "+reportHints().SourceDir)); err != nil {
 		return fmt.Errorf("write patch: %w", err)
 	}
 	return nil

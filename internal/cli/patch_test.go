@@ -276,3 +276,21 @@ func TestScanPatchAppendsAListEntry(t *testing.T) {
 		t.Errorf("the plan of the patched configuration: exit %d\n%s%s", code, stdout, stderr)
 	}
 }
+
+// TestScanPatchWithoutSourcesSaysWhichFlagGivesThem: the patch package names no flag; the note it
+// writes when there are no sources carries cli's words.
+func TestScanPatchWithoutSourcesSaysWhichFlagGivesThem(t *testing.T) {
+	diffPath := filepath.Join(t.TempDir(), "fix.diff")
+	code, _, stderr := run(t, "", "scan", "--format", "patch="+diffPath, "../../testdata/plans/eks-v20.24-v033/plan.json")
+	if code != ExitPolicy {
+		t.Fatalf("exit %d, want %d: %s", code, ExitPolicy, stderr)
+	}
+	diff, err := os.ReadFile(diffPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "# karpgate: module.karpenter: no Terraform sources to edit (run in the root module or pass --source-dir); set enable_v1_permissions = true by hand\n"
+	if string(diff) != want {
+		t.Errorf("patch = %q, want %q", diff, want)
+	}
+}

@@ -136,7 +136,8 @@ func conftestSuppression(ref string, rule findings.Rule) *findings.Suppression {
 	return &findings.Suppression{Kind: "exception", Reason: fmt.Sprintf("conftest exception %q in data.%s.exception", name, ns)}
 }
 
-// v0Hint adds the flag to a v1 parse error that Rego v0 syntax causes (deny[msg] { ... }).
+// v0Hint marks a v1 parse error that Rego v0 syntax causes (deny[msg] { ... }) with HintRegoV0,
+// which the caller words as its own setting.
 func v0Hint(err error, v ast.RegoVersion) error {
 	var pe *PolicyError
 	if v == ast.RegoV0 || !errors.As(err, &pe) {

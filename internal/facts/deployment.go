@@ -69,6 +69,25 @@ func ParseVersion(s string) (minor string, ok bool) {
 	return strconv.Itoa(major) + "." + strconv.Itoa(minorN), true
 }
 
+// VersionOverride is a deployed Karpenter version given by the program that builds the facts
+// (karpgate's command line), ahead of config. Source names where it came from in that program's
+// words, for the version's source in messages ("--karpenter-version"); empty means
+// SourceOverride.
+type VersionOverride struct {
+	Version string
+	Source  string
+}
+
+// SourceOverride is the source of an override whose Source is empty.
+const SourceOverride = "command line"
+
+func (o VersionOverride) source() string {
+	if o.Source == "" {
+		return SourceOverride
+	}
+	return o.Source
+}
+
 func versionFact(s, source string) VersionFact {
 	if minor, ok := ParseVersion(s); ok {
 		return VersionFact{State: StateKnown, Version: strings.TrimPrefix(strings.TrimSpace(s), "v"), Minor: minor, Source: source}
@@ -307,8 +326,8 @@ func (b *builder) deployment(role *Role, rels []*release, karpenterRoles int, ma
 	rel := b.linkedRelease(role, rels, karpenterRoles)
 	ro := b.roleOptions(role)
 	switch {
-	case b.opt.VersionFlag != "":
-		d.Version = versionFact(b.opt.VersionFlag, "--karpenter-version")
+	case b.opt.Override.Version != "":
+		d.Version = versionFact(b.opt.Override.Version, b.opt.Override.source())
 	case ro.Version != "":
 		d.Version = versionFact(ro.Version, "config karpenter.roles entry "+ro.Selector)
 	case b.opt.Version != "":

@@ -73,16 +73,21 @@ func TestDeploymentVersionPrecedence(t *testing.T) {
 	if d := role(t, p.build(t, facts.Options{Version: "v0.36.2"}), controller).Deployment; d.Version.Minor != "0.36" || d.Version.Source != "config karpenter.version" {
 		t.Errorf("config version: %+v", d.Version)
 	}
-	d := role(t, p.build(t, facts.Options{Version: "0.36.2", VersionFlag: "1.12.0", UpgradeFrom: "none"}), controller).Deployment
+	d := role(t, p.build(t, facts.Options{Version: "0.36.2", Override: facts.VersionOverride{Version: "1.12.0", Source: "--karpenter-version"}, UpgradeFrom: "none"}), controller).Deployment
 	if d.Version.Minor != "1.12" || d.Version.Source != "--karpenter-version" {
-		t.Errorf("flag version: %+v", d.Version)
+		t.Errorf("override version: %+v", d.Version)
 	}
 	if d.UpgradeFrom.State != "none" {
 		t.Errorf("upgrade_from none: %+v", d.UpgradeFrom)
 	}
+	// Without the caller's words the source is still named, never empty.
+	d = role(t, p.build(t, facts.Options{Version: "0.36.2", Override: facts.VersionOverride{Version: "1.12.0"}}), controller).Deployment
+	if d.Version.Minor != "1.12" || d.Version.Source != facts.SourceOverride || facts.SourceOverride == "" {
+		t.Errorf("override version without a source: %+v", d.Version)
+	}
 }
 
-// RULES.md 5.1: the flag, then the role's own karpenter.roles entry, then the global config, then
+// RULES.md 5.1: the override (--karpenter-version), then the role's own karpenter.roles entry, then the global config, then
 // the linked release.
 func TestDeploymentPerRoleVersion(t *testing.T) {
 	p := upgradePlan()
@@ -94,9 +99,9 @@ func TestDeploymentPerRoleVersion(t *testing.T) {
 	if d.UpgradeFrom.Minor != "0.37" {
 		t.Errorf("per-role upgrade_from: %+v", d.UpgradeFrom)
 	}
-	d = role(t, p.build(t, facts.Options{VersionFlag: "1.12.0", PerRole: perRole}), controller).Deployment
+	d = role(t, p.build(t, facts.Options{Override: facts.VersionOverride{Version: "1.12.0"}, PerRole: perRole}), controller).Deployment
 	if d.Version.Minor != "1.12" {
-		t.Errorf("the flag must win over the role's entry: %+v", d.Version)
+		t.Errorf("the override must win over the role's entry: %+v", d.Version)
 	}
 	other := []facts.RoleOptions{{Selector: "name:SomeoneElse", Version: "1.3.0"}}
 	d = role(t, p.build(t, facts.Options{Version: "0.36.2", PerRole: other}), controller).Deployment

@@ -129,10 +129,10 @@ type Options struct {
 	Account   string
 	Partition string
 	Cluster   string
-	// Version and VersionFlag are config karpenter.version and --karpenter-version (the flag
-	// wins); UpgradeFrom is config karpenter.upgrade_from ("none" allowed).
+	// Version is config karpenter.version; Override, when set, wins over it and over every
+	// karpenter.roles entry. UpgradeFrom is config karpenter.upgrade_from ("none" allowed).
 	Version     string
-	VersionFlag string
+	Override    VersionOverride
 	UpgradeFrom string
 	// Complete lists the karpenter.roles selectors of roles outside the plan whose entry says the
 	// plan shows everything that reaches them (RULES.md §2.3): their refusals are decided.

@@ -70,8 +70,8 @@ type Finding struct {
 	Suppression *Suppression      `json:"suppression,omitempty"`
 }
 
-// Edit is a fix that changes a module call: what `--format patch=FILE` writes into the module
-// block of the .tf sources.
+// Edit is a fix that changes a module call: what the patch output (internal/patch) writes into
+// the module block of the .tf sources.
 type Edit struct {
 	Module    string         `json:"module"`              // the module call's address, keys dropped: module.karpenter
 	Arguments map[string]any `json:"arguments,omitempty"` // argument name -> literal value (bool, number, string)

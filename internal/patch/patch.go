@@ -40,9 +40,10 @@ type entryEdit struct {
 
 // Diff returns a unified diff that makes every finding's module edit in the sources, preceded by a
 // comment line per edit it could not make (no sources, the module's files outside the repository,
-// a conflict between findings). src may be nil (no sources indexed). Suppressed findings are left
-// out. The result is empty when no finding carries an edit.
-func Diff(src Sources, fs []findings.Finding) []byte {
+// a conflict between findings). src may be nil (no sources indexed): sourceHint then tells the
+// reader how to give them, in the words of the program that runs Diff ("" leaves it out).
+// Suppressed findings are left out. The result is empty when no finding carries an edit.
+func Diff(src Sources, fs []findings.Finding, sourceHint string) []byte {
 	byModule := map[string]*edit{}
 	var notes []string
 	for _, f := range fs {
@@ -82,7 +83,11 @@ func Diff(src Sources, fs []findings.Finding) []byte {
 	for _, addr := range slices.Sorted(maps.Keys(byModule)) {
 		e := byModule[addr]
 		if src == nil {
-			notes = append(notes, fmt.Sprintf("%s: no Terraform sources to edit (run in the root module or pass --source-dir); %s", addr, describe(e)))
+			hint := ""
+			if sourceHint != "" {
+				hint = " (" + sourceHint + ")"
+			}
+			notes = append(notes, fmt.Sprintf("%s: no Terraform sources to edit%s; %s", addr, hint, describe(e)))
 			continue
 		}
 		b, err := src.Module(addr)

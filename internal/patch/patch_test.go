@@ -85,7 +85,7 @@ func TestDiffTurnsOnTheSwitchOfTheScenario(t *testing.T) {
 	// Two findings with the same edit make one change; a suppressed one none.
 	suppressed := switchFinding("module.other")
 	suppressed.Suppression = &findings.Suppression{Reason: "later"}
-	diff := Diff(m, []findings.Finding{f, f, suppressed})
+	diff := Diff(m, []findings.Finding{f, f, suppressed}, "")
 	for _, want := range []string{"--- a/main.tf\n+++ b/main.tf\n", "\n-  enable_v1_permissions = false\n", "\n+  enable_v1_permissions = true\n"} {
 		if !strings.Contains(string(diff), want) {
 			t.Errorf("diff lacks %q:\n%s", want, diff)
@@ -121,7 +121,7 @@ func TestDiffUpgradesARegistryModule(t *testing.T) {
 	}
 	f := switchFinding("module.karpenter")
 	f.Edit.Version = "~> 20.24"
-	diff := Diff(m, []findings.Finding{f})
+	diff := Diff(m, []findings.Finding{f}, "")
 	if !strings.Contains(string(diff), "\\ No newline at end of file") {
 		t.Errorf("a file without a final newline: no marker in\n%s", diff)
 	}
@@ -153,13 +153,13 @@ func TestDiffNotesWhatItCannotEdit(t *testing.T) {
 		f    findings.Finding
 		want string
 	}{
-		{"no sources", nil, switchFinding("module.karpenter"), "# karpgate: module.karpenter: no Terraform sources to edit (run in the root module or pass --source-dir); set enable_v1_permissions = true by hand\n"},
+		{"no sources", nil, switchFinding("module.karpenter"), "# karpgate: module.karpenter: no Terraform sources to edit (give the sources); set enable_v1_permissions = true by hand\n"},
 		{"no such module block", m, switchFinding("module.karpenter"), "# karpgate: module.karpenter: no module \"karpenter\" block in .; set enable_v1_permissions = true by hand\n"},
 		{"a module inside a registry module", m, switchFinding("module.eks.module.karpenter"), "# karpgate: module.eks.module.karpenter: module eks: "},
 		{"no finding with an edit", m, findings.Finding{RuleID: "KARP011"}, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			got := string(Diff(tc.src, []findings.Finding{tc.f}))
+			got := string(Diff(tc.src, []findings.Finding{tc.f}, "give the sources"))
 			if tc.want == "" && got != "" || !strings.HasPrefix(got, tc.want) {
 				t.Errorf("got %q, want it to start with %q", got, tc.want)
 			}
@@ -167,6 +167,14 @@ func TestDiffNotesWhatItCannotEdit(t *testing.T) {
 				t.Errorf("a diff where nothing could be edited:\n%s", got)
 			}
 		})
+	}
+}
+
+func TestDiffWithoutAHintNamesNoWayToGiveSources(t *testing.T) {
+	got := string(Diff(nil, []findings.Finding{switchFinding("module.karpenter")}, ""))
+	want := "# karpgate: module.karpenter: no Terraform sources to edit; set enable_v1_permissions = true by hand\n"
+	if got != want {
+		t.Errorf("got %q, want %q", got, want)
 	}
 }
 

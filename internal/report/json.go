@@ -1,7 +1,6 @@
 package report
 
 import (
-	"encoding/json"
 	"io"
 
 	"github.com/karpgate/karpgate/internal/findings"
@@ -30,8 +29,5 @@ func (JSON) Write(w io.Writer, r findings.Result) error {
 	if r.Plans == nil {
 		r.Plans = []string{}
 	}
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	enc.SetEscapeHTML(false)
-	return enc.Encode(jsonDoc{SchemaVersion: JSONSchemaVersion, Result: r})
+	return encodeIndented(w, jsonDoc{SchemaVersion: JSONSchemaVersion, Result: r})
 }

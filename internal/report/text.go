@@ -196,7 +196,7 @@ func suppressedLine(f findings.Finding) string {
 }
 
 // checkedVersion is the version judged and the compatibility line of a checked role, as the
-// tail of its line: " of Karpenter 1.0.0 (--karpenter-version); works with v1.0+".
+// tail of its line: " of Karpenter 1.0.0 (config karpenter.version); works with v1.0+".
 func checkedVersion(c findings.Checked) string {
 	var b strings.Builder
 	if c.Version != "" {

@@ -20,7 +20,11 @@ _dep(version, from) := {
 
 _none := {"state": "none", "version": "", "minor": "", "source": "created in this plan"}
 
-_input(docs, dep) := {"iam": {"roles": [object.union(fx.role([fx.known(sprintf("aws_iam_policy.p%d", [i]), d) | some i, d in docs]), {"deployment": dep})], "karpenter_roles": 1, "node_roles": []}}
+_input(docs, dep) := {"iam": {
+	"roles": [object.union(fx.role([fx.known(sprintf("aws_iam_policy.p%d", [i]), d) | some i, d in docs]), {"deployment": dep})],
+	"karpenter_roles": 1,
+	"node_roles": [],
+}}
 
 _expected_line(v) := "works with v0.32; v0.33+ breaks launch" if {
 	v == "0.32"
@@ -149,7 +153,15 @@ _unknown_node_role_input(docs) := {"iam": {
 		fx.role([fx.known(sprintf("aws_iam_policy.p%d", [i]), d) | some i, d in docs]),
 		{
 			"deployment": _dep("1.0", _none),
-			"context": object.union(fx.context, {"account": "", "accounts": ["123456789012", "999999999999"], "node_role_unknown": true, "node_role_arns": [fx.node_role_arn, "arn:aws:iam::{A}:role/karpgate-unnamed-node-role"]}),
+			"context": object.union(
+				fx.context,
+				{
+					"account": "",
+					"accounts": ["123456789012", "999999999999"],
+					"node_role_unknown": true,
+					"node_role_arns": [fx.node_role_arn, "arn:aws:iam::{A}:role/karpgate-unnamed-node-role"],
+				},
+			),
 		},
 	)],
 	"karpenter_roles": 1, "node_roles": [],
@@ -157,6 +169,5 @@ _unknown_node_role_input(docs) := {"iam": {
 
 test_unknown_node_role_named_in_passrole_is_open if {
 	v := _unknown_node_role(up.documents[up.by_version["1.0"]])
-	print(v)
 	v.state == "open"
 }

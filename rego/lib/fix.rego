@@ -159,17 +159,30 @@ switch_text(role) := concat("\n", array.concat(
 }
 
 _switch_intro(mc) := sprintf(
-	"The policy comes from terraform-aws-eks modules/karpenter v20.24 or later (%s),\nwhich keeps the Karpenter v0.33-v0.37 policy while enable_v1_permissions is false%s.\nTurn on its Karpenter v1 policy in the module block:",
+	concat("", [
+		"The policy comes from terraform-aws-eks modules/karpenter v20.24 or later (%s),\n",
+		"which keeps the Karpenter v0.33-v0.37 policy while enable_v1_permissions is false%s.\n",
+		"Turn on its Karpenter v1 policy in the module block:",
+	]),
 	[mc.address, _default_note(mc)],
 ) if mc.generation == "v20.24"
 
 _switch_intro(mc) := sprintf(
-	"The policy comes from terraform-aws-eks modules/karpenter v20.0-v20.23 (%s),\nwhich has only the Karpenter v0.33-v0.37 policy. Upgrade the module to v20.24 or later\nand turn on its Karpenter v1 policy (or upgrade to v21, which has only the v1 policy)%s:",
+	concat("", [
+		"The policy comes from terraform-aws-eks modules/karpenter v20.0-v20.23 (%s),\n",
+		"which has only the Karpenter v0.33-v0.37 policy. Upgrade the module to v20.24 or later\n",
+		"and turn on its Karpenter v1 policy (or upgrade to v21, which has only the v1 policy)%s:",
+	]),
 	[mc.address, _source_note(mc)],
 ) if mc.generation == "v20.0"
 
 _switch_intro(mc) := sprintf(
-	"The policy comes from terraform-aws-eks modules/karpenter v19 (%s),\nwritten for Karpenter before v0.33. Upgrade the module to v20.24 or later\nand turn on its Karpenter v1 policy (or upgrade to v21); v20 changes the module's inputs,\nso follow the module's v20 upgrade guide%s:",
+	concat("", [
+		"The policy comes from terraform-aws-eks modules/karpenter v19 (%s),\n",
+		"written for Karpenter before v0.33. Upgrade the module to v20.24 or later\n",
+		"and turn on its Karpenter v1 policy (or upgrade to v21); v20 changes the module's inputs,\n",
+		"so follow the module's v20 upgrade guide%s:",
+	]),
 	[mc.address, _source_note(mc)],
 ) if mc.generation == "v19"
 

@@ -24,7 +24,13 @@ _registry_call(generation) := object.union(_call(generation, {}, []), {
 
 _role(mc) := object.union(fx.role([]), {"module_call": mc})
 
-_statement := {"Sid": "S", "Effect": "Allow", "Action": "ec2:CreateTags", "Resource": "arn:aws:ec2:eu-west-1:*:instance/*", "Condition": {"StringEquals": {"aws:ResourceTag/k": "owned"}}}
+_statement := {
+	"Sid": "S",
+	"Effect": "Allow",
+	"Action": "ec2:CreateTags",
+	"Resource": "arn:aws:ec2:eu-west-1:*:instance/*",
+	"Condition": {"StringEquals": {"aws:ResourceTag/k": "owned"}},
+}
 
 test_v20_24_switched_off_gets_the_switch if {
 	role := _role(_call("v20.24", {"enable_v1_permissions": false}, []))
@@ -159,7 +165,10 @@ test_instance_tagging_fix_is_the_switch if {
 }
 
 test_tag_bypass_fix_for_v19_is_the_upgrade if {
-	role := object.union(fx.role([fx.known(fx.policy_address, {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "ec2:CreateTags", "Resource": "*"}]})]), {"module_call": _call("v19", {}, [])})
+	role := object.union(
+		fx.role([fx.known(fx.policy_address, {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "ec2:CreateTags", "Resource": "*"}]})]),
+		{"module_call": _call("v19", {}, [])},
+	)
 	findings := tag_bypass.deny with input as {"iam": {"roles": [role], "karpenter_roles": 1, "node_roles": []}}
 	some f in findings
 	contains(f.fix, "Upgrade the module to v20.24 or later")

@@ -46,7 +46,10 @@ role(policies) := {
 
 # deployed_v1 is the deployment of role(): Karpenter v1.0, the version before the change unknown
 # (so both tagging variants of v1 apply), the features of deployed().
-deployed_v1 := object.union(deployed("1.0", ""), {"upgrade_from": {"state": "unknown", "version": "", "minor": "", "source": "no prior helm_release version, no karpenter.upgrade_from"}})
+deployed_v1 := object.union(
+	deployed("1.0", ""),
+	{"upgrade_from": {"state": "unknown", "version": "", "minor": "", "source": "no prior helm_release version, no karpenter.upgrade_from"}},
+)
 
 # unversioned removes the deployment of a role input: the version is unknown.
 unversioned(inp) := {"iam": object.union(inp.iam, {"roles": [object.remove(r, ["deployment"]) | some r in inp.iam.roles]})}

@@ -12,6 +12,11 @@
 package karpgate.lib.layers
 
 import data.karpgate.lib.iam
+
+# lib/karpenter combines each verdict with the layers, and the layers name the role's statements
+# and parameters with lib/karpenter's helpers: functions calling each other across the two
+# packages, never a rule depending on itself.
+# regal ignore:circular-import
 import data.karpgate.lib.karpenter
 
 # Layer names as AWS's access denied messages call them, in the order RULES.md 3b.1 names the
@@ -127,7 +132,14 @@ _combine_or_open(v, c) := r if {
 	r := _combine(v, c)
 } else := object.union(v, {
 	"decision": "indeterminate", "open": true, "layer": identity, "refusing": [], "layer_address": "",
-	"causes": [{"address": "", "attribute": "", "status": "layers", "via": "", "arn": null, "what": ["karpgate could not combine the role's policy layers (please report this)"]}],
+	"causes": [{
+		"address": "",
+		"attribute": "",
+		"status": "layers",
+		"via": "",
+		"arn": null,
+		"what": ["karpgate could not combine the role's policy layers (please report this)"],
+	}],
 })
 
 _identity_refusing(v) := [identity] if {
@@ -150,7 +162,7 @@ _combine(v, c) := object.union(v, {
 	implicit := [r.layer | some name in order; some r in results; r.layer == name; r.decision == "implicit-deny"; not r.open]
 	refusing := array.concat(denying, implicit)
 	opened := [r | some r in results; r.open]
-	decision := _decision(denying, implicit, opened, v)
+	decision := _decision(denying, implicit, opened)
 	is_open := decision == "indeterminate"
 	layer := _deciding(refusing)
 	causes := _open_causes(opened, object.get(v, "causes", []))
@@ -167,20 +179,20 @@ _open_causes(opened, identity_causes) := causes if {
 	some r in opened
 ]
 
-_decision(denying, _, _, _) := "denied" if count(denying) > 0
+_decision(denying, _, _) := "denied" if count(denying) > 0
 
-_decision(denying, implicit, _, _) := "implicit-deny" if {
+_decision(denying, implicit, _) := "implicit-deny" if {
 	count(denying) == 0
 	count(implicit) > 0
 }
 
-_decision(denying, implicit, opened, _) := "indeterminate" if {
+_decision(denying, implicit, opened) := "indeterminate" if {
 	count(denying) == 0
 	count(implicit) == 0
 	count(opened) > 0
 }
 
-_decision(denying, implicit, opened, _) := "allowed" if {
+_decision(denying, implicit, opened) := "allowed" if {
 	count(denying) == 0
 	count(implicit) == 0
 	count(opened) == 0
@@ -205,7 +217,7 @@ _deciding(refusing) := identity if count(refusing) == 0
 # The identity result merges the identity-based and the resource-based policy: either allows.
 _results(v, c, request) := array.concat(
 	array.concat(_base(v, c, request), _restricting(c, request)),
-	array.concat(_org_results(c, request), _key_results(v, c, request)),
+	array.concat(_org_results(c, request), _key_results(c, request)),
 )
 
 # The base: identity policies, or the queue's resource-based policy naming the role.
@@ -301,7 +313,14 @@ _restricting(c, request) := array.concat(
 		is_object(x[1])
 		r := _restriction(x[0], x[1], request)
 	],
-	[{"layer": resource, "decision": "denied", "open": false, "causes": [], "address": q.resource.policy.address, "denying": _denying(_principal_decide(q.resource.layer, request, c.principal, true))}],
+	[{
+		"layer": resource,
+		"decision": "denied",
+		"open": false,
+		"causes": [],
+		"address": q.resource.policy.address,
+		"denying": _denying(_principal_decide(q.resource.layer, request, c.principal, true)),
+	}],
 ) if {
 	q := _queue_result(c, request)
 	q.decision == "denied"
@@ -314,7 +333,13 @@ _restricting(c, request) := array.concat(
 
 # A boundary or session policy must allow the request. An open one (unknown, external) can
 # only take permissions away: its refusals are not known, its allows are open.
-_restriction(name, layer, request) := {"layer": name, "decision": "allowed", "open": true, "causes": [_cause(layer.entry, name)], "address": layer.entry.address} if {
+_restriction(name, layer, request) := {
+	"layer": name,
+	"decision": "allowed",
+	"open": true,
+	"causes": [_cause(layer.entry, name)],
+	"address": layer.entry.address,
+} if {
 	layer.open
 	not _decided_deny(layer, request)
 }
@@ -324,7 +349,14 @@ _restriction(name, layer, request) := {"layer": name, "decision": "denied", "ope
 	_decided_deny(layer, request)
 }
 
-_restriction(name, layer, request) := {"layer": name, "decision": d, "open": d == "indeterminate", "causes": _statement_causes(name, result), "address": layer.entry.address, "denying": _denying(result)} if {
+_restriction(name, layer, request) := {
+	"layer": name,
+	"decision": d,
+	"open": d == "indeterminate",
+	"causes": _statement_causes(name, result),
+	"address": layer.entry.address,
+	"denying": _denying(result),
+} if {
 	not layer.open
 	result := iam.decide(layer.statements, request)
 	d := result.decision
@@ -550,13 +582,13 @@ _rcp_service(request) if lower(split(request.action, ":")[0]) in data.karpgate.l
 # The KMS key of the interruption queue: its key policy must allow the role, or allow the
 # account (which delegates to the identity policies).
 
-_key_results(_, c, request) := [] if not _key_of(c, request)
+_key_results(c, request) := [] if not _key_of(c, request)
 
-_key_results(_, c, request) := [{
+_key_results(c, request) := [{
 	"layer": resource,
 	"address": layer.entry.address,
 	"denying": _denying(_principal_decide(layer, request, c.principal, true)),
-	"decision": _key_decision(null, layer, request, c.principal),
+	"decision": _key_decision(layer, request, c.principal),
 	"open": layer.open,
 	"causes": [_cause(layer.entry, resource) | layer.open],
 }] if {
@@ -570,16 +602,16 @@ _key_of(c, request) := r.layer if {
 	r.arn == request.resource
 }
 
-_key_decision(_, layer, request, principal) := "denied" if {
+_key_decision(layer, request, principal) := "denied" if {
 	_principal_decide(layer, request, principal, true).decision == "denied"
 }
 
-_key_decision(_, layer, request, principal) := "allowed" if {
+_key_decision(layer, request, principal) := "allowed" if {
 	_principal_decide(layer, request, principal, true).decision != "denied"
 	_key_allows(layer, request, principal)
 }
 
-_key_decision(_, layer, request, principal) := "implicit-deny" if {
+_key_decision(layer, request, principal) := "implicit-deny" if {
 	_principal_decide(layer, request, principal, true).decision != "denied"
 	not _key_allows(layer, request, principal)
 }
@@ -722,13 +754,24 @@ _identity_note(v) := "; the role's identity-based policies do not allow it eithe
 _deciding_result(v) := [r | some r in v.layers; r.layer == v.layer; r.decision != "allowed"][0]
 
 # fix_text is the advice for a verdict another layer refuses: what to allow or exempt there.
-fix_text(v) := sprintf("Allow %s on %s in the %s %s, or exempt the Karpenter controller role from the statement that refuses it; the role's own policies need no change.", [
-	v.request.action, v.request.resource, v.layer, v.layer_address,
-]) if {
+fix_text(v) := sprintf(
+	concat("", [
+		"Allow %s on %s in the %s %s, or exempt the Karpenter controller role from the statement that refuses it; the role's own policies need no change.",
+	]),
+	[
+		v.request.action, v.request.resource, v.layer, v.layer_address,
+	],
+) if {
 	v.layer != identity
 	v.layer != scp
-} else := sprintf("Exempt the Karpenter controller role (aws:PrincipalArn) from the service control policy %s, or allow %s on %s at every level of the account's path; the role's own policies need no change.", [
-	v.layer_address, v.request.action, v.request.resource,
-]) if {
+} else := sprintf(
+	concat("", [
+		"Exempt the Karpenter controller role (aws:PrincipalArn) from the service control policy %s, or allow %s on %s at every level of the account's ",
+		"path; the role's own policies need no change.",
+	]),
+	[
+		v.layer_address, v.request.action, v.request.resource,
+	],
+) if {
 	v.layer == scp
 }

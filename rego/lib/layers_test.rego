@@ -35,7 +35,11 @@ tagging_verdict(in_put) := v if {
 
 # --- permissions boundary -------------------------------------------------------------------
 
-boundary_without_tagging := entry("aws_iam_policy.boundary", "boundary", doc([{"Effect": "Allow", "Action": ["ec2:Describe*", "ec2:RunInstances"], "Resource": "*"}]))
+boundary_without_tagging := entry(
+	"aws_iam_policy.boundary",
+	"boundary",
+	doc([{"Effect": "Allow", "Action": ["ec2:Describe*", "ec2:RunInstances"], "Resource": "*"}]),
+)
 
 test_boundary_that_does_not_allow_tagging_refuses_it if {
 	v := tagging_verdict(with_layers({"boundary": boundary_without_tagging}))
@@ -48,7 +52,11 @@ test_boundary_that_does_not_allow_tagging_refuses_it if {
 }
 
 test_boundary_deny_is_explicit if {
-	b := entry("aws_iam_policy.boundary", "boundary", doc([allow_all, {"Effect": "Deny", "Action": "ec2:CreateTags", "Resource": "*", "Condition": {"Null": {"aws:RequestTag/eks:eks-cluster-name": "false"}}}]))
+	b := entry(
+		"aws_iam_policy.boundary",
+		"boundary",
+		doc([allow_all, {"Effect": "Deny", "Action": "ec2:CreateTags", "Resource": "*", "Condition": {"Null": {"aws:RequestTag/eks:eks-cluster-name": "false"}}}]),
+	)
 	findings := instance_tagging.deny with input as with_layers({"boundary": b})
 	some f in findings
 	contains(f.message, "with an explicit deny in a permissions boundary")
@@ -66,10 +74,21 @@ test_boundary_scoping_the_region_removes_karp002 if {
 	# The common fix without its region condition is not region-scoped (KARP002), unless the
 	# boundary scopes the region.
 	policy := fx.with_statements(fx.v033, [object.remove(fx.common_fix, ["Condition"])])
-	region_only := entry("aws_iam_policy.boundary", "boundary", doc([{"Effect": "Allow", "Action": "*", "Resource": "*", "Condition": {"StringEquals": {"aws:RequestedRegion": "eu-west-1"}}}]))
+	region_only := entry(
+		"aws_iam_policy.boundary",
+		"boundary",
+		doc([{"Effect": "Allow", "Action": "*", "Resource": "*", "Condition": {"StringEquals": {"aws:RequestedRegion": "eu-west-1"}}}]),
+	)
 	unbounded := {"iam": {"roles": [fx.role([fx.known(fx.policy_address, policy)])], "karpenter_roles": 1, "node_roles": []}}
 	count(tagging_region.deny) > 0 with input as unbounded
-	bounded := {"iam": {"roles": [object.union(fx.role([fx.known(fx.policy_address, policy)]), {"layers": {"boundary": region_only, "session": null, "organization": null, "resources": []}})], "karpenter_roles": 1, "node_roles": []}}
+	bounded := {"iam": {
+		"roles": [object.union(
+			fx.role([fx.known(fx.policy_address, policy)]),
+			{"layers": {"boundary": region_only, "session": null, "organization": null, "resources": []}},
+		)],
+		"karpenter_roles": 1,
+		"node_roles": [],
+	}}
 	count(tagging_region.deny) == 0 with input as bounded
 }
 
@@ -82,7 +101,14 @@ test_external_boundary_opens_allowed_verdicts_only if {
 	c.arn == "arn:aws:iam::123456789012:policy/OrgBoundary"
 
 	# A refusal of the identity policy stays decided.
-	refused := {"iam": {"roles": [object.union(fx.role([fx.known(fx.policy_address, fx.v033)]), {"layers": {"boundary": ext, "session": null, "organization": null, "resources": []}})], "karpenter_roles": 1, "node_roles": []}}
+	refused := {"iam": {
+		"roles": [object.union(
+			fx.role([fx.known(fx.policy_address, fx.v033)]),
+			{"layers": {"boundary": ext, "session": null, "organization": null, "resources": []}},
+		)],
+		"karpenter_roles": 1,
+		"node_roles": [],
+	}}
 	w := tagging_verdict(refused)
 	w.decision == "implicit-deny"
 	not w.open
@@ -90,7 +116,12 @@ test_external_boundary_opens_allowed_verdicts_only if {
 }
 
 test_several_refusing_layers_are_listed if {
-	session_read_only := {"association": "aws_eks_pod_identity_association.karpenter", "policy": entry("aws_eks_pod_identity_association.karpenter", "session", doc([{"Effect": "Allow", "Action": "ec2:Describe*", "Resource": "*"}])), "tags": {}, "tags_disabled": true}
+	session_read_only := {
+		"association": "aws_eks_pod_identity_association.karpenter",
+		"policy": entry("aws_eks_pod_identity_association.karpenter", "session", doc([{"Effect": "Allow", "Action": "ec2:Describe*", "Resource": "*"}])),
+		"tags": {},
+		"tags_disabled": true,
+	}
 	in_put := with_layers({"boundary": boundary_without_tagging, "session": session_read_only})
 	v := tagging_verdict(in_put)
 	v.refusing == ["permissions boundary", "session policy"]
@@ -101,7 +132,16 @@ test_several_refusing_layers_are_listed if {
 # --- session policy ---------------------------------------------------------------------------
 
 test_session_policy_allowing_only_reads_refuses_writes if {
-	s := {"association": "aws_eks_pod_identity_association.karpenter", "policy": entry("aws_eks_pod_identity_association.karpenter", "session", doc([{"Effect": "Allow", "Action": ["ec2:Describe*", "ec2:Get*"], "Resource": "*"}])), "tags": {}, "tags_disabled": false}
+	s := {
+		"association": "aws_eks_pod_identity_association.karpenter",
+		"policy": entry(
+			"aws_eks_pod_identity_association.karpenter",
+			"session",
+			doc([{"Effect": "Allow", "Action": ["ec2:Describe*", "ec2:Get*"], "Resource": "*"}]),
+		),
+		"tags": {},
+		"tags_disabled": false,
+	}
 	v := tagging_verdict(with_layers({"session": s}))
 	v.decision == "implicit-deny"
 	v.layer == "session policy"
@@ -111,12 +151,42 @@ test_session_policy_allowing_only_reads_refuses_writes if {
 
 # --- organizations --------------------------------------------------------------------------
 
-scp_deny_region := entry("aws_organizations_policy.deny_outside_us", "scp", doc([{"Effect": "Deny", "NotAction": ["iam:*", "sts:*"], "Resource": "*", "Condition": {"StringNotEquals": {"aws:RequestedRegion": ["us-east-1", "us-west-2"]}}}]))
+scp_deny_region := entry(
+	"aws_organizations_policy.deny_outside_us",
+	"scp",
+	doc([{
+		"Effect": "Deny",
+		"NotAction": ["iam:*", "sts:*"],
+		"Resource": "*",
+		"Condition": {"StringNotEquals": {"aws:RequestedRegion": ["us-east-1", "us-west-2"]}},
+	}]),
+)
 
-org(scps, rcps, path, complete) := {"id": "o-a1b2c3d4e5", "account": fx.account, "management": false, "path": path, "scps_complete": complete, "scps": scps, "rcps": rcps, "source": "plan"}
+org(scps, rcps, path, complete) := {
+	"id": "o-a1b2c3d4e5",
+	"account": fx.account,
+	"management": false,
+	"path": path,
+	"scps_complete": complete,
+	"scps": scps,
+	"rcps": rcps,
+	"source": "plan",
+}
 
 test_scp_denying_the_region_is_an_explicit_deny_in_a_service_control_policy if {
-	o := org([{"name": "DenyOutsideUS", "target": "r-ab12", "level": 0, "applies": "yes", "attachment": "aws_organizations_policy_attachment.root", "policy": scp_deny_region}], [], ["r-ab12", fx.account], false)
+	o := org(
+		[{
+			"name": "DenyOutsideUS",
+			"target": "r-ab12",
+			"level": 0,
+			"applies": "yes",
+			"attachment": "aws_organizations_policy_attachment.root",
+			"policy": scp_deny_region,
+		}],
+		[],
+		["r-ab12", fx.account],
+		false,
+	)
 	v := tagging_verdict(with_layers({"organization": o}))
 	v.decision == "denied"
 	v.layer == "service control policy"
@@ -125,8 +195,29 @@ test_scp_denying_the_region_is_an_explicit_deny_in_a_service_control_policy if {
 }
 
 test_scp_requiring_a_cost_tag_refuses_launches if {
-	require_tag := entry("aws_organizations_policy.cost_tag", "scp", doc([{"Effect": "Deny", "Action": "ec2:RunInstances", "Resource": "arn:aws:ec2:*:*:instance/*", "Condition": {"Null": {"aws:RequestTag/CostCenter": "true"}}}]))
-	o := org([{"name": "RequireCostCenter", "target": fx.account, "level": 1, "applies": "yes", "attachment": "aws_organizations_policy_attachment.acct", "policy": require_tag}], [], ["r-ab12", fx.account], false)
+	require_tag := entry(
+		"aws_organizations_policy.cost_tag",
+		"scp",
+		doc([{
+			"Effect": "Deny",
+			"Action": "ec2:RunInstances",
+			"Resource": "arn:aws:ec2:*:*:instance/*",
+			"Condition": {"Null": {"aws:RequestTag/CostCenter": "true"}},
+		}]),
+	)
+	o := org(
+		[{
+			"name": "RequireCostCenter",
+			"target": fx.account,
+			"level": 1,
+			"applies": "yes",
+			"attachment": "aws_organizations_policy_attachment.acct",
+			"policy": require_tag,
+		}],
+		[],
+		["r-ab12", fx.account],
+		false,
+	)
 
 	# Karpenter v1.3+ validates each EC2NodeClass with a dry-run RunInstances of an instance.
 	inp := with_layers({"organization": o})
@@ -136,20 +227,50 @@ test_scp_requiring_a_cost_tag_refuses_launches if {
 }
 
 test_scp_on_an_ou_of_an_unknown_path_is_open if {
-	o := org([{"name": "DenyOutsideUS", "target": "ou-ab12-11111111", "level": -1, "applies": "unknown", "attachment": "aws_organizations_policy_attachment.ou", "policy": scp_deny_region}], [], null, false)
+	o := org(
+		[{
+			"name": "DenyOutsideUS",
+			"target": "ou-ab12-11111111",
+			"level": -1,
+			"applies": "unknown",
+			"attachment": "aws_organizations_policy_attachment.ou",
+			"policy": scp_deny_region,
+		}],
+		[],
+		null,
+		false,
+	)
 	v := tagging_verdict(with_layers({"organization": o}))
 	v.decision == "indeterminate"
 	v.open
 }
 
 test_scp_in_the_management_account_does_not_apply if {
-	o := object.union(org([{"name": "DenyOutsideUS", "target": "r-ab12", "level": 0, "applies": "yes", "attachment": "a", "policy": scp_deny_region}], [], ["r-ab12", fx.account], false), {"management": true})
+	o := object.union(
+		org(
+			[{
+				"name": "DenyOutsideUS",
+				"target": "r-ab12",
+				"level": 0,
+				"applies": "yes",
+				"attachment": "a",
+				"policy": scp_deny_region,
+			}],
+			[], ["r-ab12", fx.account], false,
+		),
+		{"management": true},
+	)
 	tagging_verdict(with_layers({"organization": o})).decision == "allowed"
 }
 
 test_complete_scp_list_needs_an_allow_at_every_level if {
 	allow_ec2 := entry("aws_organizations_policy.allow_ec2", "scp", doc([{"Effect": "Allow", "Action": "ec2:*", "Resource": "*"}]))
-	only_root := org([{"name": "AllowEC2", "target": "r-ab12", "level": 0, "applies": "yes", "attachment": "a", "policy": allow_ec2}], [], ["r-ab12", fx.account], true)
+	only_root := org(
+		[{"name": "AllowEC2", "target": "r-ab12", "level": 0, "applies": "yes", "attachment": "a", "policy": allow_ec2}],
+		[],
+		["r-ab12", fx.account],
+		true,
+	)
 	v := tagging_verdict(with_layers({"organization": only_root}))
 	v.decision == "denied"
 	v.layer == "service control policy"
@@ -163,10 +284,32 @@ test_complete_scp_list_needs_an_allow_at_every_level if {
 	tagging_verdict(with_layers({"organization": both})).decision == "allowed"
 }
 
-perimeter := entry("aws_organizations_policy.perimeter", "rcp", doc([{"Effect": "Deny", "Principal": "*", "Action": ["sqs:*"], "Resource": "*", "Condition": {"StringNotEqualsIfExists": {"aws:SourceVpc": "vpc-0abc1234"}, "BoolIfExists": {"aws:ViaAWSService": "false"}}}]))
+perimeter := entry(
+	"aws_organizations_policy.perimeter",
+	"rcp",
+	doc([{
+		"Effect": "Deny",
+		"Principal": "*",
+		"Action": ["sqs:*"],
+		"Resource": "*",
+		"Condition": {"StringNotEqualsIfExists": {"aws:SourceVpc": "vpc-0abc1234"}, "BoolIfExists": {"aws:ViaAWSService": "false"}},
+	}]),
+)
 
 test_rcp_applies_to_sqs_requests_only if {
-	o := org([], [{"name": "Perimeter", "target": "r-ab12", "level": 0, "applies": "yes", "attachment": "a", "policy": entry("aws_organizations_policy.deny_sqs", "rcp", doc([{"Effect": "Deny", "Principal": "*", "Action": "sqs:*", "Resource": "*"}]))}], ["r-ab12", fx.account], false)
+	o := org(
+		[],
+		[{
+			"name": "Perimeter",
+			"target": "r-ab12",
+			"level": 0,
+			"applies": "yes",
+			"attachment": "a",
+			"policy": entry("aws_organizations_policy.deny_sqs", "rcp", doc([{"Effect": "Deny", "Principal": "*", "Action": "sqs:*", "Resource": "*"}])),
+		}],
+		["r-ab12", fx.account],
+		false,
+	)
 	some f in karpenter_calls.deny with input as with_layers({"organization": o})
 	contains(f.message, "sqs:ReceiveMessage on resource: arn:aws:sqs:eu-west-1:123456789012:Karpenter-ex with an explicit deny in a resource control policy")
 	not contains(f.message, "ec2:")
@@ -181,7 +324,12 @@ test_rcp_network_perimeter_on_an_unmodelled_key_is_open if {
 
 # --- resource-based policies -----------------------------------------------------------------
 
-queue(policy) := {"kind": "queue", "arn": fx.queue_arn, "resource": "aws_sqs_queue.karpenter", "policy": entry("aws_sqs_queue_policy.karpenter", "resource", policy)}
+queue(policy) := {
+	"kind": "queue",
+	"arn": fx.queue_arn,
+	"resource": "aws_sqs_queue.karpenter",
+	"policy": entry("aws_sqs_queue_policy.karpenter", "resource", policy),
+}
 
 test_queue_policy_denying_the_role if {
 	q := queue(doc([{"Effect": "Deny", "Principal": {"AWS": role_arn}, "Action": "sqs:*", "Resource": fx.queue_arn}]))
@@ -201,15 +349,27 @@ key(policy) := {"kind": "key", "arn": key_arn, "resource": "aws_kms_key.queue", 
 test_key_policy_without_the_role_refuses_decrypt if {
 	k := key(doc([{"Sid": "Admins", "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::123456789012:role/Admin"}, "Action": "kms:*", "Resource": "*"}]))
 	some f in karpenter_calls.deny with input as with_layers({"resources": [k]})
-	contains(f.message, "kms:Decrypt on resource: arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab because no resource-based policy allows the kms:Decrypt action")
+	contains(f.message, concat("", [
+		"kms:Decrypt on resource: arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab because no resource-based policy allows the ",
+		"kms:Decrypt action",
+	]))
 }
 
 test_key_policy_delegating_to_the_account_needs_an_identity_allow if {
-	k := key(doc([{"Sid": "Enable IAM User Permissions", "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::123456789012:root"}, "Action": "kms:*", "Resource": "*"}]))
+	k := key(doc([{
+		"Sid": "Enable IAM User Permissions",
+		"Effect": "Allow",
+		"Principal": {"AWS": "arn:aws:iam::123456789012:root"},
+		"Action": "kms:*",
+		"Resource": "*",
+	}]))
 
 	# The upstream policy grants no kms:Decrypt: the identity policy refuses.
 	some f in karpenter_calls.deny with input as with_layers({"resources": [k]})
-	contains(f.message, "kms:Decrypt on resource: arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab because no identity-based policy allows the kms:Decrypt action")
+	contains(f.message, concat("", [
+		"kms:Decrypt on resource: arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab because no identity-based policy allows the ",
+		"kms:Decrypt action",
+	]))
 
 	# The key policy naming the role allows it without an identity policy.
 	direct := key(doc([{"Effect": "Allow", "Principal": {"AWS": role_arn}, "Action": "kms:Decrypt", "Resource": "*"}]))
@@ -230,8 +390,20 @@ test_finding_points_at_the_deciding_layer if {
 
 test_created_role_arn_is_made_from_name_and_account if {
 	# The fixture role has no ARN; its name and account make the one the queue policy names.
-	q := queue(doc([{"Effect": "Deny", "Principal": {"AWS": "arn:aws:iam::123456789012:role/KarpenterController-ex"}, "Action": "sqs:*", "Resource": fx.queue_arn}]))
-	in_put := {"iam": {"roles": [object.union(fx.role([fx.known(fx.policy_address, fx.upstream_v1)]), {"layers": {"boundary": null, "session": null, "organization": null, "resources": [q]}})], "karpenter_roles": 1, "node_roles": []}}
+	q := queue(doc([{
+		"Effect": "Deny",
+		"Principal": {"AWS": "arn:aws:iam::123456789012:role/KarpenterController-ex"},
+		"Action": "sqs:*",
+		"Resource": fx.queue_arn,
+	}]))
+	in_put := {"iam": {
+		"roles": [object.union(
+			fx.role([fx.known(fx.policy_address, fx.upstream_v1)]),
+			{"layers": {"boundary": null, "session": null, "organization": null, "resources": [q]}},
+		)],
+		"karpenter_roles": 1,
+		"node_roles": [],
+	}}
 	some f in karpenter_calls.deny with input as in_put
 	contains(f.message, "with an explicit deny in a resource-based policy")
 }

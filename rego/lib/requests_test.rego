@@ -31,12 +31,32 @@ test_unknown_parameters_cross_their_candidates if {
 	ctx := object.union(fx.context, {"region": "", "account": "", "regions": ["eu-west-1", "eu-central-1"], "accounts": ["123456789012", "210987654321"]})
 	ps := requests.params(ctx)
 	count(ps) == 4
-	ps[0] == {"R": "eu-west-1", "A": "123456789012", "P": "aws", "C": "ex", "R2": "ap-southeast-4", "IAMR": "us-east-1", "PRICINGR": "eu-central-1", "EC2P": "ec2.amazonaws.com", "PT": null}
+	ps[0] == {
+		"R": "eu-west-1",
+		"A": "123456789012",
+		"P": "aws",
+		"C": "ex",
+		"R2": "ap-southeast-4",
+		"IAMR": "us-east-1",
+		"PRICINGR": "eu-central-1",
+		"EC2P": "ec2.amazonaws.com",
+		"PT": null,
+	}
 	requests.unknown(ctx) == ["region", "account"]
 }
 
 test_defaults_when_context_is_empty if {
-	requests.params({}) == [{"R": "us-east-1", "A": "123456789012", "P": "aws", "C": "cluster", "R2": "ap-southeast-4", "IAMR": "us-east-1", "PRICINGR": "us-east-1", "EC2P": "ec2.amazonaws.com", "PT": null}]
+	requests.params({}) == [{
+		"R": "us-east-1",
+		"A": "123456789012",
+		"P": "aws",
+		"C": "cluster",
+		"R2": "ap-southeast-4",
+		"IAMR": "us-east-1",
+		"PRICINGR": "us-east-1",
+		"EC2P": "ec2.amazonaws.com",
+		"PT": null,
+	}]
 }
 
 # RULES.md 5.2/7: an unknown parameter shows as a placeholder naming its config key.

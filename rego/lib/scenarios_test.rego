@@ -4,7 +4,17 @@ package karpgate.lib.scenarios_test
 
 import data.karpgate.lib.fixtures_test as fx
 
-_packages := ["instance_tagging", "tagging_region", "karpenter_calls", "refused_start", "upgrade_hazard", "unscoped_resource", "pass_role", "tag_bypass", "indeterminate"]
+_packages := [
+	"instance_tagging",
+	"tagging_region",
+	"karpenter_calls",
+	"refused_start",
+	"upgrade_hazard",
+	"unscoped_resource",
+	"pass_role",
+	"tag_bypass",
+	"indeterminate",
+]
 
 # _rules lists the rule ids of every finding, sorted, duplicates kept.
 _rules(findings) := sort([f.rule | some f in findings])

@@ -156,7 +156,7 @@ pod_identity_service := "pods.eks.amazonaws.com"
 # A check passes when every request is allowed (several requests are candidates of an unknown
 # service account); optional checks are those that apply only if session tags are on when that
 # is unknown.
-start_checks(role, p) := array.concat(_pod_identity_checks(role, p), _irsa_checks(role, p))
+start_checks(role, p) := array.concat(_pod_identity_checks(role, p), _irsa_checks(role))
 
 _pod_identity_checks(role, p) := [check |
 	some b in object.get(role, ["context", "pod_identity"], [])
@@ -205,13 +205,16 @@ _known(key, v) := {key: [v]} if v != ""
 
 _session_tags(b, _) := {} if b.session_tags == false
 
-_session_tags(b, p) := object.union(
-	{k: [v] | some k, v in _session_tag_values(b, p); v != ""},
-	{"aws:tagkeys": [substring(k, 15, -1) | some k in array.concat(
-		[k | some k, _ in _session_tag_values(b, p)],
-		["aws:requesttag/kubernetes-pod-name", "aws:requesttag/kubernetes-pod-uid"],
-	)]},
-) if b.session_tags != false
+_session_tags(b, p) := tags if {
+	b.session_tags != false
+	tags := object.union(
+		{k: [v] | some k, v in _session_tag_values(b, p); v != ""},
+		{"aws:tagkeys": [substring(k, 15, -1) | some k in array.concat(
+			[k | some k, _ in _session_tag_values(b, p)],
+			["aws:requesttag/kubernetes-pod-name", "aws:requesttag/kubernetes-pod-uid"],
+		)]},
+	)
+}
 
 _session_tag_values(b, p) := {
 	"aws:requesttag/eks-cluster-arn": _cluster_arn(b, p),
@@ -223,17 +226,11 @@ _session_tag_values(b, p) := {
 # IRSA (without a pod identity binding): sts:AssumeRoleWithWebIdentity by each OIDC provider the
 # trust allows, sub = each service account the trust names (the candidates), aud = the release's
 # audience annotation (context.audience) else sts.amazonaws.com.
-_irsa_checks(role, _) := [] if count(object.get(role, ["context", "pod_identity"], [])) > 0
+_irsa_checks(role) := [] if count(object.get(role, ["context", "pod_identity"], [])) > 0
 
-_irsa_checks(role, _) := [check |
+_irsa_checks(role) := [_irsa_check(role, federated, iss, subjects) |
 	sts := statements(role)
-	some federated in {f |
-		some s in sts
-		s.effect == "Allow"
-		iam.action_matches(s, "sts:assumerolewithwebidentity")
-		some f in object.get(s.principals, "Federated", [])
-		contains(f, "oidc-provider/")
-	}
+	some federated in _oidc_providers(sts)
 	iss := issuer(federated)
 	subjects := {_fill_glob(v) |
 		some s in sts
@@ -241,26 +238,36 @@ _irsa_checks(role, _) := [check |
 		some v in sub_values(s, iss)
 	}
 	count(subjects) > 0
-	check := {
-		"id": sprintf("irsa %s", [federated]),
-		"binding": federated,
-		"action": "sts:AssumeRoleWithWebIdentity",
-		"via": sprintf("IRSA (%s)", [federated]),
-		"principal": {"Federated": federated},
-		"requests": [{
-			"action": "sts:AssumeRoleWithWebIdentity",
-			"resource": "*",
-			"closed": true,
-			"context": {
-				concat("", [iss, ":sub"]): [sub],
-				concat("", [iss, ":aud"]): [audience(role)],
-			},
-		} |
-			some sub in sort(subjects)
-		],
-		"optional": false,
-	}
 ] if count(object.get(role, ["context", "pod_identity"], [])) == 0
+
+# _oidc_providers are the OIDC providers an Allow of sts:AssumeRoleWithWebIdentity names.
+_oidc_providers(sts) := {f |
+	some s in sts
+	s.effect == "Allow"
+	iam.action_matches(s, "sts:assumerolewithwebidentity")
+	some f in object.get(s.principals, "Federated", [])
+	contains(f, "oidc-provider/")
+}
+
+_irsa_check(role, federated, iss, subjects) := {
+	"id": sprintf("irsa %s", [federated]),
+	"binding": federated,
+	"action": "sts:AssumeRoleWithWebIdentity",
+	"via": sprintf("IRSA (%s)", [federated]),
+	"principal": {"Federated": federated},
+	"requests": [{
+		"action": "sts:AssumeRoleWithWebIdentity",
+		"resource": "*",
+		"closed": true,
+		"context": {
+			concat("", [iss, ":sub"]): [sub],
+			concat("", [iss, ":aud"]): [audience(role)],
+		},
+	} |
+		some sub in sort(subjects)
+	],
+	"optional": false,
+}
 
 # audience is the audience of the service account token (eks.amazonaws.com/audience, default
 # sts.amazonaws.com in every partition).

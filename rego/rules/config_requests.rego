@@ -89,6 +89,9 @@ _violates(v) if {
 
 _message(role, v) := sprintf("the config requires %s to be allowed: %s", [_what(v), karpenter.access_denied(role, v.request, v.decision)]) if {
 	v.kind == "must_allow"
-} else := sprintf("the config requires %s to be refused, but %s allows it", [_what(v), concat(", ", [karpenter.statement_label(s) | some s in v.result.statements; s.effect == "Allow"; s.applies == "yes"])])
+} else := sprintf("the config requires %s to be refused, but %s allows it", [
+	_what(v),
+	concat(", ", [karpenter.statement_label(s) | some s in v.result.statements; s.effect == "Allow"; s.applies == "yes"]),
+])
 
 _what(v) := sprintf("%s on %s", [v.request.action, v.request.resource])

@@ -10,7 +10,14 @@ _statement(actions, resources) := {
 _input(statements) := {"iam": {"roles": [{
 	"address": "aws_iam_role.karpenter",
 	"karpenter": {"detected": true, "by": ["name"]},
-	"policies": [{"address": "aws_iam_policy.karpenter", "attribute": "policy", "kind": "managed", "status": "known", "unknown": [], "document": {"version": "2012-10-17", "statements": statements}}],
+	"policies": [{
+		"address": "aws_iam_policy.karpenter",
+		"attribute": "policy",
+		"kind": "managed",
+		"status": "known",
+		"unknown": [],
+		"document": {"version": "2012-10-17", "statements": statements},
+	}],
 	"context": {"region": "us-west-2", "account": "111122223333", "partition": "aws", "cluster": "prod"},
 }]}}
 
@@ -57,7 +64,14 @@ test_allow_open_verdict_is_left_to_karp020 if {
 	inp := {"iam": {"roles": [{
 		"address": "aws_iam_role.karpenter",
 		"karpenter": {"detected": true},
-		"policies": [{"address": "aws_iam_policy.k", "attribute": "policy", "kind": "managed", "status": "unknown", "unknown": ["aws_iam_policy.k.policy"], "document": null}],
+		"policies": [{
+			"address": "aws_iam_policy.k",
+			"attribute": "policy",
+			"kind": "managed",
+			"status": "unknown",
+			"unknown": ["aws_iam_policy.k.policy"],
+			"document": null,
+		}],
 		"context": {"region": "us-west-2"},
 	}]}}
 	count(rule.deny) == 0 with input as inp with data.karpgate.config as _config([_tag], [])
@@ -68,7 +82,14 @@ test_open_verdict_is_reported_as_open if {
 	inp := {"iam": {"roles": [{
 		"address": "aws_iam_role.karpenter",
 		"karpenter": {"detected": true},
-		"policies": [{"address": "aws_iam_policy.k", "attribute": "policy", "kind": "managed", "status": "unknown", "unknown": ["aws_iam_policy.k.policy"], "document": null}],
+		"policies": [{
+			"address": "aws_iam_policy.k",
+			"attribute": "policy",
+			"kind": "managed",
+			"status": "unknown",
+			"unknown": ["aws_iam_policy.k.policy"],
+			"document": null,
+		}],
 		"context": {"region": "us-west-2"},
 	}]}}
 	opens := rule.open with input as inp with data.karpgate.config as _config([_tag], [])

@@ -4,6 +4,7 @@ import data.karpgate.lib.karpenter
 import data.karpgate.lib.quota
 
 # METADATA
+# scope: document
 # title: A default IAM quota the account may have raised is exceeded
 # description: >-
 #   The Karpenter controller role goes over a default IAM quota that an account can raise through
@@ -29,7 +30,10 @@ deny contains finding if {
 	finding := {
 		"address": role.address,
 		"role": role.address,
-		"message": sprintf("%s has %d managed policies attached, over the default quota of 10 per role (the apply is refused unless the account's quota was raised)", [role.address, n]),
+		"message": sprintf(
+			"%s has %d managed policies attached, over the default quota of 10 per role (the apply is refused unless the account's quota was raised)",
+			[role.address, n],
+		),
 	}
 }
 
@@ -43,6 +47,9 @@ deny contains finding if {
 	finding := {
 		"address": role.address,
 		"role": role.address,
-		"message": sprintf("the trust policy of %s is %d characters without white space, over the default quota of 2,048 (the apply is refused unless the account's quota was raised)", [role.address, size]),
+		"message": sprintf(
+			"the trust policy of %s is %d characters without white space, over the default quota of 2,048 (the apply is refused unless the account's quota was raised)",
+			[role.address, size],
+		),
 	}
 }

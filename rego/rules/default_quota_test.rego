@@ -4,7 +4,13 @@ import data.karpgate.rules.default_quota as rule
 
 _managed(i) := {"address": sprintf("aws_iam_policy.p%d", [i]), "attribute": "policy", "kind": "managed", "status": "known", "size": 100}
 
-_external(i) := {"address": sprintf("aws_iam_role_policy_attachment.x%d", [i]), "attribute": "policy_arn", "kind": "external", "status": "external", "arn": sprintf("arn:aws:iam::aws:policy/P%d", [i])}
+_external(i) := {
+	"address": sprintf("aws_iam_role_policy_attachment.x%d", [i]),
+	"attribute": "policy_arn",
+	"kind": "external",
+	"status": "external",
+	"arn": sprintf("arn:aws:iam::aws:policy/P%d", [i]),
+}
 
 _with(policies, trust_size) := {"iam": {"roles": [{
 	"address": "aws_iam_role.karpenter",
@@ -29,7 +35,10 @@ test_allow_10_managed_policies if {
 
 # One policy attached through two attachments counts once.
 test_same_arn_counts_once if {
-	policies := array.concat([_managed(i) | some i in numbers.range(1, 9)], [_external(1), object.union(_external(1), {"address": "aws_iam_policy_attachment.dup"})])
+	policies := array.concat(
+		[_managed(i) | some i in numbers.range(1, 9)],
+		[_external(1), object.union(_external(1), {"address": "aws_iam_policy_attachment.dup"})],
+	)
 	count(rule.deny) == 0 with input as _with(policies, 300)
 }
 

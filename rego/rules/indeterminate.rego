@@ -46,9 +46,14 @@ deny contains finding if {
 			"rule": rego.metadata.rule().custom.id,
 			"address": _address(cause, role),
 			"role": role,
-			"message": sprintf("%s: the verdicts of %s are open because %s. karpgate neither passes nor blocks on them; --unknown decides whether this blocks the gate.", [
-				role, concat("; ", rules), _describe(cause),
-			]),
+			"message": sprintf(
+				concat("", [
+					"%s: the verdicts of %s are open because %s. karpgate neither passes nor blocks on them; --unknown decides whether this blocks the gate.",
+				]),
+				[
+					role, concat("; ", rules), _describe(cause),
+				],
+			),
 			"related": [role],
 		},
 		_statement(cause),
@@ -58,8 +63,9 @@ deny contains finding if {
 # _opens collects, by convention, the open verdicts every rule package reports in its set
 # "open" ({role, rule, check, causes}): a new rule that reports there is covered without a change
 # here, and no rule imports another.
-_opens := {o |
-	some o in data.karpgate.rules[_].open
+_opens contains o if {
+	some name
+	o := data.karpgate.rules[name].open[_]
 }
 
 _key(c) := [c.address, c.attribute, object.get(c, "statement", null)]
@@ -88,9 +94,15 @@ _describe(c) := sprintf("the %s %s, named by %s, is outside the plan and could r
 
 _describe(c) := concat(", ", c.what) if c.status == "layers"
 
-_describe(c) := sprintf("the role is outside the plan: %s (set complete: true on its karpenter.roles entry when the plan shows everything that reaches it)", [concat(", ", c.what)]) if c.status == "outside"
+_describe(c) := sprintf(
+	"the role is outside the plan: %s (set complete: true on its karpenter.roles entry when the plan shows everything that reaches it)",
+	[concat(", ", c.what)],
+) if c.status == "outside"
 
-_describe(c) := sprintf("terraform deferred the change of %s to a later plan (reason: %s), so it may or may not apply in this run", [c.address, concat(", ", c.what)]) if c.status == "deferred"
+_describe(c) := sprintf(
+	"terraform deferred the change of %s to a later plan (reason: %s), so it may or may not apply in this run",
+	[c.address, concat(", ", c.what)],
+) if c.status == "deferred"
 
 _describe(c) := sprintf("%s depends on what karpgate does not model: %s", [
 	_label(c.statement),

@@ -102,7 +102,10 @@ test_allow_case_variants_of_actions_and_keys if {
 }
 
 test_deny_tag_key_case_matters_in_values if {
-	statement := object.union(fx.scoped_resource_tagging, {"Condition": {"ForAllValues:StringEquals": {"aws:TagKeys": ["eks:eks-cluster-name", "karpenter.sh/nodeclaim", "name"]}}})
+	statement := object.union(
+		fx.scoped_resource_tagging,
+		{"Condition": {"ForAllValues:StringEquals": {"aws:TagKeys": ["eks:eks-cluster-name", "karpenter.sh/nodeclaim", "name"]}}},
+	)
 	findings := rule.deny with input as _only([statement])
 	some f in findings
 	contains(f.message, "aws:TagKeys limited to [eks:eks-cluster-name, karpenter.sh/nodeclaim, name]")
@@ -208,7 +211,10 @@ test_deny_names_the_attachment_another_resource_removes if {
 	findings := rule.deny with input as in_put
 	count(findings) == 1
 	some f in findings
-	endswith(f.message, " Not counted: policy arn:aws:iam::111122223333:policy/KarpenterTaggingFix attached by aws_iam_role_policy_attachment.tagging_fix (removed by aws_iam_role_policy_attachments_exclusive.controller).")
+	endswith(f.message, concat("", [
+		" Not counted: policy arn:aws:iam::111122223333:policy/KarpenterTaggingFix attached by aws_iam_role_policy_attachment.tagging_fix (removed by ",
+		"aws_iam_role_policy_attachments_exclusive.controller).",
+	]))
 }
 
 test_deny_without_removed_policies_says_nothing_of_them if {

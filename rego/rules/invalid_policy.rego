@@ -4,6 +4,7 @@ import data.karpgate.lib.karpenter
 import data.karpgate.lib.quota as lib_quota
 
 # METADATA
+# scope: document
 # title: IAM rejects a policy of the Karpenter role at apply
 # description: >-
 #   A policy or trust policy that reaches the Karpenter controller role is something IAM rejects
@@ -42,6 +43,59 @@ deny contains finding if {
 	}
 }
 
+# Size limits IAM enforces whatever the account's quotas.
+deny contains finding if {
+	some role in karpenter.roles
+	some policy in _entries(role)
+	limit := _size_limit[policy.kind]
+	size := object.get(policy, "size", null)
+	is_number(size)
+	size > limit
+
+	finding := {
+		"address": policy.address,
+		"role": role.address,
+		"message": sprintf("%s.%s is %d characters without white space, over IAM's limit of %d for %s (AWS rejects it at apply with LimitExceeded)", [
+			policy.address, policy.attribute, size, limit, _size_what[policy.kind],
+		]),
+	}
+}
+
+deny contains finding if {
+	some role in karpenter.roles
+	total := lib_quota.inline_size(role)
+	total > 10240
+
+	finding := {
+		"address": role.address,
+		"role": role.address,
+		"message": sprintf(
+			concat("", [
+				"the inline policies of %s are %d characters without white space together (%s), over IAM's limit of 10,240 for a role (AWS rejects the last one ",
+				"at apply)",
+			]),
+			[
+				role.address, total, concat(", ", lib_quota.inline_names(role)),
+			],
+		),
+	}
+}
+
+deny contains finding if {
+	some role in karpenter.roles
+	n := count(lib_quota.managed(role))
+	n > 20
+
+	finding := {
+		"address": role.address,
+		"role": role.address,
+		"message": sprintf(
+			"%s has %d managed policies attached, over IAM's hard limit of 20 per role (AWS rejects the attachments beyond it at apply)",
+			[role.address, n],
+		),
+	}
+}
+
 # Every document that reaches the role: its trust, its policies and each layer's (RULES.md 3b).
 _entries(role) := array.concat(array.concat([role.trust | role.trust != null], role.policies), _layer_entries(object.get(role, "layers", null)))
 
@@ -69,53 +123,9 @@ _supplied_for(policy) := policy.arn if is_string(object.get(policy, "arn", null)
 
 _supplied_for(policy) := policy.address if not is_string(object.get(policy, "arn", null))
 
-# Size limits IAM enforces whatever the account's quotas.
-deny contains finding if {
-	some role in karpenter.roles
-	some policy in _entries(role)
-	limit := _size_limit[policy.kind]
-	size := object.get(policy, "size", null)
-	is_number(size)
-	size > limit
-
-	finding := {
-		"address": policy.address,
-		"role": role.address,
-		"message": sprintf("%s.%s is %d characters without white space, over IAM's limit of %d for %s (AWS rejects it at apply with LimitExceeded)", [
-			policy.address, policy.attribute, size, limit, _size_what[policy.kind],
-		]),
-	}
-}
-
 _size_limit := {"managed": 6144, "boundary": 6144, "trust": 4096}
 
 _size_what := {"managed": "a managed policy", "boundary": "a managed policy (the permissions boundary)", "trust": "a trust policy"}
-
-deny contains finding if {
-	some role in karpenter.roles
-	total := lib_quota.inline_size(role)
-	total > 10240
-
-	finding := {
-		"address": role.address,
-		"role": role.address,
-		"message": sprintf("the inline policies of %s are %d characters without white space together (%s), over IAM's limit of 10,240 for a role (AWS rejects the last one at apply)", [
-			role.address, total, concat(", ", lib_quota.inline_names(role)),
-		]),
-	}
-}
-
-deny contains finding if {
-	some role in karpenter.roles
-	n := count(lib_quota.managed(role))
-	n > 20
-
-	finding := {
-		"address": role.address,
-		"role": role.address,
-		"message": sprintf("%s has %d managed policies attached, over IAM's hard limit of 20 per role (AWS rejects the attachments beyond it at apply)", [role.address, n]),
-	}
-}
 
 _index(path) := to_number(m[1]) if {
 	m := regex.find_all_string_submatch_n(`^\$\.Statement\[(\d+)\]`, path, 1)[0]

@@ -36,7 +36,11 @@ test_deny_missing_statements_name_each_call if {
 	f.address == fx.policy_address
 	contains(f.message, "cannot make 1 of the")
 	contains(f.message, "Karpenter 1.0.0 (chart version of helm_release.karpenter)")
-	contains(f.message, "UnauthorizedOperation: You are not authorized to perform this operation. User: arn:aws:sts::123456789012:assumed-role/KarpenterController-ex/<session> is not authorized to perform: ec2:DeleteLaunchTemplate on resource: arn:aws:ec2:eu-west-1:123456789012:launch-template/lt-0123456789abcdef0")
+	contains(f.message, concat("", [
+		"UnauthorizedOperation: You are not authorized to perform this operation. User: ",
+		"arn:aws:sts::123456789012:assumed-role/KarpenterController-ex/<session> is not authorized to perform: ec2:DeleteLaunchTemplate on resource: ",
+		"arn:aws:ec2:eu-west-1:123456789012:launch-template/lt-0123456789abcdef0",
+	]))
 	contains(f.message, "launch templates are not cleaned up is lost")
 	not contains(f.message, "ec2:TerminateInstances")
 	not contains(f.message, "iam:GetInstanceProfile")

@@ -3,6 +3,7 @@ package karpgate.rules.no_karpenter_role
 import data.karpgate.lib.karpenter
 
 # METADATA
+# scope: document
 # title: No Karpenter controller role found
 # description: >-
 #   The plan has IAM roles, but karpgate recognized none of them as the Karpenter controller role, so
@@ -27,7 +28,22 @@ deny contains finding if {
 
 	finding := {
 		"address": "",
-		"message": sprintf("the plan has %d IAM role(s) (%s) but none is a Karpenter controller role; no Karpenter rule was checked", [count(input.iam.roles), concat(", ", _first_roles)]),
+		"message": sprintf(
+			"the plan has %d IAM role(s) (%s) but none is a Karpenter controller role; no Karpenter rule was checked",
+			[count(input.iam.roles), concat(", ", _first_roles)],
+		),
+	}
+}
+
+deny contains finding if {
+	count(input.iam.roles) == 0
+
+	finding := {
+		"address": "",
+		"message": concat("", [
+			"the plan has no IAM role, so karpgate checked nothing: no Karpenter controller role, no policy reaching one (is this the workspace or directory ",
+			"that manages Karpenter?)",
+		]),
 	}
 }
 
@@ -39,12 +55,3 @@ _first_roles := [role.address |
 	some i, role in input.iam.roles
 	i < 5
 ]
-
-deny contains finding if {
-	count(input.iam.roles) == 0
-
-	finding := {
-		"address": "",
-		"message": "the plan has no IAM role, so karpgate checked nothing: no Karpenter controller role, no policy reaching one (is this the workspace or directory that manages Karpenter?)",
-	}
-}

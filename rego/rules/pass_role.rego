@@ -51,7 +51,10 @@ deny contains finding if {
 			"role": role.address,
 			"statement": karpenter.statement_ref(s),
 			"message": sprintf(
-				"%s lets %s pass any role: iam:PassRole on %s to ec2.amazonaws.com is allowed, so the controller can start an instance with that role's permissions (privilege escalation). Limit Resource to the node role (%s) and iam:PassedToService to ec2.amazonaws.com.",
+				concat("", [
+					"%s lets %s pass any role: iam:PassRole on %s to ec2.amazonaws.com is allowed, so the controller can start an instance with that role's ",
+					"permissions (privilege escalation). Limit Resource to the node role (%s) and iam:PassedToService to ec2.amazonaws.com.",
+				]),
 				[karpenter.statement_label(s), role.address, v.request.resource, _node_roles(role)],
 			),
 		},

@@ -65,7 +65,10 @@ test_open_unknown_policy if {
 test_deny_pass_role_on_star_node_role_unknown if {
 	statement := {"Sid": "PassAny", "Effect": "Allow", "Action": "iam:PassRole", "Resource": "*"}
 	ctx := object.union(fx.context, {"node_role_unknown": true, "node_role_arns": ["arn:aws:iam::{A}:role/karpgate-unnamed-node-role"]})
-	findings := rule.deny with input as fx.input_with_context([fx.known(fx.policy_address, fx.with_statements(fx.without_sid(fx.upstream_v1, "AllowPassingInstanceRole"), [statement]))], ctx)
+	findings := rule.deny with input as fx.input_with_context(
+		[fx.known(fx.policy_address, fx.with_statements(fx.without_sid(fx.upstream_v1, "AllowPassingInstanceRole"), [statement]))],
+		ctx,
+	)
 	some f in findings
 	contains(f.fix, "arn:aws:iam::123456789012:role/<node role name: the role the EC2NodeClass names>")
 	not contains(f.fix, "karpgate-unnamed-node-role")

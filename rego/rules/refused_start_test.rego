@@ -16,7 +16,11 @@ _pods := {"Service": ["pods.eks.amazonaws.com"]}
 _allow_all := {
 	"address": "aws_iam_policy.all", "attribute": "policy", "kind": "managed", "via": "aws_iam_role_policy_attachment.all",
 	"arn": null, "status": "known", "source": "after", "unknown": [], "problems": [],
-	"document": {"version": "2012-10-17", "id": "", "statements": [object.union(_st(["*"], null, []), {"resources": ["*"], "principals": null, "not_principals": null})]},
+	"document": {
+		"version": "2012-10-17",
+		"id": "",
+		"statements": [object.union(_st(["*"], null, []), {"resources": ["*"], "principals": null, "not_principals": null})],
+	},
 }
 
 _binding(session_tags) := {
@@ -28,7 +32,12 @@ _input(statements, ctx) := {"iam": {"roles": [{
 	"address": "aws_iam_role.karpenter",
 	"name": "karpenter",
 	"karpenter": {"detected": true, "by": ["pod-identity"]},
-	"trust": {"address": "aws_iam_role.karpenter", "attribute": "assume_role_policy", "status": "known", "document": {"version": "2012-10-17", "statements": statements}},
+	"trust": {
+		"address": "aws_iam_role.karpenter",
+		"attribute": "assume_role_policy",
+		"status": "known",
+		"document": {"version": "2012-10-17", "statements": statements},
+	},
 	# Every permission granted: these tests judge the trust's start requests alone.
 	"policies": [_allow_all],
 	"context": object.union({"region": "eu-west-1", "account": "111122223333", "partition": "aws", "cluster": "prod"}, ctx),
@@ -154,7 +163,9 @@ test_deny_launch_and_termination_name_each_call_and_version if {
 	contains(f.message, "Karpenter 1.0.0 (chart version of helm_release.karpenter)")
 	contains(f.message, "no node launches, nodes are not terminated")
 	contains(f.message, "ec2:TerminateInstances on resource: arn:aws:ec2:eu-west-1:123456789012:instance/i-0123456789abcdef0")
-	contains(f.message, "AccessDenied: User: arn:aws:sts::123456789012:assumed-role/KarpenterController-ex/<session> is not authorized to perform: iam:GetInstanceProfile")
+	contains(f.message, concat("", [
+		"AccessDenied: User: arn:aws:sts::123456789012:assumed-role/KarpenterController-ex/<session> is not authorized to perform: iam:GetInstanceProfile",
+	]))
 	not contains(f.message, "ec2:DeleteLaunchTemplate")
 
 	# The fix names each refused request, the simulated instance id generalised, and no trust text.
@@ -190,16 +201,22 @@ test_allow_interruption_queue_degraded_from_v1_4 if {
 }
 
 test_deny_zonal_shift_when_enabled if {
-	dep := object.union(fx.deployed("1.12", ""), {"features": object.union(fx.deployed("1.12", "").features, {"zonal_shift": {"state": "on", "source": "helm_release.karpenter settings.enableZonalShift"}})})
+	count(rule.deny) == 0 with input as _deployed(fx.upstream_v1, "1.12", "")
+	dep := object.union(
+		fx.deployed("1.12", ""),
+		{"features": object.union(fx.deployed("1.12", "").features, {"zonal_shift": {"state": "on", "source": "helm_release.karpenter settings.enableZonalShift"}})},
+	)
 	inp := fx.input_deployed([fx.known(fx.policy_address, fx.upstream_v1)], dep)
 	some f in rule.deny with input as inp
 	contains(f.message, "arc-zonal-shift:GetManagedResource on resource: *")
-	count(rule.deny) == 0 with input as _deployed(fx.upstream_v1, "1.12", "")
 }
 
 test_unknown_feature_is_a_warning_not_an_error if {
 	# No EC2NodeClass known: instance-profile calls depend on spec.role, KARP004 with the condition.
-	dep := object.union(fx.deployed("1.0", ""), {"features": object.union(fx.deployed("1.0", "").features, {"nodeclass_role": {"state": "unknown", "source": "no EC2NodeClass manifest in the plan"}})})
+	dep := object.union(
+		fx.deployed("1.0", ""),
+		{"features": object.union(fx.deployed("1.0", "").features, {"nodeclass_role": {"state": "unknown", "source": "no EC2NodeClass manifest in the plan"}})},
+	)
 	doc := fx.without_sid(fx.upstream_v1, "AllowInstanceProfileReadActions")
 	inp := fx.input_deployed([fx.known(fx.policy_address, doc)], dep)
 	count(rule.deny) == 0 with input as inp

@@ -53,7 +53,11 @@ deny contains finding if {
 			"role": role.address,
 			"statement": karpenter.statement_ref(s),
 			"message": sprintf(
-				"%s lets %s tag any instance with Karpenter's ownership tags: ec2:CreateTags on %s, an instance tagged only Name=prod-db, adding %s is allowed, so every statement scoped by those resource tags (TerminateInstances, DeleteLaunchTemplate, ...) can be bypassed by tagging first. Upstream closes it with the conditions %s.",
+				concat("", [
+					"%s lets %s tag any instance with Karpenter's ownership tags: ec2:CreateTags on %s, an instance tagged only Name=prod-db, adding %s is allowed, ",
+					"so every statement scoped by those resource tags (TerminateInstances, DeleteLaunchTemplate, ...) can be bypassed by tagging first. Upstream ",
+					"closes it with the conditions %s.",
+				]),
 				[
 					karpenter.statement_label(s), role.address, v.request.resource,
 					concat(", ", v.request.context["aws:tagkeys"]),

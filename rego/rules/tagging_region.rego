@@ -46,7 +46,10 @@ deny contains finding if {
 			"role": role.address,
 			"statement": karpenter.statement_ref(s),
 			"message": sprintf(
-				"%s lets %s tag instances in every region: ec2:CreateTags on %s (region %s, named nowhere in its policies) is allowed, not only in %s. Scope it to %s through the ARN's region segment (arn:%s:ec2:%s:*:instance/*), as upstream does, or with an aws:RequestedRegion condition.",
+				concat("", [
+					"%s lets %s tag instances in every region: ec2:CreateTags on %s (region %s, named nowhere in its policies) is allowed, not only in %s. Scope it ",
+					"to %s through the ARN's region segment (arn:%s:ec2:%s:*:instance/*), as upstream does, or with an aws:RequestedRegion condition.",
+				]),
 				[
 					karpenter.statement_label(s), role.address, v.there.request.resource,
 					v.there.check.requests[0].context["aws:requestedregion"][0],

@@ -48,7 +48,10 @@ deny contains finding if {
 
 _problems(statement) := anyone | web if {
 	anyone := {sprintf(
-		"allows %s to assume the role, and its conditions do not stop a role of another account outside the organization (%s), which chooses every other condition key",
+		concat("", [
+			"allows %s to assume the role, and its conditions do not stop a role of another account outside the organization (%s), which chooses every other ",
+			"condition key",
+		]),
 		[_principal_text(statement), trust.attacker_arn],
 	) |
 		trust.anyone_admits(statement)

@@ -10,7 +10,16 @@ _input(statement) := {"iam": {"roles": [{
 }]}}
 
 _statement(overrides) := object.union(
-	{"index": 0, "sid": "", "effect": "Allow", "actions": ["sts:assumerolewithwebidentity"], "not_actions": [], "resources": [], "principals": {}, "conditions": []},
+	{
+		"index": 0,
+		"sid": "",
+		"effect": "Allow",
+		"actions": ["sts:assumerolewithwebidentity"],
+		"not_actions": [],
+		"resources": [],
+		"principals": {},
+		"conditions": [],
+	},
 	overrides,
 )
 
@@ -113,7 +122,10 @@ test_allow_web_identity_equals_on_another_issuer if {
 }
 
 test_allow_web_identity_with_exact_sub if {
-	count(rule.deny) == 0 with input as _input(_statement({"principals": _oidc, "conditions": [_aud, _sub("StringEquals", "system:serviceaccount:karpenter:karpenter")]}))
+	count(rule.deny) == 0 with input as _input(_statement({
+		"principals": _oidc,
+		"conditions": [_aud, _sub("StringEquals", "system:serviceaccount:karpenter:karpenter")],
+	}))
 }
 
 # A narrower wildcard is KARP015's, not an error here.
@@ -122,7 +134,10 @@ test_allow_wildcard_service_account if {
 }
 
 test_allow_pod_identity if {
-	count(rule.deny) == 0 with input as _input(_statement({"actions": ["sts:assumerole", "sts:tagsession"], "principals": {"Service": ["pods.eks.amazonaws.com"]}}))
+	count(rule.deny) == 0 with input as _input(_statement({
+		"actions": ["sts:assumerole", "sts:tagsession"],
+		"principals": {"Service": ["pods.eks.amazonaws.com"]},
+	}))
 }
 
 test_deny_sts_wildcard_action_needs_sub if {
@@ -134,5 +149,10 @@ test_allow_deny_statement if {
 }
 
 test_allow_unknown_trust if {
-	count(rule.deny) == 0 with input as {"iam": {"roles": [{"address": "aws_iam_role.k", "karpenter": {"detected": true}, "trust": {"status": "unknown", "document": null}, "policies": []}]}}
+	count(rule.deny) == 0 with input as {"iam": {"roles": [{
+		"address": "aws_iam_role.k",
+		"karpenter": {"detected": true},
+		"trust": {"status": "unknown", "document": null},
+		"policies": [],
+	}]}}
 }

@@ -73,7 +73,10 @@ _findings contains finding if {
 		"role": role.address,
 		"statement": karpenter.statement_ref(s),
 		"message": sprintf(
-			"%s allows %s on %s with no condition on aws:ResourceTag/*, aws:RequestTag/*, ec2:ResourceTag/* or iam:PassedToService: %s can use them on every resource of the account, not only Karpenter's.%s",
+			concat("", [
+				"%s allows %s on %s with no condition on aws:ResourceTag/*, aws:RequestTag/*, ec2:ResourceTag/* or iam:PassedToService: %s can use them on ",
+				"every resource of the account, not only Karpenter's.%s",
+			]),
 			[karpenter.statement_label(s), concat(", ", _write_actions(s)), _resource_text(s), role.address, _terminate_note(role, s)],
 		),
 	}
@@ -92,7 +95,11 @@ _findings contains finding if {
 		"role": role.address,
 		"statement": karpenter.statement_ref(s),
 		"message": sprintf(
-			"%s lets %s terminate instances Karpenter does not own: ec2:TerminateInstances on %s, an instance tagged only Name=prod-db, is allowed. Require the cluster's ownership tags (aws:ResourceTag/kubernetes.io/cluster/<cluster> = owned, aws:ResourceTag/karpenter.sh/nodepool present), as upstream AllowScopedDeletion does.",
+			concat("", [
+				"%s lets %s terminate instances Karpenter does not own: ec2:TerminateInstances on %s, an instance tagged only Name=prod-db, is allowed. Require ",
+				"the cluster's ownership tags (aws:ResourceTag/kubernetes.io/cluster/<cluster> = owned, aws:ResourceTag/karpenter.sh/nodepool present), as ",
+				"upstream AllowScopedDeletion does.",
+			]),
 			[karpenter.statement_label(s), role.address, v.request.resource],
 		),
 	}

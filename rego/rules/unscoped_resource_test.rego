@@ -61,7 +61,11 @@ test_allow_tag_condition_scopes_star if {
 }
 
 test_allow_read_only_on_star if {
-	count(rule.deny) == 0 with input as _only([{"Effect": "Allow", "Action": ["ec2:Describe*", "pricing:GetProducts", "iam:ListInstanceProfiles"], "Resource": "*"}])
+	count(rule.deny) == 0 with input as _only([{
+		"Effect": "Allow",
+		"Action": ["ec2:Describe*", "pricing:GetProducts", "iam:ListInstanceProfiles"],
+		"Resource": "*",
+	}])
 }
 
 test_allow_deny_statement_on_star if {

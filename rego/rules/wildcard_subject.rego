@@ -32,7 +32,10 @@ deny contains finding if {
 	finding := {
 		"address": role.address,
 		"role": role.address,
-		"message": sprintf("trust statement %s of %s restricts %s:sub only to %v: every service account matching it can assume the role", [_name(statement), role.address, issuer, wild]),
+		"message": sprintf(
+			"trust statement %s of %s restricts %s:sub only to %v: every service account matching it can assume the role",
+			[_name(statement), role.address, issuer, wild],
+		),
 		"statement": {"policy": role.address, "attribute": "assume_role_policy", "sid": statement.sid, "index": statement.index},
 	}
 }
