@@ -289,7 +289,9 @@ func TestScanPatchWithoutSourcesSaysWhichFlagGivesThem(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := "# karpgate: module.karpenter: no Terraform sources to edit (run in the root module or pass --source-dir); set enable_v1_permissions = true by hand\n"
+	// The sample's fixes: the switch (KARP001) and an iam_policy_statements entry (KARP004).
+	want := "# karpgate: module.karpenter: no Terraform sources to edit (run in the root module or pass --source-dir); " +
+		"set enable_v1_permissions = true, add the entry shown in the fix to iam_policy_statements by hand\n"
 	if string(diff) != want {
 		t.Errorf("patch = %q, want %q", diff, want)
 	}

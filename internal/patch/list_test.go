@@ -119,7 +119,7 @@ func TestDiffEditsListEntries(t *testing.T) {
 			for _, e := range tc.edits {
 				fs = append(fs, entryFinding(e))
 			}
-			diff := Diff(m, fs)
+			diff := Diff(m, fs, "")
 			if strings.Contains(string(diff), "# karpgate") {
 				t.Fatalf("notes in the diff:\n%s", diff)
 			}
@@ -150,7 +150,7 @@ func TestDiffNotesAnEntryItCannotFind(t *testing.T) {
 		{"no entry with the sid", findings.Finding{Edit: &findings.Edit{Module: "module.other", Entries: []findings.EntryEdit{{Argument: "iam_policy_statements", Sid: "B", Set: set}}}}, "no entry with sid \"B\""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			got := string(Diff(m, []findings.Finding{tc.f}))
+			got := string(Diff(m, []findings.Finding{tc.f}, ""))
 			if !strings.HasPrefix(got, "# karpgate: main.tf: ") || !strings.Contains(got, tc.want) || strings.Contains(got, "---") {
 				t.Errorf("got %q, want a note with %q and no diff", got, tc.want)
 			}

@@ -28,11 +28,11 @@ add(role, v, st) := {"fix": switch_text(role), "edit": edit(role, v)} if {
 	object.get(v, "decision", "") != "denied"
 } else := _statement_forms(st)
 
-# replace is the fix for a statement s (an evaluated statement: policy, sid, index) that reaches
+# over_reach is the fix for a statement s (an evaluated statement: policy, sid, index) that reaches
 # too far, st the statement that does the job: for an entry of the module's iam_policy_statements,
 # that entry with st's resources; for the old module's own statement, its switch or upgrade; else
 # st in the form of s's policy.
-replace(role, s, st) := {"fix": _entry_text(role, e, set, "limit its resources to those below"), "edit": _entry_edit(role, e, set)} if {
+over_reach(role, s, st) := {"fix": _entry_text(role, e, set, "limit its resources to those below"), "edit": _entry_edit(role, e, set)} if {
 	e := _entry(role, s)
 	set := {"resources": _list(st.Resource)}
 } else := {"fix": switch_text(role), "edit": edit(role, {})} if {
@@ -70,13 +70,13 @@ switch_only(role, policy) := {"fix": switch_text(role), "edit": edit(role, {})} 
 # rule's remediation applies.
 calls(role, rows) := {"fix": switch_text(role), "edit": edit(role, {})} if {
 	count(rows) > 0
+	_switchable(role, {})
 	every r in rows {
 		deployment.requested_in(r.t, "1.0")
 		e := deployment.refused_eval(r)
 		layers.explain(e) == ""
 		object.get(e, "decision", "") != "denied"
 	}
-	_switchable(role, {})
 } else := _read_fix(role, rows) if {
 	# Unscoped read calls (Describe*, pricing, iam:ListInstanceProfiles) the identity-based
 	# policies lack: one statement that allows them, in the module's list when the role has one.
@@ -227,7 +227,10 @@ _entry(role, s) := {"index": i, "sid": s.sid, "value": entries[i]} if {
 # _entry_edit sets attributes of one entry, found by its sid; _append_edit adds an entry.
 _entry_edit(role, e, set) := {"module": role.module_call.address, "entries": [{"argument": "iam_policy_statements", "sid": e.sid, "set": set}]}
 
-_append_edit(role, st) := {"module": role.module_call.address, "entries": [{"argument": "iam_policy_statements", "append": _entry_object(role.module_call, st)}]}
+_append_edit(role, st) := {
+	"module": role.module_call.address,
+	"entries": [{"argument": "iam_policy_statements", "append": _entry_object(role.module_call, st)}],
+}
 
 # _entry_object turns a raw IAM statement into an iam_policy_statements entry.
 _entry_object(mc, st) := {k: v |
@@ -266,7 +269,10 @@ _condition_objects(condition) := [{"test": op, "variable": key, "values": _list(
 
 _entry_text(role, e, set, what) := concat("\n", array.concat(
 	[
-		sprintf("The statement is the entry %q of the iam_policy_statements list of %s\n(terraform-aws-eks modules/karpenter %s): %s.", [e.sid, mc.address, mc.generation, what]),
+		sprintf(
+			"The statement is the entry %q of the iam_policy_statements list of %s\n(terraform-aws-eks modules/karpenter %s): %s.",
+			[e.sid, mc.address, mc.generation, what],
+		),
 		"The entry after the change, in the module block (HCL object syntax; the other entries stay as\nthey are):",
 		sprintf("module %q {", [mc.name]),
 		"  iam_policy_statements = [",
@@ -278,7 +284,13 @@ _entry_text(role, e, set, what) := concat("\n", array.concat(
 
 _append_text(role, st) := concat("\n", array.concat(
 	[
-		sprintf("The policy comes from terraform-aws-eks modules/karpenter %s (%s), which writes it.\nAdd the statement as an entry of the module's iam_policy_statements list%s\n(HCL object syntax):", [mc.generation, mc.address, _after_note(mc)]),
+		sprintf(
+			concat("", [
+				"The policy comes from terraform-aws-eks modules/karpenter %s (%s), which writes it.\n",
+				"Add the statement as an entry of the module's iam_policy_statements list%s\n(HCL object syntax):",
+			]),
+			[mc.generation, mc.address, _after_note(mc)],
+		),
 		sprintf("module %q {", [mc.name]),
 		"  iam_policy_statements = [",
 	],
@@ -293,7 +305,13 @@ _after_note(mc) := ", after the entries already there" if {
 
 # _list_conditions_text is the conditions of an entry whose Sid karpgate cannot match.
 _list_conditions_text(role, condition) := concat("\n", array.concat(
-	[sprintf("The statement comes from the iam_policy_statements list of %s (terraform-aws-eks\nmodules/karpenter %s): add these to the %s of the entry that grants it (HCL object syntax):", [mc.address, mc.generation, _conditions_key(mc)])],
+	[sprintf(
+		concat("", [
+			"The statement comes from the iam_policy_statements list of %s (terraform-aws-eks\nmodules/karpenter %s): ",
+			"add these to the %s of the entry that grants it (HCL object syntax):",
+		]),
+		[mc.address, mc.generation, _conditions_key(mc)],
+	)],
 	_condition_lines(_condition_objects(condition), ""),
 )) if {
 	mc := role.module_call
@@ -310,9 +328,19 @@ _entry_lines(mc, entry) := array.concat(
 
 _entry_conditions(cs, _) := [] if count(cs) == 0
 
-_entry_conditions(cs, key) := array.concat([sprintf("      %s = [", [key])], array.concat(_condition_lines(cs, "      "), [sprintf("      ]", [])])) if count(cs) > 0
+_entry_conditions(cs, key) := array.concat(
+	[sprintf("      %s = [", [key])],
+	array.concat(_condition_lines(cs, "      "), ["      ]"]),
+) if count(cs) > 0
 
-_condition_lines(cs, indent) := [sprintf("%s  { test = %s, variable = %s, values = %s },", [indent, karpenter.hcl_string(c.test), karpenter.hcl_string(c.variable), karpenter.hcl_list(c.values)]) | some c in cs]
+_condition_lines(cs, indent) := [sprintf("%s  { test = %s, variable = %s, values = %s },", [
+	indent,
+	karpenter.hcl_string(c.test),
+	karpenter.hcl_string(c.variable),
+	karpenter.hcl_list(c.values),
+]) |
+	some c in cs
+]
 
 _entry_value(v) := karpenter.hcl_list(v) if is_array(v)
 
@@ -329,7 +357,7 @@ _pad(k, entry) := sprintf(concat("", ["%-", format_int(w, 10), "s"]), [k]) if {
 # ---------------------------------------------------------------------------------------------
 # A policy the user writes: the fix in each form, "fix" the form-neutral text.
 
-_unknown_form := "karpgate cannot tell how this policy is written: the plan does not say, and the .tf files\n(read in the root module or from --source-dir) were not at hand or did not tell."
+_unknown_form := "karpgate cannot tell how this policy is written: the plan does not say, and the .tf files\nwere not at hand or did not tell."
 
 _statement_forms(st) := {
 	"fix": concat("\n", [concat("", [_unknown_form, " The statement as an aws_iam_policy_document block and as JSON:"]), "", karpenter.render(st)]),
@@ -349,9 +377,18 @@ _condition_forms(condition) := {
 		["", "JSON, merged into the statement's Condition:", json.marshal_with_options(condition, {"pretty": true, "indent": "  "})],
 	)),
 	"fix_forms": {
-		"policy_document": concat("\n", array.concat(["Add the condition blocks to the statement block of the data \"aws_iam_policy_document\":"], karpenter.hcl_conditions(condition, ""))),
-		"jsonencode": concat("\n", ["Merge these operators into the statement's Condition object in the jsonencode(...) (HCL object syntax):", _hcl_condition_object(condition, "")]),
-		"json": concat("\n", ["Merge these operators into the statement's \"Condition\" object (JSON):", json.marshal_with_options(condition, {"pretty": true, "indent": "  "})]),
+		"policy_document": concat("\n", array.concat(
+			["Add the condition blocks to the statement block of the data \"aws_iam_policy_document\":"],
+			karpenter.hcl_conditions(condition, ""),
+		)),
+		"jsonencode": concat("\n", [
+			"Merge these operators into the statement's Condition object in the jsonencode(...) (HCL object syntax):",
+			_hcl_condition_object(condition, ""),
+		]),
+		"json": concat("\n", [
+			"Merge these operators into the statement's \"Condition\" object (JSON):",
+			json.marshal_with_options(condition, {"pretty": true, "indent": "  "}),
+		]),
 	},
 }
 
@@ -399,8 +436,8 @@ _hcl_scalar_or_list(v) := karpenter.hcl_string(v) if is_string(v)
 # statement is add's text.
 statement(role, v, st) := add(role, v, st).fix
 
-# replacement is replace's text for a statement of policy.
-replacement(role, policy, st) := replace(role, {"policy": policy}, st).fix
+# replacement is over_reach's text for a statement of policy.
+replacement(role, policy, st) := over_reach(role, {"policy": policy}, st).fix
 
 # conditions is scope's text for a statement of policy.
 conditions(role, policy, condition) := scope(role, {"policy": policy}, condition).fix

@@ -51,7 +51,13 @@ test_v20_24_default_names_the_default if {
 test_v20_24_switched_on_appends_an_entry if {
 	role := _role(_call("v20.24", {"enable_v1_permissions": true}, []))
 	f := fix.add(role, {}, _statement)
-	contains(f.fix, "module \"karpenter\" {\n  iam_policy_statements = [\n    {\n      sid       = \"S\"\n      actions   = [\"ec2:CreateTags\"]\n      resources = [\"arn:aws:ec2:eu-west-1:*:instance/*\"]\n      conditions = [\n        { test = \"StringEquals\", variable = \"aws:ResourceTag/k\", values = [\"owned\"] },\n      ]\n    },\n  ]\n}")
+	contains(f.fix, concat("", [
+		"module \"karpenter\" {\n  iam_policy_statements = [\n    {\n      sid       = \"S\"\n",
+		"      actions   = [\"ec2:CreateTags\"]\n      resources = [\"arn:aws:ec2:eu-west-1:*:instance/*\"]\n",
+		"      conditions = [\n",
+		"        { test = \"StringEquals\", variable = \"aws:ResourceTag/k\", values = [\"owned\"] },\n      ]\n",
+		"    },\n  ]\n}",
+	]))
 	not contains(f.fix, "condition {")
 	f.edit == {"module": "module.karpenter", "entries": [{"argument": "iam_policy_statements", "append": {
 		"sid": "S", "actions": ["ec2:CreateTags"], "resources": ["arn:aws:ec2:eu-west-1:*:instance/*"],
@@ -98,7 +104,10 @@ _entry_role(generation) := _role(_call(
 		"enable_v1_permissions": true,
 		"iam_policy_statements": [
 			{"sid": "First", "actions": ["s3:GetObject"], "resources": ["*"]},
-			{"sid": "Tagging", "actions": ["ec2:CreateTags"], "resources": ["arn:aws:ec2:*:*:instance/*"], "conditions": [{"test": "StringEquals", "variable": "aws:RequestedRegion", "values": ["eu-west-1"]}]},
+			{
+				"sid": "Tagging", "actions": ["ec2:CreateTags"], "resources": ["arn:aws:ec2:*:*:instance/*"],
+				"conditions": [{"test": "StringEquals", "variable": "aws:RequestedRegion", "values": ["eu-west-1"]}],
+			},
 		],
 	},
 	[],
@@ -110,7 +119,12 @@ _entry_statement := {"policy": "module.karpenter.aws_iam_policy.controller[0]", 
 test_scope_edits_the_list_entry if {
 	f := fix.scope(_entry_role("v20.24"), _entry_statement, {"StringLike": {"aws:ResourceTag/karpenter.sh/nodepool": "*"}})
 	contains(f.fix, "the entry \"Tagging\" of the iam_policy_statements list of module.karpenter")
-	contains(f.fix, "      conditions = [\n        { test = \"StringEquals\", variable = \"aws:RequestedRegion\", values = [\"eu-west-1\"] },\n        { test = \"StringLike\", variable = \"aws:ResourceTag/karpenter.sh/nodepool\", values = [\"*\"] },\n      ]")
+	contains(f.fix, concat("", [
+		"      conditions = [\n",
+		"        { test = \"StringEquals\", variable = \"aws:RequestedRegion\", values = [\"eu-west-1\"] },\n",
+		"        { test = \"StringLike\", variable = \"aws:ResourceTag/karpenter.sh/nodepool\", values = [\"*\"] },\n",
+		"      ]",
+	]))
 	not contains(f.fix, "condition {")
 	f.edit == {"module": "module.karpenter", "entries": [{"argument": "iam_policy_statements", "sid": "Tagging", "set": {"conditions": [
 		{"test": "StringEquals", "variable": "aws:RequestedRegion", "values": ["eu-west-1"]},
@@ -127,14 +141,18 @@ test_scope_prefers_the_entry_to_the_switch if {
 }
 
 test_replace_sets_the_entry_resources if {
-	f := fix.replace(_entry_role("v20.24"), _entry_statement, _statement)
+	f := fix.over_reach(_entry_role("v20.24"), _entry_statement, _statement)
 	f.edit.entries[0].set == {"resources": ["arn:aws:ec2:eu-west-1:*:instance/*"]}
 	contains(f.fix, "      resources = [\"arn:aws:ec2:eu-west-1:*:instance/*\"]")
 }
 
 test_scope_without_a_sid_in_the_list_names_the_list if {
-	f := fix.scope(_entry_role("v21"), {"policy": "module.karpenter.aws_iam_policy.controller[0]", "sid": "", "index": 3}, {"StringEquals": {"aws:ResourceTag/k": "owned"}})
-	contains(f.fix, "add these to the condition of the entry that grants it (HCL object syntax):\n  { test = \"StringEquals\", variable = \"aws:ResourceTag/k\", values = [\"owned\"] },")
+	no_sid := {"policy": "module.karpenter.aws_iam_policy.controller[0]", "sid": "", "index": 3}
+	f := fix.scope(_entry_role("v21"), no_sid, {"StringEquals": {"aws:ResourceTag/k": "owned"}})
+	contains(f.fix, concat("", [
+		"add these to the condition of the entry that grants it (HCL object syntax):\n",
+		"  { test = \"StringEquals\", variable = \"aws:ResourceTag/k\", values = [\"owned\"] },",
+	]))
 	not f.edit
 }
 
@@ -147,7 +165,11 @@ test_without_module_the_statement_in_every_form if {
 	not f.edit
 	contains(f.fix_forms.policy_document, "statement {\n  sid       = \"S\"")
 	contains(f.fix_forms.policy_document, "  condition {\n    test     = \"StringEquals\"")
-	contains(f.fix_forms.jsonencode, "{\n  Sid      = \"S\"\n  Effect   = \"Allow\"\n  Action   = \"ec2:CreateTags\"\n  Resource = \"arn:aws:ec2:eu-west-1:*:instance/*\"\n  Condition = {\n    StringEquals = {\n      \"aws:ResourceTag/k\" = \"owned\"\n    }\n  }\n}")
+	contains(f.fix_forms.jsonencode, concat("", [
+		"{\n  Sid      = \"S\"\n  Effect   = \"Allow\"\n  Action   = \"ec2:CreateTags\"\n",
+		"  Resource = \"arn:aws:ec2:eu-west-1:*:instance/*\"\n  Condition = {\n    StringEquals = {\n",
+		"      \"aws:ResourceTag/k\" = \"owned\"\n    }\n  }\n}",
+	]))
 	contains(f.fix_forms.json, "{\n  \"Action\": \"ec2:CreateTags\",")
 	c := fix.scope(role, {"policy": "aws_iam_policy.mine", "sid": "S"}, {"ForAllValues:StringEquals": {"aws:TagKeys": ["a", "b"]}})
 	startswith(c.fix, "karpgate cannot tell")
@@ -179,14 +201,14 @@ test_tag_bypass_fix_for_v19_is_the_upgrade if {
 test_over_reach_in_the_users_policy_keeps_the_statement if {
 	role := _role(_call("v19", {}, []))
 	mine := {"policy": "aws_iam_policy.mine", "sid": "", "index": 0}
-	startswith(fix.replace(role, mine, _statement).fix, "karpgate cannot tell")
-	not fix.replace(role, mine, _statement).edit
+	startswith(fix.over_reach(role, mine, _statement).fix, "karpgate cannot tell")
+	not fix.over_reach(role, mine, _statement).edit
 	fix.switch_only(role, "aws_iam_policy.mine") == {}
 	contains(fix.switch_only(role, "module.karpenter.aws_iam_policy.controller[0]").fix, "Upgrade the module")
 	startswith(fix.scope(role, mine, {"StringEquals": {"k": "v"}}).fix, "karpgate cannot tell")
 	theirs := {"policy": "module.karpenter.aws_iam_policy.controller[0]", "sid": "", "index": 0}
-	contains(fix.replace(role, theirs, _statement).fix, "Upgrade the module")
-	fix.replace(role, theirs, _statement).edit == {"module": "module.karpenter", "arguments": {"enable_v1_permissions": true}}
+	contains(fix.over_reach(role, theirs, _statement).fix, "Upgrade the module")
+	fix.over_reach(role, theirs, _statement).edit == {"module": "module.karpenter", "arguments": {"enable_v1_permissions": true}}
 }
 
 test_unscoped_resource_fix_for_v19_is_the_upgrade if {
@@ -224,7 +246,10 @@ test_calls_get_the_switch_only_when_it_cures_them if {
 }
 
 # Unscoped read calls of later versions: one statement for them, an entry of the module's list.
-_read_row(action) := {"t": {"id": action, "action": action, "resource": "*", "minors": {"1.12": "degraded"}}, "verdict": {"evals": [{"decision": "implicit-deny"}]}}
+_read_row(action) := {
+	"t": {"id": action, "action": action, "resource": "*", "minors": {"1.12": "degraded"}},
+	"verdict": {"evals": [{"decision": "implicit-deny"}]},
+}
 
 test_unscoped_read_calls_get_one_statement if {
 	rows := [_read_row("iam:ListInstanceProfiles"), _read_row("ec2:DescribeInstanceStatus")]
@@ -237,17 +262,21 @@ test_unscoped_read_calls_get_one_statement if {
 	mine := fix.calls(object.union(fx.role([]), {"module_call": null}), rows)
 	contains(mine.fix_forms.jsonencode, "Action   = [\"ec2:DescribeInstanceStatus\", \"iam:ListInstanceProfiles\"]")
 	fix.calls(_role(_call("v19", {}, [])), rows) == {}
-	scoped := object.union(_read_row("ec2:TerminateInstances"), {"t": {"id": "t", "action": "ec2:TerminateInstances", "resource": "arn:aws:ec2:eu-west-1:111122223333:instance/i-0", "minors": {"1.12": "termination"}}})
+	scoped := object.union(_read_row("ec2:TerminateInstances"), {"t": {
+		"id": "t", "action": "ec2:TerminateInstances",
+		"resource": "arn:aws:ec2:eu-west-1:111122223333:instance/i-0", "minors": {"1.12": "termination"},
+	}})
 	fix.calls(_role(_call("v21", {}, [])), [scoped]) == {}
 }
 
 # The text-only forms follow the same path.
 test_text_only_forms_are_the_same_fix if {
 	role := _role(_call("v19", {}, []))
-	theirs := "module.karpenter.aws_iam_policy.controller[0]"
 	fix.statement(role, {}, _statement) == fix.add(role, {}, _statement).fix
-	fix.replacement(role, theirs, _statement) == fix.replace(role, {"policy": theirs}, _statement).fix
-	fix.conditions(role, "aws_iam_policy.mine", {"StringEquals": {"k": "v"}}) == fix.scope(role, {"policy": "aws_iam_policy.mine"}, {"StringEquals": {"k": "v"}}).fix
+	theirs := "module.karpenter.aws_iam_policy.controller[0]"
+	fix.replacement(role, theirs, _statement) == fix.over_reach(role, {"policy": theirs}, _statement).fix
+	c := {"StringEquals": {"k": "v"}}
+	fix.conditions(role, "aws_iam_policy.mine", c) == fix.scope(role, {"policy": "aws_iam_policy.mine"}, c).fix
 	contains(fix.switch(role, theirs), "Upgrade the module")
 	fix.switch(role, "aws_iam_policy.mine") == null
 	fix.policy_edit(role, theirs) == {"module": "module.karpenter", "arguments": {"enable_v1_permissions": true}}

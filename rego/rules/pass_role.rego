@@ -58,7 +58,7 @@ deny contains finding if {
 				[karpenter.statement_label(s), role.address, v.request.resource, _node_roles(role)],
 			),
 		},
-		fix.replace(role, s, _fix(role)),
+		fix.over_reach(role, s, _fix(role)),
 	))
 }
 

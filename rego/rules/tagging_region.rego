@@ -57,7 +57,7 @@ deny contains finding if {
 				],
 			),
 		},
-		fix.replace(role, s, karpenter.fix_statement(role, "tagging", {})),
+		fix.over_reach(role, s, karpenter.fix_statement(role, "tagging", {})),
 	))
 }
 
