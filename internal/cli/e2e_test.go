@@ -28,6 +28,9 @@ type expectation struct {
 		Fix     []string `json:"fix"`
 	} `json:"findings"`
 	Absent []string `json:"absent"`
+	// CleanRoles are Karpenter roles no finding may name (a plan with several roles where only
+	// some are wrong).
+	CleanRoles []string `json:"clean_roles"`
 	// Args are extra scan arguments, e.g. the deployed Karpenter version the scenario runs.
 	Args []string `json:"args"`
 }
@@ -128,6 +131,9 @@ func TestScanScenarios(t *testing.T) {
 			for _, f := range got.Findings {
 				if slices.Contains(want.Absent, f.RuleID) {
 					t.Errorf("unexpected %s on %q: %s", f.RuleID, f.Address, f.Message)
+				}
+				if slices.Contains(want.CleanRoles, f.Role) {
+					t.Errorf("unexpected %s on %q for the clean role %s: %s", f.RuleID, f.Address, f.Role, f.Message)
 				}
 				if f.Severity == "error" && f.Suppression == nil {
 					errors++

@@ -232,10 +232,12 @@ func factsOptions(cfg *config.Config) facts.Options {
 	k := cfg.Karpenter
 	opt := facts.Options{
 		Roles: k.Roles, Region: k.Region, Account: k.Account, Partition: k.Partition, Cluster: k.Cluster,
+		DeployOptions: deployOptions(k.Values),
 	}
 	for _, e := range k.RoleEntries {
 		opt.PerRole = append(opt.PerRole, facts.RoleOptions{Selector: e.Role, Region: e.Region, Account: e.Account,
-			Partition: e.Partition, Cluster: e.Cluster, Version: e.Version, UpgradeFrom: e.UpgradeFrom})
+			Partition: e.Partition, Cluster: e.Cluster, Version: e.Version, UpgradeFrom: e.UpgradeFrom,
+			DeployOptions: deployOptions(e.Values)})
 		if e.Complete {
 			if opt.Complete == nil {
 				opt.Complete = map[string]bool{}
@@ -257,4 +259,16 @@ func factsOptions(cfg *config.Config) facts.Options {
 		opt.Organization = oc
 	}
 	return opt
+}
+
+// deployOptions are config's service account, chart settings, features and network for the IAM
+// model (RULES.md 5.1, 5.2, 4.5).
+func deployOptions(v config.Values) facts.DeployOptions {
+	n := v.Network
+	return facts.DeployOptions{
+		ServiceAccount: v.ServiceAccount,
+		Settings:       v.Settings,
+		Features:       v.Features,
+		Network:        facts.Network{SourceIP: n.SourceIP, VPCSourceIP: n.VPCSourceIP, SourceVPC: n.SourceVPC, SourceVPCE: n.SourceVPCE},
+	}
 }

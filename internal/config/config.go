@@ -70,6 +70,15 @@ type Values struct {
 	// before this change, or "none" when no instance predates v1 (RULES.md 5.1).
 	Version     string
 	UpgradeFrom string
+	// ServiceAccount is Karpenter's service account as namespace/name (RULES.md 5.2).
+	ServiceAccount string
+	// Settings are chart settings by their path below settings ("interruptionQueue",
+	// "featureGates.reservedCapacity"), bool settings as "true" or "false"; nil when none is set.
+	Settings map[string]string
+	// Features set features of the request data on or off; nil when none is set.
+	Features map[string]bool
+	// Network holds the network condition keys of Karpenter's requests.
+	Network Network
 }
 
 // RoleEntry is a karpenter.roles item written as a mapping: a selector with its own values.

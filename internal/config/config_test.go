@@ -93,12 +93,18 @@ func TestParse(t *testing.T) {
 				c.Karpenter = Karpenter{
 					Roles: []string{"module.karpenter.aws_iam_role.controller[0]", "name:KarpenterController-*"},
 					Values: Values{
-						Region:      "us-west-2",
-						Account:     "011122223333",
-						Partition:   "aws",
-						Cluster:     "prod",
-						Version:     "1.12.0",
-						UpgradeFrom: "v0.37.7",
+						Region:         "us-west-2",
+						Account:        "011122223333",
+						Partition:      "aws",
+						Cluster:        "prod",
+						Version:        "1.12.0",
+						UpgradeFrom:    "v0.37.7",
+						ServiceAccount: "kube-system/karpenter",
+						Settings: map[string]string{
+							"interruptionQueue": "Karpenter-prod", "enableZonalShift": "false", "featureGates.reservedCapacity": "true",
+						},
+						Features: map[string]bool{"spot": true, "nodeclass_role": false},
+						Network:  Network{SourceIP: "203.0.113.7", VPCSourceIP: "10.0.12.34", SourceVPC: "vpc-0abc1234", SourceVPCE: "vpce-0abc1234"},
 					},
 				}
 				c.Requests = Requests{
@@ -309,17 +315,17 @@ func TestParseErrors(t *testing.T) {
 		{
 			name: "roles given as one string is a wrong type",
 			file: "roles-string.yaml", line: 2,
-			want: `.karpgate.yaml:2: karpenter.roles: got the string "name:Karpenter*" (want a list of address globs, name: globs or role ARNs, each a string or a {role, complete, region, account, partition, cluster, version, upgrade_from} mapping)`,
+			want: `.karpgate.yaml:2: karpenter.roles: got the string "name:Karpenter*" (want a list of address globs, name: globs or role ARNs, each a string or a {role, complete, region, account, partition, cluster, version, upgrade_from, service_account, settings, features, network} mapping)`,
 		},
 		{
 			name: "an unknown key in a roles entry is an error",
 			file: "roles-entry-unknown-key.yaml", line: 3,
-			want: `.karpgate.yaml:3: karpenter.roles[0]: unknown key "colour" (want role, complete, region, account, partition, cluster, version or upgrade_from)`,
+			want: `.karpgate.yaml:3: karpenter.roles[0]: unknown key "colour" (want role, complete, region, account, partition, cluster, version, upgrade_from, service_account, settings, features or network)`,
 		},
 		{
 			name: "a roles entry without its role selector is an error",
 			file: "roles-entry-no-role.yaml", line: 3,
-			want: `.karpgate.yaml:3: karpenter.roles[0]: no role: selector (want a selector string or a mapping of role, complete, region, account, partition, cluster, version and upgrade_from)`,
+			want: `.karpgate.yaml:3: karpenter.roles[0]: no role: selector (want a selector string or a mapping of role, complete, region, account, partition, cluster, version, upgrade_from, service_account, settings, features and network)`,
 		},
 		{
 			name: "a roles entry's values are checked as the global ones",
@@ -342,9 +348,34 @@ func TestParseErrors(t *testing.T) {
 			want: `.karpgate.yaml:2: karpenter.version: "1.x" is not a Karpenter version (want a Karpenter version such as "1.12.0" or "v0.37.7")`,
 		},
 		{
+			name: "an unknown chart setting is an error",
+			file: "settings-unknown.yaml", line: 3,
+			want: `.karpgate.yaml:3: karpenter.settings.featureGates: unknown setting "featureGates.spotToSpotConsolidation" (want a mapping of the chart's settings karpgate reads: clusterName, clusterEndpoint, interruptionQueue, eksControlPlane, isolatedVPC, disableDryRun, enableZonalShift, featureGates.reservedCapacity)`,
+		},
+		{
+			name: "a bool setting given as a string is an error",
+			file: "settings-string-bool.yaml", line: 2,
+			want: `.karpgate.yaml:2: karpenter.settings.enableZonalShift: got the string "yes" (want true or false)`,
+		},
+		{
+			name: "an unknown feature is an error",
+			file: "features-unknown.yaml", line: 2,
+			want: `.karpgate.yaml:2: karpenter.features: unknown feature "gpu" (want one of spot, nodeclass_role, alias_ami, al2023, snapshots, ebs_kms, capacity_reservations, placement_groups, cluster_endpoint, eks_control_plane, interruption_queue, isolated_vpc, disable_dry_run, zonal_shift, reserved_capacity_gate)`,
+		},
+		{
+			name: "a service account without its namespace is an error",
+			file: "service-account-bare.yaml", line: 2,
+			want: `.karpgate.yaml:2: karpenter.service_account: "karpenter" is not namespace/name (want namespace/name of Karpenter's service account, such as kube-system/karpenter)`,
+		},
+		{
+			name: "a network key that is not an IP address is an error",
+			file: "network-bad-ip.yaml", line: 3,
+			want: `.karpgate.yaml:3: karpenter.roles[0].network.source_ip: "203.0.113.0/24" is not an IP address (want an IP address such as 203.0.113.7)`,
+		},
+		{
 			name: "an unknown karpenter key is an error",
 			file: "karpenter-unknown-key.yaml", line: 3,
-			want: `.karpgate.yaml:3: karpenter: unknown key "namespace" (want roles, region, account, partition, cluster, version or upgrade_from)`,
+			want: `.karpgate.yaml:3: karpenter: unknown key "namespace" (want roles, region, account, partition, cluster, version, upgrade_from, service_account, settings, features or network)`,
 		},
 		{
 			name: "an action without a colon is an error",

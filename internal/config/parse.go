@@ -32,13 +32,13 @@ const (
 	wantRule       = "a mapping with enabled and/or severity"
 	wantRuleKeys   = "enabled or severity"
 	wantBool       = "true or false"
-	wantKarpenter  = "a mapping of roles, region, account, partition, cluster, version and upgrade_from"
-	wantKarpKeys   = "roles, region, account, partition, cluster, version or upgrade_from"
+	wantKarpenter  = "a mapping of roles, region, account, partition, cluster, version, upgrade_from, service_account, settings, features and network"
+	wantKarpKeys   = "roles, region, account, partition, cluster, version, upgrade_from, service_account, settings, features or network"
 	wantVersion    = `a Karpenter version such as "1.12.0" or "v0.37.7"`
 	wantFrom       = `a Karpenter version such as "0.37.7", or "none"`
-	wantRoles      = "a list of address globs, name: globs or role ARNs, each a string or a {role, complete, region, account, partition, cluster, version, upgrade_from} mapping"
-	wantRoleEntry  = "a selector string or a mapping of role, complete, region, account, partition, cluster, version and upgrade_from"
-	wantRoleKeys   = "role, complete, region, account, partition, cluster, version or upgrade_from"
+	wantRoles      = "a list of address globs, name: globs or role ARNs, each a string or a {role, complete, region, account, partition, cluster, version, upgrade_from, service_account, settings, features, network} mapping"
+	wantRoleEntry  = "a selector string or a mapping of role, complete, region, account, partition, cluster, version, upgrade_from, service_account, settings, features and network"
+	wantRoleKeys   = "role, complete, region, account, partition, cluster, version, upgrade_from, service_account, settings, features or network"
 	wantPattern    = `an address glob such as "module.karpenter.*" or a name glob such as "name:KarpenterController-*"`
 	wantRegion     = "a region such as us-west-2"
 	wantAccount    = `a 12-digit account id as a string, such as "111122223333"`
@@ -283,6 +283,8 @@ func (p *parser) karpenter(n *yaml.Node, path string, k *Karpenter) {
 			if e.key == "partition" {
 				partitionNode = e.v
 			}
+		case "service_account", "settings", "features", "network":
+			p.deploymentValue(e.key, e.v, fpath, &k.Values)
 		default:
 			p.fail(e.k, path, "unknown key %q (want %s)", e.key, wantKarpKeys)
 		}
@@ -336,6 +338,8 @@ func (p *parser) roleEntry(n *yaml.Node, path string) (RoleEntry, bool) {
 			if e.key == "partition" {
 				partitionNode = e.v
 			}
+		case "service_account", "settings", "features", "network":
+			p.deploymentValue(e.key, e.v, fpath, &entry.Values)
 		default:
 			p.fail(e.k, path, "unknown key %q (want %s)", e.key, wantRoleKeys)
 		}

@@ -49,10 +49,13 @@ const (
 	tEKSCluster       = "aws_eks_cluster"
 	tInstanceProfile  = "aws_iam_instance_profile"
 	tAccessEntry      = "aws_eks_access_entry"
-	ec2Service        = "ec2.amazonaws.com"
 	modeManaged       = "managed"
 	modeData          = "data"
 )
+
+// ec2Services are EC2's service principals: ec2.amazonaws.com, and in aws-cn (whose node roles
+// trust ec2.${dns_suffix}) ec2.amazonaws.com.cn.
+var ec2Services = []string{"ec2.amazonaws.com", "ec2.amazonaws.com.cn"}
 
 func (b *builder) build() *IAM {
 	iam := &IAM{Roles: []*Role{}, NodeRoles: []NodeRole{}}
@@ -127,11 +130,12 @@ func (b *builder) build() *IAM {
 	}
 	if iam.KarpenterRoles > 0 {
 		rels := b.releases()
-		features, classRoles, keys, profiles := b.manifests()
+		features, classRoles, keys, profiles, classes := b.manifests()
 		for _, role := range b.roles {
 			// Request parameters matter only for the roles the rules judge.
 			if role.Karpenter.Detected {
 				role.Deployment = b.deployment(role, rels, iam.KarpenterRoles, features)
+				role.Deployment.NodeClasses = classes
 				role.ModuleCall = b.moduleCall(role)
 				c := b.context(role, iam.NodeRoles, b.linkedRelease(role, rels, iam.KarpenterRoles), nodeClasses{roles: classRoles, profiles: profiles}, keys)
 				c.PrincipalTags = b.principalTags(role, &c)
@@ -476,25 +480,27 @@ func parallel(n int, fn func(i int)) {
 	wg.Wait()
 }
 
-// isNodeRole reports whether the role's trust allows ec2.amazonaws.com.
+// isNodeRole reports whether the role's trust allows EC2 (ec2.amazonaws.com, or
+// ec2.amazonaws.com.cn in aws-cn).
 func isNodeRole(role *Role) bool {
-	return role.Trust != nil && role.Trust.Document != nil && trusts(role.Trust.Document, ec2Service)
+	return role.Trust != nil && role.Trust.Document != nil && trusts(role.Trust.Document, ec2Services)
 }
 
-func trusts(d *Document, service string) bool {
+// trusts reports whether an Allow of the trust names one of the services.
+func trusts(d *Document, services []string) bool {
 	for _, st := range d.Statements {
 		if st.Effect != "Allow" {
 			continue
 		}
-		if slices.Contains(st.Principals["Service"], service) {
+		if slices.ContainsFunc(st.Principals["Service"], func(id string) bool { return slices.Contains(services, id) }) {
 			return true
 		}
 	}
 	return false
 }
 
-// trustsOnly reports whether every Allow of the trust names only the given service.
-func trustsOnly(d *Document, service string) bool {
+// trustsOnly reports whether every Allow of the trust names only the given services.
+func trustsOnly(d *Document, services []string) bool {
 	found := false
 	for _, st := range d.Statements {
 		if st.Effect != "Allow" {
@@ -505,7 +511,7 @@ func trustsOnly(d *Document, service string) bool {
 				return false
 			}
 			for _, id := range ids {
-				if id != service {
+				if !slices.Contains(services, id) {
 					return false
 				}
 			}

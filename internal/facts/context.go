@@ -35,21 +35,34 @@ func (b *builder) context(role *Role, nodeRoles []NodeRole, rel *release, classe
 	if role.Deployment != nil {
 		minor = role.Deployment.Version.Minor
 	}
-	b.params(role, b.roleOptions(role), rel, minor, &c)
+	ro := b.roleOptions(role)
+	b.params(role, ro, rel, minor, &c)
+	if sa, src := b.serviceAccount(ro, rel); sa != "" {
+		c.ServiceAccount, c.Sources["service_account"] = sa, src
+	}
+	c.Network = b.network(ro)
 	c.R2 = b.r2(role)
 	c.NodeRoleARNs, c.NodeRoleUnknown = b.nodeRoleARNs(role, nodeRoles, classes, c)
 	c.QueueARNs = queueARNs(role)
-	known := c.Region != "" && c.Account != "" && c.Partition != ""
-	if q := rel.interruptionQueue(minor); q != "" && known {
-		// Karpenter calls the queue the release names, whatever the policy grants.
-		c.QueueARNs = []string{"arn:" + c.Partition + ":sqs:" + c.Region + ":" + c.Account + ":" + q}
+	// An unknown partition, region or account stays a placeholder in these ARNs, filled with each
+	// candidate when the request is made (RULES.md 4.7), as for node roles named without an ARN.
+	regional := func(service, resource string) string {
+		return "arn:" + firstOf(c.Partition, "{P}") + ":" + service + ":" + firstOf(c.Region, "{R}") + ":" + firstOf(c.Account, "{A}") + ":" + resource
+	}
+	q := rel.interruptionQueue(minor)
+	if v, _, ok := b.configSetting(ro, "interruptionQueue"); ok {
+		q = v
+	}
+	if q != "" {
+		// Karpenter calls the queue its settings name, whatever the policy grants.
+		c.QueueARNs = []string{regional("sqs", q)}
 	}
 	c.EBSKMSKeyARNs = []string{}
 	for _, k := range keys {
 		if strings.HasPrefix(k, "arn:") {
 			c.EBSKMSKeyARNs = append(c.EBSKMSKeyARNs, k)
-		} else if known {
-			c.EBSKMSKeyARNs = append(c.EBSKMSKeyARNs, "arn:"+c.Partition+":kms:"+c.Region+":"+c.Account+":key/"+k)
+		} else {
+			c.EBSKMSKeyARNs = append(c.EBSKMSKeyARNs, regional("kms", "key/"+k))
 		}
 	}
 	c.PodIdentity = b.podIdentityBindings(role)

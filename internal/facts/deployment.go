@@ -20,6 +20,18 @@ type Deployment struct {
 	UpgradeFrom VersionFact        `json:"upgrade_from"`
 	Release     string             `json:"release"` // the linked helm_release, "" when none
 	Features    map[string]Feature `json:"features"`
+	// NodeClasses are the EC2NodeClass manifests of the plan, by name; empty when it has none.
+	NodeClasses []NodeClass `json:"node_classes"`
+}
+
+// NodeClass is an EC2NodeClass of the plan: its name and the features of the request data it
+// uses (nodeclass_role, alias_ami, al2023, snapshots, ebs_kms, capacity_reservations,
+// placement_groups), so that a refused launch request names the EC2NodeClasses whose nodes do not
+// launch.
+type NodeClass struct {
+	Name     string   `json:"name"`
+	Address  string   `json:"address"`
+	Features []string `json:"features"`
 }
 
 // VersionFact is a Karpenter version: State is "known", "unknown" or (upgrade_from only) "none".
@@ -373,6 +385,7 @@ func (b *builder) deployment(role *Role, rels []*release, karpenterRoles int, ma
 	for k, f := range manifests {
 		d.Features[k] = f
 	}
+	b.applyConfig(ro, d)
 	return d
 }
 
@@ -431,8 +444,9 @@ func (rel *release) interruptionQueue(minor string) string {
 
 // manifests reads EC2NodeClass and NodePool manifests (kubernetes_manifest, kubectl_manifest) into
 // features, and the node role names and EBS key ids EC2NodeClasses name.
-func (b *builder) manifests() (features map[string]Feature, roles, keys, profiles []string) {
+func (b *builder) manifests() (features map[string]Feature, roles, keys, profiles []string, classes []NodeClass) {
 	var nodeClasses, nodePools []map[string]any
+	var classAddrs []string
 	var srcs []string
 	unknown := ""
 	for _, typ := range []string{tK8sManifest, tKubectl} {
@@ -463,6 +477,7 @@ func (b *builder) manifests() (features map[string]Feature, roles, keys, profile
 			switch {
 			case kind == "EC2NodeClass" && strings.HasPrefix(api, "karpenter.k8s.aws/"):
 				nodeClasses = append(nodeClasses, obj)
+				classAddrs = append(classAddrs, r.Address)
 				srcs = append(srcs, r.Address)
 			case kind == "NodePool" && strings.HasPrefix(api, "karpenter.sh/"):
 				nodePools = append(nodePools, obj)
@@ -481,32 +496,34 @@ func (b *builder) manifests() (features map[string]Feature, roles, keys, profile
 	src := "EC2NodeClass manifests " + strings.Join(srcs, ", ")
 	if len(nodeClasses) > 0 {
 		found := map[string]bool{}
-		for _, nc := range nodeClasses {
+		for i, nc := range nodeClasses {
+			own := map[string]bool{}
+			mark := func(f string) { found[f], own[f] = true, true }
 			spec, _ := nc["spec"].(map[string]any)
 			if role, ok := spec["role"].(string); ok && role != "" {
-				found["nodeclass_role"] = true
+				mark("nodeclass_role")
 				roles = append(roles, role)
 			}
 			if ip, ok := spec["instanceProfile"].(string); ok && ip != "" {
 				profiles = append(profiles, ip)
 			}
 			if fam, _ := spec["amiFamily"].(string); fam != "" {
-				found["alias_ami"] = true
+				mark("alias_ami")
 				if strings.EqualFold(fam, "AL2023") {
-					found["al2023"] = true
+					mark("al2023")
 				}
 			}
 			terms, _ := spec["amiSelectorTerms"].([]any)
 			for _, t := range terms {
 				tm, _ := t.(map[string]any)
 				if a, _ := tm["alias"].(string); a != "" {
-					found["alias_ami"] = true
+					mark("alias_ami")
 					if strings.HasPrefix(strings.ToLower(a), "al2023") {
-						found["al2023"] = true
+						mark("al2023")
 					}
 				}
 				if _, ok := tm["ssmParameter"]; ok {
-					found["alias_ami"] = true
+					mark("alias_ami")
 				}
 			}
 			bdms, _ := spec["blockDeviceMappings"].([]any)
@@ -514,19 +531,28 @@ func (b *builder) manifests() (features map[string]Feature, roles, keys, profile
 				bm, _ := bd.(map[string]any)
 				ebs, _ := bm["ebs"].(map[string]any)
 				if s, _ := ebs["snapshotID"].(string); s != "" {
-					found["snapshots"] = true
+					mark("snapshots")
 				}
 				if k, _ := ebs["kmsKeyID"].(string); k != "" {
-					found["ebs_kms"] = true
+					mark("ebs_kms")
 					keys = append(keys, k)
 				}
 			}
 			if terms, ok := spec["capacityReservationSelectorTerms"].([]any); ok && len(terms) > 0 {
-				found["capacity_reservations"] = true
+				mark("capacity_reservations")
 			}
 			if _, ok := spec["placementGroupSelector"]; ok {
-				found["placement_groups"] = true
+				mark("placement_groups")
 			}
+			meta, _ := nc["metadata"].(map[string]any)
+			name, _ := meta["name"].(string)
+			c := NodeClass{Name: name, Address: classAddrs[i], Features: []string{}}
+			for _, f := range manifestFeatures {
+				if own[f] {
+					c.Features = append(c.Features, f)
+				}
+			}
+			classes = append(classes, c)
 		}
 		for _, f := range manifestFeatures {
 			if f == "spot" {
@@ -552,7 +578,11 @@ func (b *builder) manifests() (features map[string]Feature, roles, keys, profile
 			}
 		}
 	}
-	return out, roles, keys, profiles
+	if classes == nil {
+		classes = []NodeClass{}
+	}
+	slices.SortFunc(classes, func(x, y NodeClass) int { return strings.Compare(x.Name, y.Name) })
+	return out, roles, keys, profiles, classes
 }
 
 // allowsSpot reads a NodePool's karpenter.sh/capacity-type requirement (absent: on-demand only).

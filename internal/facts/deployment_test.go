@@ -3,6 +3,8 @@ package facts_test
 import (
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/karpgate/karpgate/internal/facts"
 )
 
@@ -160,6 +162,32 @@ func TestDeploymentFromManifests(t *testing.T) {
 	if len(r.Context.EBSKMSKeyARNs) != 1 || r.Context.EBSKMSKeyARNs[0] != "arn:aws:kms:eu-west-1:111122223333:key/0a1b2c3d-0000-4000-8000-000000000000" {
 		t.Errorf("ebs_kms_key_arns = %v", r.Context.EBSKMSKeyARNs)
 	}
+	want := []facts.NodeClass{{Name: "default", Address: "kubectl_manifest.nodeclass", Features: []string{"nodeclass_role", "alias_ami", "al2023", "ebs_kms"}}}
+	if diff := cmp.Diff(want, r.Deployment.NodeClasses); diff != "" {
+		t.Errorf("node_classes (-want +got):\n%s", diff)
+	}
+}
+
+// Each EC2NodeClass is listed with the features it uses itself, sorted by name; a plan without
+// one lists none (not null).
+func TestDeploymentNodeClasses(t *testing.T) {
+	gpu := "apiVersion: karpenter.k8s.aws/v1\nkind: EC2NodeClass\nmetadata: {name: gpu}\nspec:\n  instanceProfile: KarpenterNodeProfile\n  amiSelectorTerms: [{id: ami-0123456789abcdef0}]\n  blockDeviceMappings:\n    - ebs: {snapshotID: snap-0123456789abcdef0}\n"
+	def := "apiVersion: karpenter.k8s.aws/v1\nkind: EC2NodeClass\nmetadata: {name: default}\nspec:\n  role: KarpenterNodeRole-prod\n  amiFamily: AL2023\n"
+	p := newPlan().create("kubectl_manifest.gpu", map[string]any{"yaml_body": gpu}).
+		create("kubectl_manifest.default", map[string]any{"yaml_body": def}).
+		create(controller, karpenterRole()).provider("eu-west-1")
+	got := role(t, p.build(t, facts.Options{}), controller).Deployment.NodeClasses
+	want := []facts.NodeClass{
+		{Name: "default", Address: "kubectl_manifest.default", Features: []string{"nodeclass_role", "alias_ami", "al2023"}},
+		{Name: "gpu", Address: "kubectl_manifest.gpu", Features: []string{"snapshots"}},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("node_classes (-want +got):\n%s", diff)
+	}
+	none := role(t, newPlan().create(controller, karpenterRole()).build(t, facts.Options{}), controller).Deployment.NodeClasses
+	if none == nil || len(none) != 0 {
+		t.Errorf("node_classes without manifests = %#v, want empty", none)
+	}
 }
 
 func TestParseVersion(t *testing.T) {
@@ -172,5 +200,25 @@ func TestParseVersion(t *testing.T) {
 		if got, ok := facts.ParseVersion(in); ok {
 			t.Errorf("ParseVersion(%q) = %q, want unknown", in, got)
 		}
+	}
+}
+
+// RULES.md 4.7: with the region unknown, the queue the release names and the EBS key an
+// EC2NodeClass names by id keep the region as a placeholder, filled with each candidate when the
+// request is made, instead of falling back to what the policy names.
+func TestReleaseQueueAndKeyWithUnknownRegion(t *testing.T) {
+	nodeClass := "apiVersion: karpenter.k8s.aws/v1\nkind: EC2NodeClass\nmetadata: {name: default}\nspec:\n  role: KarpenterNodeRole-prod\n  blockDeviceMappings:\n    - ebs: {kmsKeyID: 0a1b2c3d-0000-4000-8000-000000000000}\n"
+	p := upgradePlan()
+	delete(p.providers, "aws") // no provider region: R unknown
+	p = p.create("kubectl_manifest.nodeclass", map[string]any{"yaml_body": nodeClass})
+	r := role(t, p.build(t, facts.Options{}), controller)
+	if r.Context.Region != "" {
+		t.Fatalf("region = %q, want unknown", r.Context.Region)
+	}
+	if want := "arn:aws:sqs:{R}:111122223333:Karpenter-prod"; len(r.Context.QueueARNs) != 1 || r.Context.QueueARNs[0] != want {
+		t.Errorf("queue_arns = %v, want [%s]", r.Context.QueueARNs, want)
+	}
+	if want := "arn:aws:kms:{R}:111122223333:key/0a1b2c3d-0000-4000-8000-000000000000"; len(r.Context.EBSKMSKeyARNs) != 1 || r.Context.EBSKMSKeyARNs[0] != want {
+		t.Errorf("ebs_kms_key_arns = %v, want [%s]", r.Context.EBSKMSKeyARNs, want)
 	}
 }

@@ -113,7 +113,7 @@ func (b *builder) inKarpenterModule(addr string) bool {
 }
 
 // namedKarpenter: name or name_prefix contains karpenter, and the trust policy (when known) does not
-// trust only ec2.amazonaws.com (that is the node role).
+// trust only EC2 (that is the node role).
 func namedKarpenter(role *Role) bool {
 	named := false
 	for _, n := range []*string{role.Name, role.NamePrefix} {
@@ -124,7 +124,7 @@ func namedKarpenter(role *Role) bool {
 	if !named {
 		return false
 	}
-	if role.Trust != nil && role.Trust.Document != nil && trustsOnly(role.Trust.Document, ec2Service) {
+	if role.Trust != nil && role.Trust.Document != nil && trustsOnly(role.Trust.Document, ec2Services) {
 		return false
 	}
 	return true

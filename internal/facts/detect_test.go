@@ -173,12 +173,14 @@ func TestBuildDetectsKarpenterRoles(t *testing.T) {
 			want: map[string][]string{`module.w["prod"].module.karpenter.aws_iam_role.controller[0]`: {"module"}},
 		},
 		{
-			name: "name: karpenter in the name or name_prefix in any case, unless the trust is only ec2 (the node role)",
+			name: "name: karpenter in the name or name_prefix in any case, unless the trust is only ec2 (the node role, in aws-cn ec2.amazonaws.com.cn)",
 			plan: func() *tplan {
 				return newPlan().
 					noop("aws_iam_role.a", roleVals("my-KARPENTER-controller", podTrust)).
 					create("aws_iam_role.b", map[string]any{"name_prefix": "Karpenter-", "assume_role_policy": podTrust}, "name", "arn").
 					noop("aws_iam_role.node", roleVals("KarpenterNodeRole-prod", ec2Trust)).
+					noop("aws_iam_role.node_cn", roleVals("KarpenterNodeRole-cn", jsonText(map[string]any{"Version": "2012-10-17", "Statement": []any{map[string]any{
+						"Effect": "Allow", "Principal": map[string]any{"Service": "ec2.amazonaws.com.cn"}, "Action": "sts:AssumeRole"}}}))).
 					create("aws_iam_role.unknown_trust", map[string]any{"name": "karpenter-x"}, "assume_role_policy", "arn").
 					noop("aws_iam_role.both", roleVals("karpenter-both", jsonText(map[string]any{"Version": "2012-10-17", "Statement": []any{map[string]any{
 						"Effect": "Allow", "Principal": map[string]any{"Service": []any{"ec2.amazonaws.com", "pods.eks.amazonaws.com"}}, "Action": "sts:AssumeRole"}}})))
@@ -187,6 +189,7 @@ func TestBuildDetectsKarpenterRoles(t *testing.T) {
 				"aws_iam_role.a":             {"name"},
 				"aws_iam_role.b":             {"name"},
 				"aws_iam_role.node":          {"-"},
+				"aws_iam_role.node_cn":       {"-"},
 				"aws_iam_role.unknown_trust": {"name"},
 				"aws_iam_role.both":          {"name"},
 			},

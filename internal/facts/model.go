@@ -110,6 +110,11 @@ type Context struct {
 	PodIdentity []PodIdentityBinding `json:"pod_identity"`
 	// PrincipalTags are the aws:PrincipalTag values of the role's sessions; nil when unknown.
 	PrincipalTags *PrincipalTags `json:"principal_tags"`
+	// ServiceAccount is Karpenter's service account as namespace/name, "" when unknown
+	// (Sources["service_account"] says where it came from).
+	ServiceAccount string `json:"service_account"`
+	// Network is config's karpenter.network; nil when unset (the network keys are open).
+	Network *Network `json:"network"`
 }
 
 // PodIdentityBinding is one aws_eks_pod_identity_association of a role. Unknown strings are "";
@@ -147,6 +152,8 @@ type Options struct {
 	PerRole []RoleOptions
 	// MatchRole reports whether a role matches one of Roles; nil uses findings.MatchRole.
 	MatchRole func(patterns []string, address, name string) bool
+	// DeployOptions are config's service account, settings, features and network.
+	DeployOptions
 }
 
 // RoleOptions are the values of one karpenter.roles entry (RULES.md 5.2): Selector as in
@@ -155,4 +162,5 @@ type RoleOptions struct {
 	Selector                            string
 	Region, Account, Partition, Cluster string
 	Version, UpgradeFrom                string
+	DeployOptions
 }

@@ -244,7 +244,7 @@ func (b *builder) params(role *Role, rc RoleOptions, rel *release, minor string,
 		}
 	}
 	c.Cluster, c.Sources["cluster"], conflicts[3] = resolve([]rank{
-		{"config", []string{firstOf(rc.Cluster, b.opt.Cluster)}},
+		{"config", []string{firstOf(rc.Cluster, rc.Settings["clusterName"], b.opt.Cluster, b.opt.Settings["clusterName"])}},
 		{relSource, []string{relCluster}},
 		{"pod-identity", podClusters},
 		{"IRSA issuer cluster", b.issuerClusters(issuers)},

@@ -64,6 +64,7 @@ var (
 	kQueueARNs      = ast.InternedTerm("queue_arns")
 	kPodIdentity    = ast.InternedTerm("pod_identity")
 	kPrincipalTags  = ast.InternedTerm("principal_tags")
+	kNetwork        = ast.InternedTerm("network")
 	kKnown          = ast.InternedTerm("known")
 	kOpen           = ast.InternedTerm("open")
 	kSize           = ast.InternedTerm("size")
@@ -353,7 +354,25 @@ func (cv *iamConv) contextValue(c *facts.Context) ast.Value {
 		item(kEBSKMSKeyARNs, cv.stringsTerm(c.EBSKMSKeyARNs)),
 		item(kPodIdentity, cv.podIdentityTerm(c.PodIdentity)),
 		item(kPrincipalTags, cv.principalTagsTerm(c.PrincipalTags)),
+		item(kServiceAccount, cv.strTerm(c.ServiceAccount)),
+		item(kNetwork, cv.networkTerm(c.Network)),
 	)
+}
+
+// networkTerm converts config's network as JSON writes it: null, or the fields that are set.
+func (cv *iamConv) networkTerm(n *facts.Network) *ast.Term {
+	if n == nil {
+		return ast.InternedNullTerm
+	}
+	o := ast.NewObjectWithCapacity(4)
+	for _, f := range [...]struct{ key, value string }{
+		{"source_ip", n.SourceIP}, {"vpc_source_ip", n.VPCSourceIP}, {"source_vpc", n.SourceVPC}, {"source_vpce", n.SourceVPCE},
+	} {
+		if f.value != "" {
+			o.Insert(cv.strTerm(f.key), cv.strTerm(f.value))
+		}
+	}
+	return ast.NewTerm(o)
 }
 
 func (cv *iamConv) principalTagsTerm(pt *facts.PrincipalTags) *ast.Term {

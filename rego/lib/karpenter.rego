@@ -93,10 +93,6 @@ refused(role, v) := sprintf("%s: %sUser: %s is not authorized to perform: %s on 
 	prefix := _error_prefix(service)
 }
 
-# primary_params are the parameters of the role's first candidate (every one when all are
-# known), for the requests evaluated once.
-primary_params(role) := requests.params(role_context(role))[0]
-
 # display_params are the parameters messages and fixes show: an unknown one is a placeholder
 # naming its config key ("<account: set karpenter.account>"), never a default value.
 display_params(role) := requests.display_params(role_context(role))

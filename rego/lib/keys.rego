@@ -9,9 +9,9 @@
 package karpgate.lib.keys
 
 # constant is the lower-cased context (values as lists) of 4.5 for a request of action made by
-# the Karpenter role with parameters p ({"R": region, "A": account, "ARN": role ARN}; a missing or
-# empty parameter leaves the keys that derive from it open).
-constant(action, p) := object.union(object.union(_always, _ec2(lower(action), p)), _principal(p))
+# the Karpenter role with parameters p ({"R": region, "A": account, "ARN": role ARN, "NET": config's
+# karpenter.network}; a missing or empty parameter leaves the keys that derive from it open).
+constant(action, p) := object.union(object.union(object.union(_always, _ec2(lower(action), p)), _principal(p)), _network(p))
 
 # present lists the keys a role session always has whose value karpgate does not know: Null is
 # decided on them, every other operator is open (iam: request.present).
@@ -47,3 +47,12 @@ _set(p, k) if {
 	is_string(p[k])
 	p[k] != ""
 }
+
+# The network keys config sets (karpenter.network, in p.NET); an unset one stays open.
+_network(p) := {key: [p.NET[field]] |
+	some field, key in {"source_ip": "aws:sourceip", "vpc_source_ip": "aws:vpcsourceip", "source_vpc": "aws:sourcevpc", "source_vpce": "aws:sourcevpce"}
+	is_string(p.NET[field])
+	p.NET[field] != ""
+} if is_object(p.NET)
+
+else := {}

@@ -32,3 +32,33 @@ test_secure_transport_deny_is_decided if {
 	iam.decide(statements, request).decision == "allowed"
 	iam.decide(statements, {"action": "ec2:CreateTags", "resource": "*", "context": {}}).decision == "indeterminate"
 }
+
+# RULES.md 4.5: the network keys are open unless karpenter.network sets them; set, a network
+# perimeter on them is decided.
+test_network_keys_come_from_config if {
+	k := keys.constant("sqs:ReceiveMessage", {"R": "eu-west-1", "A": "1", "NET": {"source_ip": "203.0.113.7", "source_vpc": "vpc-0abc1234"}})
+	k["aws:sourceip"] == ["203.0.113.7"]
+	k["aws:sourcevpc"] == ["vpc-0abc1234"]
+	not k["aws:sourcevpce"]
+	not k["aws:vpcsourceip"]
+	open := keys.constant("sqs:ReceiveMessage", {"R": "eu-west-1", "A": "1", "NET": null})
+	not open["aws:sourceip"]
+	not open["aws:sourcevpc"]
+}
+
+test_network_perimeter_is_decided_with_config_network if {
+	statements := iam.effective_statements([{"address": "p", "status": "known", "document": {"version": "2012-10-17", "statements": [
+		{"index": 0, "sid": "", "effect": "Allow", "actions": ["sqs:*"], "not_actions": [], "resources": ["*"], "not_resources": [], "conditions": []},
+		{"index": 1, "sid": "Perimeter", "effect": "Deny", "actions": ["sqs:*"], "not_actions": [], "resources": ["*"], "not_resources": [], "conditions": [
+			{"operator": "StringNotEquals", "base": "stringnotequals", "set": "", "if_exists": false, "key": "aws:sourcevpc", "values": ["vpc-0abc1234"]},
+		]},
+	]}}])
+	iam.decide(statements, _sqs_request({"source_vpc": "vpc-0abc1234"})).decision == "allowed"
+	iam.decide(statements, _sqs_request({"source_vpc": "vpc-0fff9999"})).decision == "denied"
+	iam.decide(statements, _sqs_request(null)).decision == "indeterminate"
+}
+
+_sqs_request(network) := {
+	"action": "sqs:ReceiveMessage", "resource": "*", "present": keys.present,
+	"context": keys.constant("sqs:ReceiveMessage", {"R": "eu-west-1", "A": "1", "NET": network}),
+}

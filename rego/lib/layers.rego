@@ -18,6 +18,7 @@ import data.karpgate.lib.iam
 # packages, never a rule depending on itself.
 # regal ignore:circular-import
 import data.karpgate.lib.karpenter
+import data.karpgate.lib.requests
 
 # Layer names as AWS's access denied messages call them, in the order RULES.md 3b.1 names the
 # deciding layer.
@@ -61,9 +62,11 @@ _compile(role) := {
 	"boundary": _entry_layer(object.get(role, ["layers", "boundary"], null)),
 	"session": _entry_layer(object.get(role, ["layers", "session", "policy"], null)),
 	"org": _org(object.get(role, ["layers", "organization"], null)),
-	"resources": [object.union(r, {"layer": _entry_layer(r.policy), "arn": _resource_arn(role, r)}) |
+	"resources": [object.union(r, {"layer": _entry_layer(r.policy), "arn": _resource_arn(r, ps[0]), "arns": arns}) |
+		ps := requests.params(karpenter.role_context(role))
 		some r in object.get(role, ["layers", "resources"], [])
 		is_object(r.policy)
+		arns := [a | some a in {_resource_arn(r, p) | some p in ps}]
 	],
 	"principal": _principal(role),
 }
@@ -91,16 +94,21 @@ _org(o) := {
 	"rcps": [object.union(p, {"layer": _entry_layer(p.policy)}) | some p in object.get(o, "rcps", [])],
 } if is_object(o)
 
-_principal(role) := {"arn": _role_arn(role), "account": object.get(role, ["context", "account"], "")}
+_principal(role) := {
+	"arn": _role_arn(role),
+	"account": object.get(role, ["context", "account"], ""),
+	"name": _role_name(role),
+	"partition": object.get(role, ["context", "partition"], ""),
+}
 
 # A role created in this plan has no ARN yet; its name, account and partition make it (the
-# default path "/"), which is what resource-based policies name.
+# default path "/"), which is what resource-based policies name. With the account or partition
+# unknown, each request's candidate makes it (_request_principal).
 _role_arn(role) := role.arn if is_string(object.get(role, "arn", null))
 
 _role_arn(role) := sprintf("arn:%s:iam::%s:role/%s", [role.context.partition, role.context.account, role.name]) if {
 	not is_string(object.get(role, "arn", null))
-	is_string(object.get(role, "name", null))
-	object.get(role, ["context", "sources", "account"], "default") != "default"
+	_named(role)
 }
 
 _role_arn(role) := null if {
@@ -110,8 +118,32 @@ _role_arn(role) := null if {
 
 _named(role) if {
 	is_string(object.get(role, "name", null))
-	object.get(role, ["context", "sources", "account"], "default") != "default"
+	object.get(role, ["context", "account"], "") != ""
+	object.get(role, ["context", "partition"], "") != ""
 }
+
+_role_name(role) := role.name if is_string(object.get(role, "name", null))
+
+else := null
+
+# _request_principal is the role as a request of one candidate makes it (RULES.md 4.7): with the
+# account unknown, the candidate's aws:PrincipalAccount, and the partition of the request's ARN
+# when the role's is unknown.
+_request_principal(p, request) := p if p.account != ""
+
+else := object.union(p, {"account": a, "arn": _candidate_arn(p, a, request)}) if {
+	[a] := object.get(request.context, "aws:principalaccount", [])
+}
+
+else := p
+
+_candidate_arn(p, a, request) := sprintf("arn:%s:iam::%s:role/%s", [p.partition, a, p.name]) if {
+	is_string(p.name)
+	p.partition != ""
+} else := sprintf("arn:%s:iam::%s:role/%s", [split(request.resource, ":")[1], a, p.name]) if {
+	is_string(p.name)
+	startswith(request.resource, "arn:")
+} else := null
 
 # combine returns the verdict v (lib/requests evaluate, for the role's identity policies) with
 # every other layer applied. It adds "layer" (the deciding layer, in AWS's words) and "refusing"
@@ -157,7 +189,7 @@ _combine(v, c) := object.union(v, {
 	"causes": array.concat(object.get(v, "causes", []), causes),
 }) if {
 	request := v.request
-	results := _results(v, c, request)
+	results := _results(v, object.union(c, {"principal": _request_principal(c.principal, request)}), request)
 	denying := [r.layer | some name in order; some r in results; r.layer == name; r.decision == "denied"; not r.open]
 	implicit := [r.layer | some name in order; some r in results; r.layer == name; r.decision == "implicit-deny"; not r.open]
 	refusing := array.concat(denying, implicit)
@@ -599,7 +631,7 @@ _key_of(c, request) := r.layer if {
 	startswith(lower(request.action), "kms:")
 	some r in c.resources
 	r.kind == "key"
-	r.arn == request.resource
+	request.resource in r.arns
 }
 
 _key_decision(layer, request, principal) := "denied" if {
@@ -661,42 +693,45 @@ _names_account(s, principal) if {
 # ---------------------------------------------------------------------------------------------
 # Requests the layers add: kms:Decrypt on the queue's key through SQS.
 
-# calls lists the checks the role's resource layers add to Karpenter's call set.
+# calls lists the checks the role's resource layers add to Karpenter's call set: one request per
+# parameter set of the role (every candidate of an unknown region, account or partition, RULES.md
+# 4.7), so that a verdict that differs between candidates is open, naming the parameter.
 calls(role) := [{
 	"id": "kms-decrypt-queue-key",
 	"action": "kms:Decrypt",
 	"note": "",
-	"requests": [{
-		"id": "kms-decrypt-queue-key",
-		"action": "kms:Decrypt",
-		"resource": r.arn,
-		"context": {
-			"aws:requestedregion": [p.R],
-			"kms:viaservice": [sprintf("sqs.%s.amazonaws.com", [p.R])],
-			"aws:viaawsservice": ["true"],
-		},
-		"context_normalized": true,
-	} |
-		some p in [karpenter.primary_params(role)]
-	],
+	"requests": [_queue_key_request(r0, p) | some p in ps],
+	"params": ps,
 } |
+	ps := requests.params(karpenter.role_context(role))
 	some r0 in object.get(role, ["layers", "resources"], [])
 	r0.kind == "key"
 	object.get(r0, "for", "queue") == "queue"
-	r := {"arn": _resource_arn(role, r0)}
 ]
 
-# _resource_arn is the resource's ARN; a key created in this plan has no ARN yet, and its
-# requests name a key id that no policy names (RULES.md 4.7: one value named nowhere).
-_resource_arn(_, r) := r.arn if is_string(r.arn)
-
-_resource_arn(role, r) := sprintf("arn:%s:kms:%s:%s:key/00000000-0000-0000-0000-000000000000", [p.P, p.R, p.A]) if {
-	not is_string(r.arn)
-	r.kind == "key"
-	p := karpenter.primary_params(role)
+_queue_key_request(r0, p) := {
+	"id": "kms-decrypt-queue-key",
+	"action": "kms:Decrypt",
+	"resource": _resource_arn(r0, p),
+	"context": {
+		"aws:requestedregion": [p.R],
+		"kms:viaservice": [sprintf("sqs.%s.amazonaws.com", [p.R])],
+		"aws:viaawsservice": ["true"],
+	},
+	"context_normalized": true,
 }
 
-_resource_arn(_, r) := "" if {
+# _resource_arn is the resource's ARN for parameter set p; a key created in this plan has no ARN
+# yet, and its requests name a key id that no policy names (RULES.md 4.7: one value named
+# nowhere), in the region and account of each candidate (_compile lists them all as "arns").
+_resource_arn(r, _) := r.arn if is_string(r.arn)
+
+_resource_arn(r, p) := sprintf("arn:%s:kms:%s:%s:key/00000000-0000-0000-0000-000000000000", [p.P, p.R, p.A]) if {
+	not is_string(r.arn)
+	r.kind == "key"
+}
+
+_resource_arn(r, _) := "" if {
 	not is_string(r.arn)
 	r.kind != "key"
 }

@@ -407,3 +407,71 @@ test_created_role_arn_is_made_from_name_and_account if {
 	some f in karpenter_calls.deny with input as in_put
 	contains(f.message, "with an explicit deny in a resource-based policy")
 }
+
+# RULES.md 4.7: the queue key's kms:Decrypt is made once per candidate of an unknown region; a
+# key policy that allows it through SQS in one candidate region only leaves it open, naming the
+# region, never allowed because the first candidate is.
+_region_unknown(k) := {"iam": {
+	"roles": [object.union(fx.role([fx.known(fx.policy_address, doc([allow_all]))]), {
+		"arn": role_arn,
+		"context": object.union(fx.context, {"region": "", "regions": ["eu-west-1", "us-east-1"]}),
+		"layers": {"boundary": null, "session": null, "organization": null, "resources": [k]},
+	})],
+	"karpenter_roles": 1, "node_roles": [],
+}}
+
+_via_sqs_in(region) := key(doc([{
+	"Effect": "Allow", "Principal": {"AWS": role_arn}, "Action": "kms:Decrypt", "Resource": "*",
+	"Condition": {"StringEquals": {"kms:ViaService": sprintf("sqs.%s.amazonaws.com", [region])}},
+}]))
+
+test_queue_key_request_follows_every_region_candidate if {
+	[c] := layers.calls(_region_unknown(_via_sqs_in("eu-west-1")).iam.roles[0])
+	{r.context["aws:requestedregion"][0] | some r in c.requests} == {"eu-west-1", "us-east-1"}
+	count(c.params) == count(c.requests)
+
+	v := deployment.assessed[fx.role_address].verdicts["kms-decrypt-queue-key"] with input as _region_unknown(_via_sqs_in("eu-west-1"))
+	v.state == "open"
+	some e in v.evals
+	some cause in e.causes
+	cause.attribute == "context.region"
+}
+
+test_queue_key_request_decided_when_every_candidate_agrees if {
+	both := key(doc([{
+		"Effect": "Allow", "Principal": {"AWS": role_arn}, "Action": "kms:Decrypt", "Resource": "*",
+		"Condition": {"StringLike": {"kms:ViaService": "sqs.*.amazonaws.com"}},
+	}]))
+	v := deployment.assessed[fx.role_address].verdicts["kms-decrypt-queue-key"] with input as _region_unknown(both)
+	v.state == "allowed"
+}
+
+# RULES.md 4.7: a role created in the plan whose account is unknown is, for a resource policy,
+# the role of each candidate account; a queue policy that admits it in one candidate only leaves
+# the verdict open, naming the account, instead of refusing it for an ARN without an account.
+_account_unknown_queue(q) := {"iam": {
+	"roles": [object.union(fx.role([fx.known(fx.policy_address, doc([{"Effect": "Allow", "NotAction": "sqs:*", "Resource": "*"}]))]), {
+		"context": object.union(fx.context, {"account": "", "accounts": ["123456789012", "999999999999"]}),
+		"layers": {"boundary": null, "session": null, "organization": null, "resources": [q]},
+	})],
+	"karpenter_roles": 1, "node_roles": [],
+}}
+
+test_queue_policy_naming_the_role_follows_the_account_candidates if {
+	q := queue(doc([{"Effect": "Allow", "Principal": {"AWS": role_arn}, "Action": "sqs:*", "Resource": fx.queue_arn}]))
+	v := deployment.assessed[fx.role_address].verdicts["sqs-receivemessage"] with input as _account_unknown_queue(q)
+	v.state == "open"
+	some e in v.evals
+	some c in e.causes
+	c.attribute == "context.account"
+}
+
+test_layers_principal_per_candidate_account if {
+	p := {"arn": null, "account": "", "name": "KarpenterController-ex", "partition": "aws"}
+	r := {"resource": "*", "context": {"aws:principalaccount": ["999999999999"]}}
+	layers._request_principal(p, r).arn == "arn:aws:iam::999999999999:role/KarpenterController-ex"
+	cn := object.union(r, {"resource": "arn:aws-cn:sqs:cn-north-1:1:q"})
+	layers._request_principal(object.union(p, {"partition": ""}), cn).arn == "arn:aws-cn:iam::999999999999:role/KarpenterController-ex"
+	known := object.union(p, {"account": "123456789012", "arn": role_arn})
+	layers._request_principal(known, r) == known
+}

@@ -107,7 +107,11 @@ _with_each(p, extra) := object.union(p, {"EACH": fill(extra.EACH, p)}) if {
 # params lists the parameter sets to try: one when every parameter is known, else every
 # combination of the candidates of the unknown ones. A parameter neither known nor given candidates
 # takes the value of data.karpgate.karpenter.defaults, which names it nowhere.
-params(ctx) := [{"R": r, "A": a, "P": p, "C": c, "R2": r2, "IAMR": iam_region(p), "PRICINGR": pricing_region(r), "EC2P": ec2_principal(p), "PT": pt} |
+params(ctx) := [{
+	"R": r, "A": a, "P": p, "C": c, "R2": r2,
+	"IAMR": iam_region(p), "PRICINGR": pricing_region(r), "EC2P": ec2_principal(p),
+	"PT": pt, "NET": network,
+} |
 	some r in candidates(ctx, "region")
 	some a in candidates(ctx, "account")
 	some p in candidates(ctx, "partition")
@@ -115,6 +119,7 @@ params(ctx) := [{"R": r, "A": a, "P": p, "C": c, "R2": r2, "IAMR": iam_region(p)
 ] if {
 	r2 := _value(ctx, "r2")
 	pt := object.get(ctx, "principal_tags", null)
+	network := object.get(ctx, "network", null)
 }
 
 _plural := {"region": "regions", "account": "accounts", "partition": "partitions", "cluster": "clusters"}

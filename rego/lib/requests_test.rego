@@ -41,6 +41,7 @@ test_unknown_parameters_cross_their_candidates if {
 		"PRICINGR": "eu-central-1",
 		"EC2P": "ec2.amazonaws.com",
 		"PT": null,
+		"NET": null,
 	}
 	requests.unknown(ctx) == ["region", "account"]
 }
@@ -56,6 +57,7 @@ test_defaults_when_context_is_empty if {
 		"PRICINGR": "us-east-1",
 		"EC2P": "ec2.amazonaws.com",
 		"PT": null,
+		"NET": null,
 	}]
 }
 

@@ -9,6 +9,7 @@
 package karpgate.lib.trust
 
 import data.karpgate.lib.iam
+import data.karpgate.lib.requests
 
 # statements are the role's trust statements, each with Resource "*" (a trust policy names no
 # Resource: the role itself is the resource), or [] when the trust is not known.
@@ -152,13 +153,17 @@ _negated_base(c) if contains(c.base, "not")
 pod_identity_service := "pods.eks.amazonaws.com"
 
 # start_checks lists what the trust must allow for Karpenter to start, one per binding and action:
-#   {"id", "binding", "action", "via", "requests": [request...], "optional": bool}
-# A check passes when every request is allowed (several requests are candidates of an unknown
-# service account); optional checks are those that apply only if session tags are on when that
-# is unknown.
-start_checks(role, p) := array.concat(_pod_identity_checks(role, p), _irsa_checks(role))
+#   {"id", "binding", "action", "via", "requests": [request...], "params"?: [parameter set...],
+#    "optional": bool}
+# ps are the role's parameter sets (lib/requests params: one when every parameter is known, else
+# every combination of candidates). A check passes when every request is allowed: several
+# requests are candidates of an unknown service account (IRSA) or of an unknown region, account
+# or partition (pod identity, one per parameter set, aligned with "params"), and candidates that
+# disagree leave it open (RULES.md 4.7). Optional checks are those that apply only if session
+# tags are on when that is unknown.
+start_checks(role, ps) := array.concat(_pod_identity_checks(role, ps), _irsa_checks(role))
 
-_pod_identity_checks(role, p) := [check |
+_pod_identity_checks(role, ps) := [check |
 	some b in object.get(role, ["context", "pod_identity"], [])
 	some action in _pod_identity_actions(b)
 	check := {
@@ -167,7 +172,8 @@ _pod_identity_checks(role, p) := [check |
 		"action": action,
 		"via": sprintf("EKS Pod Identity (%s)", [b.address]),
 		"principal": {"Service": pod_identity_service},
-		"requests": [_pod_identity_request(b, action, p)],
+		"requests": [_pod_identity_request(b, action, p) | some p in ps],
+		"params": ps,
 		"optional": _optional(action, b),
 	}
 ]
@@ -224,21 +230,34 @@ _session_tag_values(b, p) := {
 }
 
 # IRSA (without a pod identity binding): sts:AssumeRoleWithWebIdentity by each OIDC provider the
-# trust allows, sub = each service account the trust names (the candidates), aud = the release's
-# audience annotation (context.audience) else sts.amazonaws.com.
+# trust allows, sub = Karpenter's service account when known, else each one the trust names (the
+# candidates), aud = the release's audience annotation (context.audience) else sts.amazonaws.com.
 _irsa_checks(role) := [] if count(object.get(role, ["context", "pod_identity"], [])) > 0
 
 _irsa_checks(role) := [_irsa_check(role, federated, iss, subjects) |
 	sts := statements(role)
 	some federated in _oidc_providers(sts)
 	iss := issuer(federated)
-	subjects := {_fill_glob(v) |
-		some s in sts
-		federated in object.get(s.principals, "Federated", [])
-		some v in sub_values(s, iss)
-	}
+	subjects := _subjects(role, sts, federated, iss)
 	count(subjects) > 0
 ] if count(object.get(role, ["context", "pod_identity"], [])) == 0
+
+# _subjects are the :sub values Karpenter's token may carry: its service account when known
+# (context.service_account, namespace/name), else the candidates the trust names (RULES.md 5.6).
+_subjects(role, sts, federated, iss) := known if {
+	known := _known_subject(role)
+} else := {_fill_glob(v) |
+	some s in sts
+	federated in object.get(s.principals, "Federated", [])
+	some v in sub_values(s, iss)
+}
+
+_known_subject(role) := {sprintf("system:serviceaccount:%s:%s", [parts[0], parts[1]])} if {
+	sa := object.get(role, ["context", "service_account"], "")
+	is_string(sa)
+	parts := split(sa, "/")
+	count(parts) == 2
+}
 
 # _oidc_providers are the OIDC providers an Allow of sts:AssumeRoleWithWebIdentity names.
 _oidc_providers(sts) := {f |
@@ -278,16 +297,22 @@ audience(role) := a if {
 } else := "sts.amazonaws.com"
 
 # evaluate decides a start check against the trust statements that name its principal:
-#   {"check", "decision": allowed|refused|open, "results": [decide results], "request"}
+#   {"check", "decision": allowed|refused|open, "results": [decide results], "causes"}
+# causes name the unknown parameters whose candidates disagree (lib/requests param_causes).
 evaluate(role, check) := {
 	"check": check,
 	"decision": _start_decision(decisions, check),
 	"results": results,
+	"causes": requests.param_causes(check, [_class(r.decision) | some r in results]),
 } if {
 	sts := [s | some s in statements(role); _names(s, check.principal)]
 	results := [iam.decide(sts, r) | some r in check.requests]
 	decisions := {r.decision | some r in results}
 }
+
+_class(d) := "refused" if d in {"implicit-deny", "denied"}
+
+_class(d) := d if not d in {"implicit-deny", "denied"}
 
 _names(s, principal) if {
 	some type, value in principal

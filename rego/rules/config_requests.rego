@@ -52,13 +52,16 @@ open contains {
 	count(opened) > 0
 }
 
-# verdicts holds, by role address, the evaluation of every configured request.
+# verdicts holds, by role address, the evaluation of every configured request: one request per
+# parameter set of the role (every candidate of an unknown region or account, RULES.md 4.7), so
+# that a verdict that differs between candidates is open, naming the parameter.
 verdicts[role.address] := [object.union(v, {"kind": kind}) |
 	some kind in ["must_allow", "must_deny"]
 	some r in _configured(kind)
-	v := requests.evaluate(karpenter.statements(role), karpenter.open_parts(role), {"requests": [_request(r, karpenter.primary_params(role))]})
+	v := requests.evaluate(karpenter.statements(role), karpenter.open_parts(role), {"requests": [_request(r, p) | some p in ps], "params": ps})
 ] if {
 	some role in karpenter.roles
+	ps := requests.params(karpenter.role_context(role))
 }
 
 # Only data.karpgate.config is read: data.karpgate as a whole includes the rules.

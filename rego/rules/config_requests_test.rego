@@ -122,3 +122,36 @@ test_source_ip_stays_open if {
 	count(rule.deny) == 0 with input as _input([s]) with data.karpgate.config as _config([_tag], [])
 	count(rule.open) == 1 with input as _input([s]) with data.karpgate.config as _config([_tag], [])
 }
+
+# RULES.md 4.7: with the region unknown, a config request is tried in every candidate region
+# (ec2:Region is the region's); a verdict that differs between them is open, naming the region,
+# never allowed because the first candidate is.
+_region_unknown(statements) := {"iam": {"roles": [object.union(_input(statements).iam.roles[0], {"context": {
+	"region": "", "regions": ["us-west-2", "eu-west-1"],
+	"account": "111122223333", "partition": "aws", "cluster": "prod",
+}})]}}
+
+_tag_in_us_west_2 := object.union(_statement(["ec2:createtags"], ["*"]), {"conditions": [{
+	"operator": "StringEquals", "base": "stringequals", "set": "", "if_exists": false,
+	"key": "ec2:region", "values": ["us-west-2"],
+}]})
+
+test_open_when_region_candidates_disagree if {
+	inp := _region_unknown([_tag_in_us_west_2])
+	count(rule.deny) == 0 with input as inp with data.karpgate.config as _config([_tag], [])
+	opens := rule.open with input as inp with data.karpgate.config as _config([_tag], [])
+	some o in opens
+	o.rule == "KARP005"
+	some c in o.causes
+	c.attribute == "context.region"
+}
+
+test_decided_when_region_candidates_agree if {
+	inp := _region_unknown([_statement(["ec2:createtags"], ["*"])])
+	count(rule.deny) == 0 with input as inp with data.karpgate.config as _config([_tag], [])
+	count(rule.open) == 0 with input as inp with data.karpgate.config as _config([_tag], [])
+
+	# refused in every candidate: decided, KARP005.
+	deny := _region_unknown([_statement(["ec2:describeinstances"], ["*"])])
+	count(rule.deny) == 1 with input as deny with data.karpgate.config as _config([_tag], [])
+}

@@ -3,6 +3,7 @@ package karpgate.rules.refused_start
 import data.karpgate.lib.deployment
 import data.karpgate.lib.fix
 import data.karpgate.lib.karpenter
+import data.karpgate.lib.requests
 import data.karpgate.lib.trust
 
 # METADATA
@@ -75,7 +76,7 @@ _refusals contains {
 	"address": karpenter.main_policy(role),
 	"message": sprintf("%s cannot make %s %s makes (%s); Karpenter would log:\n%s", [
 		role.address, _requests(count(failing)), deployment.describe_version(a.version),
-		concat(", ", sort({deployment.impact_words(r.impact) | some r in failing})),
+		concat(", ", sort({_what_fails(role, failing, r.impact) | some r in failing})),
 		concat("\n", [deployment.call_line(role, r) | some r in failing]),
 	]),
 	"statement": null,
@@ -86,6 +87,36 @@ _refusals contains {
 	failing := [r | some r in deployment.failing(a, a.current); deployment.rule_of(r) == "KARP003"]
 	count(failing) > 0
 }
+
+# _what_fails says what a refusal of impact stops (RULES.md 6, KARP003): for launches, the
+# EC2NodeClasses of the plan whose nodes do not launch, those that use every feature a refused
+# request needs ("no node of EC2NodeClass default launches"), or that the plan has none.
+_what_fails(role, failing, "launch") := sprintf("no node of %s launches", [_class_names(names)]) if {
+	names := sort({c.name | some r in failing; r.impact == "launch"; some c in _affected(role, r)})
+	count(names) > 0
+} else := "no node launches (no EC2NodeClass is in the plan: this holds for any)" if {
+	count(object.get(role, ["deployment", "node_classes"], [])) == 0
+} else := deployment.impact_words("launch")
+
+_what_fails(_, _, impact) := deployment.impact_words(impact) if impact != "launch"
+
+# The features of the request data an EC2NodeClass decides (internal/facts NodeClass).
+_class_features := {"nodeclass_role", "alias_ami", "al2023", "snapshots", "ebs_kms", "capacity_reservations", "placement_groups"}
+
+_affected(role, row) := [c |
+	some c in object.get(role, ["deployment", "node_classes"], [])
+	every f in object.get(row.t, "features", []) {
+		_uses(c, f)
+	}
+]
+
+_uses(_, f) if not f in _class_features
+
+_uses(c, f) if f in c.features
+
+_class_names(names) := sprintf("EC2NodeClass %s", [names[0]]) if count(names) == 1
+
+_class_names(names) := sprintf("EC2NodeClasses %s", [concat(", ", names)]) if count(names) > 1
 
 # open lists, for KARP020, the deployed version's start, launch and termination requests whose
 # verdict the plan cannot settle.
@@ -99,17 +130,19 @@ open contains {
 	"rule": "KARP003",
 	"role": role.address,
 	"check": concat(", ", sort({_call(v.check) | some v in opened})),
-	"causes": [{
-		"address": role.address, "attribute": "assume_role_policy", "status": "input",
-		"what": sort({r | some v in opened; r := _open_reason(v)}),
-	}],
+	"causes": array.concat(
+		[{"address": role.address, "attribute": "assume_role_policy", "status": "input", "what": reasons} | count(reasons) > 0],
+		[c | some c in {c | some v in opened; some c in object.get(v, "causes", [])}],
+	),
 } if {
 	some role in karpenter.roles
 	opened := [v | some v in _start_verdicts[role.address]; v.decision == "open"]
 	count(opened) > 0
+	reasons := sort({r | some v in opened; r := _open_reason(v); r != ""})
 }
 
-_start_verdicts[role.address] := [_verdict(role, c) | some c in trust.start_checks(role, karpenter.primary_params(role))] if {
+# Each start check is made with every parameter set of the role (RULES.md 4.7).
+_start_verdicts[role.address] := [_verdict(role, c) | some c in trust.start_checks(role, requests.params(karpenter.role_context(role)))] if {
 	some role in karpenter.roles
 }
 

@@ -161,7 +161,7 @@ test_deny_launch_and_termination_name_each_call_and_version if {
 	some f in findings
 	f.address == fx.policy_address
 	contains(f.message, "Karpenter 1.0.0 (chart version of helm_release.karpenter)")
-	contains(f.message, "no node launches, nodes are not terminated")
+	contains(f.message, "no node launches (no EC2NodeClass is in the plan: this holds for any), nodes are not terminated")
 	contains(f.message, "ec2:TerminateInstances on resource: arn:aws:ec2:eu-west-1:123456789012:instance/i-0123456789abcdef0")
 	contains(f.message, concat("", [
 		"AccessDenied: User: arn:aws:sts::123456789012:assumed-role/KarpenterController-ex/<session> is not authorized to perform: iam:GetInstanceProfile",
@@ -222,4 +222,72 @@ test_unknown_feature_is_a_warning_not_an_error if {
 	count(rule.deny) == 0 with input as inp
 	some f in data.karpgate.rules.karpenter_calls.deny with input as inp
 	contains(f.message, "only if an EC2NodeClass uses spec.role")
+}
+
+# RULES.md 4.7: with the account unknown, EKS's sts:AssumeRole is tried with every candidate
+# account as aws:SourceAccount; a trust that admits one of them only is open, naming the account,
+# never allowed because the first candidate is.
+_account_unknown(conditions) := _input(
+	[_st(["sts:assumerole", "sts:tagsession"], _pods, conditions)],
+	{"account": "", "accounts": ["111122223333", "999999999999"], "pod_identity": [_binding(true)]},
+)
+
+test_open_when_account_candidates_disagree if {
+	inp := _account_unknown([_c("StringEquals", "aws:SourceAccount", ["111122223333"])])
+	count(rule.deny) == 0 with input as inp
+	opens := rule.open with input as inp
+	some o in opens
+	o.rule == "KARP003"
+	contains(o.check, "sts:AssumeRole via EKS Pod Identity")
+	some c in o.causes
+	c.attribute == "context.account"
+	c.what == ["the account is unknown (set karpenter.account)"]
+}
+
+test_decided_when_account_candidates_agree if {
+	# No condition on the account: every candidate is admitted.
+	inp := _account_unknown([])
+	count(rule.deny) == 0 with input as inp
+	count(rule.open) == 0 with input as inp
+
+	# An account no candidate is: refused for every one, decided.
+	other := _account_unknown([_c("StringEquals", "aws:SourceAccount", ["444455556666"])])
+	count(rule.deny) == 2 with input as other
+}
+
+# RULES.md 6 (KARP003): a refused launch names the EC2NodeClasses whose nodes do not launch: every
+# one for a request every launch makes, those using the feature for a feature's request.
+_with_classes(doc, classes) := fx.input_deployed([fx.known(fx.policy_address, doc)], object.union(fx.deployed("1.0", ""), {"node_classes": classes}))
+
+_classes := [
+	{"name": "default", "address": "kubectl_manifest.default", "features": ["nodeclass_role", "alias_ami", "al2023"]},
+	{"name": "gpu", "address": "kubectl_manifest.gpu", "features": ["nodeclass_role", "alias_ami", "al2023", "ebs_kms"]},
+]
+
+test_deny_launch_names_every_ec2nodeclass if {
+	no_creation_tags := fx.without_sid(fx.upstream_v1, "AllowScopedResourceCreationTagging")
+	some f in rule.deny with input as _with_classes(no_creation_tags, _classes)
+	contains(f.message, "(no node of EC2NodeClasses default, gpu launches)")
+}
+
+test_deny_launch_names_the_ec2nodeclass_that_uses_the_feature if {
+	# Instance-profile calls are made for EC2NodeClasses with spec.role only.
+	no_profile := fx.without_sid(fx.upstream_v1, "AllowInstanceProfileReadActions")
+	classes := [_classes[0], object.union(_classes[1], {"features": ["alias_ami", "al2023", "ebs_kms"]})]
+	some f in rule.deny with input as _with_classes(no_profile, classes)
+	contains(f.message, "(no node of EC2NodeClass default launches)")
+}
+
+# RULES.md 5.6: with Karpenter's service account known (karpenter.service_account or the linked
+# release), the token's :sub is that account, not the trust's own values.
+test_deny_irsa_other_service_account if {
+	findings := rule.deny with input as _input(_irsa("sts.amazonaws.com"), {"service_account": "karpenter/karpenter"})
+	count(findings) == 1
+	some f in findings
+	contains(f.message, "sts:AssumeRoleWithWebIdentity for system:serviceaccount:karpenter:karpenter (audience sts.amazonaws.com) is refused")
+}
+
+test_allow_irsa_known_service_account if {
+	count(rule.deny) == 0 with input as _input(_irsa("sts.amazonaws.com"), {"service_account": "kube-system/karpenter"})
+	count(rule.open) == 0 with input as _input(_irsa("sts.amazonaws.com"), {"service_account": "kube-system/karpenter"})
 }

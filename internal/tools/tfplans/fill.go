@@ -212,7 +212,7 @@ func (r *instance) known(attr string) (any, bool, error) {
 	case "aws_iam_role":
 		switch attr {
 		case "arn":
-			return "arn:aws:iam::" + accountID + ":role" + r.iamPath() + r.str("name"), true, nil
+			return "arn:" + r.partition() + ":iam::" + accountID + ":role" + r.iamPath() + r.str("name"), true, nil
 		case "id":
 			return r.str("name"), true, nil
 		case "unique_id":
@@ -223,7 +223,7 @@ func (r *instance) known(attr string) (any, bool, error) {
 	case "aws_iam_policy":
 		switch attr {
 		case "arn", "id":
-			return "arn:aws:iam::" + accountID + ":policy" + r.iamPath() + r.str("name"), true, nil
+			return "arn:" + r.partition() + ":iam::" + accountID + ":policy" + r.iamPath() + r.str("name"), true, nil
 		case "policy_id":
 			return r.awsID("ANPA"), true, nil
 		case "attachment_count":
@@ -232,7 +232,7 @@ func (r *instance) known(attr string) (any, bool, error) {
 	case "aws_iam_instance_profile":
 		switch attr {
 		case "arn":
-			return "arn:aws:iam::" + accountID + ":instance-profile" + r.iamPath() + r.str("name"), true, nil
+			return "arn:" + r.partition() + ":iam::" + accountID + ":instance-profile" + r.iamPath() + r.str("name"), true, nil
 		case "id":
 			return r.str("name"), true, nil
 		case "unique_id":
@@ -252,9 +252,9 @@ func (r *instance) known(attr string) (any, bool, error) {
 			// read back empty for a standard queue the configuration does not set them on
 			return "", true, nil
 		case "arn":
-			return "arn:aws:sqs:" + r.region + ":" + accountID + ":" + r.str("name"), true, nil
+			return "arn:" + r.partition() + ":sqs:" + r.region + ":" + accountID + ":" + r.str("name"), true, nil
 		case "url", "id":
-			return "https://sqs." + r.region + ".amazonaws.com/" + accountID + "/" + r.str("name"), true, nil
+			return "https://sqs." + r.region + "." + r.dnsSuffix() + "/" + accountID + "/" + r.str("name"), true, nil
 		}
 	case "aws_sqs_queue_policy":
 		if attr == "id" {
@@ -265,7 +265,7 @@ func (r *instance) known(attr string) (any, bool, error) {
 		case "key_id", "id":
 			return r.uuid(), true, nil
 		case "arn":
-			return "arn:aws:kms:" + r.region + ":" + accountID + ":key/" + r.uuid(), true, nil
+			return "arn:" + r.partition() + ":kms:" + r.region + ":" + accountID + ":key/" + r.uuid(), true, nil
 		case "multi_region":
 			return false, true, nil
 		case "rotation_period_in_days":
@@ -275,7 +275,7 @@ func (r *instance) known(attr string) (any, bool, error) {
 	case "aws_cloudwatch_event_rule":
 		switch attr {
 		case "arn":
-			return "arn:aws:events:" + r.region + ":" + accountID + ":rule/" + r.str("name"), true, nil
+			return "arn:" + r.partition() + ":events:" + r.region + ":" + accountID + ":rule/" + r.str("name"), true, nil
 		case "id":
 			return r.str("name"), true, nil
 		}
@@ -291,7 +291,7 @@ func (r *instance) known(attr string) (any, bool, error) {
 		switch attr {
 		case "access_entry_arn":
 			role := principal[strings.LastIndex(principal, "/")+1:]
-			return fmt.Sprintf("arn:aws:eks:%s:%s:access-entry/%s/role/%s/%s/%s", r.region, accountID, r.str("cluster_name"), accountID, role, r.uuid()), true, nil
+			return fmt.Sprintf("arn:%s:eks:%s:%s:access-entry/%s/role/%s/%s/%s", r.partition(), r.region, accountID, r.str("cluster_name"), accountID, role, r.uuid()), true, nil
 		case "created_at", "modified_at":
 			return createDate, true, nil
 		case "kubernetes_groups":
@@ -317,8 +317,27 @@ func (r *instance) known(attr string) (any, bool, error) {
 		case "association_arn":
 			id, _, _ := r.known("association_id")
 			r.attrs["association_id"] = id
-			return fmt.Sprintf("arn:aws:eks:%s:%s:podidentityassociation/%s/%s", r.region, accountID, r.str("cluster_name"), id), true, nil
+			return fmt.Sprintf("arn:%s:eks:%s:%s:podidentityassociation/%s/%s", r.partition(), r.region, accountID, r.str("cluster_name"), id), true, nil
 		}
 	}
 	return nil, false, nil
+}
+
+// partition is the partition of the instance's region, as the provider puts it in ARNs.
+func (r *instance) partition() string {
+	switch {
+	case strings.HasPrefix(r.region, "cn-"):
+		return "aws-cn"
+	case strings.HasPrefix(r.region, "us-gov-"):
+		return "aws-us-gov"
+	}
+	return "aws"
+}
+
+// dnsSuffix is the DNS suffix of the instance's partition (queue URLs).
+func (r *instance) dnsSuffix() string {
+	if r.partition() == "aws-cn" {
+		return "amazonaws.com.cn"
+	}
+	return "amazonaws.com"
 }

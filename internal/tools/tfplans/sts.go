@@ -5,13 +5,14 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"strings"
 )
 
 // The identity every generated plan runs as: the account of testdata/plans (README "Common
 // parameters") and a CI role session like the one in the hand-written plans.
 const (
 	accountID  = "111122223333"
-	callerArn  = "arn:aws:sts::111122223333:assumed-role/TerraformDeploy/gitlab-ci-4471923"
+	callerArn  = "arn:%s:sts::111122223333:assumed-role/TerraformDeploy/gitlab-ci-4471923"
 	callerUser = "AROAYS2NWX3E2ZJ6QKMVH:gitlab-ci-4471923"
 )
 
@@ -57,7 +58,26 @@ func serveSTS(w http.ResponseWriter, r *http.Request) {
     <RequestId>8f4c2f1e-0d3a-4c55-9b1e-6f1f2d0b7a11</RequestId>
   </ResponseMetadata>
 </GetCallerIdentityResponse>
-`, callerArn, callerUser, accountID)
+`, fmt.Sprintf(callerArn, signedPartition(r)), callerUser, accountID)
+}
+
+// signedPartition is the partition of the region the request is signed for (its SigV4
+// credential scope, .../<date>/<region>/sts/aws4_request): the provider takes its partition, and
+// data.aws_partition's, from the caller's ARN, so a scenario in cn-north-1 must be answered in
+// aws-cn.
+func signedPartition(r *http.Request) string {
+	_, scope, _ := strings.Cut(r.Header.Get("Authorization"), "Credential=")
+	parts := strings.Split(scope, "/")
+	if len(parts) < 3 {
+		return "aws"
+	}
+	switch region := parts[2]; {
+	case strings.HasPrefix(region, "cn-"):
+		return "aws-cn"
+	case strings.HasPrefix(region, "us-gov-"):
+		return "aws-us-gov"
+	}
+	return "aws"
 }
 
 func stsError(w http.ResponseWriter, action string) {

@@ -1,0 +1,351 @@
+terraform {
+  required_version = ">= 1.5"
+  required_providers {
+    aws = {
+      source  = "hashicorp/aws"
+      version = "~> 5.60"
+    }
+  }
+}
+
+provider "aws" {
+  region = "eu-west-1"
+}
+
+data "aws_region" "current" {}
+data "aws_partition" "current" {}
+data "aws_caller_identity" "current" {}
+
+locals {
+  cluster_name = "prod"
+  partition    = data.aws_partition.current.partition
+  region       = data.aws_region.current.name
+  account_id   = data.aws_caller_identity.current.account_id
+
+  # OIDC provider of the prod cluster (created by the cluster stack)
+  oidc_provider_arn = "arn:aws:iam::111122223333:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/5C54DDF35ER19312844C7333374CC09D"
+  oidc_provider_url = replace(local.oidc_provider_arn, "/^(.*provider/)/", "")
+}
+
+resource "aws_sqs_queue" "karpenter_interruption" {
+  name                      = local.cluster_name
+  message_retention_seconds = 300
+  sqs_managed_sse_enabled   = true
+}
+
+resource "aws_iam_role" "karpenter_node" {
+  name        = "KarpenterNodeRole-${local.cluster_name}"
+  description = "Karpenter node role for cluster ${local.cluster_name}"
+  assume_role_policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Effect    = "Allow"
+      Principal = { Service = "ec2.amazonaws.com" }
+      Action    = "sts:AssumeRole"
+    }]
+  })
+}
+
+resource "aws_iam_role_policy_attachment" "karpenter_node" {
+  for_each = toset([
+    "AmazonEKSWorkerNodePolicy",
+    "AmazonEKS_CNI_Policy",
+    "AmazonEC2ContainerRegistryPullOnly",
+    "AmazonSSMManagedInstanceCore",
+  ])
+
+  role       = aws_iam_role.karpenter_node.name
+  policy_arn = "arn:${local.partition}:iam::aws:policy/${each.value}"
+}
+
+data "aws_iam_policy_document" "karpenter_assume_role" {
+  statement {
+    actions = ["sts:AssumeRoleWithWebIdentity"]
+
+    principals {
+      type        = "Federated"
+      identifiers = [local.oidc_provider_arn]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "${local.oidc_provider_url}:sub"
+      values   = ["system:serviceaccount:kube-system:karpenter"]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "${local.oidc_provider_url}:aud"
+      values   = ["sts.amazonaws.com"]
+    }
+  }
+}
+
+resource "aws_iam_role" "karpenter_controller" {
+  name               = "karpenter-controller"
+  description        = "Karpenter controller (IRSA) for cluster ${local.cluster_name}"
+  assume_role_policy = data.aws_iam_policy_document.karpenter_assume_role.json
+}
+
+resource "aws_iam_policy" "karpenter_controller" {
+  name        = "KarpenterControllerPolicy-${local.cluster_name}"
+  description = "Karpenter controller policy for cluster ${local.cluster_name} (upstream v1.0)"
+  policy = jsonencode({
+    Version   = "2012-10-17"
+    Statement = [
+      {
+        Sid      = "AllowScopedEC2InstanceAccessActions"
+        Effect   = "Allow"
+        Resource = [
+          "arn:${local.partition}:ec2:${local.region}::image/*",
+          "arn:${local.partition}:ec2:${local.region}::snapshot/*",
+          "arn:${local.partition}:ec2:${local.region}:*:security-group/*",
+          "arn:${local.partition}:ec2:${local.region}:*:subnet/*",
+        ]
+        Action   = [
+          "ec2:RunInstances",
+          "ec2:CreateFleet",
+        ]
+      },
+      {
+        Sid       = "AllowScopedEC2LaunchTemplateAccessActions"
+        Effect    = "Allow"
+        Resource  = "arn:${local.partition}:ec2:${local.region}:*:launch-template/*"
+        Action    = [
+          "ec2:RunInstances",
+          "ec2:CreateFleet",
+        ]
+        Condition = {
+          StringEquals = {
+            "aws:ResourceTag/kubernetes.io/cluster/${local.cluster_name}" = "owned"
+          }
+          StringLike   = {
+            "aws:ResourceTag/karpenter.sh/nodepool" = "*"
+          }
+        }
+      },
+      {
+        Sid       = "AllowScopedEC2InstanceActionsWithTags"
+        Effect    = "Allow"
+        Resource  = [
+          "arn:${local.partition}:ec2:${local.region}:*:fleet/*",
+          "arn:${local.partition}:ec2:${local.region}:*:instance/*",
+          "arn:${local.partition}:ec2:${local.region}:*:volume/*",
+          "arn:${local.partition}:ec2:${local.region}:*:network-interface/*",
+          "arn:${local.partition}:ec2:${local.region}:*:launch-template/*",
+          "arn:${local.partition}:ec2:${local.region}:*:spot-instances-request/*",
+        ]
+        Action    = [
+          "ec2:RunInstances",
+          "ec2:CreateFleet",
+          "ec2:CreateLaunchTemplate",
+        ]
+        Condition = {
+          StringEquals = {
+            "aws:RequestTag/kubernetes.io/cluster/${local.cluster_name}" = "owned"
+            "aws:RequestTag/eks:eks-cluster-name"                        = "${local.cluster_name}"
+          }
+          StringLike   = {
+            "aws:RequestTag/karpenter.sh/nodepool" = "*"
+          }
+        }
+      },
+      {
+        Sid       = "AllowScopedResourceCreationTagging"
+        Effect    = "Allow"
+        Resource  = [
+          "arn:${local.partition}:ec2:${local.region}:*:fleet/*",
+          "arn:${local.partition}:ec2:${local.region}:*:instance/*",
+          "arn:${local.partition}:ec2:${local.region}:*:volume/*",
+          "arn:${local.partition}:ec2:${local.region}:*:network-interface/*",
+          "arn:${local.partition}:ec2:${local.region}:*:launch-template/*",
+          "arn:${local.partition}:ec2:${local.region}:*:spot-instances-request/*",
+        ]
+        Action    = "ec2:CreateTags"
+        Condition = {
+          StringEquals = {
+            "aws:RequestTag/kubernetes.io/cluster/${local.cluster_name}" = "owned"
+            "aws:RequestTag/eks:eks-cluster-name"                        = "${local.cluster_name}"
+            "ec2:CreateAction"                                           = [
+              "RunInstances",
+              "CreateFleet",
+              "CreateLaunchTemplate",
+            ]
+          }
+          StringLike   = {
+            "aws:RequestTag/karpenter.sh/nodepool" = "*"
+          }
+        }
+      },
+      {
+        Sid       = "AllowScopedResourceTagging"
+        Effect    = "Allow"
+        Resource  = "arn:${local.partition}:ec2:${local.region}:*:instance/*"
+        Action    = "ec2:CreateTags"
+        Condition = {
+          StringEquals                = {
+            "aws:ResourceTag/kubernetes.io/cluster/${local.cluster_name}" = "owned"
+          }
+          StringLike                  = {
+            "aws:ResourceTag/karpenter.sh/nodepool" = "*"
+          }
+          StringEqualsIfExists        = {
+            "aws:RequestTag/eks:eks-cluster-name" = "${local.cluster_name}"
+          }
+          "ForAllValues:StringEquals" = {
+            "aws:TagKeys" = [
+              "eks:eks-cluster-name",
+              "karpenter.sh/nodeclaim",
+              "Name",
+            ]
+          }
+        }
+      },
+      {
+        Sid       = "AllowScopedDeletion"
+        Effect    = "Allow"
+        Resource  = [
+          "arn:${local.partition}:ec2:${local.region}:*:instance/*",
+          "arn:${local.partition}:ec2:${local.region}:*:launch-template/*",
+        ]
+        Action    = [
+          "ec2:TerminateInstances",
+          "ec2:DeleteLaunchTemplate",
+        ]
+        Condition = {
+          StringEquals = {
+            "aws:ResourceTag/kubernetes.io/cluster/${local.cluster_name}" = "owned"
+          }
+          StringLike   = {
+            "aws:ResourceTag/karpenter.sh/nodepool" = "*"
+          }
+        }
+      },
+      {
+        Sid       = "AllowRegionalReadActions"
+        Effect    = "Allow"
+        Resource  = "*"
+        Action    = [
+          "ec2:DescribeAvailabilityZones",
+          "ec2:DescribeImages",
+          "ec2:DescribeInstances",
+          "ec2:DescribeInstanceTypeOfferings",
+          "ec2:DescribeInstanceTypes",
+          "ec2:DescribeLaunchTemplates",
+          "ec2:DescribeSecurityGroups",
+          "ec2:DescribeSpotPriceHistory",
+          "ec2:DescribeSubnets",
+        ]
+        Condition = {
+          StringEquals = {
+            "aws:RequestedRegion" = "${local.region}"
+          }
+        }
+      },
+      {
+        Sid      = "AllowSSMReadActions"
+        Effect   = "Allow"
+        Resource = "arn:${local.partition}:ssm:${local.region}::parameter/aws/service/*"
+        Action   = "ssm:GetParameter"
+      },
+      {
+        Sid      = "AllowPricingReadActions"
+        Effect   = "Allow"
+        Resource = "*"
+        Action   = "pricing:GetProducts"
+      },
+      {
+        Sid      = "AllowInterruptionQueueActions"
+        Effect   = "Allow"
+        Resource = "${aws_sqs_queue.karpenter_interruption.arn}"
+        Action   = [
+          "sqs:DeleteMessage",
+          "sqs:GetQueueUrl",
+          "sqs:ReceiveMessage",
+        ]
+      },
+      {
+        Sid       = "AllowPassingInstanceRole"
+        Effect    = "Allow"
+        Resource  = "${aws_iam_role.karpenter_node.arn}"
+        Action    = "iam:PassRole"
+        Condition = {
+          StringEquals = {
+            "iam:PassedToService" = "ec2.amazonaws.com"
+          }
+        }
+      },
+      {
+        Sid       = "AllowScopedInstanceProfileCreationActions"
+        Effect    = "Allow"
+        Resource  = "arn:${local.partition}:iam::${local.account_id}:instance-profile/*"
+        Action    = ["iam:CreateInstanceProfile"]
+        Condition = {
+          StringEquals = {
+            "aws:RequestTag/kubernetes.io/cluster/${local.cluster_name}" = "owned"
+            "aws:RequestTag/eks:eks-cluster-name"                        = "${local.cluster_name}"
+            "aws:RequestTag/topology.kubernetes.io/region"               = "${local.region}"
+          }
+          StringLike   = {
+            "aws:RequestTag/karpenter.k8s.aws/ec2nodeclass" = "*"
+          }
+        }
+      },
+      {
+        Sid       = "AllowScopedInstanceProfileTagActions"
+        Effect    = "Allow"
+        Resource  = "arn:${local.partition}:iam::${local.account_id}:instance-profile/*"
+        Action    = ["iam:TagInstanceProfile"]
+        Condition = {
+          StringEquals = {
+            "aws:ResourceTag/kubernetes.io/cluster/${local.cluster_name}" = "owned"
+            "aws:ResourceTag/topology.kubernetes.io/region"               = "${local.region}"
+            "aws:RequestTag/kubernetes.io/cluster/${local.cluster_name}"  = "owned"
+            "aws:RequestTag/eks:eks-cluster-name"                         = "${local.cluster_name}"
+            "aws:RequestTag/topology.kubernetes.io/region"                = "${local.region}"
+          }
+          StringLike   = {
+            "aws:ResourceTag/karpenter.k8s.aws/ec2nodeclass" = "*"
+            "aws:RequestTag/karpenter.k8s.aws/ec2nodeclass"  = "*"
+          }
+        }
+      },
+      {
+        Sid       = "AllowScopedInstanceProfileActions"
+        Effect    = "Allow"
+        Resource  = "arn:${local.partition}:iam::${local.account_id}:instance-profile/*"
+        Action    = [
+          "iam:AddRoleToInstanceProfile",
+          "iam:RemoveRoleFromInstanceProfile",
+          "iam:DeleteInstanceProfile",
+        ]
+        Condition = {
+          StringEquals = {
+            "aws:ResourceTag/kubernetes.io/cluster/${local.cluster_name}" = "owned"
+            "aws:ResourceTag/topology.kubernetes.io/region"               = "${local.region}"
+          }
+          StringLike   = {
+            "aws:ResourceTag/karpenter.k8s.aws/ec2nodeclass" = "*"
+          }
+        }
+      },
+      {
+        Sid      = "AllowInstanceProfileReadActions"
+        Effect   = "Allow"
+        Resource = "arn:${local.partition}:iam::${local.account_id}:instance-profile/*"
+        Action   = "iam:GetInstanceProfile"
+      },
+      {
+        Sid      = "AllowAPIServerEndpointDiscovery"
+        Effect   = "Allow"
+        Resource = "arn:${local.partition}:eks:${local.region}:${local.account_id}:cluster/${local.cluster_name}"
+        Action   = "eks:DescribeCluster"
+      },
+    ]
+  })
+}
+
+resource "aws_iam_role_policy_attachment" "karpenter_controller" {
+  role       = aws_iam_role.karpenter_controller.name
+  policy_arn = aws_iam_policy.karpenter_controller.arn
+}
