@@ -271,10 +271,17 @@ func (f *scanFlags) sources() (*source.Map, string, error) {
 }
 
 // locate fills each finding's Location from the sources, when they are at hand; otherwise the
-// location is the plan file (relative to the repository root), line 1, with the reason.
+// location is the plan file (relative to the repository root), line 1, with the reason. A fix
+// given in several forms becomes the one for the way the sources write the policy (the scan chose
+// from the plan's configuration before; the sources know more).
 func locate(m *source.Map, res *findings.Result) {
 	for i := range res.Findings {
 		f := &res.Findings[i]
+		// A fix written for the way the sources write the policy; the others are not reported.
+		if m != nil && len(f.FixForms) > 0 {
+			f.UseForm(m.PolicyForm(f.PolicyText()))
+		}
+		f.FixForms = nil
 		if m == nil {
 			continue
 		}

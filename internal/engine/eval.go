@@ -196,6 +196,16 @@ func toFinding(rule findings.Rule, v any) (findings.Finding, error) {
 		f.Address = firstString(x, "address", "resource")
 		f.Role = firstString(x, "role")
 		f.Fix = firstString(x, "fix")
+		if forms, ok := x["fix_forms"].(map[string]any); ok {
+			for k, v := range forms {
+				if s, ok := v.(string); ok && s != "" {
+					if f.FixForms == nil {
+						f.FixForms = map[string]string{}
+					}
+					f.FixForms[k] = s
+				}
+			}
+		}
 		if e, ok := x["edit"].(map[string]any); ok {
 			f.Edit = toEdit(e)
 		}
@@ -237,7 +247,21 @@ func toEdit(m map[string]any) *findings.Edit {
 			e.Arguments[k] = v
 		}
 	}
-	if e.Module == "" || (len(e.Arguments) == 0 && e.Version == "") {
+	entries, _ := m["entries"].([]any)
+	for _, x := range entries {
+		em, ok := x.(map[string]any)
+		if !ok {
+			continue
+		}
+		ee := findings.EntryEdit{Argument: firstString(em, "argument"), Sid: firstString(em, "sid")}
+		ee.Set, _ = em["set"].(map[string]any)
+		ee.Append, _ = em["append"].(map[string]any)
+		if ee.Argument == "" || (ee.Sid == "" || len(ee.Set) == 0) && len(ee.Append) == 0 {
+			continue
+		}
+		e.Entries = append(e.Entries, ee)
+	}
+	if e.Module == "" || (len(e.Arguments) == 0 && e.Version == "" && len(e.Entries) == 0) {
 		return nil
 	}
 	return e

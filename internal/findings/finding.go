@@ -50,26 +50,74 @@ type Suppression struct {
 
 // Finding is one result of one rule about one resource.
 type Finding struct {
-	RuleID      string        `json:"rule_id"`
-	Severity    Severity      `json:"severity"`
-	Plan        string        `json:"plan"`    // the plan file the finding came from ("-" for stdin)
-	Address     string        `json:"address"` // the resource to change
-	Role        string        `json:"role,omitempty"`
-	Message     string        `json:"message"`
-	Statement   *StatementRef `json:"statement,omitempty"`
-	Fix         string        `json:"fix,omitempty"`  // a statement or change that fixes it, when the rule knows one
-	Edit        *Edit         `json:"edit,omitempty"` // the module-argument change the fix describes, when it is one
-	Related     []string      `json:"related,omitempty"`
-	Location    *Location     `json:"location,omitempty"`
-	Suppression *Suppression  `json:"suppression,omitempty"`
+	RuleID    string        `json:"rule_id"`
+	Severity  Severity      `json:"severity"`
+	Plan      string        `json:"plan"`    // the plan file the finding came from ("-" for stdin)
+	Address   string        `json:"address"` // the resource to change
+	Role      string        `json:"role,omitempty"`
+	Message   string        `json:"message"`
+	Statement *StatementRef `json:"statement,omitempty"`
+	Fix       string        `json:"fix,omitempty"`  // a statement or change that fixes it, when the rule knows one
+	Edit      *Edit         `json:"edit,omitempty"` // the module-argument change the fix describes, when it is one
+	// FixForm names how Fix is written when it was chosen for the way the policy is written in
+	// the sources: "policy_document", "jsonencode" or "json" (FixForms); "" otherwise.
+	FixForm string `json:"fix_form,omitempty"`
+	// FixForms is the fix for each way the policy can be written, from a rule that knows it; the
+	// scan picks the one that matches the policy (UseForm) and the report writers leave it out.
+	FixForms    map[string]string `json:"fix_forms,omitempty"`
+	Related     []string          `json:"related,omitempty"`
+	Location    *Location         `json:"location,omitempty"`
+	Suppression *Suppression      `json:"suppression,omitempty"`
 }
 
-// Edit is a fix that sets arguments of a module call: what the patch output (internal/patch)
-// writes into the module block of the .tf sources.
+// Edit is a fix that changes a module call: what the patch output (internal/patch) writes into
+// the module block of the .tf sources.
 type Edit struct {
-	Module    string         `json:"module"`            // the module call's address, keys dropped: module.karpenter
-	Arguments map[string]any `json:"arguments"`         // argument name -> literal value (bool, number, string)
-	Version   string         `json:"version,omitempty"` // a version constraint to set, for a registry module
+	Module    string         `json:"module"`              // the module call's address, keys dropped: module.karpenter
+	Arguments map[string]any `json:"arguments,omitempty"` // argument name -> literal value (bool, number, string)
+	Version   string         `json:"version,omitempty"`   // a version constraint to set, for a registry module
+	Entries   []EntryEdit    `json:"entries,omitempty"`   // changes to entries of list arguments
+}
+
+// EntryEdit changes one entry of a list-of-objects argument of a module call (terraform-aws-eks
+// modules/karpenter's iam_policy_statements): the entry whose sid is Sid gets the attributes of
+// Set, or Append is added as a new entry.
+type EntryEdit struct {
+	Argument string         `json:"argument"`
+	Sid      string         `json:"sid,omitempty"`
+	Set      map[string]any `json:"set,omitempty"`    // attribute -> value (strings, lists, objects)
+	Append   map[string]any `json:"append,omitempty"` // a whole entry
+}
+
+// Policy forms: how a policy is written in the Terraform sources (Finding.FixForm).
+const (
+	FormPolicyDocument = "policy_document" // data "aws_iam_policy_document" statement blocks
+	FormJSONEncode     = "jsonencode"      // jsonencode({...}) in HCL object syntax
+	FormJSON           = "json"            // JSON text: a heredoc, a string, a file
+)
+
+// UseForm makes the fix the one written for form, when the rule gave one; it reports whether it
+// did.
+func (f *Finding) UseForm(form string) bool {
+	text, ok := f.FixForms[form]
+	if !ok || form == "" {
+		return false
+	}
+	f.Fix, f.FixForm = text, form
+	return true
+}
+
+// PolicyText is where the policy text a finding's fix goes into is set: the statement's policy
+// and attribute when the finding names a statement, else its address and "policy".
+func (f Finding) PolicyText() (addr, attr string) {
+	addr, attr = f.Address, "policy"
+	if f.Statement != nil && f.Statement.Policy != "" {
+		addr = f.Statement.Policy
+		if f.Statement.Attribute != "" {
+			attr = f.Statement.Attribute
+		}
+	}
+	return addr, attr
 }
 
 // Location is where a finding points in the Terraform sources (or the plan file as a fallback).

@@ -26,6 +26,16 @@ type edit struct {
 	module  string
 	args    map[string]any
 	version string
+	entries []*entryEdit
+}
+
+// entryEdit is what to change in one entry of a list argument, merged over every finding: the
+// attributes to set on the entry whose sid is sid, or a new entry (add).
+type entryEdit struct {
+	argument string
+	sid      string
+	set      map[string]any
+	add      map[string]any
 }
 
 // Diff returns a unified diff that makes every finding's module edit in the sources, preceded by a
@@ -51,6 +61,9 @@ func Diff(src Sources, fs []findings.Finding, sourceHint string) []byte {
 				continue
 			}
 			e.args[k] = v
+		}
+		for _, fe := range f.Edit.Entries {
+			notes = append(notes, e.mergeEntry(fe)...)
 		}
 		if f.Edit.Version != "" {
 			if e.version != "" && e.version != f.Edit.Version {
@@ -106,6 +119,40 @@ func Diff(src Sources, fs []findings.Finding, sourceHint string) []byte {
 	return out.Bytes()
 }
 
+// mergeEntry adds one finding's entry edit: attributes of the same entry merge (a disagreement is
+// noted, the first kept), the same new entry is added once.
+func (e *edit) mergeEntry(fe findings.EntryEdit) []string {
+	var notes []string
+	if len(fe.Append) > 0 {
+		for _, x := range e.entries {
+			if x.add != nil && x.argument == fe.Argument && fmt.Sprint(x.add) == fmt.Sprint(fe.Append) {
+				return nil
+			}
+		}
+		e.entries = append(e.entries, &entryEdit{argument: fe.Argument, add: fe.Append})
+		return nil
+	}
+	var x *entryEdit
+	for _, y := range e.entries {
+		if y.add == nil && y.argument == fe.Argument && y.sid == fe.Sid {
+			x = y
+		}
+	}
+	if x == nil {
+		x = &entryEdit{argument: fe.Argument, sid: fe.Sid, set: map[string]any{}}
+		e.entries = append(e.entries, x)
+	}
+	for _, k := range slices.Sorted(maps.Keys(fe.Set)) {
+		v := fe.Set[k]
+		if old, ok := x.set[k]; ok && fmt.Sprint(old) != fmt.Sprint(v) {
+			notes = append(notes, fmt.Sprintf("%s: findings disagree on %s of the %s entry %q; the first kept", e.module, k, fe.Argument, fe.Sid))
+			continue
+		}
+		x.set[k] = v
+	}
+	return notes
+}
+
 // describe says what an edit sets, for the notes on edits made by hand.
 func describe(e *edit) string {
 	var parts []string
@@ -114,6 +161,13 @@ func describe(e *edit) string {
 	}
 	if e.version != "" {
 		parts = append(parts, fmt.Sprintf("set version = %q", e.version))
+	}
+	for _, x := range e.entries {
+		if x.add != nil {
+			parts = append(parts, fmt.Sprintf("add the entry shown in the fix to %s", x.argument))
+			continue
+		}
+		parts = append(parts, fmt.Sprintf("set %s of the %s entry %q as the fix shows", strings.Join(slices.Sorted(maps.Keys(x.set)), ", "), x.argument, x.sid))
 	}
 	return strings.Join(parts, ", ") + " by hand"
 }
@@ -148,6 +202,11 @@ func apply(src []byte, names []string, edits []*edit) ([]byte, error) {
 			}
 			b.Body().SetAttributeValue(k, v)
 		}
+		for _, x := range e.entries {
+			if err := editList(b.Body(), x); err != nil {
+				return nil, fmt.Errorf("module %q: %s: %w", names[i], x.argument, err)
+			}
+		}
 	}
 	return f.Bytes(), nil
 }
@@ -168,6 +227,32 @@ func ctyOf(v any) (cty.Value, error) {
 		return cty.NumberFloatVal(x), nil
 	case int:
 		return cty.NumberIntVal(int64(x)), nil
+	case []any:
+		if len(x) == 0 {
+			return cty.EmptyTupleVal, nil
+		}
+		vs := make([]cty.Value, len(x))
+		for i, y := range x {
+			v, err := ctyOf(y)
+			if err != nil {
+				return cty.NilVal, err
+			}
+			vs[i] = v
+		}
+		return cty.TupleVal(vs), nil
+	case map[string]any:
+		if len(x) == 0 {
+			return cty.EmptyObjectVal, nil
+		}
+		vs := make(map[string]cty.Value, len(x))
+		for k, y := range x {
+			v, err := ctyOf(y)
+			if err != nil {
+				return cty.NilVal, err
+			}
+			vs[k] = v
+		}
+		return cty.ObjectVal(vs), nil
 	}
 	return cty.NilVal, fmt.Errorf("value %v of type %T cannot be written", v, v)
 }

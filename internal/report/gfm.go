@@ -59,7 +59,7 @@ func gfm(text string, trusted bool) string {
 		for strings.Contains(code, fence) {
 			fence += "`"
 		}
-		b.WriteString(fence + codeLanguage(lines[i]) + "\n" + code + "\n" + fence + "\n")
+		b.WriteString(fence + codeLanguage(code) + "\n" + code + "\n" + fence + "\n")
 		if j < len(lines) && strings.TrimSpace(lines[j]) != "" {
 			b.WriteString("\n")
 		}
@@ -82,9 +82,12 @@ func isCodeLine(line string) bool {
 	return hclLine.MatchString(line)
 }
 
-func codeLanguage(first string) string {
-	t := strings.TrimSpace(first)
-	if strings.HasPrefix(t, "{") || strings.HasPrefix(t, "[") || strings.HasPrefix(t, `"`) {
+// codeLanguage labels a block of code: JSON starts with a brace, bracket or quote and has a quoted
+// key followed by a colon; everything else (HCL blocks, and HCL objects as jsonencode takes them,
+// whose keys are followed by " =") is hcl.
+func codeLanguage(code string) string {
+	t := strings.TrimSpace(code)
+	if (strings.HasPrefix(t, "{") || strings.HasPrefix(t, "[") || strings.HasPrefix(t, `"`)) && strings.Contains(t, `":`) {
 		return "json"
 	}
 	return "hcl"

@@ -158,3 +158,19 @@ func TestMarkdownCommentShowsFindingsOutsideDetails(t *testing.T) {
 		t.Errorf("%d <details> blocks, want 1 (none for the suppressed finding)", strings.Count(out, "<details>"))
 	}
 }
+
+// TestFixFormsRenderInTheirLanguage: a fix written for jsonencode (an HCL object) is an hcl block,
+// one written as JSON a json block, a module's list entry an hcl block; the code survives intact.
+func TestFixFormsRenderInTheirLanguage(t *testing.T) {
+	for _, tc := range []struct{ name, fix, lang string }{
+		{"jsonencode", "Merge these operators into the statement's Condition object in the jsonencode(...) (HCL object syntax):\n{\n  StringEquals = {\n    \"aws:ResourceTag/kubernetes.io/cluster/prod\" = \"owned\"\n  }\n}", "hcl"},
+		{"json", "Merge these operators into the statement's \"Condition\" object (JSON):\n{\n  \"StringEquals\": {\n    \"aws:ResourceTag/kubernetes.io/cluster/prod\": \"owned\"\n  }\n}", "json"},
+		{"policy document", "Add the condition blocks to the statement block of the data \"aws_iam_policy_document\":\n\ncondition {\n  test     = \"StringLike\"\n  variable = \"aws:ResourceTag/karpenter.sh/nodepool\"\n  values   = [\"*\"]\n}", "hcl"},
+		{"module list", "The entry after the change, in the module block (HCL object syntax):\nmodule \"karpenter\" {\n  iam_policy_statements = [\n    {\n      sid = \"S\"\n      conditions = [\n        { test = \"StringLike\", variable = \"aws:ResourceTag/karpenter.sh/nodepool\", values = [\"*\"] },\n      ]\n    },\n  ]\n}", "hcl"},
+	} {
+		langs := checkRendered(t, tc.name, tc.fix, gfm(tc.fix, true))
+		if len(langs) != 1 || langs[0] != tc.lang {
+			t.Errorf("%s: blocks %v, want one %s block", tc.name, langs, tc.lang)
+		}
+	}
+}

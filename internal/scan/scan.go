@@ -179,6 +179,7 @@ func (s *Scanner) scanOne(ctx context.Context, src Source, run Run, split bool) 
 		return nil, nil, binaryPlanHint(err, hr)
 	}
 	iam := facts.Build(p, s.opt.Facts)
+	forms := policyForms(p, iam)
 	input, err := s.input(p, iam, run)
 	if err != nil {
 		return nil, nil, err
@@ -190,6 +191,7 @@ func (s *Scanner) scanOne(ctx context.Context, src Source, run Run, split bool) 
 	for i := range fs {
 		fs[i].Plan = src.Name
 	}
+	useForms(fs, forms)
 	checked := make([]findings.Checked, 0, len(counts))
 	for role, c := range counts {
 		checked = append(checked, findings.Checked{Plan: src.Name, Role: role, Requests: c.Requests, Version: c.Version, Compatibility: c.Compatibility})

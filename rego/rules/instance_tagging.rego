@@ -35,10 +35,10 @@ import data.karpgate.lib.layers
 #       sid       = "AllowScopedResourceTagging"
 #       effect    = "Allow"
 #       actions   = ["ec2:CreateTags"]
-#       resources = ["arn:${local.partition}:ec2:${local.region}:*:instance/*"]
+#       resources = ["arn:<partition>:ec2:<region>:*:instance/*"]
 #       condition {
 #         test     = "StringEquals"
-#         variable = "aws:ResourceTag/kubernetes.io/cluster/${var.cluster_name}"
+#         variable = "aws:ResourceTag/kubernetes.io/cluster/<cluster>"
 #         values   = ["owned"]
 #       }
 #       condition {
@@ -81,15 +81,16 @@ deny contains finding if {
 	v := deployment.refused_eval(row)
 
 	closest := _blamed(v)
-	finding := karpenter.finding({
-		"rule": rego.metadata.rule().custom.id,
-		"address": _layer_or(v, _address(role, closest)),
-		"role": role.address,
-		"message": _message(role, a, row, v),
-		"statement": _ref(closest),
-		"fix": _fix(role, v),
-		"edit": fix.edit(role, v),
-	})
+	finding := karpenter.finding(object.union(
+		{
+			"rule": rego.metadata.rule().custom.id,
+			"address": _layer_or(v, _address(role, closest)),
+			"role": role.address,
+			"message": _message(role, a, row, v),
+			"statement": _ref(closest),
+		},
+		_fix(role, v),
+	))
 }
 
 # open lists the roles whose tagging verdicts the plan cannot settle (reported by KARP020).
@@ -98,9 +99,9 @@ open contains o if {
 	o.rule == "KARP001"
 }
 
-_fix(role, v) := fix.statement(role, v, karpenter.fix_statement(role, "tagging", {})) if {
+_fix(role, v) := fix.add(role, v, karpenter.fix_statement(role, "tagging", {})) if {
 	layers.explain(v) == ""
-} else := layers.fix_text(v)
+} else := {"fix": layers.fix_text(v)}
 
 # The statement to blame: the applicable Deny when there is one, else the Allow that came
 # closest (lib/karpenter closest), else none.

@@ -1,6 +1,7 @@
 package karpgate.rules.karpenter_calls
 
 import data.karpgate.lib.deployment
+import data.karpgate.lib.fix
 import data.karpgate.lib.karpenter
 
 # METADATA
@@ -29,7 +30,7 @@ import data.karpgate.lib.karpenter
 #     statement {
 #       sid       = "AllowInstanceProfileReadActions"
 #       actions   = ["iam:GetInstanceProfile"]
-#       resources = ["arn:${local.partition}:iam::${local.account_id}:instance-profile/*"]
+#       resources = ["arn:<partition>:iam::<account>:instance-profile/*"]
 #     }
 #
 #     {
@@ -44,16 +45,19 @@ deny contains finding if {
 	failing := [r | some r in deployment.failing(a, a.current); deployment.rule_of(r) == "KARP004"]
 	count(failing) > 0
 
-	finding := {
-		"rule": rego.metadata.rule().custom.id,
-		"address": karpenter.main_policy(role),
-		"role": role.address,
-		"message": sprintf("%s cannot make %d of the %d requests %s makes whose refusal degrades it or depends on an unknown feature; Karpenter would log:\n%s%s", [
-			role.address, count(failing), count(a.current), deployment.describe_version(a.version),
-			concat("\n", [deployment.call_line(role, r) | some r in failing]),
-			karpenter.removed_note(role),
-		]),
-	}
+	finding := karpenter.finding(object.union(
+		{
+			"rule": rego.metadata.rule().custom.id,
+			"address": karpenter.main_policy(role),
+			"role": role.address,
+			"message": sprintf("%s cannot make %d of the %d requests %s makes whose refusal degrades it or depends on an unknown feature; Karpenter would log:\n%s%s", [
+				role.address, count(failing), count(a.current), deployment.describe_version(a.version),
+				concat("\n", [deployment.call_line(role, r) | some r in failing]),
+				karpenter.removed_note(role),
+			]),
+		},
+		fix.calls(role, failing),
+	))
 }
 
 open contains o if {

@@ -1,5 +1,6 @@
 package karpgate.rules.pass_role
 
+import data.karpgate.lib.fix
 import data.karpgate.lib.karpenter
 import data.karpgate.lib.requests
 
@@ -34,7 +35,7 @@ import data.karpgate.lib.requests
 #       "Sid": "AllowPassingInstanceRole",
 #       "Effect": "Allow",
 #       "Action": "iam:PassRole",
-#       "Resource": "arn:aws:iam::<account>:role/NODE_ROLE_NAME",
+#       "Resource": "arn:aws:iam::<account>:role/<node role name: the role the EC2NodeClass names>",
 #       "Condition": {"StringEquals": {"iam:PassedToService": "ec2.amazonaws.com"}}
 #     }
 deny contains finding if {
@@ -43,20 +44,22 @@ deny contains finding if {
 	v.decision == "allowed"
 	some s in karpenter.granting(v.result)
 
-	finding := {
-		"rule": rego.metadata.rule().custom.id,
-		"address": s.policy,
-		"role": role.address,
-		"statement": karpenter.statement_ref(s),
-		"message": sprintf(
-			concat("", [
-				"%s lets %s pass any role: iam:PassRole on %s to ec2.amazonaws.com is allowed, so the controller can start an instance with that role's ",
-				"permissions (privilege escalation). Limit Resource to the node role (%s) and iam:PassedToService to ec2.amazonaws.com.",
-			]),
-			[karpenter.statement_label(s), role.address, v.request.resource, _node_roles(role)],
-		),
-		"fix": karpenter.render(_fix(role)),
-	}
+	finding := karpenter.finding(object.union(
+		{
+			"rule": rego.metadata.rule().custom.id,
+			"address": s.policy,
+			"role": role.address,
+			"statement": karpenter.statement_ref(s),
+			"message": sprintf(
+				concat("", [
+					"%s lets %s pass any role: iam:PassRole on %s to ec2.amazonaws.com is allowed, so the controller can start an instance with that role's ",
+					"permissions (privilege escalation). Limit Resource to the node role (%s) and iam:PassedToService to ec2.amazonaws.com.",
+				]),
+				[karpenter.statement_label(s), role.address, v.request.resource, _node_roles(role)],
+			),
+		},
+		fix.over_reach(role, s, _fix(role)),
+	))
 }
 
 verdicts[role.address] := karpenter.evaluate(role, requests.over_reach(karpenter.role_context(role), "pass_foreign_role")) if {
@@ -87,6 +90,6 @@ _fix(role) := object.union(karpenter.fix_statement(role, "pass_role", {"EACH": "
 
 _fix_resources(role) := _node_role_arns(role) if {
 	count(_node_role_arns(role)) > 0
-} else := [sprintf("arn:%s:iam::%s:role/NODE_ROLE_NAME", [p.P, p.A])] if {
+} else := [sprintf("arn:%s:iam::%s:role/<node role name: the role the EC2NodeClass names>", [p.P, p.A])] if {
 	p := karpenter.display_params(role)
 }

@@ -52,7 +52,7 @@ test_allow_without_node_roles_fix_has_placeholder if {
 	ctx := object.union(fx.context, {"node_role_arns": []})
 	findings := rule.deny with input as fx.input_with_context([fx.known(fx.policy_address, {"Version": "2012-10-17", "Statement": [statement]})], ctx)
 	some f in findings
-	contains(f.fix, "arn:aws:iam::123456789012:role/NODE_ROLE_NAME")
+	contains(f.fix, "arn:aws:iam::123456789012:role/<node role name: the role the EC2NodeClass names>")
 }
 
 test_open_unknown_policy if {
@@ -70,6 +70,6 @@ test_deny_pass_role_on_star_node_role_unknown if {
 		ctx,
 	)
 	some f in findings
-	contains(f.fix, "arn:aws:iam::123456789012:role/NODE_ROLE_NAME")
+	contains(f.fix, "arn:aws:iam::123456789012:role/<node role name: the role the EC2NodeClass names>")
 	not contains(f.fix, "karpgate-unnamed-node-role")
 }

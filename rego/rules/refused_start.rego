@@ -43,13 +43,15 @@ import data.karpgate.lib.trust
 #     it.
 deny contains finding if {
 	some r in _refusals
-	finding := karpenter.finding({
-		"address": r.address,
-		"role": r.role,
-		"message": r.message,
-		"statement": r.statement,
-		"fix": r.fix,
-	})
+	finding := karpenter.finding(object.union(
+		{
+			"address": r.address,
+			"role": r.role,
+			"message": r.message,
+			"statement": r.statement,
+		},
+		r.fix,
+	))
 }
 
 # _refusals are the refused requests of every source, each
@@ -60,7 +62,7 @@ _refusals contains {
 	"address": role.address,
 	"message": _start_message(role, v),
 	"statement": _deciding(v),
-	"fix": _trust_fix(v),
+	"fix": {"fix": _trust_fix(v)},
 } if {
 	some role in karpenter.roles
 	some v in _start_verdicts[role.address]
@@ -162,19 +164,19 @@ _trust_fix(v) := concat(" ", [
 	"(or set `disable_session_tags = true` on the association).",
 ])
 
-# The fix for refused Karpenter requests: the module's switch or upgrade when the role's policy is
-# an old terraform-aws-eks modules/karpenter policy, else each request to allow, an instance, launch
-# template or fleet id generalised to * (the id is the simulated one).
-_requests_fix(role, a, failing) := s if {
-	s := fix.switch(role, karpenter.main_policy(role))
-	s != null
-} else := sprintf("Allow each refused request as the published Karpenter controller policy of %s does, or change the statement that refuses it:\n%s", [
+# The fix for refused Karpenter requests, as finding fields: lib/fix's (the module's switch or
+# upgrade when it cures them all, a statement for unscoped read calls), else each request to allow,
+# an instance, launch template or fleet id generalised to * (the id is the simulated one).
+_requests_fix(role, a, failing) := f if {
+	f := fix.calls(role, failing)
+	count(f) > 0
+} else := {"fix": sprintf("Allow each refused request as the published Karpenter controller policy of %s does, or change the statement that refuses it:\n%s", [
 	deployment.describe_version(a.version),
 	concat("\n", sort({sprintf("- %s on %s", [e.request.action, regex.replace(e.request.resource, `/[a-z]+-[0-9a-f]{8,}$`, "/*")]) |
 		some r in failing
 		e := deployment.refused_eval(r)
 	})),
-])
+])}
 
 _requests(1) := "a request"
 

@@ -26,7 +26,7 @@ import data.karpgate.lib.requests
 #
 #     condition {
 #       test     = "StringEquals"
-#       variable = "aws:ResourceTag/kubernetes.io/cluster/${var.cluster_name}"
+#       variable = "aws:ResourceTag/kubernetes.io/cluster/<cluster>"
 #       values   = ["owned"]
 #     }
 #     condition {
@@ -46,29 +46,30 @@ deny contains finding if {
 	some s in karpenter.granting(v.result)
 
 	conditions := karpenter.fix_statement(role, "ownership_conditions", {})
-	finding := {
-		"rule": rego.metadata.rule().custom.id,
-		"address": s.policy,
-		"role": role.address,
-		"statement": karpenter.statement_ref(s),
-		"message": sprintf(
-			concat("", [
-				"%s lets %s tag any instance with Karpenter's ownership tags: ec2:CreateTags on %s, an instance tagged only Name=prod-db, adding %s is allowed, ",
-				"so every statement scoped by those resource tags (TerminateInstances, DeleteLaunchTemplate, ...) can be bypassed by tagging first. Upstream ",
-				"closes it with the conditions %s.",
-			]),
-			[
-				karpenter.statement_label(s), role.address, v.request.resource,
-				concat(", ", v.request.context["aws:tagkeys"]),
-				concat(" and ", [sprintf("%s %s = %s", [op, key, conditions[op][key]]) |
-					some op, keys in conditions
-					some key, _ in keys
+	finding := karpenter.finding(object.union(
+		{
+			"rule": rego.metadata.rule().custom.id,
+			"address": s.policy,
+			"role": role.address,
+			"statement": karpenter.statement_ref(s),
+			"message": sprintf(
+				concat("", [
+					"%s lets %s tag any instance with Karpenter's ownership tags: ec2:CreateTags on %s, an instance tagged only Name=prod-db, adding %s is allowed, ",
+					"so every statement scoped by those resource tags (TerminateInstances, DeleteLaunchTemplate, ...) can be bypassed by tagging first. Upstream ",
+					"closes it with the conditions %s.",
 				]),
-			],
-		),
-		"fix": fix.conditions(role, s.policy, conditions),
-		"edit": fix.policy_edit(role, s.policy),
-	}
+				[
+					karpenter.statement_label(s), role.address, v.request.resource,
+					concat(", ", v.request.context["aws:tagkeys"]),
+					concat(" and ", [sprintf("%s %s = %s", [op, key, conditions[op][key]]) |
+						some op, keys in conditions
+						some key, _ in keys
+					]),
+				],
+			),
+		},
+		fix.scope(role, s, conditions),
+	))
 }
 
 # verdicts holds the foreign-instance tagging request of every Karpenter role, by role address.

@@ -25,7 +25,7 @@ import data.karpgate.lib.requests
 #     statement {
 #       sid       = "AllowScopedResourceTagging"
 #       actions   = ["ec2:CreateTags"]
-#       resources = ["arn:${local.partition}:ec2:${local.region}:*:instance/*"]
+#       resources = ["arn:<partition>:ec2:<region>:*:instance/*"]
 #       # ... the upstream conditions (see KARP001)
 #     }
 #
@@ -39,25 +39,26 @@ deny contains finding if {
 	v.there.decision == "allowed"
 	some s in karpenter.granting(v.there.result)
 
-	finding := {
-		"rule": rego.metadata.rule().custom.id,
-		"address": s.policy,
-		"role": role.address,
-		"statement": karpenter.statement_ref(s),
-		"message": sprintf(
-			concat("", [
-				"%s lets %s tag instances in every region: ec2:CreateTags on %s (region %s, named nowhere in its policies) is allowed, not only in %s. Scope it ",
-				"to %s through the ARN's region segment (arn:%s:ec2:%s:*:instance/*), as upstream does, or with an aws:RequestedRegion condition.",
-			]),
-			[
-				karpenter.statement_label(s), role.address, v.there.request.resource,
-				v.there.check.requests[0].context["aws:requestedregion"][0],
-				_region(v), _region(v), _partition(v), _region(v),
-			],
-		),
-		"fix": fix.replacement(role, s.policy, karpenter.fix_statement(role, "tagging", {})),
-		"edit": fix.policy_edit(role, s.policy),
-	}
+	finding := karpenter.finding(object.union(
+		{
+			"rule": rego.metadata.rule().custom.id,
+			"address": s.policy,
+			"role": role.address,
+			"statement": karpenter.statement_ref(s),
+			"message": sprintf(
+				concat("", [
+					"%s lets %s tag instances in every region: ec2:CreateTags on %s (region %s, named nowhere in its policies) is allowed, not only in %s. Scope it ",
+					"to %s through the ARN's region segment (arn:%s:ec2:%s:*:instance/*), as upstream does, or with an aws:RequestedRegion condition.",
+				]),
+				[
+					karpenter.statement_label(s), role.address, v.there.request.resource,
+					v.there.check.requests[0].context["aws:requestedregion"][0],
+					_region(v), _region(v), _partition(v), _region(v),
+				],
+			),
+		},
+		fix.over_reach(role, s, karpenter.fix_statement(role, "tagging", {})),
+	))
 }
 
 # verdicts holds T(R) and T(R2) of every Karpenter role, by role address.

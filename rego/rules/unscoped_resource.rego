@@ -28,12 +28,12 @@ import data.karpgate.lib.requests
 #       sid       = "AllowScopedDeletion"
 #       actions   = ["ec2:TerminateInstances", "ec2:DeleteLaunchTemplate"]
 #       resources = [
-#         "arn:${local.partition}:ec2:${local.region}:*:instance/*",
-#         "arn:${local.partition}:ec2:${local.region}:*:launch-template/*",
+#         "arn:<partition>:ec2:<region>:*:instance/*",
+#         "arn:<partition>:ec2:<region>:*:launch-template/*",
 #       ]
 #       condition {
 #         test     = "StringEquals"
-#         variable = "aws:ResourceTag/kubernetes.io/cluster/${var.cluster_name}"
+#         variable = "aws:ResourceTag/kubernetes.io/cluster/<cluster>"
 #         values   = ["owned"]
 #       }
 #       condition {
@@ -55,11 +55,10 @@ import data.karpgate.lib.requests
 #     }
 #
 #     Read-only calls (ec2:Describe*, pricing:GetProducts, iam:ListInstanceProfiles) may stay on "*".
-deny contains karpenter.finding(object.union(finding, {
-	"rule": rego.metadata.rule().custom.id,
-	"fix": fix.switch(karpenter.roles[finding.role], finding.address),
-	"edit": fix.policy_edit(karpenter.roles[finding.role], finding.address),
-})) if {
+deny contains karpenter.finding(object.union(
+	object.union(finding, {"rule": rego.metadata.rule().custom.id}),
+	fix.switch_only(karpenter.roles[finding.role], finding.address),
+)) if {
 	some finding in _findings
 }
 

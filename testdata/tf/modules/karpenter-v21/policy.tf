@@ -283,7 +283,8 @@ data "aws_iam_policy_document" "controller" {
       }
 
       dynamic "condition" {
-        for_each = try(statement.value.conditions, [])
+        # v21 names an entry's conditions `condition` (v20: `conditions`)
+        for_each = try(statement.value.condition, [])
 
         content {
           test     = condition.value.test

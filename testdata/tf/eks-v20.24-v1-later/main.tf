@@ -1,0 +1,26 @@
+terraform {
+  required_version = ">= 1.5.7"
+  required_providers {
+    aws = {
+      source  = "hashicorp/aws"
+      version = "~> 5.61"
+    }
+  }
+}
+
+provider "aws" {
+  region = "eu-west-1"
+}
+
+module "karpenter" {
+  # stands in for terraform-aws-modules/eks/aws//modules/karpenter 20.24.0
+  source = "../modules/karpenter-v20.24"
+
+  cluster_name = "prod"
+
+  create_pod_identity_association = true
+
+  # Karpenter v1.0 controller policy (PR #3126); Karpenter 1.12 also calls
+  # iam:ListInstanceProfiles and ec2:DescribeInstanceStatus, which it lacks
+  enable_v1_permissions = true
+}
