@@ -789,12 +789,16 @@ _identity_note(v) := "; the role's identity-based policies do not allow it eithe
 _deciding_result(v) := [r | some r in v.layers; r.layer == v.layer; r.decision != "allowed"][0]
 
 # fix_text is the advice for a verdict another layer refuses: what to allow or exempt there.
+# generalised is a request's resource with the simulated instance, launch template, fleet or other
+# generated id as * (a fix names every resource of the type, not the one simulated).
+generalised(resource) := regex.replace(resource, `/[a-z]+-[0-9a-f]{8,}$`, "/*")
+
 fix_text(v) := sprintf(
 	concat("", [
 		"Allow %s on %s in the %s %s, or exempt the Karpenter controller role from the statement that refuses it; the role's own policies need no change.",
 	]),
 	[
-		v.request.action, v.request.resource, v.layer, v.layer_address,
+		v.request.action, generalised(v.request.resource), v.layer, v.layer_address,
 	],
 ) if {
 	v.layer != identity

@@ -3,6 +3,7 @@ package karpgate.rules.refused_start
 import data.karpgate.lib.deployment
 import data.karpgate.lib.fix
 import data.karpgate.lib.karpenter
+import data.karpgate.lib.layers
 import data.karpgate.lib.requests
 import data.karpgate.lib.trust
 
@@ -172,7 +173,7 @@ _requests_fix(role, a, failing) := f if {
 	count(f) > 0
 } else := {"fix": sprintf("Allow each refused request as the published Karpenter controller policy of %s does, or change the statement that refuses it:\n%s", [
 	deployment.describe_version(a.version),
-	concat("\n", sort({sprintf("- %s on %s", [e.request.action, regex.replace(e.request.resource, `/[a-z]+-[0-9a-f]{8,}$`, "/*")]) |
+	concat("\n", sort({sprintf("- %s on %s", [e.request.action, layers.generalised(e.request.resource)]) |
 		some r in failing
 		e := deployment.refused_eval(r)
 	})),
