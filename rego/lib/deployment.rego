@@ -28,7 +28,7 @@ num(minor) := (to_number(p[0]) * 1000) + to_number(p[1]) if {
 }
 
 # in_range tells whether a minor version is in a range of the data: "*", "1.3+", "0.33-1.3", "1.0".
-in_range(r, _) if r == "*"
+in_range("*", _)
 
 in_range(r, m) if {
 	endswith(r, "+")
@@ -75,13 +75,13 @@ templates := array.concat(requests.call_templates_versioned, requests.tagging_te
 # ---------------------------------------------------------------------------------------------
 # The deployment of a role, as internal/facts reports it (docs/input.md "deployment").
 
-deployment(role) := d if {
+_deployment_of(role) := d if {
 	d := object.get(role, "deployment", null)
 	is_object(d)
 } else := {}
 
 _fact(role, name) := f if {
-	f := object.get(deployment(role), name, null)
+	f := object.get(_deployment_of(role), name, null)
 	is_object(f)
 } else := {"state": "unknown", "source": ""}
 
@@ -123,7 +123,7 @@ describe_version(v) := sprintf("Karpenter %s (%s)", [v.version, v.source]) if {
 # Features: on, off or unknown for version m with pre-v1 instances (pre) or not.
 
 _feature(role, name) := f if {
-	f := object.get(object.get(deployment(role), "features", {}), name, null)
+	f := object.get(object.get(_deployment_of(role), "features", {}), name, null)
 	is_object(f)
 } else := {"state": "unknown", "source": ""}
 
@@ -132,9 +132,9 @@ _chart_default(name, m) := [d.state | some d in object.get(_data.features[name],
 	in_range(d.versions, m)
 } else := "off"
 
-_state(_, "pre_v1_instances", _, pre) := "on" if pre
+_state(_, "pre_v1_instances", _, true) := "on"
 
-_state(_, "pre_v1_instances", _, pre) := "off" if not pre
+_state(_, "pre_v1_instances", _, false) := "off"
 
 _state(role, name, m, _) := s if {
 	name != "pre_v1_instances"
@@ -225,16 +225,17 @@ requested(role, m, pre) := [{"t": t, "applies": a, "impact": impact(t, m)} |
 # templates_in lists, by minor version, the templates that version requests whatever their
 # features: the embedded ones from their precomputed minors, the user's from their range.
 templates_in[m] := array.concat(
-	[t | some i in _data.by_minor[m]; t := _data.list[i]; _embedded_kept(t)],
+	[t | some i in indexes; t := _data.list[i]; _embedded_kept(t)],
 	[t | some t in requests.user_templates; requested_in(t, m)],
 ) if {
-	some m in versions
 	_data.by_minor
+	some m in versions
+	indexes := _data.by_minor[m]
 }
 
 templates_in[m] := [t | some t in templates; requested_in(t, m)] if {
-	some m in versions
 	not _data.by_minor
+	some m in versions
 }
 
 # With data.karpgate.user.requests.replace_calls the embedded calls give way to the user's; the
@@ -283,11 +284,12 @@ _keyed[role.address] := {k: requested(role, k[0], k[1]) | some k in keys} if {
 	keys := {[_era_of[m], pre_v1(role, m)] | some m in versions}
 }
 
-_era_of := {m: era[0] | some era in _eras; some m in era}
+_era_of[m] := era[0] if {
+	some era in _eras
+	some m in era
+}
 
-_eras := _data.eras if {
-	_data.eras
-} else := [[m] | some m in versions]
+_eras := object.get(_data, "eras", [[m] | some m in versions])
 
 _unknown_applies(rows, n) := "yes" if {
 	count(rows) == n
@@ -425,7 +427,7 @@ _impact_word("start") := "start-up"
 _impact_word("termination") := "termination"
 
 # _ranges turns a sorted list of minor versions into ranges of consecutive versions in data.
-_ranges(ms) := [_range(ms, run) | some run in _runs(ms)]
+_ranges(ms) := [_range(run) | some run in _runs(ms)]
 
 _runs(ms) := [[ms[i], ms[j]] |
 	some i, _ in ms
@@ -452,14 +454,14 @@ _adjacent(a, b) if {
 	versions[i + 1] == b
 }
 
-_range(_, [a, b]) := sprintf("v%s", [a]) if a == b
+_range([a, b]) := sprintf("v%s", [a]) if a == b
 
-_range(_, [a, b]) := sprintf("v%s+", [a]) if {
+_range([a, b]) := sprintf("v%s+", [a]) if {
 	a != b
 	b == latest
 }
 
-_range(_, [a, b]) := sprintf("v%s-v%s", [a, b]) if {
+_range([a, b]) := sprintf("v%s-v%s", [a, b]) if {
 	a != b
 	b != latest
 }
@@ -470,8 +472,9 @@ _line(works, broken) := sprintf("works with %s%s", [concat(", ", _ranges(works))
 
 _first_break(works, broken) := "" if {
 	count(broken) == 0
-} else := sprintf("; v%s%s breaks %s", [m, _plus(m, works), broken[m]]) if {
+} else := msg if {
 	m := [x | some x in versions; broken[x]; _after_works(x, works)][0]
+	msg := sprintf("; v%s%s breaks %s", [m, _plus(m, works), broken[m]])
 } else := _older_break(m, broken) if {
 	m := [x | some x in versions; broken[x]][0]
 }

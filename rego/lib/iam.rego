@@ -254,6 +254,8 @@ _any_unknown(_, conds) if {
 
 # Policy variables work only in 2012-10-17 documents; 2008-10-17 (also the default when Version is
 # absent) treats ${...} as literal text.
+# A value, not a condition: the evaluator passes it on as vars, false included.
+# regal ignore:boolean-assignment
 _variables_enabled(s) := object.get(s, "version", "2012-10-17") == "2012-10-17"
 
 # ---------------------------------------------------------------------------------------------
@@ -261,6 +263,8 @@ _variables_enabled(s) := object.get(s, "version", "2012-10-17") == "2012-10-17"
 
 # action_matches is true when the statement's Action (or NotAction) covers the lower-cased action,
 # false otherwise. A compiled statement carries one glob for its Action (or NotAction) list.
+# A value, not a condition: false is an answer (_matches_action returns it).
+# regal ignore:boolean-assignment
 action_matches(s, action) := glob.match(s.compiled.action_glob, null, action) != s.compiled.action_negated if {
 	s.compiled
 } else := _uncompiled_action_match(s, action)
@@ -351,7 +355,7 @@ _substituted_state(sub, resource) := "unknown" if {
 # Policy variables in a Resource are replaced "only in the resource portion of the ARN ... after
 # the fifth colon": the service, region and account segments keep ${...} as literal text.
 _resource_substitute(p, ctx, vars) := out if {
-	vars
+	vars == true
 	parts := split(p, ":")
 	count(parts) > 5
 	head := concat("", [concat(":", array.slice(parts, 0, 5)), ":"])
@@ -403,7 +407,7 @@ _substitute(text, ctx, vars) := out if {
 }
 
 _has_variables(text, vars) if {
-	vars
+	vars == true
 	contains(text, "${")
 }
 
@@ -534,14 +538,6 @@ _known_absent(ctx, key) if {
 	not _open_prefixed(key)
 }
 
-_open_keys := {
-	"aws:sourceip", "aws:vpcsourceip", "aws:sourcevpc", "aws:sourcevpce",
-	"aws:principalorgid", "aws:principalorgpaths", "aws:resourceaccount",
-	"aws:currenttime", "aws:epochtime", "aws:principalarn", "aws:principalaccount",
-}
-
-_open_prefixed(key) if startswith(key, "aws:principaltag/")
-
 _known_absent(ctx, key) if {
 	some prefix in ctx["#modelled"]
 	startswith(key, prefix)
@@ -558,6 +554,14 @@ _known_absent(ctx, key) if {
 # exist only in the AssumeRoleWithWebIdentity request that names them.
 _known_absent(_, key) if _provider_key(key)
 
+_open_keys := {
+	"aws:sourceip", "aws:vpcsourceip", "aws:sourcevpc", "aws:sourcevpce",
+	"aws:principalorgid", "aws:principalorgpaths", "aws:resourceaccount",
+	"aws:currenttime", "aws:epochtime", "aws:principalarn", "aws:principalaccount",
+}
+
+_open_prefixed(key) if startswith(key, "aws:principaltag/")
+
 _key_service(key) := prefix if {
 	prefix := split(key, ":")[0]
 	count(split(key, ":")) > 1
@@ -572,8 +576,8 @@ _provider_key(key) if {
 
 _present_open(ctx, key) if key in ctx["#present"]
 
-_lookup(ctx, key) := ctx[key] if {
-	ctx[key]
+_lookup(ctx, key) := v if {
+	v := ctx[key]
 } else := ctx[concat("", ["aws:resourcetag/", substring(key, 16, -1)])] if {
 	startswith(key, "ec2:resourcetag/")
 	ctx["#ec2res"]
@@ -633,10 +637,12 @@ _supported(base) if _negated[base]
 
 _supported("null")
 
-# subs are the condition's values with policy variables substituted (_substitute results).
+# subs are the condition's values with policy variables substituted (_substitute results). One else
+# chain: the order of the checks is the decision.
+# regal ignore:rule-length
 _condition(c, subs, ctx) := {"state": "unknown", "reason": sprintf("unsupported condition operator %s", [_operator(c)])} if {
 	not _supported(_base(c))
-} else := _present_open_condition(c, subs, ctx) if {
+} else := _present_open_condition(c, subs) if {
 	_present_open(ctx, lower(c.key))
 	not _lookup(ctx, lower(c.key))
 } else := {"state": "unknown", "reason": sprintf("condition key %s is not modelled by the request", [key_name(c.key)])} if {
@@ -681,7 +687,7 @@ _condition(c, subs, ctx) := {"state": "unknown", "reason": sprintf("unsupported 
 }
 
 # A key the request holds with a value karpgate does not know: only Null is decided.
-_present_open_condition(c, subs, _) := {"state": state, "reason": _present_reason(c, state)} if {
+_present_open_condition(c, subs) := {"state": state, "reason": _present_reason(c, state)} if {
 	_base(c) == "null"
 	state := _null_present_state(subs)
 } else := {"state": "unknown", "reason": sprintf("condition key %s has a value karpgate does not know", [key_name(c.key)])}
@@ -695,7 +701,9 @@ _present_reason(_, "true") := ""
 
 _present_reason(c, "false") := sprintf("Null %s does not hold (the request has %s)", [key_name(c.key), key_name(c.key)])
 
-_multivalued_keys := {lower(k) | some k in data.karpgate.iam.multivalued_keys}
+_multivalued_keys contains lower(k) if {
+	some k in data.karpgate.iam.multivalued_keys
+}
 
 _bare_multivalued(c, ctx) if {
 	object.get(c, "set", "") == ""
@@ -765,10 +773,6 @@ _holds(c, ctx, pvs) if {
 	_null_matches(lower(pv.literal), ctx, lower(c.key))
 }
 
-_null_matches("true", ctx, key) if not _lookup(ctx, key)
-
-_null_matches("false", ctx, key) if _lookup(ctx, key)
-
 # Key absent: ...IfExists and ForAllValues are true, ForAnyValue false, negated operators true,
 # every other operator false.
 _holds(c, ctx, _) if {
@@ -777,6 +781,17 @@ _holds(c, ctx, _) if {
 	_absent_holds(c)
 }
 
+# Key present.
+_holds(c, ctx, pvs) if {
+	_base(c) != "null"
+	values := _lookup(ctx, lower(c.key))
+	_set_holds(object.get(c, "set", ""), _base(c), pvs, values)
+}
+
+_null_matches("true", ctx, key) if not _lookup(ctx, key)
+
+_null_matches("false", ctx, key) if _lookup(ctx, key)
+
 _absent_holds(c) if object.get(c, "if_exists", false) == true
 
 _absent_holds(c) if object.get(c, "set", "") == "forallvalues"
@@ -784,13 +799,6 @@ _absent_holds(c) if object.get(c, "set", "") == "forallvalues"
 _absent_holds(c) if {
 	object.get(c, "set", "") != "foranyvalue"
 	_negated[_base(c)]
-}
-
-# Key present.
-_holds(c, ctx, pvs) if {
-	_base(c) != "null"
-	values := _lookup(ctx, lower(c.key))
-	_set_holds(object.get(c, "set", ""), _base(c), pvs, values)
 }
 
 _set_holds("forallvalues", base, pvs, values) if {
@@ -922,9 +930,9 @@ _rfc3339(t) := t if {
 _real_day(ymd) if {
 	y := to_number(substring(ymd, 0, 4))
 	m := to_number(substring(ymd, 5, 2))
-	d := to_number(substring(ymd, 8, 2))
 	m >= 1
 	m <= 12
+	d := to_number(substring(ymd, 8, 2))
 	d >= 1
 	d <= _days_in_month(y, m)
 }

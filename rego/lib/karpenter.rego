@@ -44,10 +44,11 @@ evaluate_all(role, checks) := [layers.combine(role, v) | some v in requests.eval
 	every c in checks {
 		count(c.requests) == 1
 	}
-} else := [_merge(c, [by_request[r] | some r in c.requests]) | some c in checks] if {
+} else := merged if {
 	singles := [{"action": r.action, "requests": [r]} | some r in {r | some c in checks; some r in c.requests}]
 	evals := [layers.combine(role, v) | some v in requests.evaluate_all(statements(role), open_parts(role), singles)]
 	by_request := {singles[i].requests[0]: evals[i] | some i, _ in singles}
+	merged := [_merge(c, [by_request[r] | some r in c.requests]) | some c in checks]
 }
 
 _merge(c, es) := object.union(es[0], {"check": c}) if {

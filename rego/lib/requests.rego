@@ -44,12 +44,12 @@ calls(ctx) := [c |
 # call_templates_versioned is the versioned request set of data.karpgate.karpenter.requests plus
 # the user's calls (lib/deployment filters them by version and features); with replace_calls the
 # user's calls alone.
-call_templates_versioned := _user_calls if {
+call_templates_versioned := user_templates if {
 	object.get(_user_requests, "replace_calls", false) == true
-} else := array.concat([t | some t in data.karpgate.karpenter.requests.list; not t.variant], _user_calls)
+} else := array.concat([t | some t in data.karpgate.karpenter.requests.list; not t.variant], user_templates)
 
 # user_templates are the user's calls (data.karpgate.user.requests.calls).
-user_templates := _user_calls
+user_templates := object.get(_user_requests, "calls", [])
 
 # replace_calls is true when the user's calls replace the embedded ones.
 replace_calls if object.get(_user_requests, "replace_calls", false) == true
@@ -57,16 +57,14 @@ replace_calls if object.get(_user_requests, "replace_calls", false) == true
 # tagging_templates are the tagging variants of RULES.md 5.4 (T_v0, T_v1, T_pre).
 tagging_templates := [t | some t in data.karpgate.karpenter.requests.list; t.variant]
 
-call_templates := _user_calls if {
+call_templates := user_templates if {
 	object.get(_user_requests, "replace_calls", false) == true
-} else := array.concat(data.karpgate.karpenter.calls, _user_calls)
-
-_user_calls := object.get(_user_requests, "calls", [])
+} else := array.concat(data.karpgate.karpenter.calls, user_templates)
 
 # Only data.karpgate.user.requests is read: data.karpgate as a whole includes the rules.
-_user_requests := data.karpgate.user.requests if {
-	is_object(data.karpgate.user.requests)
-} else := {}
+default _user_requests := {}
+
+_user_requests := data.karpgate.user.requests if is_object(data.karpgate.user.requests)
 
 # template_checks expands one template into its checks: one, or one per value of the context list
 # its "each" names (none when the list is empty or absent).
@@ -81,7 +79,11 @@ _template_checks(t, ctx) := [_check(t, params(ctx), {"EACH": v}) | some v in obj
 
 # With the node role unknown, one check tries every candidate name (RULES.md 5.5); NODE keeps the
 # candidate, so that a verdict that changes with it names the node role.
-_template_checks(t, ctx) := [_check(t, [_with_each(object.union(p, {"NODE": v}), {"EACH": v}) | some p in params(ctx); some v in object.get(ctx, t.each, [])], {})] if {
+_template_checks(t, ctx) := [_check(
+	t,
+	[_with_each(object.union(p, {"NODE": v}), {"EACH": v}) | some p in params(ctx); some v in object.get(ctx, t.each, [])],
+	{},
+)] if {
 	_unknown_each(t, ctx)
 }
 
@@ -319,6 +321,8 @@ _param_cause(n) := {
 
 _is_open("indeterminate", _) := true
 
+# A value, not a condition: false is an answer.
+# regal ignore:boolean-assignment
 _is_open("implicit-deny", parts) := count(parts) > 0
 
 _is_open(decision, _) := false if not decision in {"indeterminate", "implicit-deny"}
@@ -348,14 +352,15 @@ bulk_checks(ts, ctx) := object.union(plain, each) if {
 	combos := params(ctx)
 	ps := [t | some t in ts; not t.each]
 	filled := [fill([object.filter(t, ["action", "resource", "context"]) | some t in ps], p) | some p in combos]
-	plain := {t.id: [{
-		"id": t.id,
-		"action": t.action,
-		"note": object.get(t, "note", ""),
-		"requests": [_expanded(t.id, f[i], combos[j]) | some j, f in filled],
-		"params": combos,
-	}] |
+	plain := {t.id: [check] |
 		some i, t in ps
+		check := {
+			"id": t.id,
+			"action": t.action,
+			"note": object.get(t, "note", ""),
+			"requests": [_expanded(f[i], combos[j]) | some j, f in filled],
+			"params": combos,
+		}
 	}
 	each := {t.id: template_checks(t, ctx) | some t in ts; t.each}
 }
@@ -363,7 +368,7 @@ bulk_checks(ts, ctx) := object.union(plain, each) if {
 # A request carries no template id: templates that expand to the same request (one call in
 # several versions or for several features) then compare equal, and lib/deployment evaluates it
 # once.
-_expanded(_, f, params) := {
+_expanded(f, params) := {
 	"action": f.action,
 	"resource": f.resource,
 	"context": object.union(object.union(keys.constant(f.action, params), _principal_tags(params)), iam.context(f)),
