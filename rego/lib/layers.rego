@@ -18,6 +18,7 @@ import data.karpgate.lib.iam
 # packages, never a rule depending on itself.
 # regal ignore:circular-import
 import data.karpgate.lib.karpenter
+import data.karpgate.lib.keys
 import data.karpgate.lib.requests
 
 # Layer names as AWS's access denied messages call them, in the order RULES.md 3b.1 names the
@@ -713,12 +714,14 @@ _queue_key_request(r0, p) := {
 	"id": "kms-decrypt-queue-key",
 	"action": "kms:Decrypt",
 	"resource": _resource_arn(r0, p),
-	"context": {
+	# The keys of every Karpenter request (lib/keys), SQS's own winning: it calls KMS for the role.
+	"context": object.union(keys.constant("kms:Decrypt", p), {
 		"aws:requestedregion": [p.R],
 		"kms:viaservice": [sprintf("sqs.%s.amazonaws.com", [p.R])],
 		"aws:viaawsservice": ["true"],
-	},
+	}),
 	"context_normalized": true,
+	"present": keys.present,
 }
 
 # _resource_arn is the resource's ARN for parameter set p; a key created in this plan has no ARN

@@ -376,6 +376,30 @@ test_key_policy_delegating_to_the_account_needs_an_identity_allow if {
 	count(karpenter_calls.deny) == 0 with input as with_layers({"resources": [direct]})
 }
 
+# The queue key's kms:Decrypt carries the keys of every Karpenter request (RULES.md 4.5): a key
+# policy that allows the account's principals through aws:PrincipalAccount decides it, and one that
+# requires TLS does not leave it open.
+test_queue_key_request_carries_the_principal_keys if {
+	k := key(doc([
+		{
+			"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "kms:Decrypt", "Resource": "*",
+			"Condition": {"StringEquals": {"aws:PrincipalAccount": "123456789012"}},
+		},
+		{
+			"Effect": "Deny", "Principal": "*", "Action": "kms:*", "Resource": "*",
+			"Condition": {"Bool": {"aws:SecureTransport": "false"}},
+		},
+	]))
+	v := deployment.assessed[fx.role_address].verdicts["kms-decrypt-queue-key"] with input as with_layers({"resources": [k]})
+	v.state == "allowed"
+	other := key(doc([{
+		"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "kms:Decrypt", "Resource": "*",
+		"Condition": {"StringEquals": {"aws:PrincipalAccount": "999999999999"}},
+	}]))
+	w := deployment.assessed[fx.role_address].verdicts["kms-decrypt-queue-key"] with input as with_layers({"resources": [other]})
+	w.state == "refused"
+}
+
 test_no_layers_keeps_the_identity_verdict if {
 	v := tagging_verdict(fx.upstream_input)
 	v.layer == "identity-based policy"
