@@ -105,6 +105,22 @@ func TestDiffEditsListEntries(t *testing.T) {
 				}
 			},
 		},
+		{
+			name: "two different entries appended where the call sets no list (a fix of several statements)",
+			src:  "module \"karpenter\" {\n  source = \"../modules/karpenter-v21\"\n}\n",
+			edits: []findings.EntryEdit{
+				{Argument: "iam_policy_statements", Append: map[string]any{"sid": "AllowKarpenterUnscopedReadActions", "actions": []any{"ec2:DescribePlacementGroups"}, "resources": []any{"*"}}},
+				{Argument: "iam_policy_statements", Append: map[string]any{"sid": "AllowKarpenterEC2ScopedActions", "actions": []any{"ec2:CreateFleet", "ec2:RunInstances"}, "resources": []any{"arn:aws:ec2:eu-west-1:111122223333:placement-group/*"}}},
+			},
+			check: func(t *testing.T, v cty.Value, _ string) {
+				if n := v.LengthInt(); n != 2 {
+					t.Fatalf("%d entries, want 2", n)
+				}
+				if v.Index(cty.NumberIntVal(0)).GetAttr("sid").AsString() != "AllowKarpenterUnscopedReadActions" || v.Index(cty.NumberIntVal(1)).GetAttr("sid").AsString() != "AllowKarpenterEC2ScopedActions" {
+					t.Errorf("iam_policy_statements = %v", v)
+				}
+			},
+		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()

@@ -88,7 +88,101 @@ calls(role, rows) := {"fix": switch_text(role), "edit": edit(role, {})} if {
 		object.get(e, "decision", "") != "denied"
 	}
 	not _module_without_list(role)
+} else := _plain_fix(role, rows) if {
+	# Calls on resources the upstream policy grants without conditions (an AMI, a subnet, a
+	# capacity reservation, the cluster, ...), with or without unscoped reads: one statement per
+	# service for the scoped ones, the read statement for the rest.
+	count(rows) > 0
+	every r in rows {
+		_plain_type(_call_resource(r))
+		e := deployment.refused_eval(r)
+		layers.explain(e) == ""
+		object.get(e, "decision", "") != "denied"
+	}
+	not _module_without_list(role)
 } else := {}
+
+# _call_resource is the resource of a refused call as a fix names it: the request's, a generated id
+# as * (the one simulated stands for every resource of its type); the template's without a request.
+_call_resource(r) := layers.generalised(e.request.resource) if {
+	e := deployment.refused_eval(r)
+	is_string(e.request.resource)
+} else := object.get(r.t, "resource", "")
+
+# _plain_type: "*", or an ARN whose resource type upstream grants without a condition.
+_plain_type("*")
+
+_plain_type(arn) if {
+	parts := split(arn, ":")
+	count(parts) > 5
+	type := split(concat(":", array.slice(parts, 5, count(parts))), "/")[0]
+	type in data.karpgate.karpenter.plain_resource_types
+}
+
+# _plain_statements: the read statement for the unscoped calls, then one statement per service for
+# the scoped calls (its actions on its resources, as upstream grants them).
+_plain_statements(rows) := array.concat(
+	[_read_statement(reads) | reads := [r | some r in rows; _call_resource(r) == "*"]; count(reads) > 0],
+	[{
+		"Sid": sprintf("AllowKarpenter%sScopedActions", [upper(replace(svc, "-", ""))]),
+		"Effect": "Allow",
+		"Action": sort({r.t.action | some r in scoped; split(r.t.action, ":")[0] == svc}),
+		"Resource": sort({_call_resource(r) | some r in scoped; split(r.t.action, ":")[0] == svc}),
+	} |
+		scoped := [r | some r in rows; _call_resource(r) != "*"]
+		some svc in sort({split(r.t.action, ":")[0] | some r in scoped})
+	],
+)
+
+_plain_fix(role, rows) := {"fix": _append_texts(role, sts), "edit": _append_edits(role, sts)} if {
+	_has_list(role.module_call)
+	sts := _plain_statements(rows)
+} else := _statements_forms(_plain_statements(rows))
+
+_append_texts(role, [st]) := _append_text(role, st)
+
+_append_texts(role, sts) := concat("\n", array.concat(
+	[
+		sprintf(
+			concat("", [
+				"The policy comes from terraform-aws-eks modules/karpenter %s (%s), which writes it.\n",
+				"Add the statements as entries of the module's iam_policy_statements list%s\n(HCL object syntax):",
+			]),
+			[mc.generation, mc.address, _after_note(mc)],
+		),
+		sprintf("module %q {", [mc.name]),
+		"  iam_policy_statements = [",
+	],
+	array.concat([l | some st in sts; some l in _entry_lines(mc, _entry_object(mc, st))], ["  ]", "}"]),
+)) if {
+	count(sts) > 1
+	mc := role.module_call
+}
+
+_append_edits(role, sts) := {
+	"module": role.module_call.address,
+	"entries": [{"argument": "iam_policy_statements", "append": _entry_object(role.module_call, st)} | some st in sts],
+}
+
+_statements_forms([st]) := _statement_forms(st)
+
+_statements_forms(sts) := {
+	"fix": concat("\n", [
+		concat("", [_unknown_form, " The statements as aws_iam_policy_document blocks and as JSON:"]), "",
+		concat("\n\n", [karpenter.render(st) | some st in sts]),
+	]),
+	"fix_forms": {
+		"policy_document": concat("\n", array.concat(
+			["Add the statements to the data \"aws_iam_policy_document\" that builds the policy:"],
+			[karpenter.hcl_statement(st) | some st in sts],
+		)),
+		"jsonencode": concat("\n", array.concat(
+			["Add the statements to the Statement list of the policy's jsonencode(...) (HCL object syntax):"],
+			[_hcl_statement_object(st) | some st in sts],
+		)),
+		"json": concat("\n", ["Add the statements to the policy's Statement list (JSON):", json.marshal_with_options(sts, {"pretty": true, "indent": "  "})]),
+	},
+} if count(sts) > 1
 
 _module_without_list(role) if {
 	is_object(role.module_call)

@@ -269,6 +269,46 @@ test_unscoped_read_calls_get_one_statement if {
 	fix.calls(_role(_call("v21", {}, [])), [scoped]) == {}
 }
 
+# Calls on resources upstream grants without a condition (capacity reservations, placement groups,
+# the cluster): one statement per service with the known ARNs, beside the read statement; a call on
+# a resource upstream scopes by tags (an instance) keeps the remediation.
+_scoped_row(action, resource) := {
+	"t": {"id": action, "action": action, "resource": "arn:{P}:ec2:{R}:{A}:x/*", "minors": {"1.11": "launch"}},
+	"verdict": {"evals": [{"decision": "implicit-deny", "request": {"action": action, "resource": resource}}]},
+}
+
+test_scoped_calls_on_plain_resources_get_a_statement_per_service if {
+	rows := [
+		_read_row("ec2:DescribePlacementGroups"),
+		_scoped_row("ec2:CreateFleet", "arn:aws:ec2:eu-west-1:111122223333:placement-group/pg-0123456789abcdef0"),
+		_scoped_row("ec2:RunInstances", "arn:aws:ec2:eu-west-1:111122223333:placement-group/pg-0123456789abcdef0"),
+		_scoped_row("eks:DescribeCluster", "arn:aws:eks:eu-west-1:111122223333:cluster/prod"),
+	]
+	f := fix.calls(_role(_call("v21", {}, [])), rows)
+	f.edit.entries == [
+		{"argument": "iam_policy_statements", "append": {
+			"sid": "AllowKarpenterUnscopedReadActions",
+			"actions": ["ec2:DescribePlacementGroups"], "resources": ["*"],
+		}},
+		{"argument": "iam_policy_statements", "append": {
+			"sid": "AllowKarpenterEC2ScopedActions",
+			"actions": ["ec2:CreateFleet", "ec2:RunInstances"],
+			"resources": ["arn:aws:ec2:eu-west-1:111122223333:placement-group/*"],
+		}},
+		{"argument": "iam_policy_statements", "append": {
+			"sid": "AllowKarpenterEKSScopedActions",
+			"actions": ["eks:DescribeCluster"], "resources": ["arn:aws:eks:eu-west-1:111122223333:cluster/prod"],
+		}},
+	]
+	contains(f.fix, "Add the statements as entries of the module's iam_policy_statements list")
+	not contains(f.fix, "<")
+	mine := fix.calls(object.union(fx.role([]), {"module_call": null}), rows)
+	contains(mine.fix_forms.json, "\"arn:aws:ec2:eu-west-1:111122223333:placement-group/*\"")
+	contains(mine.fix_forms.policy_document, "sid       = \"AllowKarpenterEKSScopedActions\"")
+	instance := _scoped_row("ec2:TerminateInstances", "arn:aws:ec2:eu-west-1:111122223333:instance/i-0123456789abcdef0")
+	fix.calls(_role(_call("v21", {}, [])), array.concat(rows, [instance])) == {}
+}
+
 # The text-only forms follow the same path.
 test_text_only_forms_are_the_same_fix if {
 	role := _role(_call("v19", {}, []))
