@@ -184,6 +184,20 @@ _statements_forms(sts) := {
 	},
 } if count(sts) > 1
 
+# calls_or_list is calls, else the refused requests themselves to allow, with the known values filled
+# in (a generated id as *): the published controller policy of the version judged (v, as
+# lib/deployment describes it) grants each with conditions this fix cannot state for it.
+calls_or_list(role, v, rows) := f if {
+	f := calls(role, rows)
+	count(f) > 0
+} else := {"fix": sprintf(
+	"Allow each refused request as the published Karpenter controller policy of %s does (with its conditions), or change the statement that refuses it:\n%s",
+	[
+		deployment.describe_version(v),
+		concat("\n", sort({sprintf("- %s on %s", [r.t.action, _call_resource(r)]) | some r in rows})),
+	],
+)}
+
 _module_without_list(role) if {
 	is_object(role.module_call)
 	not _has_list(role.module_call)

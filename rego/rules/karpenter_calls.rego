@@ -56,7 +56,7 @@ deny contains finding if {
 				karpenter.removed_note(role),
 			]),
 		},
-		fix.calls(role, failing),
+		fix.calls_or_list(role, a.version, failing),
 	))
 }
 

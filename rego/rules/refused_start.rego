@@ -3,7 +3,6 @@ package karpgate.rules.refused_start
 import data.karpgate.lib.deployment
 import data.karpgate.lib.fix
 import data.karpgate.lib.karpenter
-import data.karpgate.lib.layers
 import data.karpgate.lib.requests
 import data.karpgate.lib.trust
 
@@ -81,7 +80,7 @@ _refusals contains {
 		concat("\n", [deployment.call_line(role, r) | some r in failing]),
 	]),
 	"statement": null,
-	"fix": _requests_fix(role, a, failing),
+	"fix": fix.calls_or_list(role, a.version, failing),
 } if {
 	some role in karpenter.roles
 	a := deployment.assessed[role.address]
@@ -164,20 +163,6 @@ _trust_fix(v) := concat(" ", [
 	"Trust `{\"Service\": \"pods.eks.amazonaws.com\"}` with both `sts:AssumeRole` and `sts:TagSession`",
 	"(or set `disable_session_tags = true` on the association).",
 ])
-
-# The fix for refused Karpenter requests, as finding fields: lib/fix's (the module's switch or
-# upgrade when it cures them all, a statement for unscoped read calls), else each request to allow,
-# an instance, launch template or fleet id generalised to * (the id is the simulated one).
-_requests_fix(role, a, failing) := f if {
-	f := fix.calls(role, failing)
-	count(f) > 0
-} else := {"fix": sprintf("Allow each refused request as the published Karpenter controller policy of %s does, or change the statement that refuses it:\n%s", [
-	deployment.describe_version(a.version),
-	concat("\n", sort({sprintf("- %s on %s", [e.request.action, layers.generalised(e.request.resource)]) |
-		some r in failing
-		e := deployment.refused_eval(r)
-	})),
-])}
 
 _requests(1) := "a request"
 
