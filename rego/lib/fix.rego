@@ -16,6 +16,7 @@ package karpgate.lib.fix
 import data.karpgate.lib.deployment
 import data.karpgate.lib.karpenter
 import data.karpgate.lib.layers
+import data.karpgate.lib.requests
 
 # add is the fix for a refusal that a statement st would cure, v the refused verdict: the module's
 # switch or upgrade when the role's module predates its Karpenter v1 policy (and no identity-policy
@@ -89,12 +90,13 @@ calls(role, rows) := {"fix": switch_text(role), "edit": edit(role, {})} if {
 	}
 	not _module_without_list(role)
 } else := _plain_fix(role, rows) if {
-	# Calls on resources the upstream policy grants without conditions (an AMI, a subnet, a
-	# capacity reservation, the cluster, ...), with or without unscoped reads: one statement per
-	# service for the scoped ones, the read statement for the rest.
+	# Calls on resources the upstream policy grants without a condition (an AMI, a subnet, a
+	# capacity reservation, the cluster, ...), or on Karpenter's own resources, which it grants
+	# on Karpenter's ownership tags: one statement per service (and conditions), beside the read
+	# statement.
 	count(rows) > 0
 	every r in rows {
-		_plain_type(_call_resource(r))
+		_stateable(role, r)
 		e := deployment.refused_eval(r)
 		layers.explain(e) == ""
 		object.get(e, "decision", "") != "denied"
@@ -112,32 +114,113 @@ _call_resource(r) := layers.generalised(e.request.resource) if {
 # _plain_type: "*", or an ARN whose resource type upstream grants without a condition.
 _plain_type("*")
 
-_plain_type(arn) if {
-	parts := split(arn, ":")
-	count(parts) > 5
-	type := split(concat(":", array.slice(parts, 5, count(parts))), "/")[0]
-	type in data.karpgate.karpenter.plain_resource_types
+_plain_type(arn) if _resource_type(arn) in data.karpgate.karpenter.plain_resource_types
+
+# _stateable: a statement can allow the call as upstream does: unscoped, on a resource type upstream
+# grants without a condition, or on a resource the request tags as Karpenter's.
+_stateable(role, r) if _plain(role, r)
+
+_stateable(role, r) if count(_tag_conditions(role, r)) > 0
+
+# _plain: unscoped, or on a resource type upstream grants without a condition, and the request
+# carries none of Karpenter's ownership tags (those calls are granted on the tags).
+_plain(_, r) if _call_resource(r) == "*"
+
+_plain(role, r) if {
+	_plain_type(_call_resource(r))
+	count(_tag_conditions(role, r)) == 0
 }
 
-# _plain_statements: the read statement for the unscoped calls, then one statement per service for
-# the scoped calls (its actions on its resources, as upstream grants them).
-_plain_statements(rows) := array.concat(
-	[_read_statement(reads) | reads := [r | some r in rows; _call_resource(r) == "*"]; count(reads) > 0],
+# _tag_conditions are the conditions upstream scopes calls on Karpenter's own resources with, as the
+# request satisfies them: the cluster's ownership tag, eks:eks-cluster-name on creation and
+# ec2:CreateAction with their value, karpenter.sh/nodepool (or, without it, the EC2NodeClass tag)
+# with any value. Empty for other requests.
+_tag_conditions(role, r) := object.union(_operator("StringEquals", exact), _operator("StringLike", any_value)) if {
+	ctx := requests.fill(object.get(r.t, "context", {}), karpenter.display_params(role))
+	exact := {k: v | some k, v in ctx; _exact_key(k)}
+	any_value := {k: ["*"] | some k, _ in ctx; _any_value_key(k, ctx)}
+}
+
+_operator(_, m) := {} if count(m) == 0
+
+_operator(op, m) := {op: m} if count(m) > 0
+
+_exact_key(k) if lower(k) == "ec2:createaction"
+
+_exact_key(k) if startswith(lower(_tag_name(k)), "kubernetes.io/cluster/")
+
+# eks:eks-cluster-name only as a request tag: resources launched before v1.0 lack it.
+_exact_key(k) if lower(k) == "aws:requesttag/eks:eks-cluster-name"
+
+_any_value_key(k, _) if lower(_tag_name(k)) == "karpenter.sh/nodepool"
+
+# The EC2NodeClass tag where the request has no node pool tag (instance profiles).
+_any_value_key(k, ctx) if {
+	lower(_tag_name(k)) == "karpenter.k8s.aws/ec2nodeclass"
+	not _has_nodepool(ctx)
+}
+
+_has_nodepool(ctx) if {
+	some k, _ in ctx
+	lower(_tag_name(k)) == "karpenter.sh/nodepool"
+}
+
+# _tag_name is the tag key of an aws:RequestTag/ or aws:ResourceTag/ condition key, "" otherwise.
+_tag_name(k) := substring(k, count("aws:requesttag/"), -1) if {
+	startswith(lower(k), "aws:requesttag/")
+} else := substring(k, count("aws:resourcetag/"), -1) if {
+	startswith(lower(k), "aws:resourcetag/")
+} else := ""
+
+# _plain_statements: the read statement for the unscoped calls, one statement per service for the
+# calls on resource types upstream grants without a condition, and one per service and conditions
+# for the calls on Karpenter's own resources.
+_plain_statements(role, rows) := array.concat(
+	array.concat(
+		[_read_statement(reads) | reads := [r | some r in rows; _call_resource(r) == "*"]; count(reads) > 0],
+		[{
+			"Sid": sprintf("AllowKarpenter%sScopedActions", [_svc_name(svc)]),
+			"Effect": "Allow",
+			"Action": sort({r.t.action | some r in plain; _svc(r) == svc}),
+			"Resource": sort({_type_resource(_call_resource(r)) | some r in plain; _svc(r) == svc}),
+		} |
+			plain := [r | some r in rows; _call_resource(r) != "*"; _plain(role, r)]
+			some svc in sort({_svc(r) | some r in plain})
+		],
+	),
 	[{
-		"Sid": sprintf("AllowKarpenter%sScopedActions", [upper(replace(svc, "-", ""))]),
+		"Sid": sprintf("AllowKarpenter%sTaggedActions%d", [_svc_name(g[0]), i + 1]),
 		"Effect": "Allow",
-		"Action": sort({r.t.action | some r in scoped; split(r.t.action, ":")[0] == svc}),
-		"Resource": sort({_call_resource(r) | some r in scoped; split(r.t.action, ":")[0] == svc}),
+		"Action": sort({r.t.action | some r in tagged; [_svc(r), _tag_conditions(role, r)] == g}),
+		"Resource": sort({_call_resource(r) | some r in tagged; [_svc(r), _tag_conditions(role, r)] == g}),
+		"Condition": g[1],
 	} |
-		scoped := [r | some r in rows; _call_resource(r) != "*"]
-		some svc in sort({split(r.t.action, ":")[0] | some r in scoped})
+		tagged := [r | some r in rows; not _plain(role, r)]
+		some i, g in sort({[_svc(r), _tag_conditions(role, r)] | some r in tagged})
 	],
 )
 
+# _type_resource is every resource of the ARN's type, as upstream grants it (image/*, subnet/*,
+# instance-profile/*), except the cluster, which upstream names.
+_type_resource(arn) := arn if {
+	_resource_type(arn) == "cluster"
+} else := concat("", [concat(":", array.slice(split(arn, ":"), 0, 5)), ":", _resource_type(arn), "/*"]) if {
+	contains(concat(":", array.slice(split(arn, ":"), 5, count(split(arn, ":")))), "/")
+} else := arn
+
+_resource_type(arn) := split(concat(":", array.slice(parts, 5, count(parts))), "/")[0] if {
+	parts := split(arn, ":")
+	count(parts) > 5
+}
+
+_svc(r) := split(r.t.action, ":")[0]
+
+_svc_name(svc) := upper(replace(svc, "-", ""))
+
 _plain_fix(role, rows) := {"fix": _append_texts(role, sts), "edit": _append_edits(role, sts)} if {
 	_has_list(role.module_call)
-	sts := _plain_statements(rows)
-} else := _statements_forms(_plain_statements(rows))
+	sts := _plain_statements(role, rows)
+} else := _statements_forms(_plain_statements(role, rows))
 
 _append_texts(role, [st]) := _append_text(role, st)
 

@@ -45,12 +45,14 @@ test_deny_missing_statements_name_each_call if {
 	not contains(f.message, "ec2:TerminateInstances")
 	not contains(f.message, "iam:GetInstanceProfile")
 
-	# Upstream grants the call with tag conditions: the fix lists it with the known ARN, no placeholder.
-	f.fix == concat("", [
-		"Allow each refused request as the published Karpenter controller policy of Karpenter 1.0.0 ",
-		"(chart version of helm_release.karpenter) does (with its conditions), or change the statement that refuses it:\n",
-		"- ec2:DeleteLaunchTemplate on arn:aws:ec2:eu-west-1:123456789012:launch-template/*",
-	])
+	# Upstream grants the call on Karpenter's ownership tags: the fix is that statement, with the
+	# role's ARN values and the cluster's tag, no placeholder.
+	contains(f.fix, "actions   = [\"ec2:DeleteLaunchTemplate\"]")
+	contains(f.fix, "resources = [\"arn:aws:ec2:eu-west-1:123456789012:launch-template/*\"]")
+	contains(f.fix, "variable = \"aws:ResourceTag/kubernetes.io/cluster/ex\"")
+	contains(f.fix, "variable = \"aws:ResourceTag/karpenter.sh/nodepool\"")
+	not contains(f.fix, "eks:eks-cluster-name")
+	not contains(f.fix, "<")
 }
 
 test_deny_pass_role_to_another_node_role if {

@@ -168,10 +168,13 @@ test_deny_launch_and_termination_name_each_call_and_version if {
 	]))
 	not contains(f.message, "ec2:DeleteLaunchTemplate")
 
-	# The fix names each refused request, the simulated instance id generalised, and no trust text.
-	contains(f.fix, "as the published Karpenter controller policy of Karpenter 1.0.0")
-	contains(f.fix, "- ec2:TerminateInstances on arn:aws:ec2:eu-west-1:123456789012:instance/*\n")
-	contains(f.fix, "- iam:GetInstanceProfile on arn:aws:iam::123456789012:instance-profile/")
+	# The fix is the two statements upstream grants them with: GetInstanceProfile on every instance
+	# profile, TerminateInstances on the cluster's ownership tags; no simulated id, no trust text.
+	contains(f.fix, "\"Sid\": \"AllowKarpenterIAMScopedActions\"")
+	contains(f.fix, "\"Resource\": [\n    \"arn:aws:iam::123456789012:instance-profile/*\"\n  ]")
+	contains(f.fix, "\"Sid\": \"AllowKarpenterEC2TaggedActions1\"")
+	contains(f.fix, "\"arn:aws:ec2:eu-west-1:123456789012:instance/*\"")
+	contains(f.fix, "\"aws:ResourceTag/kubernetes.io/cluster/ex\": [\n        \"owned\"")
 	not contains(f.fix, "i-0123456789abcdef0")
 	not contains(f.fix, "pods.eks.amazonaws.com")
 }
