@@ -22,15 +22,20 @@ TESTPROG  := $(GO) run ./internal/tools/testprogress -timeout 30m
 RACE_RUN  := 'ManyPlans|ManyRoles|PlanValue|Split'
 FUZZTIME  ?= 30s
 
-.PHONY: help build image run test lint bench fmt golden plans plans-check fuzz clean
+.PHONY: help build policyimage image run test lint bench fmt golden plans plans-check fuzz clean
 
 help: ## list the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-8s %s\n", $$1, $$2}'
 
-build: ## build bin/karpgate: static (CGO_ENABLED=0, runs on Alpine and distroless), versioned by git describe
+build: policyimage ## build bin/karpgate: static (CGO_ENABLED=0, runs on Alpine and distroless), versioned by git describe
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/karpgate
 
-image: ## build dist/karpgate-image.tar, an OCI image for docker load (no Docker daemon needed; docs/install.md)
+# The embedded Rego bundle compiled ahead of time, for the binary to embed (internal/policyimage:
+# a binary without it compiles the sources at start-up, about 0.15 s more per run).
+policyimage:
+	$(GO) run ./internal/tools/policyimage
+
+image: policyimage ## build dist/karpgate-image.tar, an OCI image for docker load (no Docker daemon needed; docs/install.md)
 	CGO_ENABLED=0 GOOS=linux GOARCH=$(IMAGE_ARCH) $(GO) build -trimpath -ldflags "$(LDFLAGS)" -o dist/linux-$(IMAGE_ARCH)/karpgate ./cmd/karpgate
 	$(GO) run ./internal/tools/ociimage -binary dist/linux-$(IMAGE_ARCH)/karpgate -arch $(IMAGE_ARCH) \
 	  -version $(VERSION) -revision "$$(git rev-parse HEAD 2>/dev/null)" -created $(SOURCE_DATE_EPOCH) -o $(IMAGE)

@@ -24,16 +24,26 @@ import (
 // other option, so a test gets exactly the engine engine.New would build for its flags. An Engine
 // is safe for concurrent use, and without user code it keeps no state between evaluations.
 // Tests of compilation itself, or of run-to-run determinism, call Run and compile afresh.
-var testEngines = newEngineCache()
+//
+// The shared engines are compiled from an image of the embedded bundle (internal/policyimage), as
+// the binary `make build` writes runs them; TestImageScansLikeTheSources compares them with
+// engines compiled from the sources.
+var testEngines = newEngineCache(sync.OnceValues(engine.BuildImage))
 
-func newEngineCache() *engineCache {
-	return &engineCache{m: map[string]*cachedEngine{}, memos: map[*engine.Engine]*evalMemo{}}
+// newEngineCache returns an empty cache whose engines use the image image returns; nil: the
+// engines compile the sources.
+func newEngineCache(image func() ([]byte, error)) *engineCache {
+	if image == nil {
+		image = func() ([]byte, error) { return nil, nil }
+	}
+	return &engineCache{m: map[string]*cachedEngine{}, memos: map[*engine.Engine]*evalMemo{}, image: image}
 }
 
 type engineCache struct {
 	mu    sync.Mutex
 	m     map[string]*cachedEngine
 	memos map[*engine.Engine]*evalMemo // of the shared engines
+	image func() ([]byte, error)
 }
 
 type cachedEngine struct {
@@ -59,7 +69,12 @@ func (c *engineCache) New(ctx context.Context, opt engine.Options) (*engine.Engi
 	}
 	c.mu.Unlock()
 	e.once.Do(func() {
-		e.eng, e.err = engine.New(context.WithoutCancel(ctx), opt)
+		img, err := c.image()
+		if err != nil {
+			e.err = err
+			return
+		}
+		e.eng, e.err = engine.NewWithImage(context.WithoutCancel(ctx), opt, img)
 		if e.err == nil {
 			c.mu.Lock()
 			c.memos[e.eng] = &evalMemo{eng: e.eng, seen: map[int][]memoEntry{}}
@@ -144,7 +159,7 @@ func runSharedEngine(ctx context.Context, args []string, stdin io.Reader, stdout
 // TestSharedEnginesMatchTheirOptions: the cache gives one engine per configuration, another for
 // any other option value, and never shares an engine that compiles user files.
 func TestSharedEnginesMatchTheirOptions(t *testing.T) {
-	c := newEngineCache()
+	c := newEngineCache(nil)
 	ctx := context.Background()
 	get := func(opt engine.Options) *engine.Engine {
 		t.Helper()

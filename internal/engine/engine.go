@@ -19,6 +19,7 @@ import (
 	"github.com/open-policy-agent/opa/v1/storage/inmem"
 
 	"github.com/karpgate/karpgate/internal/findings"
+	"github.com/karpgate/karpgate/internal/policyimage"
 	regofs "github.com/karpgate/karpgate/rego"
 )
 
@@ -96,24 +97,24 @@ type Engine struct {
 }
 
 // New loads, compiles and prepares everything.
+// Without user code it uses the compiled image of the embedded bundle the binary carries, if any
+// (internal/policyimage).
 func New(ctx context.Context, opt Options) (*Engine, error) {
+	return NewWithImage(ctx, opt, policyimage.Embedded())
+}
+
+// NewWithImage is New with img as the compiled image of the embedded bundle (see BuildImage); nil
+// compiles the sources. An image of other sources is not used; a damaged one is an error.
+func NewWithImage(ctx context.Context, opt Options, img []byte) (*Engine, error) {
 	caps := capabilities(opt.AllowNet)
-	src, err := loadSources(opt, caps)
+	cp, err := fromImage(opt, caps, img)
+	if errors.Is(err, errNoImage) {
+		cp, err = fromSources(opt, caps)
+	}
 	if err != nil {
 		return nil, err
 	}
-	compile := compileModules
-	if len(src.user) == 0 {
-		compile = compileEmbedded
-	}
-	c, err := compile(src.mods, caps, false)
-	if err != nil {
-		return nil, err
-	}
-	catalog, byPkg, err := buildCatalog(c, opt.Namespaces)
-	if err != nil {
-		return nil, err
-	}
+	src, c, catalog, byPkg := cp.src, cp.compiler, cp.catalog, cp.byPkg
 	timeout := opt.Timeout
 	if timeout <= 0 {
 		timeout = DefaultTimeout
@@ -151,6 +152,56 @@ func New(ctx context.Context, opt Options) (*Engine, error) {
 		e.cpq = &cpq
 	}
 	return e, nil
+}
+
+// compiled is what New prepares its queries from.
+type compiled struct {
+	src      *sources
+	compiler *ast.Compiler
+	catalog  []findings.Rule
+	byPkg    map[string]findings.Rule
+}
+
+// fromSources parses and compiles the embedded bundle and the user's code.
+func fromSources(opt Options, caps *ast.Capabilities) (*compiled, error) {
+	src, err := loadSources(opt, caps)
+	if err != nil {
+		return nil, err
+	}
+	compile := compileModules
+	if len(src.user) == 0 {
+		compile = compileEmbedded
+	}
+	c, err := compile(src.mods, caps, false)
+	if err != nil {
+		return nil, err
+	}
+	catalog, byPkg, err := buildCatalog(c, opt.Namespaces)
+	if err != nil {
+		return nil, err
+	}
+	return &compiled{src: src, compiler: c, catalog: catalog, byPkg: byPkg}, nil
+}
+
+// fromImage compiles img when opt has no user code and img is an image of the embedded sources;
+// otherwise it returns errNoImage.
+func fromImage(opt Options, caps *ast.Capabilities, img []byte) (*compiled, error) {
+	if len(opt.Policies)+len(opt.Data)+len(opt.Bundles) > 0 || opt.NoDefaultRules {
+		return nil, errNoImage
+	}
+	c, cat, err := compileImage(img, caps)
+	if err != nil {
+		return nil, err
+	}
+	data, err := regofs.Data()
+	if err != nil {
+		return nil, &PolicyError{Problem: "embedded data: " + err.Error()}
+	}
+	if opt.ExtraData != nil {
+		data[regofs.Root].(map[string]any)["config"] = opt.ExtraData
+	}
+	src := &sources{mods: c.Modules, user: map[string]*ast.Module{}, data: data}
+	return &compiled{src: src, compiler: c, catalog: cat.Catalog, byPkg: cat.ByPkg}, nil
 }
 
 // sources is everything New compiles: the embedded library and rules, the user's policies and
