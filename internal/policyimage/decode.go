@@ -57,6 +57,40 @@ type decoder struct {
 	strs  []string
 	depth int
 	err   error
+	// Terms, locations and expressions are allocated in slabs: an image holds about a hundred
+	// thousand of them.
+	termSlab []ast.Term
+	locSlab  []ast.Location
+	exprSlab []ast.Expr
+}
+
+const slab = 1024
+
+func (d *decoder) newTerm() *ast.Term {
+	if len(d.termSlab) == 0 {
+		d.termSlab = make([]ast.Term, slab)
+	}
+	t := &d.termSlab[0]
+	d.termSlab = d.termSlab[1:]
+	return t
+}
+
+func (d *decoder) newLoc() *ast.Location {
+	if len(d.locSlab) == 0 {
+		d.locSlab = make([]ast.Location, slab)
+	}
+	l := &d.locSlab[0]
+	d.locSlab = d.locSlab[1:]
+	return l
+}
+
+func (d *decoder) newExpr() *ast.Expr {
+	if len(d.exprSlab) == 0 {
+		d.exprSlab = make([]ast.Expr, slab)
+	}
+	x := &d.exprSlab[0]
+	d.exprSlab = d.exprSlab[1:]
+	return x
 }
 
 func (d *decoder) fail(why string) {
@@ -131,10 +165,11 @@ func (d *decoder) loc() *ast.Location {
 	if d.uint() == 0 || d.err != nil {
 		return nil
 	}
-	file := d.str()
-	row := d.uint()
-	col := d.uint()
-	return &ast.Location{File: file, Row: int(row), Col: int(col)}
+	l := d.newLoc()
+	l.File = d.str()
+	l.Row = int(d.uint())
+	l.Col = int(d.uint())
+	return l
 }
 
 func (d *decoder) enter() bool {
@@ -214,7 +249,8 @@ func (d *decoder) body() ast.Body {
 
 func (d *decoder) expr() *ast.Expr {
 	flags := d.byte()
-	x := &ast.Expr{Negated: flags&fNegated != 0, Generated: flags&fGenerated != 0}
+	x := d.newExpr()
+	x.Negated, x.Generated = flags&fNegated != 0, flags&fGenerated != 0
 	x.Index = int(d.uint())
 	x.Location = d.loc()
 	switch d.byte() {
@@ -267,7 +303,8 @@ func (d *decoder) term() *ast.Term {
 		return ast.NullTerm()
 	}
 	defer d.leave()
-	t := &ast.Term{Location: d.loc()}
+	t := d.newTerm()
+	t.Location = d.loc()
 	switch d.byte() {
 	case kNull:
 		t.Value = ast.Null{}
