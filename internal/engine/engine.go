@@ -193,12 +193,9 @@ func fromImage(opt Options, caps *ast.Capabilities, img []byte) (*compiled, erro
 	if err != nil {
 		return nil, err
 	}
-	data, err := regofs.Data()
+	data, err := embeddedData(opt)
 	if err != nil {
-		return nil, &PolicyError{Problem: "embedded data: " + err.Error()}
-	}
-	if opt.ExtraData != nil {
-		data[regofs.Root].(map[string]any)["config"] = opt.ExtraData
+		return nil, err
 	}
 	src := &sources{mods: c.Modules, user: map[string]*ast.Module{}, data: data}
 	return &compiled{src: src, compiler: c, catalog: cat.Catalog, byPkg: cat.ByPkg}, nil
@@ -220,12 +217,9 @@ func loadSources(opt Options, caps *ast.Capabilities) (*sources, error) {
 	if err != nil {
 		return nil, err
 	}
-	data, err := regofs.Data()
+	data, err := embeddedData(opt)
 	if err != nil {
-		return nil, &PolicyError{Problem: "embedded data: " + err.Error()}
-	}
-	if opt.ExtraData != nil {
-		data[regofs.Root].(map[string]any)["config"] = opt.ExtraData
+		return nil, err
 	}
 	src := &sources{mods: mods, user: map[string]*ast.Module{}, data: data}
 	userMods, userData, err := loadUser(opt)
@@ -264,6 +258,19 @@ func loadSources(opt Options, caps *ast.Capabilities) (*sources, error) {
 		}
 	}
 	return src, nil
+}
+
+// embeddedData is the embedded data document with the user's config (opt.ExtraData) at
+// data.karpgate.config.
+func embeddedData(opt Options) (map[string]any, error) {
+	data, err := regofs.Data()
+	if err != nil {
+		return nil, &PolicyError{Problem: "embedded data: " + err.Error()}
+	}
+	if opt.ExtraData != nil {
+		data[regofs.Root].(map[string]any)["config"] = opt.ExtraData
+	}
+	return data, nil
 }
 
 // addUser adds user modules and data after checking their packages and data paths.
