@@ -110,3 +110,19 @@ func TestImageIsUsedOnlyWhenItFits(t *testing.T) {
 		t.Errorf("damaged image: err = %v", err)
 	}
 }
+
+// make image promises the same image for the same commit: so the policy image must come out byte
+// for byte the same from the same sources.
+func TestBuildImageIsReproducible(t *testing.T) {
+	a, err := BuildImage()
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := BuildImage()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(a, b) {
+		t.Error("two builds of the policy image differ")
+	}
+}
